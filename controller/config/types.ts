@@ -1,0 +1,102 @@
+/** The checked configuration (see schema.ts for descriptions and defaults). */
+export interface Config {
+  station: {
+    id: string;
+    name: string;
+    area: string;
+    timezone: string;
+    hours: { open: string; close: string };
+    mode: 'locker' | 'door' | 'both';
+  };
+  storage: { path: string; busyTimeoutMs: number };
+  log: {
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    format: 'auto' | 'json' | 'pretty';
+  };
+  web: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    simulator: boolean;
+    defaultLanguage: 'ja' | 'en';
+  };
+  mqtt: {
+    enabled: boolean;
+    url: string;
+    embeddedBroker: boolean;
+    protocolVersion: 4 | 5;
+    clientId: string;
+    username: string;
+    password: string;
+    ca: string;
+    cert: string;
+    key: string;
+    topicPrefix: string;
+    heartbeatSec: number;
+    reconnectMinMs: number;
+    reconnectMaxMs: number;
+    outboxMaxEvents: number;
+  };
+  card: { driver: 'pcsc' | 'sim' | 'none'; reader: string };
+  trust: {
+    authAnchors: string[];
+    signAnchors: string[];
+    commandAnchors: string[];
+    crlToleranceHours: number;
+    crlUrls: string[];
+  };
+  board: {
+    driver: 'kerong' | 'sim' | 'none';
+    port: string;
+    baudRate: number;
+    replyTimeoutMs: number;
+    retries: number;
+    boards: BoardConfig[];
+  };
+  gpio: {
+    driver: 'onoff' | 'sim' | 'none';
+    chipLabel: string;
+    outputs: GpioOutputConfig[];
+    inputs: GpioInputConfig[];
+  };
+  compartments: CompartmentConfig[];
+  doors: DoorConfig[];
+  pickup: { pinTimeoutSec: number; doorOpenTimeoutSec: number; doorLeftOpenSec: number };
+}
+
+export interface BoardConfig {
+  address: number;
+  locks: number;
+  latchPolarity: 'one-is-latched' | 'zero-is-latched';
+  pulseMs: number;
+}
+export interface GpioOutputConfig {
+  name: string;
+  line: number;
+  activeLow: boolean;
+  failMode: 'secure' | 'safe';
+  maxPulseMs: number;
+  cooldownMs: number;
+}
+export interface GpioInputConfig {
+  name: string;
+  line: number;
+  kind: 'door' | 'rex' | 'tamper';
+  activeLow: boolean;
+  debounceMs: number;
+}
+export interface CompartmentConfig {
+  id: string;
+  board: number;
+  lock: number;
+  size: 'S' | 'M' | 'L';
+}
+export interface DoorConfig {
+  id: string;
+  name: string;
+  relay: string;
+  contact: string;
+  rex: string;
+  unlockMs: number;
+  heldOpenSec: number;
+}

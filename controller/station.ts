@@ -1,0 +1,59 @@
+import type { Config } from './config/types.js';
+import { ComponentGroup, type Component } from './lifecycle.js';
+import type { Logger } from './log.js';
+import { StorageComponent } from './storage/storage-component.js';
+
+/** Things the station takes from outside so tests can replace them. */
+export interface StationOptions {
+  now?: () => Date;
+  /** Extra components appended after the built-in ones (tests, demo). */
+  extraComponents?: (station: Station) => Component[];
+}
+
+/**
+ * The daemon: builds its components from the frozen configuration and runs them in order —
+ * storage, then every lock output driven to locked, then the rest. Holds no global state.
+ */
+export class Station {
+  readonly storage: StorageComponent;
+  readonly #group: ComponentGroup;
+  readonly now: () => Date;
+
+  constructor(
+    readonly config: Readonly<Config>,
+    readonly log: Logger,
+    options: StationOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.storage = new StorageComponent(
+      config.storage.path,
+      config.storage.busyTimeoutMs,
+      log.child({ component: 'storage' }),
+      this.now,
+    );
+    const components: Component[] = [this.storage];
+    components.push(...(options.extraComponents?.(this) ?? []));
+    this.#group = new ComponentGroup(components, log);
+  }
+
+  /** Starts everything; on abort or failure, stops what started and rethrows. */
+  start(signal: AbortSignal): Promise<void> {
+    return this.#group.start(signal);
+  }
+
+  stop(): Promise<void> {
+    return this.#group.stop();
+  }
+
+  readonly #fatalListeners = new Set<(err: Error) => void>();
+  /** Components call this when the station cannot go on (lost hardware); the shell stops it. */
+  reportFatal(err: Error): void {
+    this.log.fatal({ err }, 'fatal error');
+    for (const l of this.#fatalListeners) l(err);
+  }
+  /** Subscribes to fatal errors; returns the unsubscribe function. */
+  onFatal(listener: (err: Error) => void): () => void {
+    this.#fatalListeners.add(listener);
+    return () => this.#fatalListeners.delete(listener);
+  }
+}
