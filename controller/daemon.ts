@@ -5,6 +5,7 @@ import { StartAbortedError } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { Station, type StationOptions } from './station.js';
 import { HardwareLostError } from '../shared/errors.js';
+import { SystemdWatchdog } from './systemd.js';
 
 /**
  * The process shell around a Station: SIGTERM/SIGINT stop it cleanly, also in the middle of
@@ -31,6 +32,9 @@ export async function runDaemon(
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Keeps the process alive while it waits for a signal, and feeds the systemd watchdog.
+  const watchdog = new SystemdWatchdog(log);
+  const keepAlive = setInterval(() => watchdog.ping(), watchdog.intervalMs);
   const station = new Station(config, log, options);
   const unsubscribe = station.onFatal(onFatal);
   try {
@@ -45,12 +49,15 @@ export async function runDaemon(
       return exitCodeFor(err);
     }
     log.info({ station: config.station.id }, 'station ready');
+    watchdog.ready();
     options.onReady?.(station);
     await stopped;
     await station.stop();
     log.info('stopped');
     return exitCode;
   } finally {
+    clearInterval(keepAlive);
+    watchdog.stopping();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     unsubscribe();

@@ -2,6 +2,7 @@ import type { Config } from './config/types.js';
 import { ComponentGroup, type Component } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { StorageComponent } from './storage/storage-component.js';
+import { WebServer } from './web/server.js';
 
 /** Things the station takes from outside so tests can replace them. */
 export interface StationOptions {
@@ -16,6 +17,8 @@ export interface StationOptions {
  */
 export class Station {
   readonly storage: StorageComponent;
+  /** The kiosk web server, when `web.enabled`. */
+  readonly web: WebServer | undefined;
   readonly #group: ComponentGroup;
   readonly now: () => Date;
 
@@ -33,6 +36,23 @@ export class Station {
     );
     const components: Component[] = [this.storage];
     components.push(...(options.extraComponents?.(this) ?? []));
+    if (config.web.enabled) {
+      const pages: Record<string, string> = { '/': 'kiosk.html' };
+      if (config.web.simulator) pages['/simulator'] = 'simulator.html';
+      this.web = new WebServer(
+        { host: config.web.host, port: config.web.port, pages },
+        log.child({ component: 'web' }),
+      );
+      this.web.route('GET', '/api/station', () => ({
+        id: config.station.id,
+        name: config.station.name,
+        hours: config.station.hours,
+        timezone: config.station.timezone,
+        defaultLanguage: config.web.defaultLanguage,
+        mode: config.station.mode,
+      }));
+      components.push(this.web);
+    }
     this.#group = new ComponentGroup(components, log);
   }
 

@@ -3,12 +3,14 @@ import { ExitCode } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import type { CommandModule } from './context.js';
 import { registerStation } from './commands/station.js';
+import { registerAudit } from './commands/audit.js';
+import { registerConfig } from './commands/config.js';
 
 /**
  * Every command group. Each module adds its subcommands under `jpki-locker`; add a line here
  * for a new group.
  */
-const modules: CommandModule[] = [registerStation];
+const modules: CommandModule[] = [registerStation, registerConfig, registerAudit];
 
 export function buildProgram(): Command {
   const program = new Command('jpki-locker')

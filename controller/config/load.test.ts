@@ -1,0 +1,109 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../shared/errors.js';
+import { checkConfig, envName, loadConfigFile, schemaLeaves } from './load.js';
+
+function problemsOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('fills every default from the schema and freezes the result', () => {
+    const cfg = checkConfig({});
+    expect(cfg.station.id).toBe('demo-station');
+    expect(cfg.mqtt.url).toBe('mqtt://127.0.0.1:1883');
+    expect(cfg.storage.busyTimeoutMs).toBe(2000);
+    expect(Object.isFrozen(cfg)).toBe(true);
+    expect(Object.isFrozen(cfg.mqtt)).toBe(true);
+    expect(() => {
+      (cfg.mqtt as { url: string }).url = 'x';
+    }).toThrow(TypeError);
+  });
+
+  it('gives every key a description', () => {
+    const missing = schemaLeaves()
+      .filter((l) => !l.node.description)
+      .map((l) => l.path.join('.'));
+    expect(missing).toEqual([]);
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    const problems = problemsOf(() =>
+      checkConfig({
+        mqtt: { url: 'http://broker', heartbeatSec: 0 },
+        station: { id: 'Bad Id', timezone: 'Mars/Olympus' },
+        storag: {},
+      }),
+    );
+    const paths = problems.map((p) => p.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['mqtt.url', 'mqtt.heartbeatSec', 'station.id', 'storag']),
+    );
+    expect(problems.find((p) => p.path === 'mqtt.url')?.message).toBe(
+      'must be an mqtt:// or mqtts:// URL',
+    );
+    expect(problems.find((p) => p.path === 'storag')?.message).toBe('unknown key');
+  });
+
+  it('checks cross references (doors to gpio names, compartments to boards)', () => {
+    const problems = problemsOf(() =>
+      checkConfig({
+        board: { driver: 'sim', boards: [{ address: 0 }] },
+        compartments: [
+          { id: 'A01', board: 0, lock: 1 },
+          { id: 'A01', board: 3, lock: 1 },
+        ],
+        doors: [{ id: 'front', relay: 'nope' }],
+      }),
+    );
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['compartments.1.id', 'compartments.1.board', 'doors.0.relay']),
+    );
+  });
+
+  it('applies JPKI_LOCKER_ environment overrides, typed by the schema', () => {
+    expect(envName(['mqtt', 'heartbeatSec'])).toBe('JPKI_LOCKER_MQTT_HEARTBEAT_SEC');
+    const cfg = checkConfig(
+      { mqtt: { url: 'mqtt://from-file:1883' } },
+      {
+        env: {
+          JPKI_LOCKER_MQTT_URL: 'mqtts://from-env:8883',
+          JPKI_LOCKER_MQTT_HEARTBEAT_SEC: '5',
+          JPKI_LOCKER_WEB_SIMULATOR: 'true',
+        },
+      },
+    );
+    expect(cfg.mqtt.url).toBe('mqtts://from-env:8883');
+    expect(cfg.mqtt.heartbeatSec).toBe(5);
+    expect(cfg.web.simulator).toBe(true);
+    const problems = problemsOf(() => checkConfig({}, { env: { JPKI_LOCKER_WEB_PORT: 'eighty' } }));
+    expect(problems[0]?.path).toBe('JPKI_LOCKER_WEB_PORT');
+  });
+
+  it('resolves file paths against the configuration file and reports YAML errors', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-config-'));
+    const file = path.join(dir, 'config.yaml');
+    writeFileSync(file, 'storage:\n  path: db/station.db\ntrust:\n  authAnchors: [roots/a.pem]\n');
+    const cfg = loadConfigFile(file);
+    expect(cfg.storage.path).toBe(path.join(dir, 'db/station.db'));
+    expect(cfg.trust.authAnchors).toEqual([path.join(dir, 'roots/a.pem')]);
+    writeFileSync(file, 'storage: [unclosed\n');
+    expect(problemsOf(() => loadConfigFile(file))[0]?.message).toMatch(/^YAML:/);
+    expect(problemsOf(() => loadConfigFile(path.join(dir, 'missing.yaml')))[0]?.message).toMatch(
+      /ENOENT/,
+    );
+  });
+
+  it('the commented example file is valid', () => {
+    const cfg = loadConfigFile(path.resolve(import.meta.dirname, '../../config.example.yaml'));
+    expect(cfg.station.id).toMatch(/^[a-z0-9-]+$/);
+  });
+});

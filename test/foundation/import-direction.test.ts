@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
+
+const eslint = new ESLint({ cwd: ROOT });
+
+async function directionErrors(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === 'local/import-direction')
+    .map((m) => m.message);
+}
+
+describe('import direction lint rule (shared <- hardware <- controller, shared <- firmware-host)', () => {
+  it('rejects hardware importing controller', async () => {
+    const errors = await directionErrors(
+      'hardware/x/probe.ts',
+      "import { a } from '../../controller/log.js';\nexport const b = a;\n",
+    );
+    expect(errors).toEqual(["'hardware/' must not import from 'controller/' (allowed: shared)"]);
+  });
+
+  it('rejects shared importing hardware, and shared doing I/O', async () => {
+    const errors = await directionErrors(
+      'shared/probe.ts',
+      "import { a } from '../hardware/x.js';\nimport { readFileSync } from 'node:fs';\nexport const b = [a, readFileSync];\n",
+    );
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/'shared\/' must not import from 'hardware\/'/);
+    expect(errors[1]).toMatch(/I\/O module 'node:fs'/);
+  });
+
+  it('rejects firmware-host importing hardware or controller, and re-exports count too', async () => {
+    const errors = await directionErrors(
+      'firmware-host/probe.ts',
+      "export * from '../hardware/x.js';\nexport { y } from '../controller/y.js';\n",
+    );
+    expect(errors).toHaveLength(2);
+  });
+
+  it('accepts the allowed directions', async () => {
+    expect(
+      await directionErrors(
+        'controller/probe.ts',
+        "import { a } from '../hardware/x.js';\nimport { b } from '../shared/y.js';\nexport const c = [a, b];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await directionErrors(
+        'test/probe.ts',
+        "import { a } from '../controller/x.js';\nimport { b } from '../firmware-host/y.js';\nexport const c = [a, b];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await directionErrors(
+        'hardware/card/probe.ts',
+        "import { a } from '../gpio/x.js';\nexport const c = a;\n",
+      ),
+    ).toEqual([]);
+  });
+});
