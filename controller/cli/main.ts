@@ -4,7 +4,6 @@ import { VERSION } from '../version.js';
 import type { CommandModule } from './context.js';
 import { registerStation } from './commands/station.js';
 import { registerAudit } from './commands/audit.js';
-import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
 
 /**
