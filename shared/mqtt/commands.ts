@@ -1,0 +1,240 @@
+/**
+ * Commands, back office -> station, and their answers.
+ *
+ * On the wire a command is `{"jws": "<compact JWS>"}` published (QoS 1, NOT retained) on
+ * `jpki-locker/v1/<station>/cmd`. The JWS (RFC 7515, compact serialisation) has:
+ *   - protected header `{ "alg": "ES256" | "ES384" | "RS256" | "PS256" | "EdDSA",
+ *     "typ": "jpki-locker-command+jws", "x5c": [leaf, intermediate...] }` (RFC 7515 §4.1.6:
+ *     base64 (not base64url) DER certificates, the signer's first);
+ *   - payload: a {@link CommandClaims} JSON object.
+ * The station checks, in order: JSON shape, JWS shape, signature over the leaf key, the x5c
+ * chain against its command-signing anchors (purpose `command`), the station id, the
+ * validity window, the replay cache, then hands the command to the domain.
+ */
+
+/** SHA-256 (lower-case hex) of a certificate's DER SubjectPublicKeyInfo: how people are named. */
+export type SpkiSha256 = string;
+/** Pattern of {@link SpkiSha256}. */
+export const SPKI_SHA256_PATTERN = '^[0-9a-f]{64}$';
+
+/** The `typ` header value of a command JWS. */
+export const COMMAND_JWS_TYP = 'jpki-locker-command+jws';
+/** JWS algorithms a station accepts. */
+export const COMMAND_JWS_ALGS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
+export type CommandJwsAlg = (typeof COMMAND_JWS_ALGS)[number];
+
+/** Compartment sizes. */
+export type CompartmentSize = 'S' | 'M' | 'L';
+
+/** Assign a delivery (an issued document) to a compartment, for one holder. */
+export interface DeliveryAssignBody {
+  deliveryId: string;
+  /** A given compartment, or (exclusive) a size and the station picks a free one. */
+  compartment?: string;
+  size?: CompartmentSize;
+  /** The holder: SHA-256 of their user-authentication certificate's SubjectPublicKeyInfo. */
+  holderSpkiSha256: SpkiSha256;
+  /** ISO 8601 instant after which the delivery is expired and goes back. */
+  pickupDeadline: string;
+}
+/** Cancel a delivery (before pickup): the compartment is freed for retrieval. */
+export interface DeliveryCancelBody {
+  deliveryId: string;
+  reason?: string;
+}
+/** Move a delivery's pickup deadline. */
+export interface DeliveryExtendBody {
+  deliveryId: string;
+  pickupDeadline: string;
+}
+/** Staff roles. */
+export type StaffRole = 'loader' | 'retrieval' | 'maintenance' | 'door';
+/** The full staff roster (replaces the previous one; versioned). */
+export interface StaffRosterBody {
+  /** Monotonic version; a lower or equal version is rejected as `stale_version`. */
+  version: number;
+  staff: {
+    staffId: string;
+    certSpkiSha256: SpkiSha256;
+    roles: StaffRole[];
+    validFrom?: string;
+    validUntil?: string;
+  }[];
+}
+/** A weekly time window, local time of the schedule's time zone. */
+export interface WeeklyWindow {
+  days: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+  /** HH:MM, inclusive. */
+  from: string;
+  /** HH:MM, exclusive; `24:00` allowed. */
+  to: string;
+}
+/** One door rule. */
+export interface DoorRule {
+  ruleId: string;
+  /** Who: certificate hashes and/or group names (groups defined in the same document). */
+  who: { certSpkiSha256?: SpkiSha256[]; groups?: string[] };
+  /** Which doors (door ids). */
+  doors: string[];
+  schedule: {
+    /** IANA time zone, e.g. Asia/Tokyo. */
+    timezone: string;
+    weekly: WeeklyWindow[];
+    /** YYYY-MM-DD dates (local) on which `holidayWindows` apply instead of `weekly`. */
+    holidays?: string[];
+    /** Windows on holidays; empty or absent = no access on holidays. */
+    holidayWindows?: Omit<WeeklyWindow, 'days'>[];
+  };
+  /** ISO 8601 validity window of the rule. */
+  validFrom: string;
+  validUntil: string;
+}
+/** The full door-rule set (replaces the previous one; versioned). */
+export interface DoorRulesBody {
+  version: number;
+  groups?: Record<string, SpkiSha256[]>;
+  rules: DoorRule[];
+}
+/** Open a door or a compartment remotely. */
+export interface RemoteOpenBody {
+  /** Exactly one of door / compartment. */
+  door?: string;
+  compartment?: string;
+  /** Why (free text, shown in the audit log; no personal data). */
+  reason: string;
+}
+/** Enter or leave maintenance mode (no pickups; staff only). */
+export interface MaintenanceBody {
+  enabled: boolean;
+  reason?: string;
+}
+/** A new CRL is available: fetch it, check its hash, install it. */
+export interface CrlAvailableBody {
+  url: string;
+  /** SHA-256 (hex) of the CRL file as downloaded. */
+  sha256: string;
+}
+/** Change configuration keys (versioned). */
+export interface ConfigChangeBody {
+  version: number;
+  /** Dotted keys -> new values, e.g. `{ "station.hours.open": "07:00" }`. */
+  settings: Record<string, string | number | boolean | null>;
+}
+
+/** Every command kind and its body: the typed map of commands. */
+export interface CommandBodies {
+  'delivery.assign': DeliveryAssignBody;
+  'delivery.cancel': DeliveryCancelBody;
+  'delivery.extend': DeliveryExtendBody;
+  'staff.roster': StaffRosterBody;
+  'door.rules': DoorRulesBody;
+  'remote.open': RemoteOpenBody;
+  'station.maintenance': MaintenanceBody;
+  'crl.available': CrlAvailableBody;
+  'config.change': ConfigChangeBody;
+}
+/** A command kind. */
+export type CommandKind = keyof CommandBodies;
+/** Every command kind, for validation and help texts. */
+export const COMMAND_KINDS = [
+  'delivery.assign',
+  'delivery.cancel',
+  'delivery.extend',
+  'staff.roster',
+  'door.rules',
+  'remote.open',
+  'station.maintenance',
+  'crl.available',
+  'config.change',
+] as const satisfies readonly CommandKind[];
+
+/** The signed JWS payload of a command. */
+export interface CommandClaimsOf<K extends CommandKind> {
+  /** Contract version: 1. */
+  v: 1;
+  /** Unique command id (UUID); the station's replay cache keys on it. */
+  id: string;
+  /** The one station this command is for. */
+  station: string;
+  kind: K;
+  /** ISO 8601 instants: when it was signed, from when and until when it may be executed. */
+  issuedAt: string;
+  notBefore: string;
+  expiresAt: string;
+  body: CommandBodies[K];
+}
+/** Any command's claims (a discriminated union on `kind`). */
+export type CommandClaims = { [K in CommandKind]: CommandClaimsOf<K> }[CommandKind];
+
+/** The MQTT payload on the `cmd` topic. */
+export interface CommandMessage {
+  /** Compact JWS whose payload is {@link CommandClaims}. */
+  jws: string;
+}
+
+/**
+ * Why a command was rejected. Envelope reasons are decided by the gateway; domain reasons by
+ * the station's command handler.
+ */
+export const COMMAND_REJECT_REASONS = [
+  // envelope
+  'malformed', // not JSON, not a JWS, or claims/body fail the schema
+  'unsigned', // no signature, alg "none", or no x5c chain
+  'unsupported_algorithm',
+  'bad_signature', // signature does not verify over the x5c leaf key
+  'untrusted_signer', // chain does not lead to a command-signing anchor (or revoked/expired)
+  'wrong_station', // claims.station is not this station
+  'not_yet_valid', // now < notBefore (minus clock skew)
+  'expired', // now > expiresAt (plus clock skew)
+  'lifetime_too_long', // expiresAt - notBefore above the station's maximum
+  'retained', // arrived as a retained message
+  'replayed', // the id was already used for a different command
+  'in_progress', // the same command is being executed right now
+  'interrupted', // the same command was being executed when the station stopped
+  // domain
+  'unknown_delivery',
+  'duplicate_delivery',
+  'unknown_compartment',
+  'unknown_door',
+  'no_compartment_available',
+  'compartment_busy',
+  'invalid_deadline',
+  'stale_version', // a roster / rule set / config with a version not above the current one
+  'maintenance_mode',
+  'hardware_fault',
+  'not_supported', // this station does not do that (e.g. door rules on a locker-only station)
+  'handler_error', // unexpected failure while executing (logged on the station)
+] as const;
+/** A reject reason code. */
+export type CommandRejectReason = (typeof COMMAND_REJECT_REASONS)[number];
+
+/** What the domain answers for one command. */
+export type CommandResult =
+  | { accepted: true; detail?: Record<string, string | number | boolean | null> }
+  | {
+      accepted: false;
+      reason: CommandRejectReason;
+      detail?: Record<string, string | number | boolean | null>;
+    };
+
+/**
+ * The answer on `cmd/response` (QoS 1, not retained). A repeated command (same id and same
+ * signed content) gets the stored answer again with `duplicate: true`; nothing is executed
+ * twice. With MQTT 5 the request's correlation data is echoed as well.
+ */
+export interface CommandResponse {
+  v: 1;
+  /** The command id, or null when the command was too broken to read one. */
+  commandId: string | null;
+  kind: CommandKind | null;
+  station: string;
+  status: 'accepted' | 'rejected';
+  /** Present when rejected. */
+  reason?: CommandRejectReason;
+  /** Extra facts, e.g. the compartment chosen for a delivery. No personal data. */
+  detail?: Record<string, string | number | boolean | null>;
+  /** True when this repeats the answer to an earlier copy of the same command. */
+  duplicate: boolean;
+  /** When the station answered (ISO 8601). */
+  at: string;
+}

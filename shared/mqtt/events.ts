@@ -1,0 +1,158 @@
+/**
+ * Events, station -> back office, on `jpki-locker/v1/<station>/events` (QoS 1, not retained).
+ *
+ * Every event was stored in the station's outbox in the same SQLite transaction as the state
+ * change it reports; it is delivered at least once, in `seq` order. Consumers deduplicate on
+ * `id` (or `seq`). Events sent again after a reconnect or restart carry `historical: true`.
+ * No personal data: a person appears only as the SHA-256 of their certificate's
+ * SubjectPublicKeyInfo.
+ */
+import type { CompartmentSize, CommandKind, CommandRejectReason, SpkiSha256 } from './commands.js';
+import type { AlarmCode, AlarmSeverity, CompartmentStatus, DoorStatus } from './state.js';
+
+/** Why a pickup or door attempt was denied (also used for granted: `ok`). */
+export type AttemptReason =
+  | 'ok'
+  | 'no_delivery'
+  | 'wrong_holder'
+  | 'cert_revoked'
+  | 'cert_expired'
+  | 'cert_untrusted'
+  | 'crl_stale'
+  | 'wrong_pin'
+  | 'pin_locked'
+  | 'card_error'
+  | 'outside_hours'
+  | 'outside_schedule'
+  | 'no_rule'
+  | 'maintenance_mode'
+  | 'lock_failed'
+  | 'cancelled';
+
+/** Every event kind and its `data`: the typed map of events. */
+export interface EventData {
+  'delivery.assigned': {
+    deliveryId: string;
+    compartment: string;
+    size?: CompartmentSize;
+    holderSpkiSha256: SpkiSha256;
+    pickupDeadline: string;
+  };
+  /** Staff put the document in and closed the door. */
+  'delivery.loaded': { deliveryId: string; compartment: string; staffSpkiSha256?: SpkiSha256 };
+  'delivery.collected': {
+    deliveryId: string;
+    compartment: string;
+    holderSpkiSha256: SpkiSha256;
+  };
+  'delivery.expired': { deliveryId: string; compartment: string };
+  'delivery.cancelled': { deliveryId: string; compartment?: string; reason?: string };
+  'delivery.extended': { deliveryId: string; pickupDeadline: string };
+  /** Staff took an expired or cancelled document back out. */
+  'delivery.retrieved': { deliveryId: string; compartment: string; staffSpkiSha256?: SpkiSha256 };
+  'compartment.state': {
+    compartment: string;
+    status: CompartmentStatus;
+    door: 'open' | 'closed' | 'unknown';
+    deliveryId?: string | null;
+  };
+  'door.state': { door: string; status: DoorStatus };
+  /** A door access decision. */
+  'door.decision': {
+    door: string;
+    decision: 'granted' | 'denied';
+    reason: AttemptReason;
+    /** Null when no certificate was read. */
+    holderSpkiSha256: SpkiSha256 | null;
+    ruleId?: string;
+  };
+  /** A pickup attempt at the kiosk. */
+  'pickup.attempt': {
+    result: 'granted' | 'denied';
+    reason: AttemptReason;
+    holderSpkiSha256: SpkiSha256 | null;
+    deliveryId?: string;
+    compartment?: string;
+  };
+  /** A lock was pulsed (remote or local) and what the sensor read back. */
+  actuation: {
+    target: 'compartment' | 'door';
+    id: string;
+    cause: 'pickup' | 'load' | 'retrieval' | 'remote' | 'door_access' | 'maintenance';
+    opened: boolean;
+  };
+  'alarm.raised': {
+    alarm: AlarmCode;
+    severity: AlarmSeverity;
+    /** Compartment / door / device the alarm is about, when any. */
+    target?: string;
+    detail?: string;
+  };
+  'alarm.cleared': { alarm: AlarmCode; target?: string };
+  'crl.updated': {
+    sha256: string;
+    thisUpdate: string;
+    nextUpdate: string;
+    entries: number;
+    source: string;
+  };
+  /** An accepted or rejected command, for the audit trail (the answer went to cmd/response). */
+  'command.handled': {
+    commandId: string | null;
+    kind: CommandKind | null;
+    status: 'accepted' | 'rejected';
+    reason?: CommandRejectReason;
+  };
+  'station.started': { version: string };
+  'station.mode': { mode: 'active' | 'maintenance'; reason?: string };
+  'roster.applied': { version: number; staff: number };
+  'door-rules.applied': { version: number; rules: number };
+  'config.applied': { version: number; keys: string[] };
+}
+/** An event kind. */
+export type EventKind = keyof EventData;
+/** Every event kind. */
+export const EVENT_KINDS = [
+  'delivery.assigned',
+  'delivery.loaded',
+  'delivery.collected',
+  'delivery.expired',
+  'delivery.cancelled',
+  'delivery.extended',
+  'delivery.retrieved',
+  'compartment.state',
+  'door.state',
+  'door.decision',
+  'pickup.attempt',
+  'actuation',
+  'alarm.raised',
+  'alarm.cleared',
+  'crl.updated',
+  'command.handled',
+  'station.started',
+  'station.mode',
+  'roster.applied',
+  'door-rules.applied',
+  'config.applied',
+] as const satisfies readonly EventKind[];
+
+/** What a producer hands to the outbox: a kind and its data (the rest is added). */
+export type NewEvent = { [K in EventKind]: { kind: K; data: EventData[K] } }[EventKind];
+
+/** One event on the wire. */
+export type EventMessage = {
+  [K in EventKind]: {
+    v: 1;
+    /** Station-wide sequence number: 1, 2, 3 ... never reused, no gaps. */
+    seq: number;
+    /** UUID of this event. */
+    id: string;
+    station: string;
+    kind: K;
+    /** When the state change happened (ISO 8601, station clock). */
+    at: string;
+    /** True when sent again after a reconnect or restart (store-and-forward). */
+    historical: boolean;
+    data: EventData[K];
+  };
+}[EventKind];

@@ -1,0 +1,121 @@
+/**
+ * Presence, retained state and heartbeat, station -> all.
+ *
+ * On every connect and reconnect the station publishes, retained: `status` = online, then the
+ * full state (`state/compartments`, `state/doors`, `state/alarms`, `state/crl`). Its MQTT
+ * will (retained) sets `status` to offline when the connection dies; a clean stop publishes
+ * offline itself. `session` counts connections (like Sparkplug's bdSeq): an `offline` with
+ * session N ends the `online` with session N, so a late will cannot hide a newer birth.
+ */
+
+/** Compartment states. */
+export type CompartmentStatus =
+  | 'free'
+  | 'reserved' // assigned, waiting for staff to load
+  | 'loaded' // holds a document for a holder
+  | 'expired' // deadline passed, waiting for retrieval
+  | 'open'
+  | 'fault'
+  | 'jammed'
+  | 'maintenance'
+  | 'disabled';
+
+/** Door states. */
+export type DoorStatus =
+  'locked' | 'unlocked' | 'open' | 'held_open' | 'forced' | 'fault' | 'unknown';
+
+/** Alarm codes. */
+export type AlarmCode =
+  | 'door_held_open'
+  | 'door_forced'
+  | 'compartment_jammed'
+  | 'item_not_removed'
+  | 'tamper'
+  | 'board_unreachable'
+  | 'reader_gone'
+  | 'crl_stale'
+  | 'disk_low'
+  | 'clock_wrong'
+  | 'outbox_filling'
+  | 'outbox_full';
+/** Alarm severities. */
+export type AlarmSeverity = 'info' | 'warning' | 'critical';
+
+/** `status` (retained). The will carries `offline`. */
+export interface StatusMessage {
+  v: 1;
+  state: 'online' | 'offline';
+  /** Connection counter of this station (see above). */
+  session: number;
+  /** Software version (online only). */
+  version?: string;
+  /** ISO 8601: when this connection started (online) or when the station stopped cleanly. */
+  at?: string;
+}
+
+/** One compartment in `state/compartments`. */
+export interface CompartmentState {
+  compartment: string;
+  size: 'S' | 'M' | 'L';
+  status: CompartmentStatus;
+  door: 'open' | 'closed' | 'unknown';
+  deliveryId: string | null;
+  /** ISO 8601 pickup deadline of the delivery inside, if any. */
+  pickupDeadline: string | null;
+}
+/** `state/compartments` (retained). */
+export interface CompartmentsMessage {
+  v: 1;
+  at: string;
+  compartments: CompartmentState[];
+}
+/** `state/doors` (retained). */
+export interface DoorsMessage {
+  v: 1;
+  at: string;
+  doors: { door: string; status: DoorStatus }[];
+}
+/** One active alarm. */
+export interface ActiveAlarm {
+  alarm: AlarmCode;
+  severity: AlarmSeverity;
+  target?: string;
+  since: string;
+  detail?: string;
+}
+/** `state/alarms` (retained): every active alarm. */
+export interface AlarmsMessage {
+  v: 1;
+  at: string;
+  alarms: ActiveAlarm[];
+}
+/** CRL freshness. */
+export interface CrlState {
+  /** Seconds since the newest CRL's thisUpdate; null when the station has no CRL. */
+  ageSec: number | null;
+  thisUpdate: string | null;
+  nextUpdate: string | null;
+  /** True when past nextUpdate + tolerance: pickups are refused with crl_stale. */
+  stale: boolean;
+}
+/** `state/crl` (retained). */
+export interface CrlMessage extends CrlState {
+  v: 1;
+  at: string;
+}
+/** Health of one device. */
+export type DeviceHealth = 'ok' | 'degraded' | 'lost' | 'absent';
+/** `heartbeat` (QoS 0, every mqtt.heartbeatSec). */
+export interface HeartbeatMessage {
+  v: 1;
+  at: string;
+  session: number;
+  uptimeSec: number;
+  version: string;
+  /** Events waiting in the outbox. */
+  outboxDepth: number;
+  crlAgeSec: number | null;
+  /** Device name -> health, e.g. `{ "cardReader": "ok", "board0": "lost" }`. */
+  hardware: Record<string, DeviceHealth>;
+  mode: 'active' | 'maintenance';
+}
