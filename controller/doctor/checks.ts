@@ -1,0 +1,354 @@
+import { existsSync, statfsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Config } from '../config/types.js';
+import { isWritable, openDatabase } from '../storage/db.js';
+
+const require = createRequire(import.meta.url);
+
+/** The outcome of one check. `required` says whether the configured mode needs it. */
+export interface CheckResult {
+  name: string;
+  status: 'ok' | 'fail' | 'skip';
+  /** What was found, e.g. a version or "2 readers". */
+  detail: string;
+  /** What to do when it failed. */
+  remedy?: string;
+  /** True when the configured mode cannot run without it: a failure makes doctor exit 1. */
+  required: boolean;
+}
+
+export interface Check {
+  name: string;
+  run(config: Readonly<Config>, now: Date): Promise<CheckResult> | CheckResult;
+}
+
+/** The earliest date a station's clock can plausibly show (this build is newer). */
+export const CLOCK_FLOOR = new Date('2026-01-01T00:00:00Z');
+
+function result(
+  name: string,
+  required: boolean,
+  ok: boolean,
+  detail: string,
+  remedy: string,
+): CheckResult {
+  return ok
+    ? { name, status: 'ok', detail, required }
+    : { name, status: 'fail', detail, remedy, required };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+export const nodeVersion: Check = {
+  name: 'node',
+  run: () => {
+    const major = Number(process.versions.node.split('.')[0]);
+    return result(
+      'node',
+      true,
+      major >= 20,
+      `v${process.versions.node}`,
+      'install Node.js 20 or newer, then run `npm rebuild`',
+    );
+  },
+};
+
+export const nativeAddons: Check = {
+  name: 'native addons',
+  run: (config) => {
+    const addons: [string, boolean][] = [
+      ['better-sqlite3', true],
+      ['pcsclite', config.card.driver === 'pcsc'],
+      ['@serialport/bindings-cpp', config.board.driver === 'kerong'],
+      ['onoff', config.gpio.driver === 'onoff'],
+    ];
+    const broken: string[] = [];
+    let required = false;
+    for (const [name, needed] of addons) {
+      try {
+        require(name);
+      } catch (err) {
+        broken.push(`${name} (${(err as Error).message.split('\n')[0]})`);
+        required ||= needed;
+      }
+    }
+    return {
+      name: 'native addons',
+      status: broken.length ? 'fail' : 'ok',
+      detail: broken.length
+        ? `cannot load: ${broken.join(', ')}`
+        : addons.map(([n]) => n).join(', '),
+      ...(broken.length
+        ? { remedy: 'install libpcsclite-dev, python3, make and g++, then run `npm rebuild`' }
+        : {}),
+      required: broken.length
+        ? required || broken.some((b) => b.startsWith('better-sqlite3'))
+        : false,
+    };
+  },
+};
+
+/** The pcscd socket the PC/SC library will use. */
+export function pcscSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PCSCLITE_CSOCK_NAME ?? '/run/pcscd/pcscd.comm';
+}
+
+export const pcscd: Check = {
+  name: 'card reader',
+  run: async (config) => {
+    const required = config.card.driver === 'pcsc';
+    if (config.card.driver !== 'pcsc')
+      return {
+        name: 'card reader',
+        status: 'skip',
+        detail: `card.driver is ${config.card.driver}`,
+        required,
+      };
+    const sock = pcscSocketPath();
+    if (!existsSync(sock)) {
+      return result(
+        'card reader',
+        required,
+        false,
+        `pcscd is not running (no ${sock})`,
+        'apt-get install pcscd && systemctl enable --now pcscd.socket',
+      );
+    }
+    try {
+      const readers = await withTimeout(listPcscReaders(), 3000, 'pcscd');
+      const wanted = config.card.reader
+        ? readers.filter((r) => r.includes(config.card.reader))
+        : readers;
+      return result(
+        'card reader',
+        required,
+        wanted.length > 0,
+        wanted.length
+          ? `${wanted.length} reader(s): ${wanted.join(', ')}`
+          : `pcscd is running but no reader${config.card.reader ? ` matching "${config.card.reader}"` : ''} is present`,
+        'plug in a CCID reader (Sony RC-S380 needs its vendor driver) and check `pcsc_scan`',
+      );
+    } catch (err) {
+      return result(
+        'card reader',
+        required,
+        false,
+        `pcscd does not answer: ${(err as Error).message}`,
+        'restart pcscd: systemctl restart pcscd',
+      );
+    }
+  },
+};
+
+/** Lists PC/SC readers: the readers pcscd announces within a short window. */
+async function listPcscReaders(): Promise<string[]> {
+  const pcsclite = require('pcsclite') as () => import('node:events').EventEmitter & {
+    close(): void;
+  };
+  const pcsc = pcsclite();
+  const names: string[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const settle = setTimeout(resolve, 700);
+      pcsc.on(
+        'reader',
+        (r: import('node:events').EventEmitter & { name: string; close(): void }) => {
+          names.push(r.name);
+          r.on('error', () => undefined);
+        },
+      );
+      pcsc.on('error', (err: Error) => {
+        clearTimeout(settle);
+        reject(err);
+      });
+    });
+  } finally {
+    pcsc.close();
+  }
+  return names;
+}
+
+export const gpio: Check = {
+  name: 'gpio',
+  run: (config) => {
+    const required = config.gpio.driver === 'onoff';
+    let accessible = false;
+    try {
+      accessible = (require('onoff') as { Gpio: { accessible: boolean } }).Gpio.accessible;
+    } catch {
+      accessible = false;
+    }
+    return result(
+      'gpio',
+      required,
+      accessible,
+      accessible
+        ? '/sys/class/gpio is accessible'
+        : 'no accessible GPIO (/sys/class/gpio missing or not writable)',
+      'on a Raspberry Pi: add the service user to the gpio group; elsewhere set gpio.driver to sim or none',
+    );
+  },
+};
+
+export const serialPorts: Check = {
+  name: 'serial ports',
+  run: async (config) => {
+    const required = config.board.driver === 'kerong';
+    if (config.board.driver !== 'kerong')
+      return {
+        name: 'serial ports',
+        status: 'skip',
+        detail: `board.driver is ${config.board.driver}`,
+        required,
+      };
+    try {
+      const { SerialPort } = await import('serialport');
+      const port = new SerialPort({
+        path: config.board.port,
+        baudRate: config.board.baudRate,
+        autoOpen: false,
+      });
+      await withTimeout(
+        new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res()))),
+        3000,
+        'open',
+      );
+      await new Promise<void>((res) => port.close(() => res()));
+      return result('serial ports', required, true, `${config.board.port} opens`, '');
+    } catch (err) {
+      return result(
+        'serial ports',
+        required,
+        false,
+        `${config.board.port}: ${(err as Error).message}`,
+        'check the RS-485 adapter is plugged in and the service user is in the dialout group',
+      );
+    }
+  },
+};
+
+export const broker: Check = {
+  name: 'broker',
+  run: async (config) => {
+    const required = config.mqtt.enabled && !config.mqtt.embeddedBroker;
+    if (!config.mqtt.enabled)
+      return { name: 'broker', status: 'skip', detail: 'mqtt.enabled is false', required };
+    if (config.mqtt.embeddedBroker)
+      return { name: 'broker', status: 'skip', detail: 'embedded broker (demo)', required };
+    const url = new URL(config.mqtt.url);
+    try {
+      const mqtt = await import('mqtt');
+      const { readFileSync } = await import('node:fs');
+      const client = mqtt.connect(config.mqtt.url, {
+        protocolVersion: config.mqtt.protocolVersion,
+        reconnectPeriod: 0,
+        connectTimeout: 3000,
+        clientId: `jpki-locker-doctor-${process.pid}`,
+        ...(config.mqtt.username
+          ? { username: config.mqtt.username, password: config.mqtt.password }
+          : {}),
+        ...(config.mqtt.ca ? { ca: readFileSync(config.mqtt.ca) } : {}),
+        ...(config.mqtt.cert
+          ? { cert: readFileSync(config.mqtt.cert), key: readFileSync(config.mqtt.key) }
+          : {}),
+      });
+      try {
+        await withTimeout(
+          new Promise<void>((res, rej) => {
+            client.once('connect', () => res());
+            client.once('error', rej);
+            client.once('close', () => rej(new Error('connection closed')));
+          }),
+          4000,
+          'broker',
+        );
+      } finally {
+        client.end(true);
+      }
+      return result(
+        'broker',
+        required,
+        true,
+        `${url.protocol}//${url.host} accepts the station`,
+        '',
+      );
+    } catch (err) {
+      return result(
+        'broker',
+        required,
+        false,
+        `${url.protocol}//${url.host}: ${(err as Error).message}`,
+        'check mqtt.url, the network, and the station certificate; the station keeps working offline and queues its events',
+      );
+    }
+  },
+};
+
+export const database: Check = {
+  name: 'database',
+  run: (config) => {
+    const file = config.storage.path;
+    if (!isWritable(file))
+      return result(
+        'database',
+        true,
+        false,
+        `${file} is not writable`,
+        `make ${path.dirname(file)} writable by the service user`,
+      );
+    try {
+      const db = openDatabase(file, { busyTimeoutMs: 500 });
+      const version = db.pragma('user_version', { simple: true });
+      db.close();
+      let free = '';
+      try {
+        const s = statfsSync(path.dirname(file));
+        free = `, ${Math.round((s.bavail * s.bsize) / 1e6)} MB free`;
+      } catch {
+        /* statfs is best effort */
+      }
+      return result('database', true, true, `${file} (schema ${String(version)}${free})`, '');
+    } catch (err) {
+      return result(
+        'database',
+        true,
+        false,
+        `${file}: ${(err as Error).message}`,
+        'see the message; restore from backup if the file is damaged',
+      );
+    }
+  },
+};
+
+export const clock: Check = {
+  name: 'clock',
+  run: (_config, now) =>
+    result(
+      'clock',
+      true,
+      now >= CLOCK_FLOOR && now.getUTCFullYear() < 2100,
+      now.toISOString(),
+      'set the time (enable NTP: timedatectl set-ntp true); certificates cannot be checked with a wrong clock',
+    ),
+};
+
+/** Every built-in check, in the order they are shown. */
+export const CHECKS: Check[] = [
+  nodeVersion,
+  nativeAddons,
+  database,
+  clock,
+  pcscd,
+  gpio,
+  serialPorts,
+  broker,
+];

@@ -1,0 +1,53 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+function config(body: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-doctor-'));
+  const file = path.join(dir, 'config.yaml');
+  writeFileSync(file, `storage:\n  path: ${path.join(dir, 'station.db')}\n${body}`);
+  return file;
+}
+
+interface DoctorJson {
+  ok: boolean;
+  checks: { name: string; status: string; required: boolean; remedy?: string; detail: string }[];
+}
+
+// This build machine has no GPIO and, for these tests, no pcscd at the socket we point to.
+const env = { PCSCLITE_CSOCK_NAME: '/nonexistent/pcscd.comm' };
+
+describe('jpki-locker doctor', () => {
+  it('reports missing GPIO and reader with remedies, but exits 0 when the mode needs neither', async () => {
+    const file = config('card:\n  driver: sim\ngpio:\n  driver: sim\nmqtt:\n  enabled: false\n');
+    const r = await runCli(['doctor', '--config', file], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^warn\s+gpio\s+no accessible GPIO/m);
+    expect(r.stdout).toMatch(/-> on a Raspberry Pi: add the service user to the gpio group/);
+    expect(r.stdout).toMatch(/^ok\s+database/m);
+    expect(r.stdout).toMatch(/^ok\s+clock/m);
+  });
+
+  it('exits 1 when the configured mode needs what is missing (GPIO relays, a PC/SC reader)', async () => {
+    const file = config('card:\n  driver: pcsc\ngpio:\n  driver: onoff\nmqtt:\n  enabled: false\n');
+    const r = await runCli(['doctor', '--config', file, '--json'], { env });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as DoctorJson;
+    expect(out.ok).toBe(false);
+    const byName = Object.fromEntries(out.checks.map((c) => [c.name, c]));
+    expect(byName.gpio).toMatchObject({ status: 'fail', required: true });
+    expect(byName['card reader']).toMatchObject({ status: 'fail', required: true });
+    expect(byName['card reader']?.detail).toMatch(/pcscd is not running/);
+    expect(byName['card reader']?.remedy).toMatch(/pcscd/);
+    expect(byName.node).toMatchObject({ status: 'ok' });
+  });
+
+  it('exits 2 on a bad configuration', async () => {
+    const file = config('card:\n  driver: magnetic\n');
+    const r = await runCli(['doctor', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('card.driver');
+  });
+});
