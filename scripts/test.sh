@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what is missing, then type-checks, lints,
+# checks formatting and runs every vitest suite (unit, contract, end-to-end, reliability,
+# browser). Extra arguments go to vitest (e.g. scripts/test.sh test/foundation).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh test
+if [ $# -eq 0 ]; then
+  echo "==> typecheck, lint, format check" >&2
+  npm run --silent typecheck
+  npm run --silent lint
+  npm run --silent format:check
+fi
+mkdir -p test-artifacts
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
+# One plain closing line that any CI can read.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' || true
+exit $status
