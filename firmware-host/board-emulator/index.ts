@@ -1,0 +1,2 @@
+export * from './board-emulator.js';
+export * from './kerong-bus-model.js';
