@@ -25,7 +25,8 @@ rsync -a --delete --exclude node_modules --exclude data --exclude test-artifacts
 
 install -d -o root -g jpki-locker -m 0750 /etc/jpki-locker
 if [ ! -f /etc/jpki-locker/config.yaml ]; then
-  install -o root -g jpki-locker -m 0640 /opt/jpki-locker/config.example.yaml /etc/jpki-locker/config.yaml
+  sed -e 's#^  path: ./data/station.db#  path: /var/lib/jpki-locker/station.db#' /opt/jpki-locker/config.example.yaml > /etc/jpki-locker/config.yaml
+  chown root:jpki-locker /etc/jpki-locker/config.yaml && chmod 0640 /etc/jpki-locker/config.yaml
   echo "wrote /etc/jpki-locker/config.yaml from the example: edit it (station id, broker, boards, doors)"
 fi
 install -d -o jpki-locker -g jpki-locker -m 0750 /var/lib/jpki-locker
