@@ -5,12 +5,13 @@ import type { CommandModule } from './context.js';
 import { registerStation } from './commands/station.js';
 import { registerAudit } from './commands/audit.js';
 import { registerConfig } from './commands/config.js';
+import { registerDoctor } from './commands/doctor.js';
 
 /**
  * Every command group. Each module adds its subcommands under `jpki-locker`; add a line here
  * for a new group.
  */
-const modules: CommandModule[] = [registerStation, registerConfig, registerAudit];
+const modules: CommandModule[] = [registerStation, registerConfig, registerDoctor, registerAudit];
 
 export function buildProgram(): Command {
   const program = new Command('jpki-locker')
