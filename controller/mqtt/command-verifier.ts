@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import type {
+  CommandClaims,
+  CommandKind,
+  CommandRejectReason,
+} from '../../shared/mqtt/commands.js';
+import { COMMAND_KINDS } from '../../shared/mqtt/commands.js';
+import { validateCommandClaims, validatePayload } from '../../shared/mqtt/validate.js';
+import { parseCertificate } from '../trust/certificate.js';
+import { parseCompactJws, publicKeyFromSpki, verifyJwsSignature } from './jws.js';
+import type { CommandSignerTrust } from './signer-trust.js';
+
+/** Limits applied to every command. */
+export interface CommandPolicy {
+  stationId: string;
+  /** Tolerated clock difference for notBefore / expiresAt. */
+  clockSkewSec: number;
+  /** Longest accepted expiresAt - notBefore (bounds the replay cache). */
+  maxLifetimeSec: number;
+}
+
+/** A command that passed every envelope check (the replay cache is checked by the caller). */
+export interface CheckedCommand {
+  ok: true;
+  claims: CommandClaims;
+  /** SHA-256 (hex) of the signed payload bytes: same id + same hash = the same command. */
+  contentHash: string;
+  signerSpkiSha256: string;
+}
+
+/** A refused command, with what could be read of it (for the answer). */
+export interface RefusedCommand {
+  ok: false;
+  reason: CommandRejectReason;
+  commandId: string | null;
+  kind: CommandKind | null;
+  /** True when the signature and signer were verified (the refusal is worth auditing). */
+  authenticated: boolean;
+  /** Extra facts for the log, e.g. the trust reason. No personal data. */
+  detail?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Best-effort id and kind from unverified claims, only to label an answer. */
+function peek(claims: unknown): { commandId: string | null; kind: CommandKind | null } {
+  if (typeof claims !== 'object' || claims === null) return { commandId: null, kind: null };
+  const { id, kind } = claims as { id?: unknown; kind?: unknown };
+  return {
+    commandId: typeof id === 'string' && UUID.test(id) ? id : null,
+    kind:
+      typeof kind === 'string' && (COMMAND_KINDS as readonly string[]).includes(kind)
+        ? (kind as CommandKind)
+        : null,
+  };
+}
+
+/**
+ * The envelope checks of a command message, in order: JSON shape, JWS shape, signature over
+ * the x5c leaf key, the signer's chain (trust engine, purpose `command`), then the claims'
+ * schema, station id and validity window. Never throws for bad input.
+ */
+export class CommandVerifier {
+  constructor(
+    private readonly policy: CommandPolicy,
+    private readonly trust: CommandSignerTrust,
+  ) {}
+
+  verify(payload: Buffer, retained: boolean, now: Date): CheckedCommand | RefusedCommand {
+    const refuse = (
+      reason: CommandRejectReason,
+      label: { commandId: string | null; kind: CommandKind | null } = {
+        commandId: null,
+        kind: null,
+      },
+      authenticated = false,
+      detail?: string,
+    ): RefusedCommand => ({
+      ok: false,
+      reason,
+      ...label,
+      authenticated,
+      ...(detail ? { detail } : {}),
+    });
+
+    let message: unknown;
+    try {
+      message = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return refuse(retained ? 'retained' : 'malformed');
+    }
+    const shape = validatePayload('cmd', message);
+    if (!shape.ok) return refuse(retained ? 'retained' : 'malformed');
+    const jws = parseCompactJws(shape.value.jws);
+    let unverified: unknown;
+    if (!('problem' in jws)) {
+      try {
+        unverified = JSON.parse(jws.payload.toString('utf8'));
+      } catch {
+        unverified = undefined;
+      }
+    }
+    const label = peek(unverified);
+    // A retained command is never executed, however well signed (it would re-run on reconnect).
+    if (retained) return refuse('retained', label);
+    if ('problem' in jws) return refuse(jws.problem);
+    if (unverified === undefined) return refuse('malformed');
+
+    let leafSpki: Uint8Array;
+    try {
+      leafSpki = parseCertificate(jws.chain[0]!).spki;
+    } catch {
+      return refuse('malformed', label);
+    }
+    const key = publicKeyFromSpki(leafSpki);
+    if (!key) return refuse('unsupported_algorithm', label);
+    if (!verifyJwsSignature(jws, key)) return refuse('bad_signature', label);
+    const verdict = this.trust.check(jws.chain, now);
+    if (!verdict.valid) return refuse('untrusted_signer', label, false, verdict.reason);
+
+    const claims = validateCommandClaims(unverified);
+    if (!claims.ok) return refuse('malformed', label, true, claims.errors.slice(0, 3).join('; '));
+    const c = claims.value;
+    const id = { commandId: c.id, kind: c.kind };
+    if (c.station !== this.policy.stationId) return refuse('wrong_station', id, true);
+    const skewMs = this.policy.clockSkewSec * 1000;
+    const notBefore = Date.parse(c.notBefore);
+    const expiresAt = Date.parse(c.expiresAt);
+    if (!Number.isFinite(notBefore) || !Number.isFinite(expiresAt) || expiresAt < notBefore)
+      return refuse('malformed', id, true, 'validity window');
+    if (now.getTime() + skewMs < notBefore) return refuse('not_yet_valid', id, true);
+    if (now.getTime() - skewMs > expiresAt) return refuse('expired', id, true);
+    if (expiresAt - notBefore > this.policy.maxLifetimeSec * 1000)
+      return refuse('lifetime_too_long', id, true);
+    return {
+      ok: true,
+      claims: c,
+      contentHash: createHash('sha256').update(jws.payload).digest('hex'),
+      signerSpkiSha256: createHash('sha256').update(leafSpki).digest('hex'),
+    };
+  }
+}

@@ -1,0 +1,597 @@
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type {
+  CommandKind,
+  CommandRejectReason,
+  CommandResponse,
+  CommandResult,
+} from '../../shared/mqtt/commands.js';
+import type { HeartbeatMessage, StatusMessage } from '../../shared/mqtt/state.js';
+import { StationTopics } from '../../shared/mqtt/topics.js';
+import type { Secret } from '../../shared/secret.js';
+import type { Component } from '../lifecycle.js';
+import type { Logger } from '../log.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { Db } from '../storage/db.js';
+import { MetaRepository } from '../storage/meta-repository.js';
+import { CommandLog } from './command-log.js';
+import { CommandVerifier, type CheckedCommand } from './command-verifier.js';
+import type { CommandSignerTrust } from './signer-trust.js';
+import type { CommandHandler, StatePart, StateProvider } from './types.js';
+
+/** Connection and behaviour settings of the gateway (from the `mqtt` config section). */
+export interface MqttGatewayOptions {
+  stationId: string;
+  /** mqtt://, mqtts://, ws:// or wss:// URL. */
+  url: string;
+  /** 5 for MQTT 5 (mosquitto), 4 for 3.1.1 (the embedded aedes broker). */
+  protocolVersion: 4 | 5;
+  /** Defaults to `jpki-locker-<station>`. */
+  clientId?: string;
+  username?: string;
+  password?: Secret<string>;
+  /** PEM contents for mqtts:// with a client certificate per station. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  topicPrefix?: string;
+  heartbeatSec: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** QoS 1 events in flight at once (further capped by the broker's Receive Maximum). */
+  maxInflight?: number;
+  /** Tolerated clock difference for command validity windows (default 60 s). */
+  clockSkewSec?: number;
+  /** Longest accepted command lifetime (default 1 day). */
+  maxCommandLifetimeSec?: number;
+  /** Software version for the birth message and heartbeat. */
+  version: string;
+}
+
+/** What the gateway works with. */
+export interface MqttGatewayDeps {
+  db: Db;
+  outbox: Outbox;
+  handler: CommandHandler;
+  state: StateProvider;
+  signerTrust: CommandSignerTrust;
+  log: Logger;
+  now?: () => Date;
+  /** [0, 1) source for reconnect jitter. */
+  random?: () => number;
+}
+
+/** Per-connection delivery state. */
+interface Link {
+  client: MqttClient;
+  session: number;
+  connected: boolean;
+  /** Events with seq below this were stored before the connection: sent as historical. */
+  liveFrom: number;
+  /** Next seq to read from the outbox. */
+  nextSeq: number;
+  /** Seqs published and not yet acknowledged, in order, with their ack flag. */
+  inflight: { seq: number; acked: boolean }[];
+  ackedUpto: number;
+  window: number;
+}
+
+const STATE_PARTS: readonly StatePart[] = ['compartments', 'doors', 'alarms', 'crl'];
+
+/**
+ * The station's link to the municipal back office (see docs/mqtt.md):
+ * - presence: retained will `offline`; on every connect `online` + the full retained state;
+ *   a heartbeat every `heartbeatSec`;
+ * - events: the outbox delivered at QoS 1 in seq order, marked sent on PUBACK, replayed after
+ *   a reconnect or restart flagged `historical`;
+ * - commands: signed envelopes checked (CommandVerifier + replay cache), executed at most
+ *   once by the CommandHandler, each answered on `cmd/response`.
+ * One mqtt.js client per connection, reconnecting with exponential back-off and jitter.
+ * The station works without the broker: start() does not wait for a connection.
+ */
+export class MqttGateway implements Component {
+  readonly name = 'mqtt';
+  readonly topics: StationTopics;
+  readonly #o: Required<Omit<MqttGatewayOptions, 'password' | 'tls' | 'username'>> &
+    Pick<MqttGatewayOptions, 'password' | 'tls' | 'username'>;
+  readonly #d: MqttGatewayDeps;
+  readonly #now: () => Date;
+  readonly #random: () => number;
+  readonly #verifier: CommandVerifier;
+  readonly #commands: CommandLog;
+  readonly #meta: MetaRepository;
+  #link: Link | undefined;
+  #stopping = false;
+  #started = false;
+  #attempt = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #pumpScheduled = false;
+  #flushScheduled = false;
+  #commandChain: Promise<void> = Promise.resolve();
+  readonly #unsubscribe: (() => void)[] = [];
+  readonly #connectionListeners = new Set<(connected: boolean) => void>();
+  readonly #startedAtMs: number;
+
+  constructor(options: MqttGatewayOptions, deps: MqttGatewayDeps) {
+    this.#o = {
+      clientId: `jpki-locker-${options.stationId}`,
+      topicPrefix: 'jpki-locker/v1',
+      maxInflight: 100,
+      clockSkewSec: 60,
+      maxCommandLifetimeSec: 86_400,
+      ...options,
+    };
+    if (!this.#o.clientId) this.#o.clientId = `jpki-locker-${options.stationId}`;
+    this.#d = deps;
+    this.#now = deps.now ?? (() => new Date());
+    this.#random = deps.random ?? Math.random;
+    this.topics = new StationTopics(options.stationId, this.#o.topicPrefix);
+    this.#verifier = new CommandVerifier(
+      {
+        stationId: options.stationId,
+        clockSkewSec: this.#o.clockSkewSec,
+        maxLifetimeSec: this.#o.maxCommandLifetimeSec,
+      },
+      deps.signerTrust,
+    );
+    this.#commands = new CommandLog(deps.db);
+    this.#meta = new MetaRepository(deps.db);
+    this.#startedAtMs = this.#now().getTime();
+  }
+
+  /** True while connected to the broker. */
+  get connected(): boolean {
+    return this.#link?.connected ?? false;
+  }
+
+  /** The current connection counter (as in `status` and the will). */
+  get session(): number {
+    return this.#link?.session ?? Number(this.#meta.get('mqtt.session') ?? 0);
+  }
+
+  /** Subscribes to connect (true) / disconnect (false); returns the unsubscribe function. */
+  onConnection(listener: (connected: boolean) => void): () => void {
+    this.#connectionListeners.add(listener);
+    return () => this.#connectionListeners.delete(listener);
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    this.#started = true;
+    this.#stopping = false;
+    const interrupted = this.#commands.markInterrupted();
+    if (interrupted > 0)
+      this.#d.log.warn({ interrupted }, 'commands were executing when the station stopped');
+    this.#commands.purge(new Date(this.#now().getTime() - 86_400_000));
+    this.#unsubscribe.push(
+      this.#d.outbox.onAppended(() => this.#schedulePump()),
+      this.#d.outbox.onAlarm(() => this.#publishState('alarms')),
+      this.#d.state.onChange((part) => this.#publishState(part)),
+    );
+    this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#stopping = true;
+    clearTimeout(this.#reconnectTimer);
+    clearInterval(this.#heartbeatTimer);
+    for (const u of this.#unsubscribe.splice(0)) u();
+    await Promise.race([this.#commandChain, delay(2000)]);
+    const link = this.#link;
+    this.#link = undefined;
+    if (link) {
+      this.#flushCursor(link);
+      if (link.connected) {
+        const offline: StatusMessage = {
+          v: 1,
+          state: 'offline',
+          session: link.session,
+          at: this.#now().toISOString(),
+        };
+        await Promise.race([
+          link.client.publishAsync(this.topics.status, JSON.stringify(offline), {
+            qos: 1,
+            retain: true,
+          }),
+          delay(2000),
+        ]).catch(() => undefined);
+      }
+      await Promise.race([link.client.endAsync(false), delay(2000)]).catch(() => undefined);
+      link.client.end(true);
+    }
+  }
+
+  // ---- connection --------------------------------------------------------------------------
+
+  #connect(): void {
+    if (this.#stopping) return;
+    const session = Number(this.#meta.get('mqtt.session') ?? 0) + 1;
+    this.#meta.set('mqtt.session', String(session));
+    const will: StatusMessage = { v: 1, state: 'offline', session };
+    const opts: IClientOptions = {
+      protocolVersion: this.#o.protocolVersion,
+      clientId: this.#o.clientId,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      keepalive: Math.max(10, Math.min(60, this.#o.heartbeatSec * 2)),
+      resubscribe: false,
+      queueQoSZero: false,
+      will: {
+        topic: this.topics.status,
+        payload: Buffer.from(JSON.stringify(will)),
+        qos: 1,
+        retain: true,
+      },
+      ...(this.#o.username ? { username: this.#o.username } : {}),
+      ...(this.#o.password ? { password: this.#o.password.reveal() } : {}),
+      ...(this.#o.tls?.ca ? { ca: this.#o.tls.ca } : {}),
+      ...(this.#o.tls?.cert ? { cert: this.#o.tls.cert } : {}),
+      ...(this.#o.tls?.key ? { key: this.#o.tls.key } : {}),
+      rejectUnauthorized: true,
+      ...(this.#o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 0 } } : {}),
+    };
+    const client = mqtt.connect(this.#o.url, opts);
+    const link: Link = {
+      client,
+      session,
+      connected: false,
+      liveFrom: 0,
+      nextSeq: 0,
+      inflight: [],
+      ackedUpto: 0,
+      window: this.#o.maxInflight,
+    };
+    this.#link = link;
+    client.on('connect', (connack) => {
+      if (this.#link !== link) return;
+      const receiveMaximum = connack.properties?.receiveMaximum;
+      link.window = Math.max(1, Math.min(this.#o.maxInflight, receiveMaximum ?? Infinity));
+      this.#onConnect(link);
+    });
+    client.on('message', (topic, payload, packet) => {
+      if (this.#link !== link || topic !== this.topics.command) return;
+      this.#enqueueCommand(link, payload, packet);
+    });
+    client.on('error', (err) => {
+      this.#d.log.warn(
+        { err: { message: err.message, code: (err as { code?: unknown }).code } },
+        'broker connection error',
+      );
+    });
+    client.on('close', () => this.#onClose(link));
+  }
+
+  #onConnect(link: Link): void {
+    this.#attempt = 0;
+    link.connected = true;
+    const outbox = this.#d.outbox;
+    link.ackedUpto = outbox.sentUpto();
+    link.nextSeq = link.ackedUpto + 1;
+    link.liveFrom = outbox.lastSeq() + 1;
+    link.inflight = [];
+    this.#d.log.info(
+      { session: link.session, backlog: link.liveFrom - link.nextSeq },
+      'connected to the broker',
+    );
+    link.client.subscribe(
+      this.topics.command,
+      this.#o.protocolVersion === 5 ? { qos: 1, rap: true, nl: true } : { qos: 1 },
+      (err, granted) => {
+        const code = granted?.[0]?.qos;
+        if (err || (code !== undefined && code >= 0x80))
+          this.#d.log.error(
+            { code, err: err?.message },
+            'the broker refused the command subscription',
+          );
+      },
+    );
+    const online: StatusMessage = {
+      v: 1,
+      state: 'online',
+      session: link.session,
+      version: this.#o.version,
+      at: this.#now().toISOString(),
+    };
+    this.#publish(link, this.topics.status, online, { qos: 1, retain: true });
+    for (const part of STATE_PARTS) this.#publishState(part);
+    this.#sendHeartbeat();
+    clearInterval(this.#heartbeatTimer);
+    this.#heartbeatTimer = setInterval(() => this.#sendHeartbeat(), this.#o.heartbeatSec * 1000);
+    this.#heartbeatTimer.unref?.();
+    for (const l of this.#connectionListeners) l(true);
+    this.#schedulePump();
+  }
+
+  #onClose(link: Link): void {
+    if (this.#link !== link) return;
+    const wasConnected = link.connected;
+    link.connected = false;
+    this.#flushCursor(link);
+    clearInterval(this.#heartbeatTimer);
+    link.client.removeAllListeners('message');
+    link.client.end(true);
+    if (wasConnected) {
+      this.#d.log.warn({ session: link.session }, 'disconnected from the broker');
+      for (const l of this.#connectionListeners) l(false);
+    }
+    if (this.#stopping) return;
+    const base = Math.min(this.#o.reconnectMaxMs, this.#o.reconnectMinMs * 2 ** this.#attempt);
+    const wait = Math.round(Math.min(this.#o.reconnectMaxMs, base * (0.5 + this.#random())));
+    this.#attempt = Math.min(this.#attempt + 1, 30);
+    this.#reconnectTimer = setTimeout(() => this.#connect(), wait);
+    this.#reconnectTimer.unref?.();
+  }
+
+  #publish(
+    link: Link,
+    topic: string,
+    payload: unknown,
+    opts: { qos: 0 | 1; retain?: boolean; properties?: IPublishPacket['properties'] },
+  ): void {
+    if (!link.connected) return;
+    link.client.publish(topic, JSON.stringify(payload), opts, (err) => {
+      if (err) this.#d.log.warn({ topic, err: err.message }, 'publish failed');
+    });
+  }
+
+  // ---- presence and state ------------------------------------------------------------------
+
+  #publishState(part: StatePart): void {
+    const link = this.#link;
+    if (!link?.connected) return;
+    const at = this.#now().toISOString();
+    const s = this.#d.state;
+    const opts = { qos: 1 as const, retain: true };
+    switch (part) {
+      case 'compartments':
+        this.#publish(
+          link,
+          this.topics.compartments,
+          { v: 1, at, compartments: s.compartments() },
+          opts,
+        );
+        break;
+      case 'doors':
+        this.#publish(link, this.topics.doors, { v: 1, at, doors: s.doors() }, opts);
+        break;
+      case 'alarms': {
+        const alarms = s.alarms().filter((a) => a.alarm !== 'outbox_filling');
+        if (this.#d.outbox.fillingAlarm)
+          alarms.push({ alarm: 'outbox_filling', severity: 'warning', since: at });
+        this.#publish(link, this.topics.alarms, { v: 1, at, alarms }, opts);
+        break;
+      }
+      case 'crl':
+        this.#publish(link, this.topics.crl, { v: 1, at, ...s.crl() }, opts);
+        break;
+    }
+  }
+
+  #sendHeartbeat(): void {
+    const link = this.#link;
+    if (!link?.connected) return;
+    const now = this.#now();
+    const hb: HeartbeatMessage = {
+      v: 1,
+      at: now.toISOString(),
+      session: link.session,
+      uptimeSec: Math.max(0, Math.round((now.getTime() - this.#startedAtMs) / 1000)),
+      version: this.#o.version,
+      outboxDepth: this.#d.outbox.depth(),
+      crlAgeSec: this.#d.state.crl().ageSec,
+      hardware: this.#d.state.hardware(),
+      mode: this.#d.state.mode(),
+    };
+    this.#publish(link, this.topics.heartbeat, hb, { qos: 0 });
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    const link = this.#link;
+    if (!link?.connected) return;
+    const outbox = this.#d.outbox;
+    while (link.inflight.length < link.window) {
+      const rows = outbox.readFrom(
+        link.nextSeq - 1,
+        Math.min(500, link.window - link.inflight.length),
+      );
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const entry = { seq: row.seq, acked: false };
+        link.inflight.push(entry);
+        link.nextSeq = row.seq + 1;
+        const message = outbox.toMessage(row, row.seq < link.liveFrom);
+        link.client.publish(this.topics.events, JSON.stringify(message), { qos: 1 }, (err) =>
+          this.#onEventAck(link, entry, err),
+        );
+      }
+    }
+  }
+
+  #onEventAck(link: Link, entry: { seq: number; acked: boolean }, err: Error | undefined): void {
+    if (this.#link !== link || !link.connected) return;
+    if (err) {
+      // The broker refused an event (MQTT 5 PUBACK reason code): retry on a new connection.
+      this.#d.log.error({ seq: entry.seq, err: err.message }, 'the broker refused an event');
+      link.client.end(true);
+      return;
+    }
+    entry.acked = true;
+    while (link.inflight.length > 0 && link.inflight[0]!.acked) {
+      link.ackedUpto = link.inflight.shift()!.seq;
+    }
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        this.#flushCursor(link);
+      });
+    }
+    this.#schedulePump();
+  }
+
+  #flushCursor(link: Link): void {
+    if (link.ackedUpto > this.#d.outbox.sentUpto()) {
+      try {
+        this.#d.outbox.markSent(link.ackedUpto);
+      } catch (err) {
+        this.#d.log.error({ err }, 'cannot record delivered events');
+      }
+    }
+  }
+
+  // ---- commands ----------------------------------------------------------------------------
+
+  #enqueueCommand(link: Link, payload: Buffer, packet: IPublishPacket): void {
+    this.#commandChain = this.#commandChain
+      .then(() => this.#handleCommand(link, payload, packet))
+      .catch((err: unknown) => this.#d.log.error({ err }, 'command handling failed'));
+  }
+
+  async #handleCommand(link: Link, payload: Buffer, packet: IPublishPacket): Promise<void> {
+    const now = this.#now();
+    const correlationData = packet.properties?.correlationData;
+    const answer = (r: Omit<CommandResponse, 'v' | 'station' | 'at'>) => {
+      const response: CommandResponse = {
+        v: 1,
+        ...r,
+        station: this.#o.stationId,
+        at: this.#now().toISOString(),
+      };
+      this.#publish(link, this.topics.response, response, {
+        qos: 1,
+        ...(correlationData && this.#o.protocolVersion === 5
+          ? { properties: { correlationData } }
+          : {}),
+      });
+      return response;
+    };
+    const checked = this.#verifier.verify(payload, packet.retain, now);
+    if (!checked.ok) {
+      this.#d.log.warn(
+        {
+          commandId: checked.commandId,
+          kind: checked.kind,
+          reason: checked.reason,
+          detail: checked.detail,
+        },
+        'command rejected',
+      );
+      answer({
+        commandId: checked.commandId,
+        kind: checked.kind,
+        status: 'rejected',
+        reason: checked.reason,
+        duplicate: false,
+      });
+      if (checked.authenticated)
+        this.#audit(checked.commandId, checked.kind, 'rejected', checked.reason);
+      return;
+    }
+    const { claims } = checked;
+    const seen = this.#commands.get(claims.id);
+    if (seen) {
+      if (seen.contentHash !== checked.contentHash) {
+        this.#d.log.warn({ commandId: claims.id }, 'command id reused for other content');
+        answer({
+          commandId: claims.id,
+          kind: claims.kind,
+          status: 'rejected',
+          reason: 'replayed',
+          duplicate: false,
+        });
+        this.#audit(claims.id, claims.kind, 'rejected', 'replayed');
+      } else if (seen.state === 'done') {
+        const { v: _v, station: _s, at: _a, ...prev } = seen.response;
+        answer({ ...prev, duplicate: true });
+      } else {
+        answer({
+          commandId: claims.id,
+          kind: claims.kind,
+          status: 'rejected',
+          reason: seen.state,
+          duplicate: true,
+        });
+      }
+      return;
+    }
+    this.#commands.begin(
+      claims.id,
+      checked.contentHash,
+      claims.kind,
+      now,
+      new Date(claims.expiresAt).toISOString(),
+    );
+    const result = await this.#execute(checked);
+    const response: CommandResponse = {
+      v: 1,
+      commandId: claims.id,
+      kind: claims.kind,
+      station: this.#o.stationId,
+      status: result.accepted ? 'accepted' : 'rejected',
+      ...(result.accepted ? {} : { reason: result.reason }),
+      ...(result.detail ? { detail: result.detail } : {}),
+      duplicate: false,
+      at: this.#now().toISOString(),
+    };
+    this.#d.db.transaction(() => {
+      this.#commands.finish(claims.id, response);
+      this.#d.outbox.append({
+        kind: 'command.handled',
+        data: {
+          commandId: claims.id,
+          kind: claims.kind,
+          status: response.status,
+          ...(response.reason ? { reason: response.reason } : {}),
+        },
+      });
+    })();
+    this.#d.log.info(
+      { commandId: claims.id, kind: claims.kind, status: response.status, reason: response.reason },
+      'command answered',
+    );
+    const { v: _v, station: _s, at: _a, ...r } = response;
+    answer(r);
+  }
+
+  async #execute(checked: CheckedCommand): Promise<CommandResult> {
+    try {
+      return await this.#d.handler.handle({
+        claims: checked.claims,
+        signerSpkiSha256: checked.signerSpkiSha256,
+        receivedAt: this.#now(),
+      });
+    } catch (err) {
+      this.#d.log.error({ err, commandId: checked.claims.id }, 'command handler failed');
+      return { accepted: false, reason: 'handler_error' };
+    }
+  }
+
+  #audit(
+    commandId: string | null,
+    kind: CommandKind | null,
+    status: 'accepted' | 'rejected',
+    reason: CommandRejectReason,
+  ): void {
+    try {
+      this.#d.outbox.append({ kind: 'command.handled', data: { commandId, kind, status, reason } });
+    } catch (err) {
+      this.#d.log.error({ err }, 'cannot record a command refusal');
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+}

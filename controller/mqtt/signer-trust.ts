@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../shared/errors.js';
+import { decodeCertificates } from '../trust/certificate.js';
+import { validatePath } from '../trust/path.js';
+
+/** The trust engine's verdict on a command signer's chain. */
+export interface SignerVerdict {
+  valid: boolean;
+  /** Trust reason code (`ok`, `unknown_issuer`, `expired`, `wrong_usage`, ...). */
+  reason: string;
+}
+
+/** Decides whether a certificate chain may sign commands (purpose `command`). */
+export interface CommandSignerTrust {
+  /** `chain`: DER, the signer first, then intermediates (from the JWS x5c header). */
+  check(chain: readonly Uint8Array[], at: Date): SignerVerdict;
+}
+
+/**
+ * Command-signer trust through the trust engine (controller/trust, RFC 5280 path
+ * validation) against the configured command-signing anchors (`trust.commandAnchors`).
+ */
+export class AnchorCommandSignerTrust implements CommandSignerTrust {
+  constructor(private readonly anchors: readonly Uint8Array[]) {}
+
+  /** Loads the anchors from PEM or DER files. @throws ConfigError listing unreadable files. */
+  static fromFiles(files: readonly string[]): AnchorCommandSignerTrust {
+    const problems: { path: string; message: string }[] = [];
+    const anchors: Uint8Array[] = [];
+    files.forEach((f, i) => {
+      try {
+        anchors.push(...decodeCertificates(new Uint8Array(readFileSync(f)), f));
+      } catch (err) {
+        problems.push({ path: `trust.commandAnchors[${i}]`, message: (err as Error).message });
+      }
+    });
+    if (problems.length > 0) throw new ConfigError(problems);
+    return new AnchorCommandSignerTrust(anchors);
+  }
+
+  check(chain: readonly Uint8Array[], at: Date): SignerVerdict {
+    if (this.anchors.length === 0 || chain.length === 0)
+      return { valid: false, reason: 'unknown_issuer' };
+    const r = validatePath({
+      leaf: chain[0]!,
+      intermediates: chain.slice(1),
+      anchors: this.anchors,
+      at,
+      purpose: 'command',
+    });
+    return { valid: r.valid, reason: r.reason };
+  }
+}

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import type { EventData, EventKind, EventMessage, NewEvent } from '../../shared/mqtt/events.js';
+import { JpkiLockerError } from '../../shared/errors.js';
+import type { Db } from '../storage/db.js';
+
+/** The outbox reached its bound: the caller's transaction is rolled back, nothing changed. */
+export class OutboxFullError extends JpkiLockerError {
+  constructor(readonly depth: number) {
+    super('outbox_full', `event outbox is full (${depth} unsent events); state change refused`);
+  }
+}
+
+/** One stored event, as read back for delivery. */
+export interface StoredEvent {
+  seq: number;
+  id: string;
+  kind: EventKind;
+  at: string;
+  /** The JSON text of `data`. */
+  data: string;
+}
+
+/** Options of an {@link Outbox}. */
+export interface OutboxOptions {
+  /** Station id written into each event message. */
+  stationId: string;
+  /** Bound on unsent events; append throws OutboxFullError beyond it. */
+  maxEvents: number;
+  /** Fill ratio at which `outbox_filling` is raised (default 0.8); cleared below half of it. */
+  alarmRatio?: number;
+  /** Sent events kept for inspection before pruning (default 10,000). */
+  keepSentEvents?: number;
+  now?: () => Date;
+  uuid?: () => string;
+}
+
+/** What an append returns. */
+export interface Appended {
+  seq: number;
+  id: string;
+}
+
+/**
+ * The transactional outbox: `append()` inserts an event with the same database handle the
+ * domain uses, so that calling it inside the caller's `db.transaction(...)` stores the state
+ * change and its event atomically (both or neither). Called outside a transaction it runs in
+ * its own. The gateway reads unsent events in `seq` order and calls `markSent()` as the
+ * broker acknowledges them.
+ *
+ * The outbox is bounded: at `alarmRatio` of `maxEvents` it appends an `alarm.raised`
+ * (`outbox_filling`) event in the same transaction; at `maxEvents` it throws
+ * {@link OutboxFullError}, which rolls the caller's transaction back — a state change is
+ * never stored without its event.
+ */
+export class Outbox {
+  readonly #db: Db;
+  readonly #opts: Required<OutboxOptions>;
+  readonly #insert;
+  readonly #readFrom;
+  readonly #setCursor;
+  readonly #setAlarm;
+  readonly #prune;
+  readonly #lastSeqStmt;
+  #sentUpto: number;
+  #fillingAlarm: boolean;
+  readonly #listeners = new Set<() => void>();
+  readonly #alarmListeners = new Set<(active: boolean) => void>();
+  #notifyScheduled = false;
+
+  constructor(db: Db, options: OutboxOptions) {
+    this.#db = db;
+    this.#opts = {
+      alarmRatio: 0.8,
+      keepSentEvents: 10_000,
+      now: () => new Date(),
+      uuid: randomUUID,
+      ...options,
+    };
+    this.#insert = db.prepare<[string, string, string, string]>(
+      'INSERT INTO outbox_events(id, kind, at, data) VALUES (?, ?, ?, ?)',
+    );
+    this.#readFrom = db.prepare<[number, number], StoredEvent>(
+      'SELECT seq, id, kind, at, data FROM outbox_events WHERE seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.#setCursor = db.prepare<[number, string]>(
+      'UPDATE outbox_cursor SET sent_upto = ?, sent_at = ? WHERE one = 1',
+    );
+    this.#setAlarm = db.prepare<[number]>(
+      'UPDATE outbox_cursor SET filling_alarm = ? WHERE one = 1',
+    );
+    this.#prune = db.prepare<[number]>('DELETE FROM outbox_events WHERE seq <= ?');
+    this.#lastSeqStmt = db.prepare<[], { seq: number | null }>(
+      'SELECT MAX(seq) AS seq FROM outbox_events',
+    );
+    const cur = db
+      .prepare<[], { sent_upto: number; filling_alarm: number }>(
+        'SELECT sent_upto, filling_alarm FROM outbox_cursor WHERE one = 1',
+      )
+      .get();
+    this.#sentUpto = cur?.sent_upto ?? 0;
+    this.#fillingAlarm = (cur?.filling_alarm ?? 0) === 1;
+  }
+
+  /**
+   * Stores one event. Call it inside the transaction that makes the state change.
+   * @throws OutboxFullError when `maxEvents` unsent events are waiting.
+   */
+  append<K extends EventKind>(event: { kind: K; data: EventData[K] } & NewEvent): Appended {
+    if (this.#db.inTransaction) return this.#appendIn(event);
+    return this.#db.transaction(() => this.#appendIn(event))();
+  }
+
+  #appendIn(event: NewEvent): Appended {
+    const depthBefore = this.lastSeq() - this.#sentUpto;
+    if (depthBefore >= this.#opts.maxEvents) throw new OutboxFullError(depthBefore);
+    const appended = this.#insertRow(event);
+    const depth = appended.seq - this.#sentUpto;
+    if (!this.#fillingAlarm && depth >= this.#opts.maxEvents * this.#opts.alarmRatio) {
+      this.#insertRow({
+        kind: 'alarm.raised',
+        data: {
+          alarm: 'outbox_filling',
+          severity: 'warning',
+          detail: `${depth} of ${this.#opts.maxEvents} events unsent`,
+        },
+      });
+      this.#setAlarm.run(1);
+      this.#fillingAlarm = true;
+      this.#emitAlarm(true);
+    }
+    this.#scheduleNotify();
+    return appended;
+  }
+
+  #insertRow(event: NewEvent): Appended {
+    const id = this.#opts.uuid();
+    const r = this.#insert.run(
+      id,
+      event.kind,
+      this.#opts.now().toISOString(),
+      JSON.stringify(event.data),
+    );
+    return { seq: Number(r.lastInsertRowid), id };
+  }
+
+  /** Highest sequence number stored (0 when none). */
+  lastSeq(): number {
+    return this.#lastSeqStmt.get()?.seq ?? this.#sentUpto;
+  }
+
+  /** Highest seq acknowledged with every lower one acknowledged too. */
+  sentUpto(): number {
+    return this.#sentUpto;
+  }
+
+  /** Unsent events. */
+  depth(): number {
+    return Math.max(0, this.lastSeq() - this.#sentUpto);
+  }
+
+  /** True while the outbox_filling alarm is raised. */
+  get fillingAlarm(): boolean {
+    return this.#fillingAlarm;
+  }
+
+  /** Up to `limit` events with seq > `afterSeq`, in order. */
+  readFrom(afterSeq: number, limit: number): StoredEvent[] {
+    return this.#readFrom.all(afterSeq, limit);
+  }
+
+  /**
+   * Records that every event up to `seq` was acknowledged; prunes old sent events and clears
+   * the filling alarm (with an `alarm.cleared` event) once the depth falls below half the
+   * alarm level.
+   */
+  markSent(seq: number): void {
+    if (seq <= this.#sentUpto) return;
+    this.#db.transaction(() => {
+      this.#setCursor.run(seq, this.#opts.now().toISOString());
+      this.#sentUpto = seq;
+      const keep = this.#opts.keepSentEvents;
+      if (seq > keep && seq % 1000 < 100) this.#prune.run(seq - keep);
+      if (
+        this.#fillingAlarm &&
+        this.lastSeq() - seq < (this.#opts.maxEvents * this.#opts.alarmRatio) / 2
+      ) {
+        this.#insertRow({ kind: 'alarm.cleared', data: { alarm: 'outbox_filling' } });
+        this.#setAlarm.run(0);
+        this.#fillingAlarm = false;
+        this.#emitAlarm(false);
+        this.#scheduleNotify();
+      }
+    })();
+  }
+
+  /** Turns a stored event into its wire message. */
+  toMessage(e: StoredEvent, historical: boolean): EventMessage {
+    return {
+      v: 1,
+      seq: e.seq,
+      id: e.id,
+      station: this.#opts.stationId,
+      kind: e.kind,
+      at: e.at,
+      historical,
+      data: JSON.parse(e.data) as never,
+    } as EventMessage;
+  }
+
+  /** Called (once per burst, after the appending transaction committed) when events were added. */
+  onAppended(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Called when the outbox_filling alarm is raised (true) or cleared (false). */
+  onAlarm(listener: (active: boolean) => void): () => void {
+    this.#alarmListeners.add(listener);
+    return () => this.#alarmListeners.delete(listener);
+  }
+
+  #emitAlarm(active: boolean): void {
+    // Deferred: the transaction may still roll back; listeners re-read the state anyway.
+    setImmediate(() => {
+      for (const l of this.#alarmListeners) l(active);
+    });
+  }
+
+  #scheduleNotify(): void {
+    if (this.#notifyScheduled) return;
+    this.#notifyScheduled = true;
+    // better-sqlite3 transactions are synchronous: by the next turn the caller's transaction
+    // has committed (or rolled back, which a reader simply does not see).
+    setImmediate(() => {
+      this.#notifyScheduled = false;
+      for (const l of this.#listeners) l();
+    });
+  }
+}
