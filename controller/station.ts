@@ -2,11 +2,16 @@ import type { Config } from './config/types.js';
 import { ComponentGroup, type Component } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { StorageComponent } from './storage/storage-component.js';
+import { createHardware, HardwareComponent, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
 
 /** Things the station takes from outside so tests can replace them. */
 export interface StationOptions {
   now?: () => Date;
+  /** Devices to use instead of building them from the configuration (demo, tests). */
+  hardware?: Partial<HardwareSet>;
+  /** Components started before everything else, e.g. the demo's embedded broker. */
+  preComponents?: (station: Station) => Component[];
   /** Extra components appended after the built-in ones (tests, demo). */
   extraComponents?: (station: Station) => Component[];
 }
@@ -17,6 +22,8 @@ export interface StationOptions {
  */
 export class Station {
   readonly storage: StorageComponent;
+  /** The devices (card reader, locker boards), as configured or injected. */
+  readonly hardware: HardwareSet;
   /** The kiosk web server, when `web.enabled`. */
   readonly web: WebServer | undefined;
   readonly #group: ComponentGroup;
@@ -34,7 +41,12 @@ export class Station {
       log.child({ component: 'storage' }),
       this.now,
     );
-    const components: Component[] = [this.storage];
+    this.hardware = createHardware(config, log, options.hardware);
+    const components: Component[] = [
+      ...(options.preComponents?.(this) ?? []),
+      this.storage,
+      new HardwareComponent(this.hardware, log.child({ component: 'hardware' })),
+    ];
     components.push(...(options.extraComponents?.(this) ?? []));
     if (config.web.enabled) {
       const pages: Record<string, string> = { '/': 'kiosk.html' };

@@ -3,7 +3,16 @@ import { ExitCode } from '../../exit-codes.js';
 import { createLogger } from '../../log.js';
 import { runDaemon } from '../../daemon.js';
 import { openDatabase } from '../../storage/db.js';
-import { action, resolveConfig } from '../context.js';
+import path from 'node:path';
+import { EmbeddedBroker } from '../../demo/embedded-broker.js';
+import {
+  demoConfig,
+  demoHardware,
+  demoHolders,
+  DemoSimulator,
+  ensureDemoPki,
+} from '../../demo/demo.js';
+import { action, resolveConfig, UsageError } from '../context.js';
 
 /** `start`, `db migrate`: running the station and managing its database. */
 export function registerStation(program: Command): void {
@@ -16,6 +25,55 @@ export function registerStation(program: Command): void {
         const config = resolveConfig(opts.config);
         const log = createLogger(config.log);
         return runDaemon(config, log);
+      }),
+    );
+
+  program
+    .command('demo')
+    .description(
+      'run the demo station: embedded broker, simulated card, boards and relays, SQLite under ./data/',
+    )
+    .option('--data <dir>', 'folder for the database and the generated test PKI', './data')
+    .option('--port <port>', 'web port for the kiosk and the simulator page', '8080')
+    .option('--broker-port <port>', 'port of the embedded MQTT broker', '18830')
+    .action(
+      action(async (opts: { data: string; port: string; brokerPort: string }) => {
+        const webPort = Number(opts.port);
+        const brokerPort = Number(opts.brokerPort);
+        if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535)
+          throw new UsageError('--port must be a port number');
+        if (!Number.isInteger(brokerPort) || brokerPort < 0 || brokerPort > 65535)
+          throw new UsageError('--broker-port must be a port number');
+        const log = createLogger({ level: process.env.JPKI_LOCKER_LOG_LEVEL ?? 'info' });
+        const dataDir = path.resolve(opts.data);
+        log.info({ dataDir }, 'preparing the demo (a test PKI is generated on the first run)');
+        const pki = await ensureDemoPki(dataDir);
+        const config = demoConfig(dataDir, pki, { webPort, brokerPort });
+        const { reader, board } = demoHardware(config);
+        const holders = demoHolders(dataDir, pki);
+        let simulator: DemoSimulator | undefined;
+        const code = await runDaemon(config, log, {
+          hardware: { card: reader, board },
+          preComponents: () => [
+            new EmbeddedBroker('127.0.0.1', brokerPort, log.child({ component: 'broker' })),
+          ],
+          onReady: (station) => {
+            simulator = new DemoSimulator(
+              station,
+              reader,
+              board,
+              holders,
+              log.child({ component: 'simulator' }),
+            );
+            simulator.attach();
+            const url = station.web?.url ?? '';
+            process.stdout.write(
+              `\njpki-locker demo is running.\n  station screen: ${url}/\n  simulator:      ${url}/simulator\nPress Ctrl+C to stop.\n\n`,
+            );
+          },
+        });
+        simulator?.detach();
+        return code;
       }),
     );
 

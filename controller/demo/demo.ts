@@ -1,0 +1,226 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SimCardReader } from '../../hardware/card/sim-card-reader.js';
+import { SimLockerBoard } from '../../hardware/locker-board/sim-locker-board.js';
+import { loadCardProfile } from '../../firmware-host/jpki-card/profile.js';
+import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
+import { checkConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import type { Logger } from '../log.js';
+import { makeTestPki, type TestPkiManifest } from '../pki/test-pki.js';
+import type { Station } from '../station.js';
+import { HttpError } from '../web/server.js';
+
+/** Where the demo keeps its database and generated test PKI (relative to the working folder). */
+export const DEMO_DATA_DIR = './data';
+
+export interface DemoOptions {
+  dataDir?: string;
+  webPort?: number;
+  brokerPort?: number;
+}
+
+/** One virtual card the visitor can insert, with its own PIN counters kept across insertions. */
+export interface DemoHolder {
+  id: string;
+  label: string;
+  kind: string;
+  card: VirtualJpkiCard;
+  pinHint: string;
+}
+
+/** Makes (once) the test PKI the demo's cards and trust anchors come from. */
+export async function ensureDemoPki(dataDir: string): Promise<TestPkiManifest> {
+  const dir = path.join(dataDir, 'pki');
+  const manifestFile = path.join(dir, 'manifest.json');
+  if (existsSync(manifestFile))
+    return JSON.parse(readFileSync(manifestFile, 'utf8')) as TestPkiManifest;
+  mkdirSync(dir, { recursive: true });
+  return makeTestPki({ outDir: dir, holders: 2 });
+}
+
+/** The demo station's configuration: embedded broker, simulated everything, SQLite in dataDir. */
+export function demoConfig(
+  dataDir: string,
+  pki: TestPkiManifest,
+  options: DemoOptions = {},
+): Readonly<Config> {
+  const pkiDir = path.resolve(dataDir, 'pki');
+  const brokerPort = options.brokerPort ?? 18830;
+  const compartments = Array.from({ length: 8 }, (_, i) => ({
+    id: `A${String(i + 1).padStart(2, '0')}`,
+    board: 0,
+    lock: i + 1,
+    size: i < 4 ? 'S' : i < 6 ? 'M' : 'L',
+  }));
+  return checkConfig(
+    {
+      station: { id: 'demo-station', name: 'デモ駅 Demo station', area: 'demo', mode: 'both' },
+      storage: { path: path.resolve(dataDir, 'demo.db') },
+      web: { port: options.webPort ?? 8080, simulator: true },
+      mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, embeddedBroker: true, protocolVersion: 4 },
+      card: { driver: 'sim' },
+      trust: {
+        authAnchors: [path.join(pkiDir, pki.roots.auth)],
+        signAnchors: [path.join(pkiDir, pki.roots.sign)],
+        crlUrls: [path.join(pkiDir, pki.crls.auth)],
+      },
+      board: { driver: 'sim', boards: [{ address: 0, locks: 8 }] },
+      gpio: {
+        driver: 'sim',
+        outputs: [{ name: 'front-relay', line: 17, activeLow: true }],
+        inputs: [
+          { name: 'front-contact', line: 27, kind: 'door' },
+          { name: 'front-exit', line: 22, kind: 'rex' },
+        ],
+      },
+      compartments,
+      doors: [
+        {
+          id: 'front',
+          name: '正面入口 Front entrance',
+          relay: 'front-relay',
+          contact: 'front-contact',
+          rex: 'front-exit',
+        },
+      ],
+    },
+    { baseDir: dataDir },
+  );
+}
+
+/** Loads one VirtualJpkiCard per generated profile. */
+export function demoHolders(dataDir: string, pki: TestPkiManifest): DemoHolder[] {
+  return pki.profiles.map((p, i) => {
+    const profile = loadCardProfile(path.resolve(dataDir, 'pki', p.dir));
+    return {
+      id: String(i),
+      label: `${p.label} (${p.kind})`,
+      kind: p.kind,
+      card: new VirtualJpkiCard(profile),
+      pinHint: profile.authPin,
+    };
+  });
+}
+
+/**
+ * The simulator page's API on the station's web server: insert/remove a virtual card, open or
+ * close a compartment door, put or take an item, and the live state on `/events/sim`.
+ */
+export class DemoSimulator {
+  #inserted: DemoHolder | undefined;
+  readonly #unsubscribe: (() => void)[] = [];
+  constructor(
+    private readonly station: Station,
+    private readonly reader: SimCardReader,
+    private readonly board: SimLockerBoard,
+    private readonly holders: DemoHolder[],
+    private readonly log: Logger,
+  ) {}
+
+  /** Registers the routes and starts publishing state. Call after the station started. */
+  attach(): void {
+    const web = this.station.web;
+    if (!web) return;
+    web.route('GET', '/api/sim/state', () => this.state());
+    web.route('POST', '/api/sim/card/insert', ({ body }) => {
+      const id = String((body as { holder?: unknown }).holder ?? '0');
+      const holder = this.holders.find((h) => h.id === id);
+      if (!holder) throw new HttpError(400, `no demo card ${JSON.stringify(id)}`);
+      this.insert(holder);
+      return this.state();
+    });
+    web.route('POST', '/api/sim/card/remove', () => {
+      this.remove();
+      return this.state();
+    });
+    web.route('POST', '/api/sim/compartment/:id/door', ({ params, body }) => {
+      const c = this.#compartment(params.id!);
+      if ((body as { open?: unknown }).open) this.board.openDoor(c.board, c.lock);
+      else this.board.closeDoor(c.board, c.lock);
+      return this.state();
+    });
+    web.route('POST', '/api/sim/compartment/:id/item', ({ params, body }) => {
+      const c = this.#compartment(params.id!);
+      if ((body as { present?: unknown }).present) this.board.putItem(c.board, c.lock);
+      else this.board.takeItem(c.board, c.lock);
+      return this.state();
+    });
+    this.#unsubscribe.push(this.board.on('change', () => this.publish()));
+    this.#unsubscribe.push(this.reader.onEvent(() => this.publish()));
+    this.publish();
+  }
+
+  detach(): void {
+    for (const u of this.#unsubscribe.splice(0)) u();
+  }
+
+  insert(holder: DemoHolder): void {
+    if (this.#inserted) this.reader.remove();
+    this.#inserted = holder;
+    this.reader.insert({
+      atr: holder.card.atr,
+      respond: (apdu) => holder.card.process(apdu),
+      reset: () => holder.card.reset(),
+    });
+    this.event(`card inserted: ${holder.label}`);
+  }
+
+  remove(): void {
+    if (!this.#inserted) return;
+    this.#inserted = undefined;
+    this.reader.remove();
+    this.event('card removed');
+  }
+
+  /** Sends a line to the simulator page's event list. */
+  event(text: string): void {
+    this.station.web?.publish('sim', { event: `${new Date().toLocaleTimeString()} ${text}` });
+  }
+
+  publish(): void {
+    this.station.web?.publish('sim', { state: this.state() });
+  }
+
+  state() {
+    const snapshot = this.board.snapshot();
+    return {
+      card: {
+        present: this.#inserted !== undefined,
+        label: this.#inserted?.label ?? '',
+        holders: this.holders.map((h) => ({ id: h.id, label: h.label, pinHint: h.pinHint })),
+      },
+      compartments: this.station.config.compartments.map((c) => {
+        const s = snapshot.find((x) => x.board === c.board && x.lock === c.lock);
+        return {
+          id: c.id,
+          size: c.size,
+          latched: s?.latched ?? true,
+          occupied: s?.occupied ?? false,
+          doorOpen: s?.doorOpen ?? false,
+        };
+      }),
+      doors: [] as { id: string; open: boolean; relayActive: boolean; state?: string }[],
+    };
+  }
+
+  #compartment(id: string) {
+    const c = this.station.config.compartments.find((x) => x.id === id);
+    if (!c) throw new HttpError(404, `no compartment ${JSON.stringify(id)}`);
+    return c;
+  }
+}
+
+/** The demo's simulated devices, made to match its configuration. */
+export function demoHardware(config: Readonly<Config>): {
+  reader: SimCardReader;
+  board: SimLockerBoard;
+} {
+  void config;
+  return {
+    reader: new SimCardReader({ readers: ['Demo Reader 00'] }),
+    board: new SimLockerBoard({ boards: config.board.boards }),
+  };
+}
+
+export { DEMO_DATA_DIR as defaultDemoDataDir };
