@@ -65,7 +65,14 @@ export class BoardEmulator {
     this.#timers.clear();
     const port = this.#port;
     this.#port = undefined;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    if (port?.isOpen)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        port.close(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
   }
 
   /** Parser counters of the emulator's receive side. */

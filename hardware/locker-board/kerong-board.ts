@@ -130,7 +130,7 @@ export class KerongBoard implements LockerBoard {
     this.#link = undefined;
     this.#waiter?.resolve(new BoardError('port_closed', -1, 'port closed'));
     this.#watch.reset();
-    if (link) await link.close();
+    if (link) await this.#guard(link.close(), 'close', -1).catch(() => undefined);
   }
 
   stats(): BoardStats {
@@ -185,9 +185,10 @@ export class KerongBoard implements LockerBoard {
         await this.#flush(link);
         const bytes = encodeRequest({ type: 'unlock', board, lock });
         this.#log.debug({ tx: toHex(bytes) }, 'tx');
-        await link.write(bytes);
+        await this.#guard(link.write(bytes), 'write', board);
       } catch (err) {
         const e = this.#asBoardError(err, board);
+        this.#reportFault(e);
         return { outcome: 'fault', board, lock, commanded: false, fault: e.toFault() };
       }
       // Verify after acting: the unlock is not reliably answered, so read the latch back.
@@ -251,7 +252,7 @@ export class KerongBoard implements LockerBoard {
         await this.#flush(link);
         const waiting = this.#awaitReply(match);
         this.#log.debug({ tx: toHex(bytes), attempt }, 'tx');
-        await link.write(bytes).catch((err: unknown) => {
+        await this.#guard(link.write(bytes), 'write', board).catch((err: unknown) => {
           this.#waiter?.resolve(undefined);
           throw err;
         });
@@ -302,10 +303,42 @@ export class KerongBoard implements LockerBoard {
   async #flush(link: SerialLink): Promise<void> {
     this.#parser.reset();
     try {
-      await link.flush();
+      await this.#guard(link.flush(), 'flush', -1);
     } catch (err) {
       this.#log.debug({ err }, 'flush failed; continuing');
     }
+  }
+
+  /**
+   * Bounds a port operation: a pty whose other end vanished, or a wedged USB adapter, can leave
+   * a write or drain pending for ever. @throws BoardError{port_error} after the limit.
+   */
+  #guard<T>(p: Promise<T>, what: string, board: number): Promise<T> {
+    const limitMs = Math.max(1000, this.#replyTimeoutMs * 2);
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.#timers.setTimeout(
+        () =>
+          reject(
+            new BoardError(
+              'port_error',
+              board,
+              `serial ${what} did not complete in ${limitMs} ms`,
+              1,
+            ),
+          ),
+        limitMs,
+      );
+      p.then(
+        (v) => {
+          this.#timers.clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.#timers.clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
   }
 
   #requireLink(board: number): SerialLink {
