@@ -251,6 +251,8 @@ export class MqttGateway implements Component {
     });
     client.on('message', (topic, payload, packet) => {
       if (this.#link !== link || topic !== this.topics.command) return;
+      // An empty payload is a retained message being cleared: nothing to answer.
+      if (payload.length === 0) return;
       this.#enqueueCommand(link, payload, packet);
     });
     client.on('error', (err) => {

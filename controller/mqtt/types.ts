@@ -70,7 +70,7 @@ export class EmptyStateProvider implements StateProvider {
   mode(): 'active' | 'maintenance' {
     return 'active';
   }
-  onChange(): () => void {
+  onChange(_listener: (part: StatePart) => void): () => void {
     return () => {};
   }
 }
