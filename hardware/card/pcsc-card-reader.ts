@@ -477,6 +477,13 @@ class PcscSession implements CardSession {
           else fail(mapped);
           return;
         }
+        if (resp.length === 0) {
+          // A card always answers at least SW1 SW2. An empty answer is what the IFD handler
+          // gives when the link to the card broke mid-command (vpcd: the card's connection
+          // closed): the card is gone as far as this session is concerned.
+          this.kill(new CardRemovedError(this.reader));
+          return;
+        }
         settled = true;
         this.#pending.delete(fail);
         this.timers.clearTimeout(timer);
