@@ -4,14 +4,25 @@ import { VERSION } from '../version.js';
 import type { CommandModule } from './context.js';
 import { registerStation } from './commands/station.js';
 import { registerAudit } from './commands/audit.js';
+import { registerBoard } from './commands/board.js';
 import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerCard } from './commands/card.js';
+import { registerPki } from './commands/pki.js';
 
 /**
  * Every command group. Each module adds its subcommands under `jpki-locker`; add a line here
  * for a new group.
  */
-const modules: CommandModule[] = [registerStation, registerConfig, registerDoctor, registerAudit];
+const modules: CommandModule[] = [
+  registerStation,
+  registerConfig,
+  registerDoctor,
+  registerAudit,
+  registerBoard,
+  registerCard,
+  registerPki,
+];
 
 export function buildProgram(): Command {
   const program = new Command('jpki-locker')
