@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import type { CommandModule } from './context.js';
 import { registerStation } from './commands/station.js';
 import { registerAudit } from './commands/audit.js';
+import { registerBoard } from './commands/board.js';
 import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCard } from './commands/card.js';
@@ -18,6 +19,7 @@ const modules: CommandModule[] = [
   registerConfig,
   registerDoctor,
   registerAudit,
+  registerBoard,
   registerCard,
   registerPki,
 ];
