@@ -285,6 +285,21 @@ export const configSchema = {
           default: [],
           description: 'Where to fetch CRLs (file paths or http(s) URLs).',
         },
+        revocationFor: {
+          type: 'array',
+          items: { type: 'string', enum: ['auth', 'sign', 'command'] },
+          default: ['auth', 'sign'],
+          description:
+            'Purposes whose certificates must be checked against a cached CRL (no CRL: crl_missing).',
+        },
+        crlRefreshMinutes: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 10080,
+          default: 60,
+          description:
+            'How often to re-fetch crlUrls (conditional GET) and re-check CRL freshness; 0 = only at start.',
+        },
       },
     },
     board: {

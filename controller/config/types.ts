@@ -44,6 +44,8 @@ export interface Config {
     commandAnchors: string[];
     crlToleranceHours: number;
     crlUrls: string[];
+    revocationFor: ('auth' | 'sign' | 'command')[];
+    crlRefreshMinutes: number;
   };
   board: {
     driver: 'kerong' | 'sim' | 'none';

@@ -1,0 +1,601 @@
+/**
+ * The offline CRL cache: imports CRLs (file, URL, bytes) after verifying their signature
+ * against trusted signers, keeps the last good CRL per issuer key and scope (replaced
+ * atomically by a newer one that verifies), applies delta CRLs, answers revocation queries
+ * for path validation in microseconds, and reports freshness per issuer.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { StreamingVerifier } from './algorithms.js';
+import { KeyUsageBit, type Certificate } from './certificate.js';
+import { bytesEqual } from './der.js';
+import { CrlError, DerError } from './errors.js';
+import { CrlIndex, NO_REASON, REMOVE_FROM_CRL } from './crl-index.js';
+import { CrlStreamParser, type CrlHeader, type CrlInfo } from './crl-parser.js';
+import type { CrlSourceState, CrlStore, StoredCrl } from './crl-store.js';
+import type {
+  CrlStatus,
+  CrlVerdict,
+  RevocationQuery,
+  RevocationSource,
+  RevocationStatus,
+} from './types.js';
+import type { IssuingDistributionPoint } from './crl-parser.js';
+
+/** Options of the cache. */
+export interface CrlCacheOptions {
+  /** How long past nextUpdate a CRL is still accepted (trust.crlToleranceHours). */
+  toleranceHours: number;
+  now?: () => Date;
+}
+
+/** Progress of a long import. */
+export interface ImportProgress {
+  bytes: number;
+  /** Total size when known (file size, Content-Length). */
+  totalBytes: number | undefined;
+}
+
+/** How an import ended (errors are thrown as CrlError). */
+export type ImportOutcome =
+  /** A full CRL replaced (or became) the cached one. */
+  | 'imported'
+  /** A delta CRL was merged into the cached one. */
+  | 'delta_applied'
+  /** The same CRL was already cached. */
+  | 'unchanged'
+  /** HTTP 304: the source has not changed since the last fetch. */
+  | 'not_modified';
+
+/** What an import did. */
+export interface ImportResult {
+  outcome: ImportOutcome;
+  source: string;
+  issuer?: string;
+  crlNumber?: string;
+  thisUpdate?: string;
+  nextUpdate?: string;
+  /** Entries in the cached index after the import. */
+  entries?: number;
+  /** Entries read from this CRL file. */
+  entriesRead?: number;
+  duplicates?: number;
+  /** Entries dated after the CRL's thisUpdate (kept as revoked; the CA's clock is suspect). */
+  futureDated?: number;
+  verdict?: CrlVerdict;
+  bytes?: number;
+}
+
+/** Where to import from and whom to trust for the CRL signature. */
+export interface ImportOptions {
+  /** Certificates allowed to sign CRLs (trust anchors, or CA certificates given explicitly). */
+  signers: readonly Certificate[];
+  /** Label stored with the CRL (file path or URL). */
+  source: string;
+  onProgress?: (p: ImportProgress) => void;
+  totalBytes?: number;
+}
+
+/** Options of importUrl. */
+export interface UrlImportOptions extends Omit<ImportOptions, 'source' | 'totalBytes'> {
+  fetch?: typeof fetch;
+  /** Ignore the stored ETag / Last-Modified. */
+  force?: boolean;
+  signal?: AbortSignal;
+}
+
+const HOUR_MS = 3600_000;
+
+function cacheKey(issuerKey: string, spkiSha256: string): string {
+  return `${issuerKey}|${spkiSha256}`;
+}
+
+/**
+ * RFC 5280 §6.3.3 (b): the CRL's scope must cover the certificate. (b)(2)(i) distribution
+ * point names must match one of the certificate's cRLDistributionPoints names; (ii)/(iii)
+ * onlyContainsUserCerts / onlyContainsCACerts against basicConstraints cA; (iv)
+ * onlyContainsAttributeCerts never covers a public-key certificate.
+ */
+export function crlCovers(idp: IssuingDistributionPoint | undefined, cert: Certificate): boolean {
+  if (!idp) return true;
+  if (idp.onlyUser && cert.isCa) return false;
+  if (idp.onlyCa && !cert.isCa) return false;
+  if (idp.onlyAttribute) return false;
+  if (idp.names.length > 0 && !idp.names.some((n) => cert.crlDistributionPointNames.includes(n)))
+    return false;
+  return true;
+}
+
+/** Freshness verdict at `at` with the given tolerance. */
+export function verdictOf(
+  crl: { thisUpdate: Date; nextUpdate: Date | undefined },
+  at: Date,
+  toleranceHours: number,
+): CrlVerdict {
+  if (crl.thisUpdate.getTime() > at.getTime() + 5 * 60_000) return 'future';
+  if (!crl.nextUpdate || at.getTime() <= crl.nextUpdate.getTime()) return 'fresh';
+  if (at.getTime() <= crl.nextUpdate.getTime() + toleranceHours * HOUR_MS) return 'grace';
+  return 'stale';
+}
+
+/**
+ * Turns a stream of PEM text (`-----BEGIN X509 CRL-----`) into DER chunks, decoding base64
+ * in multiples of four characters as it arrives.
+ */
+async function* pemToDer(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let text = '';
+  let inBody = false;
+  let done = false;
+  for await (const chunk of chunks) {
+    if (done) continue;
+    text += Buffer.from(chunk).toString('latin1');
+    if (!inBody) {
+      const m = /-----BEGIN (X509 CRL|CRL)-----\r?\n?/.exec(text);
+      if (!m) {
+        if (text.length > 4096)
+          throw new CrlError('malformed', 'PEM text without a X509 CRL block');
+        continue;
+      }
+      text = text.slice(m.index + m[0].length);
+      inBody = true;
+    }
+    const end = text.indexOf('-----END');
+    let body: string;
+    if (end >= 0) {
+      body = text.slice(0, end).replace(/\s+/g, '');
+      done = true;
+      text = '';
+    } else {
+      const clean = text.replace(/\s+/g, '');
+      const usable = clean.length - (clean.length % 4);
+      body = clean.slice(0, usable);
+      text = clean.slice(usable);
+    }
+    if (body.length) yield new Uint8Array(Buffer.from(body, 'base64'));
+  }
+  if (!done) throw new DerError('truncated', 'PEM CRL block has no END line');
+}
+
+/** Chooses DER or PEM by the first bytes. */
+async function* derChunks(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const it = chunks[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const rest: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => it.next(),
+    }),
+  };
+  const head = first.value;
+  const isPem =
+    head.length > 0 &&
+    head[0] !== 0x30 &&
+    Buffer.from(head.subarray(0, 1024)).toString('latin1').includes('-----BEGIN');
+  if (isPem) {
+    yield* pemToDer(
+      (async function* () {
+        yield head;
+        yield* rest;
+      })(),
+    );
+  } else {
+    yield head;
+    yield* rest;
+  }
+}
+
+/** The cache. Load once with `load()`; then check() answers from memory. */
+export class CrlCache implements RevocationSource {
+  readonly #byIssuer = new Map<string, StoredCrl[]>();
+  readonly #now: () => Date;
+  toleranceHours: number;
+
+  constructor(
+    readonly store: CrlStore,
+    options: CrlCacheOptions,
+  ) {
+    this.toleranceHours = options.toleranceHours;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Loads every cached CRL index from the store (no CRL parsing). Returns how many. */
+  load(): number {
+    this.#byIssuer.clear();
+    const all = this.store.loadAll();
+    for (const c of all) this.#remember(c);
+    return all.length;
+  }
+
+  #remember(c: StoredCrl): void {
+    const k = cacheKey(c.issuerKey, c.issuerSpkiSha256);
+    const list = (this.#byIssuer.get(k) ?? []).filter((x) => x.scope !== c.scope);
+    list.push(c);
+    this.#byIssuer.set(k, list);
+  }
+
+  /** Every cached CRL. */
+  list(): StoredCrl[] {
+    return [...this.#byIssuer.values()].flat();
+  }
+
+  /** The cached CRLs of one issuer certificate (all scopes). */
+  crlsFor(issuer: Certificate): StoredCrl[] {
+    return this.#byIssuer.get(cacheKey(issuer.subjectKey, issuer.spkiSha256)) ?? [];
+  }
+
+  /**
+   * RevocationSource: RFC 5280 §6.3.3 with the station's policy. Uses the cached CRLs of the
+   * issuer's key whose scope covers the certificate: listed -> revoked (whatever the
+   * freshness); otherwise beyond nextUpdate + tolerance -> stale; no covering CRL -> missing.
+   */
+  check(q: RevocationQuery): RevocationStatus {
+    const covering = this.crlsFor(q.issuer).filter((c) => crlCovers(c.idp, q.cert));
+    if (covering.length === 0) return { state: 'missing' };
+    for (const c of covering) {
+      const r = c.index.lookup(q.cert.serial);
+      if (r >= 0 && r !== REMOVE_FROM_CRL)
+        return { state: 'revoked', reasonCode: r === NO_REASON ? 0 : r };
+    }
+    const usable = covering.some((c) => {
+      const v = verdictOf(c, q.at, this.toleranceHours);
+      return v === 'fresh' || v === 'grace' || v === 'future';
+    });
+    if (!usable) {
+      const latest = covering
+        .map((c) => c.nextUpdate)
+        .sort((a, b) => (b?.getTime() ?? 0) - (a?.getTime() ?? 0))[0];
+      return { state: 'stale', nextUpdate: latest };
+    }
+    return { state: 'good' };
+  }
+
+  /**
+   * Looks one serial up for an issuer (`crl check`): undefined when no CRL is cached for it,
+   * else whether it is listed and with which reason code.
+   */
+  lookup(
+    issuer: Certificate,
+    serial: Uint8Array,
+  ): { listed: boolean; reasonCode: number | undefined; crl: StoredCrl } | undefined {
+    const crls = this.crlsFor(issuer);
+    if (crls.length === 0) return undefined;
+    for (const c of crls) {
+      const r = c.index.lookup(serial);
+      if (r >= 0 && r !== REMOVE_FROM_CRL)
+        return { listed: true, reasonCode: r === NO_REASON ? undefined : r, crl: c };
+    }
+    return { listed: false, reasonCode: undefined, crl: crls[0]! };
+  }
+
+  /**
+   * Freshness summary per cached CRL, plus one `missing` row per given anchor without any
+   * CRL (doctor, `crl status`, the kiosk's alarm).
+   */
+  status(
+    anchors: readonly Certificate[] = [],
+    at: Date = this.#now(),
+  ): (CrlStatus | MissingCrlStatus)[] {
+    const out: (CrlStatus | MissingCrlStatus)[] = this.list().map((c) => ({
+      issuer: c.issuer,
+      issuerKeySha256: c.issuerSpkiSha256,
+      scope: c.scope === '' ? 'full' : describeScope(c.idp),
+      crlNumber: c.crlNumber?.toString(),
+      thisUpdate: c.thisUpdate.toISOString(),
+      nextUpdate: c.nextUpdate?.toISOString(),
+      entries: c.index.count,
+      ageHours: Math.round(((at.getTime() - c.thisUpdate.getTime()) / HOUR_MS) * 10) / 10,
+      verdict: verdictOf(c, at, this.toleranceHours),
+      importedAt: c.importedAt.toISOString(),
+      source: c.source,
+      deltasApplied: c.deltasApplied,
+    }));
+    const seen = new Set<string>();
+    for (const a of anchors) {
+      const k = cacheKey(a.subjectKey, a.spkiSha256);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (!this.#byIssuer.has(k))
+        out.push({ issuer: a.subject, issuerKeySha256: a.spkiSha256, verdict: 'missing' });
+    }
+    return out;
+  }
+
+  /** Imports a CRL file (DER or PEM), streaming it from disk. */
+  async importFile(
+    file: string,
+    options: Omit<ImportOptions, 'source'> & { source?: string },
+  ): Promise<ImportResult> {
+    const { size } = await import('node:fs/promises').then((fs) => fs.stat(file));
+    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+    const source = options.source ?? path.resolve(file);
+    try {
+      const r = await this.importStream(stream, { ...options, source, totalBytes: size });
+      this.#noteSource(source, r.outcome, undefined, undefined, undefined);
+      return r;
+    } catch (err) {
+      this.#noteSource(source, 'failed', (err as Error).message, undefined, undefined);
+      throw err;
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  /**
+   * Imports from an http(s) URL with a conditional GET (If-None-Match / If-Modified-Since
+   * from the last successful fetch); 304 -> `not_modified`. The body is streamed.
+   */
+  async importUrl(url: string, options: UrlImportOptions): Promise<ImportResult> {
+    const doFetch = options.fetch ?? fetch;
+    const prev = options.force ? undefined : this.store.getSource(url);
+    const headers: Record<string, string> = {};
+    if (prev?.etag) headers['if-none-match'] = prev.etag;
+    if (prev?.lastModified) headers['if-modified-since'] = prev.lastModified;
+    let res: Response;
+    try {
+      res = await doFetch(url, { headers, signal: options.signal });
+    } catch (err) {
+      this.#noteSource(url, 'failed', (err as Error).message, prev?.etag, prev?.lastModified);
+      throw new CrlError('fetch_failed', `cannot fetch ${url}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (res.status === 304) {
+      this.#noteSource(url, 'not_modified', undefined, prev?.etag, prev?.lastModified);
+      return { outcome: 'not_modified', source: url };
+    }
+    if (!res.ok || !res.body) {
+      this.#noteSource(url, 'failed', `HTTP ${res.status}`, prev?.etag, prev?.lastModified);
+      throw new CrlError('fetch_failed', `cannot fetch ${url}: HTTP ${res.status}`);
+    }
+    const length = Number(res.headers.get('content-length') ?? NaN);
+    try {
+      const r = await this.importStream(res.body as unknown as AsyncIterable<Uint8Array>, {
+        ...options,
+        source: url,
+        totalBytes: Number.isFinite(length) ? length : undefined,
+      });
+      this.#noteSource(
+        url,
+        r.outcome,
+        undefined,
+        res.headers.get('etag') ?? undefined,
+        res.headers.get('last-modified') ?? undefined,
+      );
+      return r;
+    } catch (err) {
+      this.#noteSource(url, 'failed', (err as Error).message, prev?.etag, prev?.lastModified);
+      throw err;
+    }
+  }
+
+  /** Imports a file path or an http(s) URL. */
+  importFrom(source: string, options: UrlImportOptions): Promise<ImportResult> {
+    return /^https?:\/\//i.test(source)
+      ? this.importUrl(source, options)
+      : this.importFile(source, options);
+  }
+
+  #noteSource(
+    source: string,
+    outcome: string,
+    detail: string | undefined,
+    etag: string | undefined,
+    lastModified: string | undefined,
+  ): void {
+    try {
+      this.store.putSource({ source, etag, lastModified, checkedAt: this.#now(), outcome, detail });
+    } catch {
+      // Bookkeeping only; the import result stands.
+    }
+  }
+
+  /** Imports CRL bytes held in memory. */
+  importBytes(der: Uint8Array, options: ImportOptions): Promise<ImportResult> {
+    return this.importStream(
+      (async function* () {
+        yield der;
+      })(),
+      options,
+    );
+  }
+
+  /**
+   * The import pipeline. The signature is checked over tbsCertList as it streams; nothing is
+   * stored unless it verifies with a signer allowed to sign CRLs (RFC 5280 §6.3.3 (f),(g)).
+   * The store replaces the previous CRL in one transaction, so a failed or interrupted import
+   * leaves the last good CRL in place. @throws CrlError / DerError.
+   */
+  async importStream(
+    chunks: AsyncIterable<Uint8Array>,
+    options: ImportOptions,
+  ): Promise<ImportResult> {
+    const sha = createHash('sha256');
+    let verifiers: { signer: Certificate; v: StreamingVerifier }[] = [];
+    let header: CrlHeader | undefined;
+    const parser = new CrlStreamParser({
+      onHeader: (h) => {
+        header = h;
+        if (!h.signatureAlgorithm)
+          throw new CrlError(
+            'unsupported_algorithm',
+            `CRL from ${h.issuer} uses an unsupported signature algorithm`,
+          );
+        const alg = h.signatureAlgorithm;
+        // RFC 5280 §6.3.3 (f): the CRL issuer must be the certificate issuer we trust.
+        const candidates = options.signers.filter((s) => s.subjectKey === h.issuerKey);
+        if (candidates.length === 0)
+          throw new CrlError(
+            'unknown_issuer',
+            `CRL issuer ${h.issuer} is not among the trusted certificates`,
+          );
+        verifiers = candidates.map((signer) => ({ signer, v: new StreamingVerifier(alg) }));
+      },
+      onTbs: (chunk) => {
+        for (const x of verifiers) x.v.update(chunk);
+      },
+      onProgress: (bytes) => options.onProgress?.({ bytes, totalBytes: options.totalBytes }),
+    });
+    for await (const chunk of derChunks(chunks)) {
+      sha.update(chunk);
+      parser.push(chunk);
+    }
+    const { info, builder } = parser.end();
+    if (!header) throw new DerError('truncated', 'CRL has no header');
+    const signer = this.#verify(info, verifiers);
+    this.#checkCrlFacts(info);
+    const { index, duplicates } = builder.finish();
+    const derSha256 = sha.digest('hex');
+    const scope = info.idp?.valueHex ?? '';
+    const current = this.crlsFor(signer).find((c) => c.scope === scope);
+    const base = {
+      source: options.source,
+      issuer: info.issuer,
+      entriesRead: info.entriesRead,
+      duplicates,
+      futureDated: info.futureDated,
+      bytes: info.byteLength,
+    };
+    const idpDer = info.idp ? new Uint8Array(Buffer.from(info.idp.valueHex, 'hex')) : undefined;
+    let next: StoredCrl;
+    let outcome: ImportOutcome;
+    if (info.deltaBase !== undefined) {
+      // RFC 5280 §5.2.4: a delta CRL applies to a complete CRL whose number is >= BaseCRLNumber
+      // and has the same scope.
+      if (info.crlNumber === undefined)
+        throw new CrlError('malformed', 'delta CRL without cRLNumber');
+      if (!current || current.fullCrlNumber === undefined || current.fullCrlNumber < info.deltaBase)
+        throw new CrlError(
+          'no_base',
+          `no cached complete CRL numbered ${info.deltaBase} or later for ${info.issuer}`,
+        );
+      if (current.crlNumber !== undefined && info.crlNumber <= current.crlNumber) {
+        if (current.derSha256 === derSha256)
+          return { ...base, ...this.#facts(current), outcome: 'unchanged' };
+        throw new CrlError(
+          'not_newer',
+          `delta CRL ${info.crlNumber} is not newer than the cached CRL ${current.crlNumber}`,
+        );
+      }
+      next = {
+        ...current,
+        thisUpdate: info.thisUpdate,
+        nextUpdate: info.nextUpdate,
+        crlNumber: info.crlNumber,
+        deltasApplied: current.deltasApplied + 1,
+        derSha256,
+        source: options.source,
+        importedAt: this.#now(),
+        index: current.index.merge(index),
+      };
+      outcome = 'delta_applied';
+    } else {
+      if (current) {
+        if (current.derSha256 === derSha256)
+          return { ...base, ...this.#facts(current), outcome: 'unchanged' };
+        const newer =
+          info.crlNumber !== undefined && current.crlNumber !== undefined
+            ? info.crlNumber > current.crlNumber
+            : info.thisUpdate.getTime() > current.thisUpdate.getTime();
+        if (!newer)
+          throw new CrlError(
+            'not_newer',
+            `CRL (thisUpdate ${info.thisUpdate.toISOString()}, number ${info.crlNumber ?? '-'}) is not newer than the cached one (thisUpdate ${current.thisUpdate.toISOString()}, number ${current.crlNumber ?? '-'})`,
+          );
+      }
+      next = {
+        issuerKey: signer.subjectKey,
+        issuer: info.issuer,
+        issuerSpkiSha256: signer.spkiSha256,
+        scope,
+        idp: info.idp,
+        idpDer,
+        thisUpdate: info.thisUpdate,
+        nextUpdate: info.nextUpdate,
+        crlNumber: info.crlNumber,
+        fullCrlNumber: info.crlNumber,
+        deltasApplied: 0,
+        derSha256,
+        source: options.source,
+        importedAt: this.#now(),
+        // removeFromCRL belongs in delta CRLs only; in a complete CRL it means "not revoked".
+        index: hasRemovals(index) ? CrlIndex.empty().merge(index) : index,
+      };
+      outcome = 'imported';
+    }
+    this.store.put(next);
+    this.#remember(next);
+    return { ...base, ...this.#facts(next), outcome };
+  }
+
+  #facts(c: StoredCrl) {
+    return {
+      crlNumber: c.crlNumber?.toString(),
+      thisUpdate: c.thisUpdate.toISOString(),
+      nextUpdate: c.nextUpdate?.toISOString(),
+      entries: c.index.count,
+      verdict: verdictOf(c, this.#now(), this.toleranceHours),
+    };
+  }
+
+  /** RFC 5280 §6.3.3 (f),(g): which trusted certificate signed it, and may it sign CRLs? */
+  #verify(info: CrlInfo, verifiers: { signer: Certificate; v: StreamingVerifier }[]): Certificate {
+    const byKeyId = info.authorityKeyId
+      ? verifiers.filter(
+          (x) => !x.signer.subjectKeyId || bytesEqual(x.signer.subjectKeyId, info.authorityKeyId!),
+        )
+      : verifiers;
+    for (const { signer, v } of byKeyId.length ? byKeyId : verifiers) {
+      const key = signer.publicKey();
+      if (typeof key === 'string') continue;
+      if (!v.verify(key, info.signature)) continue;
+      // RFC 5280 §4.2.1.3: "The cRLSign bit is asserted when the subject public key is used
+      // for verifying signatures on certificate revocation lists".
+      if (signer.keyUsage && !signer.keyUsage.has(KeyUsageBit.cRLSign))
+        throw new CrlError(
+          'signer_not_allowed',
+          `${signer.subject} signed the CRL but its keyUsage lacks cRLSign`,
+        );
+      return signer;
+    }
+    throw new CrlError(
+      'bad_signature',
+      `the CRL signature of ${info.issuer} does not verify with any trusted key`,
+    );
+  }
+
+  #checkCrlFacts(info: CrlInfo): void {
+    if (info.nextUpdate && info.nextUpdate.getTime() < info.thisUpdate.getTime())
+      throw new CrlError('bad_dates', 'CRL nextUpdate is before thisUpdate');
+    const idp = info.idp;
+    if (idp && (idp.indirect || idp.onlySomeReasons || idp.onlyAttribute))
+      throw new CrlError(
+        'unsupported_scope',
+        'CRLs partitioned by reason, indirect CRLs and attribute-certificate CRLs are not supported',
+      );
+  }
+}
+
+/** A cached issuer without any CRL. */
+export interface MissingCrlStatus {
+  issuer: string;
+  issuerKeySha256: string;
+  verdict: 'missing';
+}
+
+function describeScope(idp: IssuingDistributionPoint | undefined): string {
+  if (!idp) return 'full';
+  const parts: string[] = [];
+  if (idp.names.length) parts.push('distribution point');
+  if (idp.onlyUser) parts.push('user certificates only');
+  if (idp.onlyCa) parts.push('CA certificates only');
+  return parts.join(', ') || 'full';
+}
+
+function hasRemovals(index: CrlIndex): boolean {
+  for (let i = 0; i < index.count; i++)
+    if (index.rows[i * index.rowSize + index.width] === REMOVE_FROM_CRL) return true;
+  return false;
+}
+
+export type { CrlSourceState };

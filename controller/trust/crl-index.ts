@@ -1,0 +1,295 @@
+/**
+ * The compact revoked-serial index: no object per entry. Rows of fixed width in one buffer,
+ * sorted; each row is the serial right-aligned in `width` bytes (zero padded, so byte order
+ * equals numeric order) followed by one byte of CRLReason (0xff: no reasonCode extension).
+ * A 64 Ki bucket table over the first two bytes after the common prefix narrows the binary
+ * search to a handful of rows. The rows buffer is what gets persisted; loading it back needs
+ * no parsing, only the bucket table (one pass).
+ */
+
+/** Reason byte for entries without a reasonCode extension. */
+export const NO_REASON = 0xff;
+/** CRLReason removeFromCRL (RFC 5280 §5.3.1): only meaningful in delta CRLs. */
+export const REMOVE_FROM_CRL = 8;
+/** Longest serial accepted, in octets (RFC 5280 §4.1.2.2 allows 20; some CAs exceed it). */
+export const MAX_SERIAL_OCTETS = 32;
+
+function compareRows(a: Uint8Array, ai: number, b: Uint8Array, bi: number, n: number): number {
+  for (let k = 0; k < n; k++) {
+    const d = a[ai + k]! - b[bi + k]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** A sorted, de-duplicated set of revoked serials with their reasons. Immutable. */
+export class CrlIndex {
+  /** Octets per row (width + 1). */
+  readonly rowSize: number;
+  readonly count: number;
+  /** Length of the prefix all rows share (bucket key starts after it). */
+  readonly #prefix: number;
+  /** Bytes in the bucket key (0, 1 or 2). */
+  readonly #keyBytes: number;
+  readonly #buckets: Uint32Array | undefined;
+  readonly #scratch: Uint8Array;
+
+  /** Wraps rows (already sorted and unique). Builds the bucket table: one pass, no parsing. */
+  constructor(
+    readonly width: number,
+    readonly rows: Uint8Array,
+  ) {
+    this.rowSize = width + 1;
+    if (rows.length % this.rowSize !== 0) throw new RangeError('index rows do not match the width');
+    this.count = rows.length / this.rowSize;
+    this.#scratch = new Uint8Array(width);
+    let prefix = 0;
+    if (this.count > 1) {
+      const last = (this.count - 1) * this.rowSize;
+      while (prefix < width && rows[prefix] === rows[last + prefix]) prefix++;
+    } else prefix = width;
+    this.#prefix = prefix;
+    this.#keyBytes = Math.min(2, width - prefix);
+    if (this.#keyBytes > 0 && this.count > 16) {
+      const size = this.#keyBytes === 2 ? 65536 : 256;
+      const b = new Uint32Array(size + 1);
+      const R = this.rowSize;
+      for (let i = 0, at = prefix; i < this.count; i++, at += R) {
+        const key = this.#keyBytes === 2 ? (rows[at]! << 8) | rows[at + 1]! : rows[at]!;
+        b[key + 1]!++;
+      }
+      for (let k = 1; k <= size; k++) b[k]! += b[k - 1]!;
+      this.#buckets = b;
+    }
+  }
+
+  /** An empty index. */
+  static empty(): CrlIndex {
+    return new CrlIndex(1, new Uint8Array(0));
+  }
+
+  /**
+   * Looks a serial up (canonical form: no leading zero octets, see normalizeSerial).
+   * Returns the reason byte when listed (NO_REASON when the entry had none), else -1.
+   */
+  lookup(serial: Uint8Array): number {
+    const w = this.width;
+    let len = serial.length;
+    let off = 0;
+    while (len > 1 && serial[off] === 0) {
+      off++;
+      len--;
+    }
+    if (len > w || this.count === 0) return -1;
+    const s = this.#scratch;
+    const pad = w - len;
+    for (let k = 0; k < pad; k++) s[k] = 0;
+    for (let k = 0; k < len; k++) s[pad + k] = serial[off + k]!;
+    const rows = this.rows;
+    const R = this.rowSize;
+    const p = this.#prefix;
+    for (let k = 0; k < p; k++) if (s[k] !== rows[k]) return -1;
+    let lo = 0;
+    let hi = this.count;
+    const b = this.#buckets;
+    if (b) {
+      const key = this.#keyBytes === 2 ? (s[p]! << 8) | s[p + 1]! : s[p]!;
+      lo = b[key]!;
+      hi = b[key + 1]!;
+    }
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = mid * R;
+      let d = 0;
+      for (let k = p; k < w; k++) {
+        d = rows[at + k]! - s[k]!;
+        if (d !== 0) break;
+      }
+      if (d === 0) return rows[at + w]!;
+      if (d < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+
+  /** Serial (canonical bytes) and reason of row i, for listings and tests. */
+  entry(i: number): { serial: Uint8Array; reason: number } {
+    const at = i * this.rowSize;
+    let k = 0;
+    while (k < this.width - 1 && this.rows[at + k] === 0) k++;
+    return {
+      serial: this.rows.slice(at + k, at + this.width),
+      reason: this.rows[at + this.width]!,
+    };
+  }
+
+  /**
+   * Applies a delta CRL's index (RFC 5280 §5.2.4): entries listed in the delta are added (or
+   * replace the base entry's reason); entries with reason removeFromCRL are taken out.
+   * Returns a new index; one linear merge, no object per entry.
+   */
+  merge(delta: CrlIndex): CrlIndex {
+    const w = Math.max(this.width, delta.width);
+    const R = w + 1;
+    const out = new Uint8Array((this.count + delta.count) * R);
+    const a = widen(this, w);
+    const b = widen(delta, w);
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    const put = (src: Uint8Array, idx: number) => {
+      out.set(src.subarray(idx * R, idx * R + R), n * R);
+      n++;
+    };
+    while (i < this.count || j < delta.count) {
+      const c = i >= this.count ? 1 : j >= delta.count ? -1 : compareRows(a, i * R, b, j * R, w);
+      if (c < 0) put(a, i++);
+      else {
+        if (b[j * R + w] !== REMOVE_FROM_CRL) put(b, j);
+        j++;
+        if (c === 0) i++;
+      }
+    }
+    return new CrlIndex(w, out.slice(0, n * R));
+  }
+}
+
+function widen(idx: CrlIndex, w: number): Uint8Array {
+  if (idx.width === w) return idx.rows;
+  const R = w + 1;
+  const out = new Uint8Array(idx.count * R);
+  const shift = w - idx.width;
+  for (let i = 0; i < idx.count; i++)
+    out.set(idx.rows.subarray(i * idx.rowSize, (i + 1) * idx.rowSize), i * R + shift);
+  return out;
+}
+
+/**
+ * Collects serials while a CRL streams past (one fixed-width row each, in a growable buffer),
+ * then sorts (LSD radix sort on a permutation, skipping byte positions that never vary) and
+ * removes duplicates. Already-sorted input (OpenSSL sorts its CRLs) skips the sort.
+ */
+export class CrlIndexBuilder {
+  #width: number;
+  #rows: Uint8Array;
+  #count = 0;
+  #sorted = true;
+  #adjacentDuplicates = 0;
+
+  constructor(capacityHint = 1024, width = 8) {
+    this.#width = width;
+    this.#rows = new Uint8Array(Math.max(16, capacityHint) * (width + 1));
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Adds one serial (canonical bytes, at most MAX_SERIAL_OCTETS) with its reason byte. */
+  add(serial: Uint8Array, serialStart: number, serialEnd: number, reason: number): void {
+    const len = serialEnd - serialStart;
+    if (len > this.#width) this.#widen(len);
+    const w = this.#width;
+    const R = w + 1;
+    let at = this.#count * R;
+    if (at + R > this.#rows.length) {
+      const bigger = new Uint8Array(this.#rows.length * 2);
+      bigger.set(this.#rows.subarray(0, at));
+      this.#rows = bigger;
+    }
+    const rows = this.#rows;
+    const pad = w - len;
+    for (let k = 0; k < pad; k++) rows[at + k] = 0;
+    for (let k = 0; k < len; k++) rows[at + pad + k] = serial[serialStart + k]!;
+    rows[at + w] = reason;
+    if (this.#count > 0 && this.#sorted) {
+      const prev = at - R;
+      let d = 0;
+      for (let k = 0; k < w; k++) {
+        d = rows[at + k]! - rows[prev + k]!;
+        if (d !== 0) break;
+      }
+      if (d < 0) this.#sorted = false;
+      else if (d === 0) this.#adjacentDuplicates++;
+    }
+    at += R;
+    this.#count++;
+  }
+
+  #widen(len: number): void {
+    const old = this.#width;
+    const w = Math.max(len, old);
+    const R = w + 1;
+    const out = new Uint8Array(Math.max(this.#rows.length / (old + 1), 16) * R);
+    for (let i = 0; i < this.#count; i++)
+      out.set(this.#rows.subarray(i * (old + 1), (i + 1) * (old + 1)), i * R + (w - old));
+    this.#rows = out;
+    this.#width = w;
+  }
+
+  /** Sorts, removes duplicate serials (the first entry's reason is kept), returns the index. */
+  finish(): { index: CrlIndex; duplicates: number } {
+    const w = this.#width;
+    const R = w + 1;
+    const n = this.#count;
+    let rows = this.#rows.subarray(0, n * R);
+    if (!this.#sorted) rows = radixSortRows(rows, n, w);
+    else if (this.#adjacentDuplicates === 0) {
+      return { index: new CrlIndex(w, rows.slice()), duplicates: 0 };
+    }
+    // De-duplicate in place.
+    let out = 0;
+    for (let i = 0; i < n; i++) {
+      if (out > 0 && compareRows(rows, i * R, rows, (out - 1) * R, w) === 0) continue;
+      if (out !== i) rows.copyWithin(out * R, i * R, i * R + R);
+      out++;
+    }
+    return { index: new CrlIndex(w, rows.slice(0, out * R)), duplicates: n - out };
+  }
+}
+
+/**
+ * LSD radix sort of n rows of width w (+1 reason byte), keyed on the w serial bytes. Counts
+ * every byte position in one pass, skips positions where all rows agree, sorts a Uint32
+ * permutation, then gathers the rows once. Stable, O(n * varying positions).
+ */
+export function radixSortRows(rows: Uint8Array, n: number, w: number): Uint8Array {
+  const R = w + 1;
+  const counts = new Uint32Array(w * 256);
+  for (let i = 0, at = 0; i < n; i++, at += R) {
+    for (let k = 0; k < w; k++) counts[k * 256 + rows[at + k]!]!++;
+  }
+  let perm = new Uint32Array(n);
+  let tmp = new Uint32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  const offsets = new Uint32Array(256);
+  for (let k = w - 1; k >= 0; k--) {
+    const base = k * 256;
+    let constant = false;
+    for (let v = 0; v < 256; v++) {
+      const c = counts[base + v]!;
+      if (c === n) constant = true;
+      if (c !== 0) break;
+    }
+    if (constant) continue;
+    let sum = 0;
+    for (let v = 0; v < 256; v++) {
+      offsets[v] = sum;
+      sum += counts[base + v]!;
+    }
+    for (let i = 0; i < n; i++) {
+      const p = perm[i]!;
+      const v = rows[p * R + k]!;
+      tmp[offsets[v]!++] = p;
+    }
+    const t = perm;
+    perm = tmp;
+    tmp = t;
+  }
+  const out = new Uint8Array(n * R);
+  for (let i = 0, o = 0; i < n; i++, o += R) {
+    const src = perm[i]! * R;
+    for (let k = 0; k < R; k++) out[o + k] = rows[src + k]!;
+  }
+  return out;
+}

@@ -1,0 +1,213 @@
+/**
+ * Where the CRL cache keeps the last good CRL per issuer key and scope: SQLite for the
+ * daemon and the CLI, memory for one-shot checks (`cert verify --crl`) and tests.
+ */
+import type { Db } from '../storage/db.js';
+import { CrlIndex } from './crl-index.js';
+import { parseIdp, type IssuingDistributionPoint } from './crl-parser.js';
+
+/** One cached CRL (after any delta CRLs were merged into it). */
+export interface StoredCrl {
+  issuerKey: string;
+  issuer: string;
+  issuerSpkiSha256: string;
+  /** '' for a full-scope CRL, else the hex of its issuingDistributionPoint. */
+  scope: string;
+  idp: IssuingDistributionPoint | undefined;
+  idpDer: Uint8Array | undefined;
+  thisUpdate: Date;
+  nextUpdate: Date | undefined;
+  crlNumber: bigint | undefined;
+  fullCrlNumber: bigint | undefined;
+  deltasApplied: number;
+  derSha256: string;
+  source: string;
+  importedAt: Date;
+  index: CrlIndex;
+}
+
+/** Conditional-GET state and last outcome of a source. */
+export interface CrlSourceState {
+  source: string;
+  etag: string | undefined;
+  lastModified: string | undefined;
+  checkedAt: Date;
+  outcome: string;
+  detail: string | undefined;
+}
+
+/** Persistence of the cache. `put` replaces atomically: readers see the old or the new CRL. */
+export interface CrlStore {
+  loadAll(): StoredCrl[];
+  put(crl: StoredCrl): void;
+  getSource(source: string): CrlSourceState | undefined;
+  putSource(state: CrlSourceState): void;
+  listSources(): CrlSourceState[];
+}
+
+/** In-memory store. */
+export class MemoryCrlStore implements CrlStore {
+  readonly #crls = new Map<string, StoredCrl>();
+  readonly #sources = new Map<string, CrlSourceState>();
+  loadAll(): StoredCrl[] {
+    return [...this.#crls.values()];
+  }
+  put(crl: StoredCrl): void {
+    this.#crls.set(`${crl.issuerKey}|${crl.issuerSpkiSha256}|${crl.scope}`, crl);
+  }
+  getSource(source: string): CrlSourceState | undefined {
+    return this.#sources.get(source);
+  }
+  putSource(state: CrlSourceState): void {
+    this.#sources.set(state.source, state);
+  }
+  listSources(): CrlSourceState[] {
+    return [...this.#sources.values()];
+  }
+}
+
+interface CrlRow {
+  issuer_key: string;
+  issuer: string;
+  issuer_spki_sha256: string;
+  scope: string;
+  idp: Buffer | null;
+  this_update: string;
+  next_update: string | null;
+  crl_number: string | null;
+  full_crl_number: string | null;
+  deltas_applied: number;
+  entries: number;
+  serial_width: number;
+  der_sha256: string;
+  source: string;
+  imported_at: string;
+  rows: Buffer;
+}
+
+interface SourceRow {
+  source: string;
+  etag: string | null;
+  last_modified: string | null;
+  checked_at: string;
+  outcome: string;
+  detail: string | null;
+}
+
+/** SQLite store over migrations 010 (tables trust_crl, trust_crl_index, trust_crl_source). */
+export class SqliteCrlStore implements CrlStore {
+  constructor(private readonly db: Db) {}
+
+  /** Every cached CRL with its index: one BLOB read per CRL, no parsing. */
+  loadAll(): StoredCrl[] {
+    const rows = this.db
+      .prepare(
+        `SELECT c.*, i.rows FROM trust_crl c JOIN trust_crl_index i ON i.crl_id = c.id ORDER BY c.id`,
+      )
+      .all() as CrlRow[];
+    return rows.map((r) => {
+      const idpDer = r.idp ? new Uint8Array(r.idp) : undefined;
+      const data = new Uint8Array(r.rows.buffer, r.rows.byteOffset, r.rows.byteLength);
+      return {
+        issuerKey: r.issuer_key,
+        issuer: r.issuer,
+        issuerSpkiSha256: r.issuer_spki_sha256,
+        scope: r.scope,
+        idp: idpDer ? parseIdp(idpDer) : undefined,
+        idpDer,
+        thisUpdate: new Date(r.this_update),
+        nextUpdate: r.next_update ? new Date(r.next_update) : undefined,
+        crlNumber: r.crl_number !== null ? BigInt(r.crl_number) : undefined,
+        fullCrlNumber: r.full_crl_number !== null ? BigInt(r.full_crl_number) : undefined,
+        deltasApplied: r.deltas_applied,
+        derSha256: r.der_sha256,
+        source: r.source,
+        importedAt: new Date(r.imported_at),
+        index: new CrlIndex(r.serial_width, data),
+      };
+    });
+  }
+
+  /** Replaces the CRL for the same issuer key and scope in one transaction. */
+  put(crl: StoredCrl): void {
+    const tx = this.db.transaction(() => {
+      const { id } = this.db
+        .prepare(
+          `INSERT INTO trust_crl (issuer_key, issuer, issuer_spki_sha256, scope, idp, this_update,
+             next_update, crl_number, full_crl_number, deltas_applied, entries, serial_width,
+             der_sha256, source, imported_at)
+           VALUES (@issuerKey, @issuer, @spki, @scope, @idp, @thisUpdate, @nextUpdate, @crlNumber,
+             @fullCrlNumber, @deltasApplied, @entries, @width, @derSha256, @source, @importedAt)
+           ON CONFLICT (issuer_key, issuer_spki_sha256, scope) DO UPDATE SET
+             issuer = excluded.issuer, idp = excluded.idp, this_update = excluded.this_update,
+             next_update = excluded.next_update, crl_number = excluded.crl_number,
+             full_crl_number = excluded.full_crl_number, deltas_applied = excluded.deltas_applied,
+             entries = excluded.entries, serial_width = excluded.serial_width,
+             der_sha256 = excluded.der_sha256, source = excluded.source,
+             imported_at = excluded.imported_at
+           RETURNING id`,
+        )
+        .get({
+          issuerKey: crl.issuerKey,
+          issuer: crl.issuer,
+          spki: crl.issuerSpkiSha256,
+          scope: crl.scope,
+          idp: crl.idpDer ? Buffer.from(crl.idpDer) : null,
+          thisUpdate: crl.thisUpdate.toISOString(),
+          nextUpdate: crl.nextUpdate?.toISOString() ?? null,
+          crlNumber: crl.crlNumber?.toString() ?? null,
+          fullCrlNumber: crl.fullCrlNumber?.toString() ?? null,
+          deltasApplied: crl.deltasApplied,
+          entries: crl.index.count,
+          width: crl.index.width,
+          derSha256: crl.derSha256,
+          source: crl.source,
+          importedAt: crl.importedAt.toISOString(),
+        }) as { id: number };
+      const rows = crl.index.rows;
+      this.db
+        .prepare(`INSERT OR REPLACE INTO trust_crl_index (crl_id, rows) VALUES (?, ?)`)
+        .run(id, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength));
+    });
+    tx.immediate();
+  }
+
+  getSource(source: string): CrlSourceState | undefined {
+    const r = this.db.prepare(`SELECT * FROM trust_crl_source WHERE source = ?`).get(source) as
+      SourceRow | undefined;
+    return r ? fromSourceRow(r) : undefined;
+  }
+
+  putSource(s: CrlSourceState): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO trust_crl_source (source, etag, last_modified, checked_at, outcome, detail)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        s.source,
+        s.etag ?? null,
+        s.lastModified ?? null,
+        s.checkedAt.toISOString(),
+        s.outcome,
+        s.detail ?? null,
+      );
+  }
+
+  listSources(): CrlSourceState[] {
+    return (
+      this.db.prepare(`SELECT * FROM trust_crl_source ORDER BY source`).all() as SourceRow[]
+    ).map(fromSourceRow);
+  }
+}
+
+function fromSourceRow(r: SourceRow): CrlSourceState {
+  return {
+    source: r.source,
+    etag: r.etag ?? undefined,
+    lastModified: r.last_modified ?? undefined,
+    checkedAt: new Date(r.checked_at),
+    outcome: r.outcome,
+    detail: r.detail ?? undefined,
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * The trust engine as a daemon component: loads the configured trust anchors and the cached
+ * CRL indexes on start, answers certificate checks for the pickup flow (`auth`), signatures
+ * (`sign`) and back-office commands (`command`), re-fetches CRLs and watches their freshness.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, type ConfigProblem } from '../../shared/errors.js';
+import type { Config } from '../config/types.js';
+import { throwIfAborted, type Component } from '../lifecycle.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../storage/db.js';
+import { loadCertificates, type Certificate } from './certificate.js';
+import {
+  CrlCache,
+  type ImportProgress,
+  type ImportResult,
+  type MissingCrlStatus,
+} from './crl-cache.js';
+import { SqliteCrlStore } from './crl-store.js';
+import { validatePath } from './path.js';
+import type { CrlStatus, TrustPurpose, TrustResult } from './types.js';
+
+/** Timer functions (injected so tests can use fake timers). */
+export interface TrustTimers {
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+/** What the component needs. */
+export interface TrustComponentOptions {
+  config: Readonly<Config['trust']>;
+  /** The open station database (valid once storage has started). */
+  db: () => Db;
+  log: Logger;
+  now?: () => Date;
+  timers?: TrustTimers;
+}
+
+/** One certificate check. */
+export interface VerifyRequest {
+  /** DER of the leaf (e.g. the card's user-authentication certificate). */
+  leaf: Uint8Array;
+  intermediates?: Uint8Array[];
+  purpose: TrustPurpose;
+  /** Default: now. */
+  at?: Date;
+}
+
+/** Anchors loaded from the configuration, per purpose. */
+export type AnchorSets = Record<Exclude<TrustPurpose, 'any'>, Certificate[]>;
+
+/** Reads the anchor files of trust.*Anchors. @throws ConfigError listing every bad file. */
+export function loadAnchors(
+  config: Readonly<Config['trust']>,
+  read = (f: string) => readFileSync(f),
+): AnchorSets {
+  const problems: ConfigProblem[] = [];
+  const load = (key: 'authAnchors' | 'signAnchors' | 'commandAnchors') =>
+    config[key].flatMap((file, i) => {
+      try {
+        return loadCertificates(new Uint8Array(read(file)), file);
+      } catch (err) {
+        problems.push({
+          path: `trust.${key}[${i}]`,
+          message: `${file}: ${(err as Error).message}`,
+        });
+        return [];
+      }
+    });
+  const sets = {
+    auth: load('authAnchors'),
+    sign: load('signAnchors'),
+    command: load('commandAnchors'),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return sets;
+}
+
+/** Component name: `trust`. */
+export class TrustComponent implements Component {
+  readonly name = 'trust';
+  #anchors: AnchorSets = { auth: [], sign: [], command: [] };
+  #crl: CrlCache | undefined;
+  #timer: unknown;
+  #staleKeys = '';
+  readonly #listeners = new Set<(statuses: (CrlStatus | MissingCrlStatus)[]) => void>();
+  readonly #now: () => Date;
+  readonly #timers: TrustTimers;
+  #refreshing: Promise<void> | undefined;
+
+  constructor(private readonly options: TrustComponentOptions) {
+    this.#now = options.now ?? (() => new Date());
+    this.#timers = options.timers ?? {
+      setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+      clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+    };
+  }
+
+  /** Loads anchors (ConfigError on a bad file) and the cached CRL indexes. */
+  async start(signal: AbortSignal): Promise<void> {
+    const { config, log } = this.options;
+    this.#anchors = loadAnchors(config);
+    throwIfAborted(signal);
+    const started = performance.now();
+    this.#crl = new CrlCache(new SqliteCrlStore(this.options.db()), {
+      toleranceHours: config.crlToleranceHours,
+      now: this.#now,
+    });
+    const loaded = this.#crl.load();
+    log.info(
+      {
+        anchors: {
+          auth: this.#anchors.auth.length,
+          sign: this.#anchors.sign.length,
+          command: this.#anchors.command.length,
+        },
+        crls: loaded,
+        entries: this.#crl.list().reduce((n, c) => n + c.index.count, 0),
+        loadMs: Math.round(performance.now() - started),
+      },
+      'trust anchors and CRL cache loaded',
+    );
+    this.#checkFreshness();
+    if (config.crlRefreshMinutes > 0) {
+      this.#timer = this.#timers.setInterval(
+        () => void this.refresh(),
+        config.crlRefreshMinutes * 60_000,
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) this.#timers.clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#refreshing?.catch(() => undefined);
+  }
+
+  /** The CRL cache (after start). */
+  get crl(): CrlCache {
+    if (!this.#crl) throw new Error('trust component is not started');
+    return this.#crl;
+  }
+
+  /** The loaded anchors. */
+  get anchors(): Readonly<AnchorSets> {
+    return this.#anchors;
+  }
+
+  /** Every anchor of every purpose (CRL signers). */
+  allAnchors(): Certificate[] {
+    return [...this.#anchors.auth, ...this.#anchors.sign, ...this.#anchors.command];
+  }
+
+  /**
+   * Validates a certificate for a purpose against the anchors configured for it, with the
+   * CRL cache when trust.revocationFor lists the purpose (`any`: all anchors, with CRLs).
+   */
+  verify(req: VerifyRequest): TrustResult {
+    const anchors = req.purpose === 'any' ? this.allAnchors() : this.#anchors[req.purpose];
+    const checkRevocation =
+      req.purpose === 'any' || this.options.config.revocationFor.includes(req.purpose);
+    return validatePath({
+      leaf: req.leaf,
+      intermediates: req.intermediates ?? [],
+      anchors,
+      at: req.at ?? this.#now(),
+      purpose: req.purpose,
+      revocation: checkRevocation ? this.crl : undefined,
+    });
+  }
+
+  /**
+   * CRL freshness per issuer (thisUpdate, nextUpdate, entries, ageHours, verdict), with a
+   * `missing` row for each anchor of a revocation-checked purpose that has no CRL.
+   */
+  freshness(at: Date = this.#now()): (CrlStatus | MissingCrlStatus)[] {
+    const checked = this.options.config.revocationFor.flatMap((p) => this.#anchors[p]);
+    return this.crl.status(checked, at);
+  }
+
+  /** Subscribes to changes of the set of stale/missing CRLs (alarm, kiosk notice). */
+  onFreshnessChange(listener: (statuses: (CrlStatus | MissingCrlStatus)[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Imports one CRL (file path or URL), verified against every configured anchor. */
+  async importCrl(source: string, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
+    const r = await this.crl.importFrom(source, { signers: this.allAnchors(), onProgress });
+    this.options.log.info(
+      { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
+      'CRL import',
+    );
+    this.#checkFreshness();
+    return r;
+  }
+
+  /** Fetches every trust.crlUrls source (errors logged; the last good CRLs stay), then re-checks freshness. */
+  refresh(): Promise<void> {
+    this.#refreshing ??= (async () => {
+      try {
+        for (const source of this.options.config.crlUrls) {
+          try {
+            await this.importCrl(source);
+          } catch (err) {
+            this.options.log.warn(
+              { source, err: (err as Error).message, code: (err as { code?: string }).code },
+              'CRL import failed; keeping the last good CRL',
+            );
+          }
+        }
+        this.#checkFreshness();
+      } finally {
+        this.#refreshing = undefined;
+      }
+    })();
+    return this.#refreshing;
+  }
+
+  #checkFreshness(): void {
+    const statuses = this.freshness();
+    const bad = statuses.filter(
+      (s) => s.verdict === 'stale' || s.verdict === 'missing' || s.verdict === 'future',
+    );
+    const key = bad
+      .map((s) => `${s.issuerKeySha256}:${s.verdict}`)
+      .sort()
+      .join(',');
+    for (const s of bad)
+      this.options.log.warn(
+        { issuer: s.issuer, verdict: s.verdict },
+        'CRL not usable: certificates of this issuer are refused',
+      );
+    if (key !== this.#staleKeys) {
+      this.#staleKeys = key;
+      for (const l of this.#listeners) l(statuses);
+    }
+  }
+}
