@@ -4,6 +4,7 @@ import type { Logger } from './log.js';
 import { StorageComponent } from './storage/storage-component.js';
 import { createHardware, HardwareComponent, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
+import { DomainComponent } from './domain/domain-component.js';
 
 /** Things the station takes from outside so tests can replace them. */
 export interface StationOptions {
@@ -26,6 +27,8 @@ export class Station {
   readonly hardware: HardwareSet;
   /** The kiosk web server, when `web.enabled`. */
   readonly web: WebServer | undefined;
+  /** Compartments, deliveries, doors, the kiosk session and the audit log (issue 7). */
+  readonly domain: DomainComponent;
   readonly #group: ComponentGroup;
   readonly now: () => Date;
 
@@ -48,13 +51,27 @@ export class Station {
       new HardwareComponent(this.hardware, log.child({ component: 'hardware' })),
     ];
     components.push(...(options.extraComponents?.(this) ?? []));
+    // Web server built first so the domain can register the kiosk routes; started last.
+    let web: WebServer | undefined;
     if (config.web.enabled) {
       const pages: Record<string, string> = { '/': 'kiosk.html' };
       if (config.web.simulator) pages['/simulator'] = 'simulator.html';
-      this.web = new WebServer(
+      web = new WebServer(
         { host: config.web.host, port: config.web.port, pages },
         log.child({ component: 'web' }),
       );
+    }
+    this.domain = new DomainComponent(config, {
+      db: () => this.storage.db,
+      card: this.hardware.card,
+      board: this.hardware.board,
+      web,
+      now: this.now,
+      log: log.child({ component: 'domain' }),
+    });
+    components.push(this.domain);
+    if (web) {
+      this.web = web;
       this.web.route('GET', '/api/station', () => ({
         id: config.station.id,
         name: config.station.name,
