@@ -47,6 +47,11 @@ export interface MosquittoOptions {
   stations: string[];
   /** Extra ACL lines appended at the end. */
   extraAcl?: string[];
+  /**
+   * Keep sessions and retained messages across a restart (saved on a clean stop), so a
+   * subscriber with a persistent session gets what was published while it was away.
+   */
+  persistence?: boolean;
 }
 
 /** The ACL confining station `%u` to its own topics; `office` sees everything. */
@@ -80,7 +85,8 @@ export class Mosquitto {
   /** Generates everything and starts the broker; resolves when it accepts connections. */
   static async start(options: MosquittoOptions): Promise<Mosquitto> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mosquitto-'));
-    chmodSync(dir, 0o755);
+    // mosquitto runs as user `mosquitto`: it must read the files, and write when persisting.
+    chmodSync(dir, options.persistence ? 0o777 : 0o755);
     const ca = await createDevCa('jpki-locker test broker CA');
     const server = await issueDevCert(ca, {
       commonName: 'localhost',
@@ -116,7 +122,9 @@ export class Mosquitto {
       'mosquitto.conf',
       [
         'per_listener_settings true',
-        'persistence false',
+        ...(options.persistence
+          ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1']
+          : ['persistence false']),
         'log_dest stderr',
         'log_type error',
         'log_type warning',
