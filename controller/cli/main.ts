@@ -9,6 +9,7 @@ import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCard } from './commands/card.js';
 import { registerPki } from './commands/pki.js';
+import { registerConsole } from './commands/console.js';
 
 /**
  * Every command group. Each module adds its subcommands under `jpki-locker`; add a line here
@@ -22,6 +23,7 @@ const modules: CommandModule[] = [
   registerBoard,
   registerCard,
   registerPki,
+  registerConsole,
 ];
 
 export function buildProgram(): Command {
