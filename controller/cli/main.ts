@@ -10,12 +10,16 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerCard } from './commands/card.js';
 import { registerPki } from './commands/pki.js';
 import { registerConsole } from './commands/console.js';
+import { registerCert } from './commands/cert.js';
+import { registerCrl } from './commands/crl.js';
 
 /**
  * Every command group. Each module adds its subcommands under `jpki-locker`; add a line here
  * for a new group.
  */
 const modules: CommandModule[] = [
+  registerCert,
+  registerCrl,
   registerStation,
   registerConfig,
   registerDoctor,
