@@ -204,18 +204,24 @@ export class CrlStreamParser {
   push(chunk: Uint8Array): void {
     if (this.#state === 'done' && chunk.length > 0)
       throw new DerError('trailing_data', 'data after the CRL', this.#total);
-    if (this.#off >= this.#pending.length) {
+    if (this.#off >= this.#pending.length && (this.#header || this.#tbsStart < 0)) {
       this.#base += this.#pending.length;
       this.#pending = chunk;
       this.#off = 0;
     } else {
-      const rest = this.#pending.subarray(this.#off);
+      // Until the header is decoded, keep tbsCertList from its start: its bytes go to the
+      // signature verifier only once the algorithm is known.
+      const keep =
+        this.#header || this.#tbsStart < 0
+          ? this.#off
+          : Math.min(this.#off, this.#tbsStart - this.#base);
+      const rest = this.#pending.subarray(keep);
       const joined = new Uint8Array(rest.length + chunk.length);
       joined.set(rest);
       joined.set(chunk, rest.length);
-      this.#base += this.#off;
+      this.#base += keep;
+      this.#off -= keep;
       this.#pending = joined;
-      this.#off = 0;
     }
     this.#total += chunk.length;
     this.#feedTbs();
