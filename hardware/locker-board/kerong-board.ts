@@ -196,7 +196,9 @@ export class KerongBoard implements LockerBoard {
         await sleep(this.#timers, this.#verifyDelayMs);
         let status: BoardStatus;
         try {
-          status = await this.#readStatus(spec);
+          // No OS flush here: on a pty (and some USB adapters) drain() can return before the
+          // unlock bytes have left, and a TCIOFLUSH would then throw the unlock away.
+          status = await this.#readStatus(spec, false);
         } catch (err) {
           const e = this.#asBoardError(err, board);
           return { outcome: 'fault', board, lock, commanded: true, fault: e.toFault() };
@@ -218,10 +220,11 @@ export class KerongBoard implements LockerBoard {
     return run;
   }
 
-  async #readStatus(spec: BoardSpec): Promise<BoardStatus> {
+  async #readStatus(spec: BoardSpec, osFlush = true): Promise<BoardStatus> {
     const reply = await this.#transact(
       { type: 'status', board: spec.address },
       (r) => r.type === 'status-reply' && r.board === spec.address,
+      osFlush,
     );
     if (reply.type !== 'status-reply') throw new Error('unreachable');
     const status = statusFromBits(spec, reply.latchBits, reply.occupancyBits);
@@ -232,9 +235,14 @@ export class KerongBoard implements LockerBoard {
   /**
    * One request/reply with retries: flush, send, wait for a matching reply up to the reply
    * timeout; on silence or corruption back off (backoffMs, doubling) and resend, at most
-   * `retries` times. @throws BoardError{no_reply|bad_reply|port_closed|port_error}.
+   * `retries` times. `osFlush` false keeps the OS buffers (the parser is still reset).
+   * @throws BoardError{no_reply|bad_reply|port_closed|port_error}.
    */
-  async #transact(req: KerongRequest, match: (r: KerongReply) => boolean): Promise<KerongReply> {
+  async #transact(
+    req: KerongRequest,
+    match: (r: KerongReply) => boolean,
+    osFlush = true,
+  ): Promise<KerongReply> {
     const board = 'board' in req ? req.board : -1;
     const bytes = encodeRequest(req);
     this.#stats.transactions += 1;
@@ -249,7 +257,7 @@ export class KerongBoard implements LockerBoard {
       const badBefore = this.#parser.stats.badFrames;
       try {
         const link = this.#requireLink(board);
-        await this.#flush(link);
+        await this.#flush(link, osFlush);
         const waiting = this.#awaitReply(match);
         this.#log.debug({ tx: toHex(bytes), attempt }, 'tx');
         await this.#guard(link.write(bytes), 'write', board).catch((err: unknown) => {
@@ -300,8 +308,10 @@ export class KerongBoard implements LockerBoard {
     else this.#stats.unexpectedFrames += 1;
   }
 
-  async #flush(link: SerialLink): Promise<void> {
+  /** Drops a partial frame, and (unless `os` is false) the OS's unread and unsent bytes. */
+  async #flush(link: SerialLink, os = true): Promise<void> {
     this.#parser.reset();
+    if (!os) return;
     try {
       await this.#guard(link.flush(), 'flush', -1);
     } catch (err) {
