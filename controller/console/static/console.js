@@ -52,7 +52,7 @@
     if (sec === null || sec === undefined || !Number.isFinite(sec)) return '—';
     sec = Math.max(0, Math.round(sec));
     if (sec < 120) return `${sec}s`;
-    if (sec < 7200) return `${Math.floor(sec / 60)}m`;
+    if (sec < 3600) return `${Math.floor(sec / 60)}m`;
     if (sec < 172800) return `${Math.floor(sec / 3600)}h`;
     return `${Math.floor(sec / 86400)}d`;
   };
