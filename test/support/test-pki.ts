@@ -2,7 +2,7 @@
  * A test PKI (roots, CRLs, card profiles) generated once per test run and shared by the test
  * files of that run: RSA-2048 key generation is slow on 2 cores. The directory is keyed by the
  * vitest parent process and published with an atomic rename, so parallel files never see a
- * half-written one. Left in the OS temp folder for the run; `cleanupTestPki()` removes it.
+ * half-written one. It stays in the OS temp folder (a few KB per run; no private data).
  */
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
