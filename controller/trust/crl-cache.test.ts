@@ -1,0 +1,383 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../storage/db.js';
+import { parseCertificate, type Certificate } from './certificate.js';
+import { CrlCache } from './crl-cache.js';
+import { SqliteCrlStore } from './crl-store.js';
+import { CrlError, DerError } from './errors.js';
+import { validatePath } from './path.js';
+import { makeCrl, serialFor } from './testing/crl-writer.js';
+import {
+  dpFullName,
+  KU,
+  makeCert,
+  makeKey,
+  makeRoot,
+  toPem,
+  type TestCert,
+  type TestKey,
+} from './testing/pki.js';
+import { TrustComponent } from './trust-component.js';
+import { createLogger } from '../log.js';
+
+const DAY = 86400_000;
+const ROOT = 'C=JP, O=JPKI, OU=Cache Test Root';
+let dir: string;
+let rootKey: TestKey;
+let root: TestCert;
+let rootCert: Certificate;
+let db: Db;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'jpki-trust-'));
+  rootKey = makeKey('rsa2048');
+  root = makeRoot(ROOT, rootKey, { notBefore: new Date(Date.now() - 1000 * DAY) });
+  rootCert = parseCertificate(root.der);
+});
+afterAll(() => {
+  db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let n = 0;
+function freshCache(now = () => new Date()) {
+  const file = path.join(dir, `c${n++}.db`);
+  db = openDatabase(file);
+  return { cache: new CrlCache(new SqliteCrlStore(db), { toleranceHours: 24, now }), file, db };
+}
+const opts = () => ({ signers: [rootCert], source: 'test' });
+
+describe('CRL cache: import', () => {
+  it('verifies, indexes, persists; a new instance loads the index without re-parsing', async () => {
+    const { cache, file, db } = freshCache();
+    const crl = makeCrl({
+      issuerName: ROOT,
+      key: rootKey,
+      crlNumber: 1,
+      bulk: { count: 5000, reason: 1 },
+    });
+    const r = await cache.importBytes(crl, opts());
+    expect(r).toMatchObject({
+      outcome: 'imported',
+      entries: 5000,
+      crlNumber: '1',
+      verdict: 'fresh',
+    });
+    db.close();
+    const db2 = openDatabase(file);
+    const again = new CrlCache(new SqliteCrlStore(db2), { toleranceHours: 24 });
+    expect(again.load()).toBe(1);
+    expect(again.lookup(rootCert, serialFor(10))).toMatchObject({ listed: true, reasonCode: 1 });
+    expect(again.lookup(rootCert, serialFor(5000))).toMatchObject({ listed: false });
+    db2.close();
+  });
+
+  it('§6.3.3 (f) refuses a CRL from an issuer not trusted (wrong issuer) and with a bad signature', async () => {
+    const { cache } = freshCache();
+    const other = makeCrl({ issuerName: 'C=JP, O=Someone else', key: rootKey });
+    await expect(cache.importBytes(other, opts())).rejects.toMatchObject({
+      kind: 'unknown_issuer',
+    });
+    const forged = makeCrl({ issuerName: ROOT, key: makeKey('rsa2048') });
+    await expect(cache.importBytes(forged, opts())).rejects.toMatchObject({
+      kind: 'bad_signature',
+    });
+    const corrupt = makeCrl({ issuerName: ROOT, key: rootKey, corruptSignature: true });
+    await expect(cache.importBytes(corrupt, opts())).rejects.toThrow(CrlError);
+    expect(cache.list()).toHaveLength(0);
+  });
+
+  it('§4.2.1.3 refuses a CRL signed by a key without cRLSign', async () => {
+    const { cache } = freshCache();
+    const noCrlSign = parseCertificate(makeRoot(ROOT, rootKey, { keyUsage: [KU.keyCertSign] }).der);
+    const crl = makeCrl({ issuerName: ROOT, key: rootKey });
+    await expect(
+      cache.importBytes(crl, { signers: [noCrlSign], source: 't' }),
+    ).rejects.toMatchObject({
+      kind: 'signer_not_allowed',
+    });
+  });
+
+  it('replaces the last good CRL only with a newer one that verifies; keeps it on broken input', async () => {
+    const { cache } = freshCache();
+    const v1 = makeCrl({ issuerName: ROOT, key: rootKey, crlNumber: 1, entries: [{ serial: 1 }] });
+    const v2 = makeCrl({
+      issuerName: ROOT,
+      key: rootKey,
+      crlNumber: 2,
+      entries: [{ serial: 1 }, { serial: 2 }],
+    });
+    await cache.importBytes(v2, opts());
+    await expect(cache.importBytes(v1, opts())).rejects.toMatchObject({ kind: 'not_newer' });
+    expect((await cache.importBytes(v2, opts())).outcome).toBe('unchanged');
+    const truncatedFile = path.join(dir, 'truncated.crl');
+    const v3 = makeCrl({ issuerName: ROOT, key: rootKey, crlNumber: 3, bulk: { count: 30000 } });
+    writeFileSync(truncatedFile, v3.subarray(0, v3.length - 5000));
+    await expect(cache.importFile(truncatedFile, opts())).rejects.toThrow(DerError);
+    const garbage = path.join(dir, 'garbage.crl');
+    writeFileSync(garbage, 'this is not a CRL at all');
+    await expect(cache.importFile(garbage, opts())).rejects.toThrow(DerError);
+    expect(cache.list()[0]).toMatchObject({ crlNumber: 2n });
+    expect(cache.list()[0]!.index.count).toBe(2);
+    const pemFile = path.join(dir, 'v3.pem');
+    writeFileSync(pemFile, toPem(v3, 'X509 CRL'));
+    const progress: number[] = [];
+    const r = await cache.importFile(pemFile, {
+      ...opts(),
+      onProgress: (p) => progress.push(p.bytes),
+    });
+    expect(r).toMatchObject({ outcome: 'imported', entries: 30000, crlNumber: '3' });
+    expect(progress.length).toBeGreaterThan(0);
+  });
+
+  it('§5.2.4 applies delta CRLs (additions, removeFromCRL) on a matching base', async () => {
+    const { cache } = freshCache();
+    const base = makeCrl({
+      issuerName: ROOT,
+      key: rootKey,
+      crlNumber: 10,
+      entries: [{ serial: 1 }, { serial: 2, reason: 6 }],
+    });
+    const delta = makeCrl({
+      issuerName: ROOT,
+      key: rootKey,
+      crlNumber: 11,
+      deltaBase: 10,
+      entries: [
+        { serial: 2, reason: 8 },
+        { serial: 3, reason: 1 },
+      ],
+    });
+    await expect(cache.importBytes(delta, opts())).rejects.toMatchObject({ kind: 'no_base' });
+    await cache.importBytes(base, opts());
+    expect((await cache.importBytes(delta, opts())).outcome).toBe('delta_applied');
+    expect(cache.lookup(rootCert, Uint8Array.of(1))?.listed).toBe(true);
+    expect(cache.lookup(rootCert, Uint8Array.of(2))?.listed).toBe(false);
+    expect(cache.lookup(rootCert, Uint8Array.of(3))).toMatchObject({ listed: true, reasonCode: 1 });
+    expect(cache.list()[0]).toMatchObject({ crlNumber: 11n, fullCrlNumber: 10n, deltasApplied: 1 });
+    const tooNew = makeCrl({
+      issuerName: ROOT,
+      key: rootKey,
+      crlNumber: 13,
+      deltaBase: 12,
+      entries: [],
+    });
+    await expect(cache.importBytes(tooNew, opts())).rejects.toMatchObject({ kind: 'no_base' });
+  });
+
+  it('freshness: nextUpdate in the past is imported but stale beyond the tolerance (crl_stale)', async () => {
+    let now = new Date();
+    const { cache } = freshCache(() => now);
+    const crl = makeCrl({
+      issuerName: ROOT,
+      key: rootKey,
+      thisUpdate: new Date(+now - 10 * DAY),
+      nextUpdate: new Date(+now - 2 * DAY),
+    });
+    const r = await cache.importBytes(crl, opts());
+    expect(r.verdict).toBe('stale');
+    const leaf = makeCert({
+      subject: 'C=JP, CN=a',
+      key: makeKey('p256'),
+      issuer: root,
+      keyUsage: [KU.digitalSignature],
+      notBefore: new Date(+now - 30 * DAY),
+    });
+    const v = (at: Date) =>
+      validatePath({ leaf: leaf.der, anchors: [root.der], at, purpose: 'auth', revocation: cache });
+    expect(v(now).reason).toBe('crl_stale');
+    expect(v(new Date(+now - 1.5 * DAY)).valid).toBe(true);
+    expect(cache.status([], new Date(+now - 1.5 * DAY))[0]).toMatchObject({ verdict: 'grace' });
+    now = new Date(+now - 3 * DAY);
+    expect(cache.status()[0]).toMatchObject({ verdict: 'fresh', entries: 0 });
+  });
+
+  it('§6.3.3 (b) issuingDistributionPoint scope decides which certificates a CRL covers', async () => {
+    const { cache } = freshCache();
+    const dp = 'C=JP, O=JPKI, CN=CRL DP 1';
+    const crl = makeCrl({
+      issuerName: ROOT,
+      key: rootKey,
+      idp: { distributionPoint: dpFullName(dp), onlyUser: true },
+      entries: [{ serial: 77 }],
+    });
+    await cache.importBytes(crl, opts());
+    const k = makeKey('p256');
+    const inScope = makeCert({
+      subject: 'C=JP, CN=in',
+      key: k,
+      issuer: root,
+      crlDpName: dp,
+      serial: 77,
+    });
+    const otherDp = makeCert({
+      subject: 'C=JP, CN=out',
+      key: k,
+      issuer: root,
+      crlDpName: 'C=JP, CN=CRL DP 2',
+      serial: 77,
+    });
+    const ca = makeCert({
+      subject: 'C=JP, CN=ca',
+      key: k,
+      issuer: root,
+      ca: true,
+      crlDpName: dp,
+      serial: 78,
+    });
+    const v = (c: TestCert) =>
+      validatePath({
+        leaf: c.der,
+        anchors: [root.der],
+        at: new Date(),
+        purpose: 'any',
+        revocation: cache,
+      }).reason;
+    expect(v(inScope)).toBe('revoked');
+    expect(v(otherDp)).toBe('crl_missing');
+    expect(v(ca)).toBe('crl_missing');
+    const partitioned = makeCrl({ issuerName: ROOT, key: rootKey, idp: { onlySomeReasons: true } });
+    await expect(cache.importBytes(partitioned, opts())).rejects.toMatchObject({
+      kind: 'unsupported_scope',
+    });
+  });
+});
+
+describe('CRL cache: HTTP import', () => {
+  let server: Server;
+  let url: string;
+  let body: Uint8Array;
+  const seen: (string | undefined)[] = [];
+  beforeAll(async () => {
+    body = makeCrl({ issuerName: ROOT, key: rootKey, crlNumber: 1, bulk: { count: 200000 } });
+    server = createServer((req, res) => {
+      seen.push(req.headers['if-none-match']);
+      if (req.url === '/missing') {
+        res.writeHead(404).end();
+        return;
+      }
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304).end();
+        return;
+      }
+      res.writeHead(200, {
+        etag: '"v1"',
+        'content-length': body.length,
+        'content-type': 'application/pkix-crl',
+      });
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('streams the body with progress, then uses a conditional GET (304: not_modified)', async () => {
+    const { cache } = freshCache();
+    const progress: { bytes: number; totalBytes: number | undefined }[] = [];
+    const r = await cache.importUrl(`${url}/crl`, {
+      signers: [rootCert],
+      onProgress: (p) => progress.push(p),
+    });
+    expect(r).toMatchObject({ outcome: 'imported', entries: 200000 });
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)).toEqual({ bytes: body.length, totalBytes: body.length });
+    const again = await cache.importUrl(`${url}/crl`, { signers: [rootCert] });
+    expect(again.outcome).toBe('not_modified');
+    expect(seen.at(-1)).toBe('"v1"');
+    await expect(cache.importUrl(`${url}/missing`, { signers: [rootCert] })).rejects.toMatchObject({
+      kind: 'fetch_failed',
+    });
+    expect(cache.store.getSource(`${url}/missing`)).toMatchObject({ outcome: 'failed' });
+    expect(cache.list()[0]!.index.count).toBe(200000);
+  });
+});
+
+describe('TrustComponent', () => {
+  it('loads anchors and the cached CRLs on start; verifies per purpose; reports freshness changes', async () => {
+    const anchorFile = path.join(dir, 'root.pem');
+    writeFileSync(anchorFile, toPem(root.der));
+    const crlFile = path.join(dir, 'comp.crl');
+    const leafKey = makeKey('p256');
+    const revoked = makeCert({
+      subject: 'C=JP, CN=r',
+      key: leafKey,
+      issuer: root,
+      keyUsage: [KU.digitalSignature],
+      serial: 501,
+    });
+    const good = makeCert({
+      subject: 'C=JP, CN=g',
+      key: leafKey,
+      issuer: root,
+      keyUsage: [KU.digitalSignature],
+      serial: 502,
+    });
+    writeFileSync(
+      crlFile,
+      makeCrl({
+        issuerName: ROOT,
+        key: rootKey,
+        crlNumber: 1,
+        entries: [{ serial: 501, reason: 1 }],
+      }),
+    );
+    const dbFile = path.join(dir, 'component.db');
+    const compDb = openDatabase(dbFile);
+    const config = {
+      authAnchors: [anchorFile],
+      signAnchors: [],
+      commandAnchors: [],
+      crlToleranceHours: 24,
+      crlUrls: [crlFile],
+      revocationFor: ['auth' as const, 'sign' as const],
+      crlRefreshMinutes: 0,
+    };
+    const log = createLogger({ level: 'silent', format: 'json' });
+    const t = new TrustComponent({ config, db: () => compDb, log });
+    const changes: unknown[] = [];
+    t.onFreshnessChange((s) => changes.push(s));
+    await t.start(new AbortController().signal);
+    expect(t.freshness()).toEqual([expect.objectContaining({ verdict: 'missing' })]);
+    expect(t.verify({ leaf: good.der, purpose: 'auth' }).reason).toBe('crl_missing');
+    await t.refresh();
+    expect(t.verify({ leaf: good.der, purpose: 'auth' }).valid).toBe(true);
+    expect(t.verify({ leaf: revoked.der, purpose: 'auth' }).reason).toBe('revoked');
+    expect(t.verify({ leaf: good.der, purpose: 'command' }).reason).toBe('unknown_issuer');
+    expect(changes).toHaveLength(2);
+    await t.stop();
+    await t.stop();
+    const t2 = new TrustComponent({ config, db: () => compDb, log });
+    await t2.start(new AbortController().signal);
+    expect(t2.verify({ leaf: revoked.der, purpose: 'auth' }).reason).toBe('revoked');
+    await t2.stop();
+    compDb.close();
+  });
+
+  it('refuses to start with a broken anchor file (ConfigError naming the key)', async () => {
+    const bad = path.join(dir, 'bad.pem');
+    writeFileSync(bad, 'nope');
+    const t = new TrustComponent({
+      config: {
+        authAnchors: [bad],
+        signAnchors: [],
+        commandAnchors: [],
+        crlToleranceHours: 24,
+        crlUrls: [],
+        revocationFor: [],
+        crlRefreshMinutes: 0,
+      },
+      db: () => {
+        throw new Error('unused');
+      },
+      log: createLogger({ level: 'silent', format: 'json' }),
+    });
+    await expect(t.start(new AbortController().signal)).rejects.toMatchObject({
+      problems: [expect.objectContaining({ path: 'trust.authAnchors[0]' })],
+    });
+  });
+});
