@@ -179,6 +179,8 @@ export class DomainComponent implements Component {
     if (this.#sweep) clearInterval(this.#sweep);
     this.#sweep = undefined;
     this.session?.stop();
+    // Let the flow record its last attempt before storage closes.
+    await this.session?.settled;
     this.doorController?.stop();
     this.#lockers?.stop();
     this.session = undefined;

@@ -25,6 +25,8 @@ export interface HarnessOptions {
   timers?: Timers;
   log?: Logger;
   hours?: { open: string; close: string };
+  /** Also send every screen here (e.g. a WebServer's kiosk channel). */
+  publish?: (s: KioskState) => void;
 }
 
 /** Domain + sim board + manual card + kiosk session, wired. */
@@ -80,6 +82,7 @@ export class DomainHarness {
       this.lockers,
       undefined,
       (s) => {
+        options.publish?.(s);
         this.screens.push(s);
         for (const w of [...this.#screenWaiters]) {
           if (w.pred(s)) {
@@ -111,6 +114,7 @@ export class DomainHarness {
 
   async stop(): Promise<void> {
     this.session.stop();
+    await this.session.settled;
     this.lockers.stop();
     await this.board.close();
     this.db.close();

@@ -148,6 +148,8 @@ export class KioskSession {
   #rev = 0;
   #busy = false;
   #insertPending = false;
+  /** Fires on stop(): door observation ends, the flow settles. */
+  readonly #stopping = new AbortController();
   #abort: AbortController | undefined;
   #pinWaiter: { resolve: (pin: Secret) => void; reject: (e: Error) => void } | undefined;
   #retryWaiter: { resolve: (retry: boolean) => void } | undefined;
@@ -194,6 +196,8 @@ export class KioskSession {
   }
 
   stop(): void {
+    this.#stopping.abort();
+    this.retry(false);
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#abort?.abort(new FlowEnd('cancelled'));
@@ -651,6 +655,9 @@ export class KioskSession {
       render();
       check();
     };
+    const onStop = () => finish();
+    this.#stopping.signal.addEventListener('abort', onStop, { once: true });
+    if (this.#stopping.signal.aborted) finish();
     const unsubscribe = lockers.onDoorChange((id, open) => {
       if (!st.has(id)) return;
       if (open) onOpen(id);
@@ -675,8 +682,10 @@ export class KioskSession {
       await done;
     } finally {
       unsubscribe();
+      this.#stopping.signal.removeEventListener('abort', onStop);
       for (const t of timers) this.#timers.clearTimeout(t);
     }
+    if (this.#stopping.signal.aborted) return;
     const outcome = [...st.values()];
     if (outcome.every((s) => s === 'not_opened')) {
       this.#show({
