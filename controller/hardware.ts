@@ -1,8 +1,9 @@
 import type { CardReader } from '../hardware/card/card-reader.js';
 import { createCardReader } from '../hardware/card/factory.js';
-import { createLockerBoard } from '../hardware/locker-board/factory.js';
-import type { LockerBoard } from '../hardware/locker-board/locker-board.js';
+import type { Gpio } from '../hardware/gpio/index.js';
+import type { LockerBoard } from '../hardware/locker-board/index.js';
 import type { Config } from './config/types.js';
+import { HardwareComponent } from './hardware/hardware-component.js';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
 
@@ -10,62 +11,55 @@ import type { Logger } from './log.js';
 export interface HardwareSet {
   card: CardReader | undefined;
   board: LockerBoard | undefined;
+  gpio: Gpio | undefined;
 }
 
-/** Builds the devices the configuration asks for; `given` replaces any of them (demo, tests). */
+/**
+ * Builds the station's device components from the configuration; `given` replaces any device
+ * (demo, tests). `locks` (GPIO outputs + locker bus) must start before anything else so every
+ * output is locked first; `card` starts the reader watch.
+ */
 export function createHardware(
   config: Readonly<Config>,
   log: Logger,
   given: Partial<HardwareSet> = {},
-): HardwareSet {
+): { set: HardwareSet; locks: HardwareComponent; card: CardReaderComponent } {
+  const locks = new HardwareComponent(config, log.child({ component: 'hardware' }), {
+    ...(given.board ? { board: given.board } : {}),
+    ...(given.gpio ? { gpio: given.gpio } : {}),
+  });
+  const card =
+    'card' in given
+      ? given.card
+      : config.card.driver === 'none'
+        ? undefined
+        : createCardReader({ driver: config.card.driver, log: log.child({ component: 'card' }) });
   return {
-    card:
-      'card' in given
-        ? given.card
-        : config.card.driver === 'none'
-          ? undefined
-          : createCardReader({ driver: config.card.driver, log: log.child({ component: 'card' }) }),
-    board:
-      'board' in given
-        ? given.board
-        : createLockerBoard(config.board, { log: log.child({ component: 'board' }) }),
+    set: { card, board: locks.board, gpio: locks.gpio },
+    locks,
+    card: new CardReaderComponent(card, log.child({ component: 'card' })),
   };
 }
 
-/**
- * Starts the devices: the locker bus, then the card reader. (Lock outputs are driven to locked by
- * the outputs component, which runs before this one.) Stops them in reverse.
- */
-export class HardwareComponent implements Component {
-  readonly name = 'hardware';
-  #boardOpen = false;
-  #cardStarted = false;
+/** Watches the card readers for the daemon's lifetime. */
+export class CardReaderComponent implements Component {
+  readonly name = 'card-reader';
+  #started = false;
   constructor(
-    private readonly hw: HardwareSet,
+    private readonly reader: CardReader | undefined,
     private readonly log: Logger,
   ) {}
 
   async start(signal: AbortSignal): Promise<void> {
-    if (this.hw.board) {
-      await this.hw.board.open();
-      this.#boardOpen = true;
-      this.log.info({ boards: this.hw.board.boards.map((b) => b.address) }, 'locker bus open');
-    }
-    if (this.hw.card) {
-      await this.hw.card.start(signal);
-      this.#cardStarted = true;
-      this.log.info({ readers: this.hw.card.readers().map((r) => r.name) }, 'card readers watched');
-    }
+    if (!this.reader) return;
+    await this.reader.start(signal);
+    this.#started = true;
+    this.log.info({ readers: this.reader.readers().map((r) => r.name) }, 'card readers watched');
   }
 
   async stop(): Promise<void> {
-    if (this.#cardStarted) {
-      this.#cardStarted = false;
-      await this.hw.card?.stop();
-    }
-    if (this.#boardOpen) {
-      this.#boardOpen = false;
-      await this.hw.board?.close();
-    }
+    if (!this.#started) return;
+    this.#started = false;
+    await this.reader?.stop();
   }
 }

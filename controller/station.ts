@@ -2,7 +2,7 @@ import type { Config } from './config/types.js';
 import { ComponentGroup, type Component } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { StorageComponent } from './storage/storage-component.js';
-import { createHardware, HardwareComponent, type HardwareSet } from './hardware.js';
+import { createHardware, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
 import { DomainComponent } from './domain/domain-component.js';
 
@@ -19,11 +19,11 @@ export interface StationOptions {
 
 /**
  * The daemon: builds its components from the frozen configuration and runs them in order —
- * storage, then every lock output driven to locked, then the rest. Holds no global state.
+ * every lock output driven to locked, then storage, the card reader, the domain and the rest. Holds no global state.
  */
 export class Station {
   readonly storage: StorageComponent;
-  /** The devices (card reader, locker boards), as configured or injected. */
+  /** The devices (card reader, locker boards, GPIO), as configured or injected. */
   readonly hardware: HardwareSet;
   /** The kiosk web server, when `web.enabled`. */
   readonly web: WebServer | undefined;
@@ -44,11 +44,14 @@ export class Station {
       log.child({ component: 'storage' }),
       this.now,
     );
-    this.hardware = createHardware(config, log, options.hardware);
+    const hw = createHardware(config, log, options.hardware);
+    this.hardware = hw.set;
+    // Every lock output driven to locked before anything else starts (even storage).
     const components: Component[] = [
+      hw.locks,
       ...(options.preComponents?.(this) ?? []),
       this.storage,
-      new HardwareComponent(this.hardware, log.child({ component: 'hardware' })),
+      hw.card,
     ];
     components.push(...(options.extraComponents?.(this) ?? []));
     // Web server built first so the domain can register the kiosk routes; started last.

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SimCardReader } from '../../hardware/card/sim-card-reader.js';
 import { SimLockerBoard } from '../../hardware/locker-board/sim-locker-board.js';
+import { SimGpio } from '../../hardware/gpio/sim-gpio.js';
 import { loadCardProfile } from '../../firmware-host/jpki-card/profile.js';
 import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
 import { checkConfig } from '../config/load.js';
@@ -114,6 +115,7 @@ export class DemoSimulator {
     private readonly station: Station,
     private readonly reader: SimCardReader,
     private readonly board: SimLockerBoard,
+    private readonly gpio: SimGpio,
     private readonly holders: DemoHolder[],
     private readonly log: Logger,
   ) {}
@@ -146,6 +148,24 @@ export class DemoSimulator {
       else this.board.takeItem(c.board, c.lock);
       return this.state();
     });
+    web.route('POST', '/api/sim/door/:id', ({ params, body }) => {
+      const d = this.#door(params.id!);
+      if (!d.contact) throw new HttpError(400, `door ${d.id} has no contact`);
+      if ((body as { open?: unknown }).open) this.gpio.openDoor(d.contact);
+      else this.gpio.closeDoor(d.contact);
+      this.event(`door ${d.id} ${(body as { open?: unknown }).open ? 'opened' : 'closed'}`);
+      return this.state();
+    });
+    web.route('POST', '/api/sim/door/:id/rex', ({ params }) => {
+      const d = this.#door(params.id!);
+      if (!d.rex) throw new HttpError(400, `door ${d.id} has no exit button`);
+      this.gpio.pressButton(d.rex);
+      this.gpio.releaseButton(d.rex);
+      this.event(`exit button pressed at ${d.id}`);
+      return this.state();
+    });
+    this.#unsubscribe.push(this.gpio.on('input', () => this.publish()));
+    this.#unsubscribe.push(this.gpio.on('output', () => this.publish()));
     this.#unsubscribe.push(this.board.on('change', () => this.publish()));
     this.#unsubscribe.push(this.reader.onEvent(() => this.publish()));
     this.publish();
@@ -200,8 +220,18 @@ export class DemoSimulator {
           doorOpen: s?.doorOpen ?? false,
         };
       }),
-      doors: [] as { id: string; open: boolean; relayActive: boolean; state?: string }[],
+      doors: this.station.config.doors.map((d) => ({
+        id: d.id,
+        open: d.contact ? this.gpio.inputActive(d.contact) : false,
+        relayActive: this.gpio.outputState(d.relay) === 'unlocked',
+      })),
     };
+  }
+
+  #door(id: string) {
+    const d = this.station.config.doors.find((x) => x.id === id);
+    if (!d) throw new HttpError(404, `no door ${JSON.stringify(id)}`);
+    return d;
   }
 
   #compartment(id: string) {
@@ -215,11 +245,16 @@ export class DemoSimulator {
 export function demoHardware(config: Readonly<Config>): {
   reader: SimCardReader;
   board: SimLockerBoard;
+  gpio: SimGpio;
 } {
-  void config;
   return {
     reader: new SimCardReader({ readers: ['Demo Reader 00'] }),
     board: new SimLockerBoard({ boards: config.board.boards }),
+    gpio: new SimGpio({
+      chipLabel: config.gpio.chipLabel,
+      outputs: config.gpio.outputs,
+      inputs: config.gpio.inputs,
+    }),
   };
 }
 

@@ -49,11 +49,11 @@ export function registerStation(program: Command): void {
         log.info({ dataDir }, 'preparing the demo (a test PKI is generated on the first run)');
         const pki = await ensureDemoPki(dataDir);
         const config = demoConfig(dataDir, pki, { webPort, brokerPort });
-        const { reader, board } = demoHardware(config);
+        const { reader, board, gpio } = demoHardware(config);
         const holders = demoHolders(dataDir, pki);
         let simulator: DemoSimulator | undefined;
         const code = await runDaemon(config, log, {
-          hardware: { card: reader, board },
+          hardware: { card: reader, board, gpio },
           preComponents: () => [
             new EmbeddedBroker('127.0.0.1', brokerPort, log.child({ component: 'broker' })),
           ],
@@ -62,6 +62,7 @@ export function registerStation(program: Command): void {
               station,
               reader,
               board,
+              gpio,
               holders,
               log.child({ component: 'simulator' }),
             );
