@@ -410,7 +410,6 @@ export class CrlCache implements RevocationSource {
     chunks: AsyncIterable<Uint8Array>,
     options: ImportOptions,
   ): Promise<ImportResult> {
-    const sha = createHash('sha256');
     let verifiers: { signer: Certificate; v: StreamingVerifier }[] = [];
     let header: CrlHeader | undefined;
     const parser = new CrlStreamParser({
@@ -437,7 +436,6 @@ export class CrlCache implements RevocationSource {
       onProgress: (bytes) => options.onProgress?.({ bytes, totalBytes: options.totalBytes }),
     });
     for await (const chunk of derChunks(chunks)) {
-      sha.update(chunk);
       parser.push(chunk);
     }
     const { info, builder } = parser.end();
@@ -445,7 +443,9 @@ export class CrlCache implements RevocationSource {
     const signer = this.#verify(info, verifiers);
     this.#checkCrlFacts(info);
     const { index, duplicates } = builder.finish();
-    const derSha256 = sha.digest('hex');
+    // Identity of the CRL: the signature value is unique to the signed content, and hashing it
+    // avoids a second pass over tens of megabytes.
+    const derSha256 = createHash('sha256').update(info.signature).digest('hex');
     const scope = info.idp?.valueHex ?? '';
     const current = this.crlsFor(signer).find((c) => c.scope === scope);
     const base = {

@@ -233,7 +233,7 @@ export class CrlIndexBuilder {
     const R = w + 1;
     const n = this.#count;
     let rows = this.#rows.subarray(0, n * R);
-    if (!this.#sorted) rows = radixSortRows(rows, n, w);
+    if (!this.#sorted) rows = sortRows(rows, n, w);
     else if (this.#adjacentDuplicates === 0) {
       return { index: new CrlIndex(w, rows.slice()), duplicates: 0 };
     }
@@ -249,47 +249,127 @@ export class CrlIndexBuilder {
 }
 
 /**
- * LSD radix sort of n rows of width w (+1 reason byte), keyed on the w serial bytes. Counts
- * every byte position in one pass, skips positions where all rows agree, sorts a Uint32
- * permutation, then gathers the rows once. Stable, O(n * varying positions).
+ * MSD radix sort of n rows of width w (+1 reason byte), keyed on the w serial bytes: rows are
+ * scattered into buckets by the next one or two key bytes (a digit where every row agrees is
+ * skipped without moving anything), buckets of up to 32 rows finish with insertion sort.
+ * Stable. Works on the rows buffer plus one scratch buffer of the same size; no object per row.
  */
-export function radixSortRows(rows: Uint8Array, n: number, w: number): Uint8Array {
+export function radixSortRows(rows: Uint8Array, n: number, w: number, from = 0): Uint8Array {
   const R = w + 1;
-  const counts = new Uint32Array(w * 256);
-  for (let i = 0, at = 0; i < n; i++, at += R) {
-    for (let k = 0; k < w; k++) counts[k * 256 + rows[at + k]!]!++;
+  const tmp = new Uint8Array(n * R);
+  const row = new Uint8Array(R);
+  const insertion = (lo: number, hi: number, p: number) => {
+    for (let i = lo + 1; i < hi; i++) {
+      const at = i * R;
+      for (let k = 0; k < R; k++) row[k] = rows[at + k]!;
+      let j = i - 1;
+      for (; j >= lo; j--) {
+        const bj = j * R;
+        let d = 0;
+        for (let k = p; k < w; k++) {
+          d = rows[bj + k]! - row[k]!;
+          if (d !== 0) break;
+        }
+        if (d <= 0) break;
+        for (let k = 0; k < R; k++) rows[bj + R + k] = rows[bj + k]!;
+      }
+      const to = (j + 1) * R;
+      if (to !== at) for (let k = 0; k < R; k++) rows[to + k] = row[k]!;
+    }
+  };
+  const sort = (lo: number, hi: number, p: number): void => {
+    for (;;) {
+      const count = hi - lo;
+      if (count < 2 || p >= w) return;
+      if (count <= 32) return insertion(lo, hi, p);
+      const two = p + 1 < w && count > 1 << 18;
+      const size = two ? 65536 : 256;
+      const counts = new Uint32Array(size + 1);
+      for (let i = lo, at = lo * R + p; i < hi; i++, at += R) {
+        const d = two ? (rows[at]! << 8) | rows[at + 1]! : rows[at]!;
+        counts[d + 1]!++;
+      }
+      let single = false;
+      for (let d = 1; d <= size; d++) {
+        if (counts[d] === count) single = true;
+        if (counts[d] !== 0) break;
+      }
+      if (single) {
+        p += two ? 2 : 1;
+        continue;
+      }
+      for (let d = 1; d <= size; d++) counts[d]! += counts[d - 1]!;
+      const next = counts.slice();
+      for (let i = lo, at = lo * R; i < hi; i++, at += R) {
+        const d = two ? (rows[at + p]! << 8) | rows[at + p + 1]! : rows[at + p]!;
+        const to = (lo + next[d]!++) * R;
+        for (let k = 0; k < R; k++) tmp[to + k] = rows[at + k]!;
+      }
+      rows.set(tmp.subarray(lo * R, hi * R), lo * R);
+      const q = p + (two ? 2 : 1);
+      for (let d = 0; d < size; d++) {
+        const a = lo + counts[d]!;
+        const b = lo + counts[d + 1]!;
+        if (b - a > 1) sort(a, b, q);
+      }
+      return;
+    }
+  };
+  sort(0, n, from);
+  return rows;
+}
+
+/**
+ * Sorts rows by serial: the first five varying key bytes and the row number are packed into
+ * one 64-bit word per row (written byte-wise, no BigInt objects) and sorted by the engine's
+ * native typed-array sort; rows are then gathered once, and runs that tie on those five bytes
+ * are finished by radixSortRows on the remaining bytes. Stable.
+ */
+export function sortRows(rows: Uint8Array, n: number, w: number): Uint8Array {
+  const R = w + 1;
+  if (n > 0xffffff) return radixSortRows(rows, n, w);
+  // First key position where the rows differ.
+  let p0 = 0;
+  for (; p0 < w; p0++) {
+    const v = rows[p0]!;
+    let same = true;
+    for (let i = 1, at = R + p0; i < n; i++, at += R) {
+      if (rows[at] !== v) {
+        same = false;
+        break;
+      }
+    }
+    if (!same) break;
   }
-  let perm = new Uint32Array(n);
-  let tmp = new Uint32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  const offsets = new Uint32Array(256);
-  for (let k = w - 1; k >= 0; k--) {
-    const base = k * 256;
-    let constant = false;
-    for (let v = 0; v < 256; v++) {
-      const c = counts[base + v]!;
-      if (c === n) constant = true;
-      if (c !== 0) break;
-    }
-    if (constant) continue;
-    let sum = 0;
-    for (let v = 0; v < 256; v++) {
-      offsets[v] = sum;
-      sum += counts[base + v]!;
-    }
-    for (let i = 0; i < n; i++) {
-      const p = perm[i]!;
-      const v = rows[p * R + k]!;
-      tmp[offsets[v]!++] = p;
-    }
-    const t = perm;
-    perm = tmp;
-    tmp = t;
+  if (p0 >= w) return rows;
+  const words = new BigUint64Array(n);
+  const b = new Uint8Array(words.buffer);
+  for (let i = 0, at = 0, o = 0; i < n; i++, at += R, o += 8) {
+    b[o] = i & 0xff;
+    b[o + 1] = (i >>> 8) & 0xff;
+    b[o + 2] = i >>> 16;
+    for (let k = 0; k < 5; k++) b[o + 7 - k] = p0 + k < w ? rows[at + p0 + k]! : 0;
   }
+  words.sort();
   const out = new Uint8Array(n * R);
-  for (let i = 0, o = 0; i < n; i++, o += R) {
-    const src = perm[i]! * R;
+  for (let i = 0, o = 0, x = 0; i < n; i++, o += R, x += 8) {
+    const src = (b[x]! | (b[x + 1]! << 8) | (b[x + 2]! << 16)) * R;
     for (let k = 0; k < R; k++) out[o + k] = rows[src + k]!;
+  }
+  if (p0 + 5 < w) {
+    // Finish runs that tie on the packed bytes.
+    let start = 0;
+    for (let i = 1; i <= n; i++) {
+      let tie = i < n;
+      if (tie) for (let k = 3; k < 8; k++) if (b[i * 8 + k] !== b[start * 8 + k]) tie = false;
+      if (!tie) {
+        if (i - start > 1) {
+          const run = out.subarray(start * R, i * R);
+          radixSortRows(run, i - start, w, p0 + 5);
+        }
+        start = i;
+      }
+    }
   }
   return out;
 }

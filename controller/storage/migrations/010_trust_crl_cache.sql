@@ -15,7 +15,7 @@ CREATE TABLE trust_crl (
   deltas_applied     INTEGER NOT NULL DEFAULT 0,
   entries            INTEGER NOT NULL,
   serial_width       INTEGER NOT NULL,
-  der_sha256         TEXT NOT NULL,     -- of the last CRL file applied
+  der_sha256         TEXT NOT NULL,     -- sha256 of the last applied CRL's signature value (identity)
   source             TEXT NOT NULL,
   imported_at        TEXT NOT NULL,
   UNIQUE (issuer_key, issuer_spki_sha256, scope)
