@@ -68,3 +68,31 @@ export class ComponentGroup {
     return this.#stopping;
   }
 }
+
+/**
+ * A component built only when it starts, for parts whose constructor needs what earlier
+ * components produce (the open database, the domain's handlers).
+ */
+export class LazyComponent<C extends Component> implements Component {
+  #instance: C | undefined;
+  constructor(
+    readonly name: string,
+    private readonly build: () => C | undefined,
+  ) {}
+
+  /** The built component, once started (undefined when `build` chose not to build one). */
+  get instance(): C | undefined {
+    return this.#instance;
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    this.#instance = this.build();
+    await this.#instance?.start(signal);
+  }
+
+  async stop(): Promise<void> {
+    const c = this.#instance;
+    this.#instance = undefined;
+    await c?.stop();
+  }
+}

@@ -5,6 +5,14 @@ import { StorageComponent } from './storage/storage-component.js';
 import { createHardware, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
 import { DomainComponent } from './domain/domain-component.js';
+import { TrustComponent } from './trust/trust-component.js';
+import { MqttGateway } from './mqtt/gateway.js';
+import { Outbox } from './outbox/outbox.js';
+import { AnchorCommandSignerTrust } from './mqtt/signer-trust.js';
+import { LazyComponent } from './lifecycle.js';
+import { Secret } from '../shared/secret.js';
+import { VERSION } from './version.js';
+import { readFileSync } from 'node:fs';
 
 /** Things the station takes from outside so tests can replace them. */
 export interface StationOptions {
@@ -29,6 +37,10 @@ export class Station {
   readonly web: WebServer | undefined;
   /** Compartments, deliveries, doors, the kiosk session and the audit log (issue 7). */
   readonly domain: DomainComponent;
+  /** Trust anchors and the CRL cache. */
+  readonly trust: TrustComponent;
+  /** The back-office link (built at start, when `mqtt.enabled`). */
+  readonly mqtt: LazyComponent<MqttGateway>;
   readonly #group: ComponentGroup;
   readonly now: () => Date;
 
@@ -53,6 +65,13 @@ export class Station {
       this.storage,
       hw.card,
     ];
+    this.trust = new TrustComponent({
+      config: config.trust,
+      db: () => this.storage.db,
+      log: log.child({ component: 'trust' }),
+      now: this.now,
+    });
+    components.push(this.trust);
     components.push(...(options.extraComponents?.(this) ?? []));
     // Web server built first so the domain can register the kiosk routes; started last.
     let web: WebServer | undefined;
@@ -69,10 +88,16 @@ export class Station {
       card: this.hardware.card,
       board: this.hardware.board,
       web,
+      revocation: () => this.trust.crl,
+      outbox: () => this.outbox,
       now: this.now,
       log: log.child({ component: 'domain' }),
     });
     components.push(this.domain);
+    this.mqtt = new LazyComponent('mqtt', () =>
+      config.mqtt.enabled ? this.#buildGateway() : undefined,
+    );
+    components.push(this.mqtt);
     if (web) {
       this.web = web;
       this.web.route('GET', '/api/station', () => ({
@@ -86,6 +111,49 @@ export class Station {
       components.push(this.web);
     }
     this.#group = new ComponentGroup(components, log);
+  }
+
+  #outbox: Outbox | undefined;
+  /** The event outbox shared by the domain (writer) and the MQTT gateway (sender). */
+  get outbox(): Outbox {
+    this.#outbox ??= new Outbox(this.storage.db, {
+      stationId: this.config.station.id,
+      maxEvents: this.config.mqtt.outboxMaxEvents,
+      now: this.now,
+    });
+    return this.#outbox;
+  }
+
+  #buildGateway(): MqttGateway {
+    const { config } = this;
+    const m = config.mqtt;
+    const read = (file: string) => (file ? readFileSync(file) : undefined);
+    const tls =
+      m.ca || m.cert ? { ca: read(m.ca), cert: read(m.cert), key: read(m.key) } : undefined;
+    return new MqttGateway(
+      {
+        stationId: config.station.id,
+        url: m.url,
+        protocolVersion: m.protocolVersion,
+        ...(m.clientId ? { clientId: m.clientId } : {}),
+        ...(m.username ? { username: m.username, password: new Secret(m.password) } : {}),
+        ...(tls ? { tls } : {}),
+        topicPrefix: m.topicPrefix,
+        heartbeatSec: m.heartbeatSec,
+        reconnectMinMs: m.reconnectMinMs,
+        reconnectMaxMs: m.reconnectMaxMs,
+        version: VERSION,
+      },
+      {
+        db: this.storage.db,
+        outbox: this.outbox,
+        handler: this.domain.commandHandler!,
+        state: this.domain.stateProvider!,
+        signerTrust: AnchorCommandSignerTrust.fromFiles(config.trust.commandAnchors),
+        log: this.log.child({ component: 'mqtt' }),
+        now: this.now,
+      },
+    );
   }
 
   /** Starts everything; on abort or failure, stops what started and rethrows. */

@@ -67,6 +67,8 @@ export function registerStation(program: Command): void {
               log.child({ component: 'simulator' }),
             );
             simulator.attach();
+            // Import the demo's CRLs now rather than at the first refresh interval.
+            void station.trust.refresh();
             const url = station.web?.url ?? '';
             process.stdout.write(
               `\njpki-locker demo is running.\n  station screen: ${url}/\n  simulator:      ${url}/simulator\nPress Ctrl+C to stop.\n\n`,
