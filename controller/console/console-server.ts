@@ -8,6 +8,7 @@
  * actions }), never one per MQTT message. A page loads `/api/snapshot` (with the same `rev`
  * counter) and applies later deltas on top.
  */
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -86,6 +87,20 @@ function time(v: string | null): number | undefined {
   return n;
 }
 
+/**
+ * Refuses cross-site requests to the action routes: a page elsewhere in the operator's browser
+ * must not be able to open a door. A JSON content type cannot be sent cross-origin without a
+ * CORS preflight (which this server never approves), and an Origin, when sent, must be ours.
+ */
+function sameOriginJson(req: IncomingMessage): void {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.toLowerCase().startsWith('application/json'))
+    throw new HttpError(415, 'content-type must be application/json');
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`)
+    throw new HttpError(403, 'cross-origin request refused');
+}
+
 /** The console as a {@link Component}: `start()` connects and listens, `stop()` undoes both. */
 export class ConsoleServer implements Component {
   readonly name = 'console';
@@ -146,6 +161,12 @@ export class ConsoleServer implements Component {
 
   async start(signal: AbortSignal): Promise<void> {
     await this.web.start();
+    const host = this.web.address.address;
+    if (this.actions.canSign && host !== '127.0.0.1' && host !== '::1')
+      this.#log.warn(
+        { url: this.web.url },
+        'the console signs commands and listens beyond loopback: put it behind an authenticating proxy',
+      );
     if (signal.aborted) return;
     this.#connect();
     this.#flushTimer = setInterval(() => this.flush(), this.#o.flushMs ?? 200);
@@ -307,7 +328,8 @@ export class ConsoleServer implements Component {
         url.searchParams.get('station') ?? undefined,
       ),
     );
-    web.route('POST', '/api/alarms/:id/ack', ({ params, body }) => {
+    web.route('POST', '/api/alarms/:id/ack', ({ req, params, body }) => {
+      sameOriginJson(req);
       const operator = this.#operator(body);
       const alarm = this.fleet.alarm(params.id!);
       if (!alarm) throw new HttpError(404, 'unknown alarm');
@@ -324,7 +346,8 @@ export class ConsoleServer implements Component {
       this.flush();
       return alarm;
     });
-    web.route('POST', '/api/stations/:id/commands', async ({ params, body }) => {
+    web.route('POST', '/api/stations/:id/commands', async ({ req, params, body }) => {
+      sameOriginJson(req);
       const b = (body ?? {}) as { kind?: unknown; body?: unknown; waitMs?: unknown };
       const operator = this.#operator(body);
       const r = await this.actions.send(operator, params.id, b.kind, b.body);
