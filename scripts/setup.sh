@@ -23,7 +23,7 @@ fi
 # 2. System packages.
 packages=(libpcsclite-dev python3 make g++)
 if [ "$profile" = test ]; then
-  packages+=(pcscd pcsc-tools vsmartcard-vpcd mosquitto mosquitto-clients socat chromium openssl)
+  packages+=(pcscd pcsc-tools vsmartcard-vpcd mosquitto mosquitto-clients socat chromium fonts-ipafont-gothic openssl util-linux)
 fi
 missing=()
 for p in "${packages[@]}"; do
