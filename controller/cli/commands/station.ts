@@ -4,6 +4,7 @@ import { createLogger } from '../../log.js';
 import { runDaemon } from '../../daemon.js';
 import { openDatabase } from '../../storage/db.js';
 import path from 'node:path';
+import { createGpio } from '../../../hardware/gpio/index.js';
 import { EmbeddedBroker } from '../../demo/embedded-broker.js';
 import {
   demoConfig,
@@ -77,6 +78,31 @@ export function registerStation(program: Command): void {
         });
         simulator?.detach();
         return code;
+      }),
+    );
+
+  program
+    .command('safe-state')
+    .description(
+      'drive every lock output to its locked state and exit (the systemd unit runs it before start and after stop)',
+    )
+    .option('-c, --config <file>', 'configuration file (YAML)')
+    .action(
+      action(async (opts: { config?: string }) => {
+        const config = resolveConfig(opts.config);
+        const gpio = createGpio(config.gpio);
+        if (!gpio) {
+          process.stdout.write(
+            'no GPIO lock outputs configured (locker-board locks are pulsed by the boards and need nothing)\n',
+          );
+          return ExitCode.Ok;
+        }
+        await gpio.start();
+        gpio.lockAll();
+        await gpio.stop();
+        const names = config.gpio.outputs.map((o) => `${o.name} (${o.failMode})`).join(', ');
+        process.stdout.write(`every lock output driven to locked: ${names}\n`);
+        return ExitCode.Ok;
       }),
     );
 
