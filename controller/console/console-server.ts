@@ -21,7 +21,7 @@ import { VERSION } from '../version.js';
 import { HttpError, WebServer } from '../web/server.js';
 import { ActionLog } from './action-log.js';
 import { ConsoleActions, validOperator, type ActionRecord } from './actions.js';
-import { FleetModel, type FleetOptions } from './fleet.js';
+import { alarmOccurrenceKey, FleetModel, type FleetOptions } from './fleet.js';
 import type { ConsoleSigner } from './signer.js';
 
 /** The dashboard's files. */
@@ -47,7 +47,7 @@ export interface ConsoleServerOptions {
   actionLogFile: string;
   /** SSE batching period (default 200 ms). */
   flushMs?: number;
-  /** Presence / alarm re-evaluation period (default 250 ms). */
+  /** Presence / alarm re-evaluation period (default 100 ms). */
   tickMs?: number;
   fleet?: Partial<FleetOptions>;
   /** Command lifetime in seconds (default 120). */
@@ -125,8 +125,23 @@ export class ConsoleServer implements Component {
     this.#log = deps.log;
     this.#now = deps.now ?? (() => new Date());
     this.#prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
-    this.fleet = new FleetModel(options.fleet ?? {}, () => this.#now().getTime());
     this.actionLog = new ActionLog(options.actionLogFile, this.#now);
+    // Acknowledgements survive a console restart: they are in the action log.
+    const priorAcks = new Map<string, { by: string; at: string }>();
+    for (const e of this.actionLog.recent(1000)) {
+      const d = e.detail as { code?: unknown; target?: unknown; since?: unknown };
+      if (e.action === 'alarm.ack' && typeof d.code === 'string' && typeof d.since === 'string')
+        priorAcks.set(
+          alarmOccurrenceKey(
+            e.station,
+            d.code,
+            typeof d.target === 'string' ? d.target : null,
+            d.since,
+          ),
+          { by: e.operator, at: e.at },
+        );
+    }
+    this.fleet = new FleetModel({ ...options.fleet, priorAcks }, () => this.#now().getTime());
     this.actions = new ConsoleActions({
       signer: deps.signer,
       publish: (topic, payload) => this.#publishCommand(topic, payload),
@@ -173,7 +188,7 @@ export class ConsoleServer implements Component {
     this.#tickTimer = setInterval(() => {
       this.fleet.tick();
       this.actions.tick();
-    }, this.#o.tickMs ?? 250);
+    }, this.#o.tickMs ?? 100);
   }
 
   async stop(): Promise<void> {

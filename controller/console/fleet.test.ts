@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { examplePayloads } from '../../shared/mqtt/examples.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import type { TopicSuffix } from '../../shared/mqtt/topics.js';
-import { defaultArea, FleetModel, type FleetOptions } from './fleet.js';
+import { alarmOccurrenceKey, defaultArea, FleetModel, type FleetOptions } from './fleet.js';
 
 const T0 = Date.parse('2026-11-24T05:00:00.000Z');
 
@@ -295,5 +295,18 @@ describe('FleetModel alarms', () => {
     ]);
     f.heartbeat('a-1', { outboxDepth: 0, hardware: { board0: 'ok' } });
     expect(codes()).toEqual(['board_unreachable/station', 'crl_stale/console']);
+  });
+
+  it('keeps an acknowledgement made before a restart for the same occurrence only', () => {
+    const since = '2026-11-24T04:58:10.000Z';
+    const f = setup({
+      priorAcks: new Map([
+        [alarmOccurrenceKey('a-1', 'door_held_open', 'main', since), { by: 'alice', at: since }],
+      ]),
+    });
+    f.feed('a-1', 'state/alarms', examplePayloads['state/alarms']);
+    f.feed('b-1', 'state/alarms', examplePayloads['state/alarms']);
+    expect(f.fleet.alarms({ station: 'a-1' })[0]!.ack).toEqual({ by: 'alice', at: since });
+    expect(f.fleet.alarms({ station: 'b-1' })[0]!.ack).toBeNull();
   });
 });

@@ -46,6 +46,21 @@ export interface FleetOptions {
   maxClearedAlarms: number;
   /** Station id -> area, from the back office's directory (default: the id without its last `-part`). */
   areas: ReadonlyMap<string, string>;
+  /**
+   * Acknowledgements made before a restart (from the action log), by
+   * {@link alarmOccurrenceKey}: a station alarm that is still the same occurrence stays acked.
+   */
+  priorAcks?: ReadonlyMap<string, { by: string; at: string }>;
+}
+
+/** Identifies an alarm occurrence across console restarts: station, code, target, since. */
+export function alarmOccurrenceKey(
+  station: string,
+  code: string,
+  target: string | null | undefined,
+  since: string,
+): string {
+  return `${station}|${code}|${target ?? ''}|${since}`;
 }
 
 /** Defaults of {@link FleetOptions}. */
@@ -633,7 +648,10 @@ export class FleetModel {
       source,
       active: true,
       clearedAt: null,
-      ack: null,
+      ack:
+        this.options.priorAcks?.get(
+          alarmOccurrenceKey(rec.summary.id, a.alarm, a.target, a.since),
+        ) ?? null,
     };
     rec.active.set(alarmKey(a.alarm, a.target), alarm);
     this.#alarms.set(alarm.id, alarm);

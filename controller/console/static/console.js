@@ -122,7 +122,21 @@
     const presence = $('fleet-presence').value;
     const out = [];
     for (const s of state.stations.values()) if (matches(s, q, area, presence)) out.push(s.id);
-    out.sort();
+    if ($('fleet-sort').value === 'problems') {
+      const rank = (s) =>
+        s.presence === 'offline' || s.presence === 'silent'
+          ? 0
+          : s.alarms
+            ? s.severity === 'critical'
+              ? 1
+              : 2
+            : 3;
+      out.sort((a, b) => {
+        const sa = state.stations.get(a);
+        const sb = state.stations.get(b);
+        return rank(sa) - rank(sb) || (a < b ? -1 : a > b ? 1 : 0);
+      });
+    } else out.sort();
     state.filtered = out;
     spacer.style.height = `${out.length * ROW_H}px`;
     $('fleet-foot').textContent =
@@ -168,7 +182,7 @@
     const row = e.target.closest('[data-station]');
     if (row) select(row.dataset.station);
   });
-  for (const id of ['fleet-search', 'fleet-area', 'fleet-presence'])
+  for (const id of ['fleet-search', 'fleet-area', 'fleet-presence', 'fleet-sort'])
     $(id).addEventListener('input', () => mark('filter', 'fleet'));
 
   function renderCounts() {
@@ -213,7 +227,7 @@
       list.push(a);
     }
     list.sort((a, b) => (a.since < b.since ? 1 : a.since > b.since ? -1 : 0));
-    $('alarm-count').textContent = String(active);
+    $('alarm-count').textContent = active ? String(active) : '';
     $('alarm-list').innerHTML = list
       .slice(0, MAX_ALARM_ROWS)
       .map(
