@@ -63,6 +63,8 @@ export class Outbox {
   readonly #lastSeqStmt;
   #sentUpto: number;
   #fillingAlarm: boolean;
+  /** Highest seq this process inserted (or read); avoids a query per append. */
+  #lastSeqCache = 0;
   readonly #listeners = new Set<() => void>();
   readonly #alarmListeners = new Set<(active: boolean) => void>();
   #notifyScheduled = false;
@@ -99,6 +101,7 @@ export class Outbox {
       .get();
     this.#sentUpto = cur?.sent_upto ?? 0;
     this.#fillingAlarm = (cur?.filling_alarm ?? 0) === 1;
+    this.#lastSeqCache = this.lastSeq();
   }
 
   /**
@@ -111,8 +114,12 @@ export class Outbox {
   }
 
   #appendIn(event: NewEvent): Appended {
-    const depthBefore = this.lastSeq() - this.#sentUpto;
-    if (depthBefore >= this.#opts.maxEvents) throw new OutboxFullError(depthBefore);
+    // The cached seq can only be too high (after a rolled-back append): re-read before refusing.
+    if (this.#lastSeqCache - this.#sentUpto >= this.#opts.maxEvents) {
+      this.#lastSeqCache = this.lastSeq();
+      const depthBefore = this.#lastSeqCache - this.#sentUpto;
+      if (depthBefore >= this.#opts.maxEvents) throw new OutboxFullError(depthBefore);
+    }
     const appended = this.#insertRow(event);
     const depth = appended.seq - this.#sentUpto;
     if (!this.#fillingAlarm && depth >= this.#opts.maxEvents * this.#opts.alarmRatio) {
@@ -140,7 +147,9 @@ export class Outbox {
       this.#opts.now().toISOString(),
       JSON.stringify(event.data),
     );
-    return { seq: Number(r.lastInsertRowid), id };
+    const seq = Number(r.lastInsertRowid);
+    this.#lastSeqCache = seq;
+    return { seq, id };
   }
 
   /** Highest sequence number stored (0 when none). */
