@@ -5,6 +5,7 @@ import { StorageComponent } from './storage/storage-component.js';
 import { createHardware, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
 import { DomainComponent } from './domain/domain-component.js';
+import { GpioDoorHardware } from './domain/gpio-doors.js';
 import { TrustComponent } from './trust/trust-component.js';
 import { MqttGateway } from './mqtt/gateway.js';
 import { Outbox } from './outbox/outbox.js';
@@ -87,6 +88,9 @@ export class Station {
       db: () => this.storage.db,
       card: this.hardware.card,
       board: this.hardware.board,
+      doors: this.hardware.gpio
+        ? new GpioDoorHardware(this.hardware.gpio, config.doors, log.child({ component: 'doors' }))
+        : undefined,
       web,
       revocation: () => this.trust.crl,
       outbox: () => this.outbox,
