@@ -194,6 +194,8 @@ export class CrlStreamParser {
   #entriesRead = 0;
   #futureDated = 0;
   #thisUpdateMs = 0;
+  /** thisUpdate as the number YYYYMMDDHHMMSS (UTC). */
+  #thisUpdateNum = 0;
   readonly #builder: CrlIndexBuilder;
 
   constructor(private readonly hooks: CrlParserHooks = {}) {
@@ -373,6 +375,14 @@ export class CrlStreamParser {
       nextUpdate,
     };
     this.#thisUpdateMs = thisUpdateMs;
+    const d = new Date(thisUpdateMs);
+    this.#thisUpdateNum =
+      d.getUTCFullYear() * 1e10 +
+      (d.getUTCMonth() + 1) * 1e8 +
+      d.getUTCDate() * 1e6 +
+      d.getUTCHours() * 1e4 +
+      d.getUTCMinutes() * 100 +
+      d.getUTCSeconds();
     this.#off = p;
     // revokedCertificates, if present: only its header is needed now.
     if (this.#pos < this.#tbsEnd && buf[p] === Tag.Sequence) {
@@ -430,15 +440,58 @@ export class CrlStreamParser {
       while (s0 < s1 - 1 && buf[s0] === 0) s0++;
       if (s1 - s0 > MAX_SERIAL_OCTETS)
         throw new DerError('too_large', 'serial number is longer than 32 octets', this.#base + q);
-      // revocationDate Time
-      const th = readHeader(buf, s1, entryEnd);
-      const dateMs = readTimeMs(buf, th);
-      if (dateMs > this.#thisUpdateMs) this.#futureDated++;
+      // revocationDate Time. Fast path: UTCTime YYMMDDHHMMSSZ compared as the number
+      // YYYYMMDDHHMMSS against thisUpdate, with no allocation; other forms take the general path.
+      let timeEnd: number;
+      if (
+        buf[s1] === Tag.UtcTime &&
+        buf[s1 + 1] === 13 &&
+        s1 + 15 <= entryEnd &&
+        buf[s1 + 14] === 0x5a
+      ) {
+        let v = 0;
+        for (let k = s1 + 2; k < s1 + 14; k++) {
+          const c = buf[k]! - 0x30;
+          if (c < 0 || c > 9)
+            throw new DerError('bad_value', 'bad digit in revocationDate', this.#base + s1);
+          v = v * 10 + c;
+        }
+        // v = YYMMDDHHMMSS; RFC 5280 §4.1.2.5.1: YY >= 50 is 19YY.
+        const yy = Math.floor(v / 1e10);
+        const full = (yy >= 50 ? 1900 : 2000) * 1e10 + v;
+        if (full > this.#thisUpdateNum) this.#futureDated++;
+        timeEnd = s1 + 15;
+      } else {
+        const th = readHeader(buf, s1, entryEnd);
+        if (readTimeMs(buf, th) > this.#thisUpdateMs) this.#futureDated++;
+        timeEnd = th.end;
+      }
       let reason = NO_REASON;
-      if (th.end < entryEnd) {
+      if (timeEnd < entryEnd) {
         if (!v2)
-          throw new DerError('bad_value', 'entry extensions need a v2 CRL', this.#base + th.end);
-        reason = this.#entryExtensions(buf, th.end, entryEnd);
+          throw new DerError('bad_value', 'entry extensions need a v2 CRL', this.#base + timeEnd);
+        // Fast path: exactly one non-critical reasonCode extension
+        // 30 0c 30 0a 06 03 55 1d 15 04 03 0a 01 RR.
+        if (
+          entryEnd - timeEnd === 14 &&
+          buf[timeEnd] === 0x30 &&
+          buf[timeEnd + 1] === 0x0c &&
+          buf[timeEnd + 2] === 0x30 &&
+          buf[timeEnd + 3] === 0x0a &&
+          buf[timeEnd + 4] === 0x06 &&
+          buf[timeEnd + 5] === 0x03 &&
+          buf[timeEnd + 6] === 0x55 &&
+          buf[timeEnd + 7] === 0x1d &&
+          buf[timeEnd + 8] === 0x15 &&
+          buf[timeEnd + 9] === 0x04 &&
+          buf[timeEnd + 10] === 0x03 &&
+          buf[timeEnd + 11] === 0x0a &&
+          buf[timeEnd + 12] === 0x01 &&
+          buf[timeEnd + 13]! <= 10 &&
+          buf[timeEnd + 13] !== 7
+        ) {
+          reason = buf[timeEnd + 13]!;
+        } else reason = this.#entryExtensions(buf, timeEnd, entryEnd);
       }
       builder.add(buf, s0, s1, reason);
       this.#entriesRead++;
