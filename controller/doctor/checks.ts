@@ -352,3 +352,76 @@ export const CHECKS: Check[] = [
   serialPorts,
   broker,
 ];
+
+/**
+ * CRL freshness per issuer from the station's cache: fails (needed) when a CRL of an anchor
+ * whose certificates the station checks is missing or stale beyond its tolerance.
+ */
+export const crlFreshness: Check = {
+  name: 'crl',
+  run: async (config, now) => {
+    const required = config.trust.authAnchors.length > 0;
+    if (
+      config.trust.authAnchors.length +
+        config.trust.signAnchors.length +
+        config.trust.commandAnchors.length ===
+      0
+    ) {
+      return {
+        name: 'crl',
+        status: 'skip',
+        detail: 'no trust anchors configured',
+        required: false,
+      };
+    }
+    const { crlFreshnessSummary } = await import('../trust/index.js');
+    const { loadAnchors } = await import('../trust/trust-component.js');
+    let anchors;
+    try {
+      const sets = loadAnchors(config.trust);
+      anchors = config.trust.revocationFor.flatMap((p) => sets[p]);
+    } catch (err) {
+      return result('crl', required, false, (err as Error).message, 'fix the trust.*Anchors files');
+    }
+    let db;
+    try {
+      db = openDatabase(config.storage.path, { busyTimeoutMs: 500 });
+    } catch (err) {
+      return result(
+        'crl',
+        required,
+        false,
+        `cannot read the CRL cache: ${(err as Error).message}`,
+        'see the database check',
+      );
+    }
+    try {
+      const statuses = crlFreshnessSummary(db, {
+        toleranceHours: config.trust.crlToleranceHours,
+        now,
+        anchors,
+      });
+      const bad = statuses.filter((s) => s.verdict !== 'fresh' && s.verdict !== 'grace');
+      const detail = statuses.length
+        ? statuses
+            .map((s) =>
+              'ageHours' in s
+                ? `${s.issuer.replace(/.*OU=JPKI for /, '').split(',')[0]}: ${s.verdict}, ${s.entries} entries, ${s.ageHours.toFixed(1)} h old`
+                : `${s.issuer}: missing`,
+            )
+            .join('; ')
+        : 'no CRL cached';
+      return result(
+        'crl',
+        required,
+        bad.length === 0 && statuses.length > 0,
+        detail,
+        'import a current CRL: jpki-locker crl import FILE|URL (the back office also sends one with the crl command)',
+      );
+    } finally {
+      db.close();
+    }
+  },
+};
+
+CHECKS.push(crlFreshness);

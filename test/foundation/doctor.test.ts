@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { getTestPki } from '../support/test-pki.js';
 
 function config(body: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-doctor-'));
@@ -42,6 +43,33 @@ describe('jpki-locker doctor', () => {
     expect(byName['card reader']?.detail).toMatch(/pcscd is not running/);
     expect(byName['card reader']?.remedy).toMatch(/pcscd/);
     expect(byName.node).toMatchObject({ status: 'ok' });
+  });
+
+  it('checks CRL freshness: missing fails with a remedy, an imported current CRL passes', async () => {
+    const pki = await getTestPki();
+    const root = path.join(pki.dir, pki.manifest.roots.auth);
+    const file = config(
+      `card:\n  driver: sim\nmqtt:\n  enabled: false\ntrust:\n  authAnchors: [${root}]\n`,
+    );
+    const before = await runCli(['doctor', '--config', file, '--json'], { env });
+    expect(before.code).toBe(1);
+    const crl = (JSON.parse(before.stdout) as DoctorJson).checks.find((c) => c.name === 'crl');
+    expect(crl).toMatchObject({ status: 'fail', required: true });
+    expect(crl?.remedy).toMatch(/crl import/);
+    const db = path.join(path.dirname(file), 'station.db');
+    const imported = await runCli([
+      'crl',
+      'import',
+      path.join(pki.dir, pki.manifest.crls.auth),
+      '--trust',
+      root,
+      '--db',
+      db,
+    ]);
+    expect(imported.code).toBe(0);
+    const after = await runCli(['doctor', '--config', file], { env });
+    expect(after.stdout).toMatch(/^ok\s+crl\s+user authentication: fresh/m);
+    expect(after.code).toBe(0);
   });
 
   it('exits 2 on a bad configuration', async () => {
