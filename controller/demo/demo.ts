@@ -64,7 +64,7 @@ export function demoConfig(
       trust: {
         authAnchors: [path.join(pkiDir, pki.roots.auth)],
         signAnchors: [path.join(pkiDir, pki.roots.sign)],
-        crlUrls: [path.join(pkiDir, pki.crls.auth)],
+        crlUrls: [path.join(pkiDir, pki.crls.auth), path.join(pkiDir, pki.crls.sign)],
       },
       board: { driver: 'sim', boards: [{ address: 0, locks: 8 }] },
       gpio: {
