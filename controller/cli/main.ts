@@ -12,6 +12,7 @@ import { registerPki } from './commands/pki.js';
 import { registerConsole } from './commands/console.js';
 import { registerCert } from './commands/cert.js';
 import { registerCrl } from './commands/crl.js';
+import { registerOffice } from './commands/office.js';
 
 /**
  * Every command group. Each module adds its subcommands under `jpki-locker`; add a line here
@@ -28,6 +29,7 @@ const modules: CommandModule[] = [
   registerCard,
   registerPki,
   registerConsole,
+  registerOffice,
 ];
 
 export function buildProgram(): Command {
