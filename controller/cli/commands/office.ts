@@ -380,7 +380,9 @@ export function registerOffice(program: Command): void {
             if (topic.endsWith('/events') && ++seen >= limit) resolve();
           });
           client.on('close', stop);
-          void client.subscribeAsync(subs, { qos: 1 });
+          void client
+            .subscribeAsync(subs, { qos: 1 })
+            .then(() => process.stderr.write(`watching ${subs.join(' ')}\n`));
         });
         await client.endAsync(true).catch(() => undefined);
         return ExitCode.Ok;
