@@ -19,6 +19,10 @@ export interface DemoOptions {
   dataDir?: string;
   webPort?: number;
   brokerPort?: number;
+  /** Database file instead of `<dataDir>/demo.db` (the scripted stories use a fresh one). */
+  dbPath?: string;
+  /** Back-office command-signing anchors (`trust.commandAnchors`), e.g. the demo office CA. */
+  commandAnchors?: string[];
 }
 
 /** One virtual card the visitor can insert, with its own PIN counters kept across insertions. */
@@ -57,7 +61,7 @@ export function demoConfig(
   return checkConfig(
     {
       station: { id: 'demo-station', name: 'デモ駅 Demo station', area: 'demo', mode: 'both' },
-      storage: { path: path.resolve(dataDir, 'demo.db') },
+      storage: { path: options.dbPath ?? path.resolve(dataDir, 'demo.db') },
       web: { port: options.webPort ?? 8080, simulator: true },
       mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, embeddedBroker: true, protocolVersion: 4 },
       card: { driver: 'sim' },
@@ -65,6 +69,7 @@ export function demoConfig(
         authAnchors: [path.join(pkiDir, pki.roots.auth)],
         signAnchors: [path.join(pkiDir, pki.roots.sign)],
         crlUrls: [path.join(pkiDir, pki.crls.auth), path.join(pkiDir, pki.crls.sign)],
+        commandAnchors: options.commandAnchors ?? [],
       },
       board: { driver: 'sim', boards: [{ address: 0, locks: 8 }] },
       gpio: {

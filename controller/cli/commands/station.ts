@@ -13,6 +13,7 @@ import {
   DemoSimulator,
   ensureDemoPki,
 } from '../../demo/demo.js';
+import { DEMO_SCRIPTS, ensureOfficePki, runDemoStory } from '../../demo/demo-script.js';
 import { action, resolveConfig, UsageError } from '../context.js';
 
 /** `start`, `db migrate`: running the station and managing its database. */
@@ -37,8 +38,32 @@ export function registerStation(program: Command): void {
     .option('--data <dir>', 'folder for the database and the generated test PKI', './data')
     .option('--port <port>', 'web port for the kiosk and the simulator page', '8080')
     .option('--broker-port <port>', 'port of the embedded MQTT broker', '18830')
+    .option(
+      '--script <name>',
+      `run a story with no person (${DEMO_SCRIPTS.join(', ')}): print the events, exit 0 when it ends as it should`,
+    )
     .action(
-      action(async (opts: { data: string; port: string; brokerPort: string }) => {
+      action(async (opts: { data: string; port: string; brokerPort: string; script?: string }) => {
+        if (opts.script !== undefined) {
+          if (!(DEMO_SCRIPTS as readonly string[]).includes(opts.script))
+            throw new UsageError(`--script must be one of: ${DEMO_SCRIPTS.join(', ')}`);
+          const log = createLogger({ level: process.env.JPKI_LOCKER_LOG_LEVEL ?? 'error' });
+          const stop = new AbortController();
+          const onSignal = () => stop.abort();
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+          try {
+            const code = await runDemoStory(opts.script, {
+              dataDir: opts.data,
+              log,
+              signal: stop.signal,
+            });
+            return code === 0 ? ExitCode.Ok : ExitCode.Failure;
+          } finally {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+          }
+        }
         const webPort = Number(opts.port);
         const brokerPort = Number(opts.brokerPort);
         if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535)
@@ -49,7 +74,12 @@ export function registerStation(program: Command): void {
         const dataDir = path.resolve(opts.data);
         log.info({ dataDir }, 'preparing the demo (a test PKI is generated on the first run)');
         const pki = await ensureDemoPki(dataDir);
-        const config = demoConfig(dataDir, pki, { webPort, brokerPort });
+        const office = await ensureOfficePki(dataDir);
+        const config = demoConfig(dataDir, pki, {
+          webPort,
+          brokerPort,
+          commandAnchors: [office.caCert],
+        });
         const { reader, board, gpio } = demoHardware(config);
         const holders = demoHolders(dataDir, pki);
         let simulator: DemoSimulator | undefined;

@@ -1,0 +1,524 @@
+/**
+ * `jpki-locker demo --script <pickup|door>`: the whole story with no person. The demo station
+ * runs as usual (embedded broker, simulated card reader with virtual JPKI cards from the demo's
+ * test PKI, simulated locker board and GPIO); a back-office simulator connects to the broker and
+ * sends SIGNED commands (office CA in the demo data folder, trusted through
+ * `trust.commandAnchors`); the kiosk is driven through its HTTP API and SSE channel like the
+ * page would. Every event the station publishes is printed as one JSON line.
+ *
+ * - `pickup`: roster (staff loader) and delivery assignment over MQTT; staff card + PIN, the
+ *   compartment opens, the document goes in, the door closes (`delivery.loaded`); resident card
+ *   + PIN, the compartment opens, the document is taken, the door closes
+ *   (`delivery.collected`). Exit 0 once collected and the audit chain verifies.
+ * - `door`: door rules over MQTT; a holder without a rule is refused (`no_rule`); the holder
+ *   with a rule is granted, the front door opens and closes, and the request-to-exit button
+ *   cycles it once more. Exit 0 once the door is locked again and the audit chain verifies.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { loadCardProfile } from '../../firmware-host/jpki-card/profile.js';
+import type { CommandBodies, CommandKind, CommandResponse } from '../../shared/mqtt/commands.js';
+import type { EventMessage } from '../../shared/mqtt/events.js';
+import { StationTopics } from '../../shared/mqtt/topics.js';
+import { verifyAuditDb } from '../audit/audit-log.js';
+import type { Config } from '../config/types.js';
+import { spkiSha256 } from '../domain/kiosk-session.js';
+import type { KioskState } from '../domain/kiosk-session.js';
+import type { Logger } from '../log.js';
+import { buildCommand, loadCommandSigner, signCommand } from '../mqtt/command-signer.js';
+import type { CommandSigner } from '../mqtt/command-signer.js';
+import { createDevCa, issueDevCert } from '../mqtt/dev-pki.js';
+import { Station } from '../station.js';
+import { EmbeddedBroker } from './embedded-broker.js';
+import {
+  demoConfig,
+  demoHardware,
+  demoHolders,
+  DemoSimulator,
+  ensureDemoPki,
+  type DemoHolder,
+} from './demo.js';
+
+/** The scripted stories. */
+export const DEMO_SCRIPTS = ['pickup', 'door'] as const;
+export type DemoScript = (typeof DEMO_SCRIPTS)[number];
+
+/** Files of the demo's back-office signing identity (under `<data>/office/`). */
+export interface OfficePkiFiles {
+  /** The office CA certificate: the station's command-signing anchor. */
+  caCert: string;
+  signerCert: string;
+  signerKey: string;
+}
+
+/**
+ * Makes (once) the demo's back office: an ECDSA P-256 CA and a command-signing certificate
+ * (extendedKeyUsage codeSigning) issued by it, as PEM files under `<dataDir>/office/`.
+ */
+export async function ensureOfficePki(dataDir: string): Promise<OfficePkiFiles> {
+  const dir = path.resolve(dataDir, 'office');
+  const files: OfficePkiFiles = {
+    caCert: path.join(dir, 'office-ca.pem'),
+    signerCert: path.join(dir, 'signer.pem'),
+    signerKey: path.join(dir, 'signer-key.pem'),
+  };
+  if (Object.values(files).every((f) => existsSync(f))) return files;
+  mkdirSync(dir, { recursive: true });
+  const ca = await createDevCa('Demo back-office command CA');
+  const signer = await issueDevCert(ca, { commonName: 'demo back office', usage: 'command' });
+  writeFileSync(files.caCert, ca.certPem);
+  writeFileSync(files.signerCert, signer.certPem);
+  writeFileSync(files.signerKey, signer.keyPem, { mode: 0o600 });
+  return files;
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Thrown when a step does not happen in time; the script then exits 1. */
+export class DemoScriptError extends Error {
+  readonly code = 'demo_script_failed';
+}
+
+/** Waits for values pushed into it; `next` registers before the action that causes the value. */
+class Waiters<T> {
+  readonly seen: T[] = [];
+  readonly #waiting: { pred: (v: T) => boolean; resolve: (v: T) => void }[] = [];
+  push(v: T): void {
+    this.seen.push(v);
+    for (const w of [...this.#waiting])
+      if (w.pred(v)) {
+        this.#waiting.splice(this.#waiting.indexOf(w), 1);
+        w.resolve(v);
+      }
+  }
+  /** The next value matching `pred`, or a DemoScriptError after `timeoutMs`. */
+  next(pred: (v: T) => boolean, what: string, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.splice(this.#waiting.indexOf(entry), 1);
+        reject(new DemoScriptError(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      const entry = {
+        pred,
+        resolve: (v: T) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+      };
+      this.#waiting.push(entry);
+    });
+  }
+}
+
+/** The back-office simulator: signed commands out, answers and events in. */
+class BackOffice {
+  readonly events = new Waiters<EventMessage>();
+  readonly responses = new Waiters<CommandResponse>();
+  readonly status = new Waiters<{ state: string }>();
+  readonly #topics: StationTopics;
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly signer: CommandSigner,
+    private readonly station: string,
+    prefix: string,
+    print: (line: string) => void,
+  ) {
+    this.#topics = new StationTopics(station, prefix);
+    client.on('message', (topic, payload) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(payload.toString('utf8'));
+      } catch {
+        return;
+      }
+      if (topic === this.#topics.events) {
+        const e = value as EventMessage;
+        print(JSON.stringify({ seq: e.seq, kind: e.kind, data: e.data }));
+        this.events.push(e);
+      } else if (topic === this.#topics.response) this.responses.push(value as CommandResponse);
+      else if (topic === this.#topics.status) this.status.push(value as { state: string });
+    });
+  }
+
+  static async connect(
+    url: string,
+    signer: CommandSigner,
+    station: string,
+    prefix: string,
+    print: (line: string) => void,
+  ): Promise<BackOffice> {
+    const client = await connectAsync(url, {
+      protocolVersion: 4,
+      clientId: `demo-office-${process.pid}`,
+      reconnectPeriod: 500,
+    });
+    const office = new BackOffice(client, signer, station, prefix, print);
+    await client.subscribeAsync(`${office.#topics.base}/#`, { qos: 1 });
+    return office;
+  }
+
+  /** Signs and sends a command; resolves with the station's answer. */
+  async send<K extends CommandKind>(kind: K, body: CommandBodies[K]): Promise<CommandResponse> {
+    const claims = buildCommand(kind, body, { station: this.station });
+    const answer = this.responses.next(
+      (r) => r.commandId === claims.id,
+      `the answer to ${kind}`,
+      15_000,
+    );
+    await this.client.publishAsync(
+      this.#topics.command,
+      JSON.stringify(signCommand(claims, this.signer)),
+      { qos: 1 },
+    );
+    return answer;
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync(true);
+  }
+}
+
+/** The kiosk as the page sees it: screens from `/events/kiosk`, PIN through `/api/kiosk/pin`. */
+class KioskClient {
+  readonly screens = new Waiters<KioskState>();
+  readonly #abort = new AbortController();
+  constructor(private readonly url: string) {}
+
+  async open(): Promise<void> {
+    const res = await fetch(`${this.url}/events/kiosk`, { signal: this.#abort.signal });
+    if (!res.body) throw new DemoScriptError('no kiosk event stream');
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    void (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          buffer += decoder.decode(value, { stream: true });
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const chunk = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            for (const line of chunk.split('\n'))
+              if (line.startsWith('data: '))
+                this.screens.push(JSON.parse(line.slice(6)) as KioskState);
+          }
+        }
+      } catch {
+        // closed
+      }
+    })();
+  }
+
+  /** Types the PIN on the pad. */
+  async pin(pin: string): Promise<void> {
+    const res = await fetch(`${this.url}/api/kiosk/pin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pin }),
+    });
+    if (!res.ok) throw new DemoScriptError(`the kiosk refused the PIN: HTTP ${res.status}`);
+  }
+
+  /** The next screen named `screen` (or showing error `screen`). */
+  next(screen: string, timeoutMs = 15_000): Promise<KioskState> {
+    return this.screens.next(
+      (s) => s.screen === screen || s.error === screen,
+      `the ${screen} screen`,
+      timeoutMs,
+    );
+  }
+
+  close(): void {
+    this.#abort.abort();
+  }
+}
+
+/** Everything a story needs. */
+interface StoryContext {
+  station: Station;
+  config: Readonly<Config>;
+  office: BackOffice;
+  kiosk: KioskClient;
+  simulator: DemoSimulator;
+  hw: ReturnType<typeof demoHardware>;
+  holders: DemoHolder[];
+  spki: (h: DemoHolder) => string;
+  step: (text: string) => void;
+}
+
+function genuine(holders: DemoHolder[], i: number): DemoHolder {
+  const h = holders.filter((x) => x.kind === 'genuine')[i];
+  if (!h) throw new DemoScriptError('the demo PKI has too few genuine cards');
+  return h;
+}
+
+async function pickupStory(c: StoryContext): Promise<boolean> {
+  const resident = genuine(c.holders, 0);
+  const staff = genuine(c.holders, 1);
+  c.step('back office: staff roster');
+  const roster = await c.office.send('staff.roster', {
+    version: Date.now(),
+    staff: [{ staffId: 'demo-staff-1', certSpkiSha256: c.spki(staff), roles: ['loader'] }],
+  });
+  if (roster.status !== 'accepted') throw new DemoScriptError(`roster: ${roster.reason}`);
+  c.step('back office: assign a delivery');
+  const deliveryId = `demo-${Date.now()}`;
+  const assigned = await c.office.send('delivery.assign', {
+    deliveryId,
+    size: 'S',
+    holderSpkiSha256: c.spki(resident),
+    pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
+  });
+  if (assigned.status !== 'accepted') throw new DemoScriptError(`assign: ${assigned.reason}`);
+  const compartment = String(assigned.detail?.compartment ?? '');
+  const wiring = c.config.compartments.find((x) => x.id === compartment);
+  if (!wiring) throw new DemoScriptError(`no compartment in the answer`);
+
+  c.step(`staff: card in, PIN, compartment ${compartment} opens`);
+  let screen = c.kiosk.next('pin');
+  c.simulator.insert(staff);
+  await screen;
+  screen = c.kiosk.next('loading');
+  await c.kiosk.pin(staff.pinHint);
+  await screen;
+  c.step('staff: document in, door closed');
+  const loaded = c.office.events.next(
+    (e) => e.kind === 'delivery.loaded' && e.data.deliveryId === deliveryId,
+    'delivery.loaded',
+    15_000,
+  );
+  c.hw.board.putItem(wiring.board, wiring.lock);
+  c.hw.board.closeDoor(wiring.board, wiring.lock);
+  await loaded;
+  let idle = c.kiosk.next('idle');
+  c.simulator.remove();
+  await idle;
+
+  c.step(`resident: card in, PIN, compartment ${compartment} opens`);
+  screen = c.kiosk.next('pin');
+  c.simulator.insert(resident);
+  await screen;
+  screen = c.kiosk.next('open');
+  await c.kiosk.pin(resident.pinHint);
+  await screen;
+  c.step('resident: document taken, door closed');
+  const collected = c.office.events.next(
+    (e) => e.kind === 'delivery.collected' && e.data.deliveryId === deliveryId,
+    'delivery.collected',
+    15_000,
+  );
+  c.hw.board.takeItem(wiring.board, wiring.lock);
+  c.hw.board.closeDoor(wiring.board, wiring.lock);
+  await collected;
+  idle = c.kiosk.next('idle');
+  c.simulator.remove();
+  await idle;
+  return true;
+}
+
+async function doorStory(c: StoryContext): Promise<boolean> {
+  const member = genuine(c.holders, 0);
+  const stranger = genuine(c.holders, 1);
+  const door = c.config.doors[0];
+  if (!door) throw new DemoScriptError('the demo has no door');
+  c.step(`back office: door rules (${door.id}, around the clock)`);
+  const now = Date.now();
+  const rules = await c.office.send('door.rules', {
+    version: now,
+    rules: [
+      {
+        ruleId: 'demo-all-hours',
+        who: { certSpkiSha256: [c.spki(member)] },
+        doors: [door.id],
+        schedule: {
+          timezone: c.config.station.timezone,
+          weekly: [
+            { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '24:00' },
+          ],
+        },
+        validFrom: new Date(now - 3600_000).toISOString(),
+        validUntil: new Date(now + 365 * 86_400_000).toISOString(),
+      },
+    ],
+  });
+  if (rules.status !== 'accepted') throw new DemoScriptError(`door rules: ${rules.reason}`);
+
+  c.step('a holder without a rule: refused');
+  let screen = c.kiosk.next('pin');
+  c.simulator.insert(stranger);
+  await screen;
+  const denied = c.office.events.next(
+    (e) => e.kind === 'door.decision' && e.data.decision === 'denied',
+    'the denial',
+    15_000,
+  );
+  await c.kiosk.pin(stranger.pinHint);
+  await denied;
+  let idle = c.kiosk.next('idle');
+  c.simulator.remove();
+  await idle;
+
+  c.step('the holder with a rule: card, PIN, door unlocked');
+  screen = c.kiosk.next('pin');
+  c.simulator.insert(member);
+  await screen;
+  screen = c.kiosk.next('door_open');
+  await c.kiosk.pin(member.pinHint);
+  await screen;
+  const doorState = (status: string) =>
+    c.office.events.next(
+      (e) => e.kind === 'door.state' && e.data.door === door.id && e.data.status === status,
+      `door ${status}`,
+      15_000,
+    );
+  c.step('door opened and closed');
+  let next = doorState('open');
+  c.hw.gpio.openDoor(door.contact);
+  await next;
+  next = doorState('locked');
+  c.hw.gpio.closeDoor(door.contact);
+  await next;
+  idle = c.kiosk.next('idle');
+  c.simulator.remove();
+  await idle;
+
+  if (door.rex) {
+    // The relay refuses a new pulse within its cooldown after the last one (a real rule of
+    // the GPIO layer); a person would not press the button that fast.
+    const cooldownMs = c.config.gpio.outputs.find((o) => o.name === door.relay)?.cooldownMs ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, cooldownMs + 50));
+    c.step('request-to-exit: button, door opened and closed');
+    next = doorState('unlocked');
+    c.hw.gpio.pressButton(door.rex);
+    await next;
+    c.hw.gpio.releaseButton(door.rex);
+    next = doorState('open');
+    c.hw.gpio.openDoor(door.contact);
+    await next;
+    next = doorState('locked');
+    c.hw.gpio.closeDoor(door.contact);
+    await next;
+  }
+  return true;
+}
+
+/**
+ * Runs a story against a fresh demo station (database `<dataDir>/script-<name>.db`, recreated
+ * each run; test PKI and office PKI cached in `dataDir`). Resolves with the exit code: 0 when
+ * the story ended as it should and the audit chain verifies, 1 otherwise, 2 for an unknown name.
+ */
+export async function runDemoStory(
+  name: string,
+  options: {
+    dataDir: string;
+    log: Logger;
+    print?: (line: string) => void;
+    signal?: AbortSignal;
+  },
+): Promise<number> {
+  const print = options.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const log = options.log;
+  if (!(DEMO_SCRIPTS as readonly string[]).includes(name)) {
+    print(JSON.stringify({ step: 'error', message: `no demo script named ${name}` }));
+    return 2;
+  }
+  const step = (text: string) => print(JSON.stringify({ step: text }));
+  const dataDir = path.resolve(options.dataDir);
+  const pki = await ensureDemoPki(dataDir);
+  const officeFiles = await ensureOfficePki(dataDir);
+  const dbPath = path.join(dataDir, `script-${name}.db`);
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
+  const [webPort, brokerPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const config = demoConfig(dataDir, pki, {
+    webPort,
+    brokerPort,
+    dbPath,
+    commandAnchors: [officeFiles.caCert],
+  });
+  const hw = demoHardware(config);
+  const holders = demoHolders(dataDir, pki);
+  const spkis = new Map(
+    pki.profiles.map((p, i) => [
+      String(i),
+      spkiSha256(loadCardProfile(path.resolve(dataDir, 'pki', p.dir)).authCertificate),
+    ]),
+  );
+  const station = new Station(config, log, {
+    hardware: { card: hw.reader, board: hw.board, gpio: hw.gpio },
+    preComponents: () => [
+      new EmbeddedBroker('127.0.0.1', brokerPort, log.child({ component: 'broker' })),
+    ],
+  });
+  const abort = new AbortController();
+  const onAbort = () => abort.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let office: BackOffice | undefined;
+  let kiosk: KioskClient | undefined;
+  let simulator: DemoSimulator | undefined;
+  try {
+    step(`station: starting (${name})`);
+    await station.start(abort.signal);
+    await station.trust.refresh();
+    simulator = new DemoSimulator(station, hw.reader, hw.board, hw.gpio, holders, log);
+    simulator.attach();
+    const signer = loadCommandSigner(officeFiles.signerKey, officeFiles.signerCert);
+    office = await BackOffice.connect(
+      config.mqtt.url,
+      signer,
+      config.station.id,
+      config.mqtt.topicPrefix,
+      print,
+    );
+    const online = office.status.next((s) => s.state === 'online', 'the station online', 15_000);
+    await online;
+    kiosk = new KioskClient(station.web!.url);
+    await kiosk.open();
+    const context: StoryContext = {
+      station,
+      config,
+      office,
+      kiosk,
+      simulator,
+      hw,
+      holders,
+      spki: (h) => spkis.get(h.id)!,
+      step,
+    };
+    const story = name === 'pickup' ? pickupStory(context) : doorStory(context);
+    const aborted = new Promise<never>((_, reject) => {
+      if (abort.signal.aborted) reject(new DemoScriptError('interrupted'));
+      abort.signal.addEventListener('abort', () => reject(new DemoScriptError('interrupted')));
+    });
+    const ok = await Promise.race([story, aborted]);
+    const audit = verifyAuditDb(station.storage.db);
+    step(`audit chain: ${audit.ok ? 'intact' : 'BROKEN'}`);
+    const success = ok && audit.ok;
+    step(success ? (name === 'pickup' ? 'collected' : 'door cycled') : 'failed');
+    return success ? 0 : 1;
+  } catch (err) {
+    print(JSON.stringify({ step: 'failed', message: (err as Error).message }));
+    if (!(err instanceof DemoScriptError)) log.error({ err }, 'demo script failed');
+    return 1;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    kiosk?.close();
+    simulator?.detach();
+    await office?.close().catch(() => {});
+    await station.stop();
+  }
+}
