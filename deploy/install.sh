@@ -21,7 +21,8 @@ usermod -a -G gpio,dialout jpki-locker
 
 install -d -o root -g root -m 0755 /opt/jpki-locker
 rsync -a --delete --exclude node_modules --exclude data --exclude test-artifacts --exclude .git "$src/" /opt/jpki-locker/
-(cd /opt/jpki-locker && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
+# Compile to dist/ (the unit runs the compiled daemon: faster start), then drop build tools.
+(cd /opt/jpki-locker && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm prune --omit=dev --loglevel=error)
 
 install -d -o root -g jpki-locker -m 0750 /etc/jpki-locker
 if [ ! -f /etc/jpki-locker/config.yaml ]; then
@@ -34,6 +35,6 @@ install -d -o jpki-locker -g jpki-locker -m 0750 /var/lib/jpki-locker
 install -o root -g root -m 0644 /opt/jpki-locker/deploy/jpki-locker.service /etc/systemd/system/jpki-locker.service
 systemctl daemon-reload
 systemctl enable --now pcscd.socket
-sudo -u jpki-locker JPKI_LOCKER_CONFIG=/etc/jpki-locker/config.yaml node /opt/jpki-locker/bin/jpki-locker.js doctor || true
+sudo -u jpki-locker JPKI_LOCKER_CONFIG=/etc/jpki-locker/config.yaml node /opt/jpki-locker/dist/controller/cli/main.js doctor || true
 systemctl enable --now jpki-locker.service
 echo "installed: systemctl status jpki-locker; journalctl -u jpki-locker -f"

@@ -29,8 +29,8 @@ describe('jpki-locker safe-state (systemd ExecStartPre / ExecStopPost)', () => {
 
   it('the systemd unit runs it before every start and after every stop, and never restarts on exit 2 or 4', () => {
     const unit = readFileSync(path.join(ROOT, 'deploy/jpki-locker.service'), 'utf8');
-    expect(unit).toMatch(/^ExecStartPre=.*jpki-locker\.js safe-state$/m);
-    expect(unit).toMatch(/^ExecStopPost=.*jpki-locker\.js safe-state$/m);
+    expect(unit).toMatch(/^ExecStartPre=.*main\.js safe-state$/m);
+    expect(unit).toMatch(/^ExecStopPost=.*main\.js safe-state$/m);
     expect(unit).toMatch(/^Restart=on-failure$/m);
     expect(unit).toMatch(/^RestartPreventExitStatus=2 4$/m);
     expect(unit).toMatch(/^WatchdogSec=\d+$/m);
