@@ -97,7 +97,8 @@
       b.setAttribute('aria-pressed', String(b.dataset.lang === state.lang));
     updateBroker();
     fillKinds();
-    mark('fleet', 'alarms', 'counts', 'detail', 'actions');
+    lastFormSig = '';
+    mark('filter', 'fleet', 'alarms', 'counts', 'detail', 'actions');
     rebuildEvents();
   }
 
