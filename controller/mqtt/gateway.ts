@@ -471,12 +471,15 @@ export class MqttGateway implements Component {
         station: this.#o.stationId,
         at: this.#now().toISOString(),
       };
-      this.#publish(link, this.topics.response, response, {
-        qos: 1,
-        ...(correlationData && this.#o.protocolVersion === 5
-          ? { properties: { correlationData } }
-          : {}),
-      });
+      // On the current connection: the one the command came on may be gone by now.
+      const current = this.#link;
+      if (current)
+        this.#publish(current, this.topics.response, response, {
+          qos: 1,
+          ...(correlationData && this.#o.protocolVersion === 5
+            ? { properties: { correlationData } }
+            : {}),
+        });
       return response;
     };
     const checked = this.#verifier.verify(payload, packet.retain, now);

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../shared/errors.js';
-import { decodeCertificates } from '../trust/certificate.js';
-import { validatePath } from '../trust/path.js';
+import { decodeCertificates, validatePath } from '../trust/index.js';
 
 /** The trust engine's verdict on a command signer's chain. */
 export interface SignerVerdict {

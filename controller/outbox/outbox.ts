@@ -63,6 +63,8 @@ export class Outbox {
   readonly #lastSeqStmt;
   #sentUpto: number;
   #fillingAlarm: boolean;
+  /** Sent events up to here were pruned (by this process). */
+  #prunedUpto = 0;
   /** Highest seq this process inserted (or read); avoids a query per append. */
   #lastSeqCache = 0;
   readonly #listeners = new Set<() => void>();
@@ -188,7 +190,10 @@ export class Outbox {
       this.#setCursor.run(seq, this.#opts.now().toISOString());
       this.#sentUpto = seq;
       const keep = this.#opts.keepSentEvents;
-      if (seq > keep && seq % 1000 < 100) this.#prune.run(seq - keep);
+      if (seq - keep - this.#prunedUpto >= 1000) {
+        this.#prune.run(seq - keep);
+        this.#prunedUpto = seq - keep;
+      }
       if (
         this.#fillingAlarm &&
         this.lastSeq() - seq < (this.#opts.maxEvents * this.#opts.alarmRatio) / 2
