@@ -288,7 +288,7 @@ describe('operator console (browser, mosquitto, running stations)', () => {
     const log = readFileSync(actionLog(), 'utf8');
     expect(log).toMatch(/"operator":"alice","action":"alarm\.ack","station":"koenji-01"/);
     await page.check('#alarm-unacked');
-    expect(await alarm.count()).toBe(0);
+    await expect.poll(() => alarm.count()).toBe(0);
     await page.uncheck('#alarm-unacked');
     // The door's state shows in the station's detail.
     await row(STALE).click();
