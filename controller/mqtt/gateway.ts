@@ -358,8 +358,12 @@ export class MqttGateway implements Component {
         this.#publish(link, this.topics.doors, { v: 1, at, doors: s.doors() }, opts);
         break;
       case 'alarms': {
-        const alarms = s.alarms().filter((a) => a.alarm !== 'outbox_filling');
-        if (this.#d.outbox.fillingAlarm)
+        const alarms = s
+          .alarms()
+          .filter((a) => a.alarm !== 'outbox_filling' && a.alarm !== 'outbox_full');
+        if (this.#d.outbox.full)
+          alarms.push({ alarm: 'outbox_full', severity: 'critical', since: at });
+        else if (this.#d.outbox.fillingAlarm)
           alarms.push({ alarm: 'outbox_filling', severity: 'warning', since: at });
         this.#publish(link, this.topics.alarms, { v: 1, at, alarms }, opts);
         break;

@@ -169,6 +169,11 @@ export class Outbox {
     return Math.max(0, this.lastSeq() - this.#sentUpto);
   }
 
+  /** True when the bound is reached: appends are refused until the backlog drains. */
+  get full(): boolean {
+    return this.depth() >= this.#opts.maxEvents;
+  }
+
   /** True while the outbox_filling alarm is raised. */
   get fillingAlarm(): boolean {
     return this.#fillingAlarm;
