@@ -11,7 +11,7 @@
  * Prints JSON. Run: npx tsx bench/crl/run.ts [--sizes 10000,100000,1000000]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,11 @@ function timeOpenssl(file: string, ca: string): number {
 }
 
 /** The real daemon: spawn `jpki-locker start` with a config pointing at the cached DB; time to "station ready". */
-async function daemonStart(db: string, ca: string): Promise<Record<string, unknown>> {
+async function daemonStart(
+  db: string,
+  ca: string,
+  entryPoint: string,
+): Promise<Record<string, unknown>> {
   const cfg = path.join(dir, 'station.yaml');
   writeFileSync(
     cfg,
@@ -73,7 +77,7 @@ async function daemonStart(db: string, ca: string): Promise<Record<string, unkno
     ].join('\n'),
   );
   const t0 = performance.now();
-  const p = spawn(process.execPath, [path.join(repo, 'bin/jpki-locker.js'), 'start', '-c', cfg], {
+  const p = spawn(process.execPath, [entryPoint, 'start', '-c', cfg], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -168,7 +172,16 @@ try {
     if (n === 100_000) entry.naivePeculiarX509 = child('naive', file);
     if (n === Math.max(...sizes)) {
       entry.lookup = child('lookup', db, String(1_000_000));
-      entry.daemonStart = await daemonStart(db, ca);
+      // The compiled daemon (what the systemd unit runs) and the TypeScript sources through tsx.
+      const compiled = path.join(repo, 'dist/controller/cli/main.js');
+      if (!existsSync(compiled))
+        spawnSync(process.execPath, [path.join(repo, 'scripts/build.mjs')], { stdio: 'ignore' });
+      entry.daemonStart = await daemonStart(db, ca, compiled);
+      entry.daemonStartFromSource = await daemonStart(
+        db,
+        ca,
+        path.join(repo, 'bin/jpki-locker.js'),
+      );
     }
     (report.sizes as Record<string, unknown>)[String(n)] = entry;
     process.stderr.write(`done ${n}\n`);
