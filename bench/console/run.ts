@@ -21,12 +21,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { chromium } from 'playwright-core';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import type { CompartmentState, HeartbeatMessage } from '../../shared/mqtt/state.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
 import { CliProcess } from '../../test/support/cli.js';
 import { freePort } from '../../test/support/mosquitto.js';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../test/support/browser.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
   let consoleProc: CliProcess | undefined;
   const fleet: LightStation[] = [];
   const timers: NodeJS.Timeout[] = [];
-  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+  let browser: Browser | undefined;
   try {
     // Wait for the broker.
     for (let i = 0; ; i++) {
@@ -234,18 +235,7 @@ async function main(): Promise<void> {
     }
     const snapshotBytes = (await (await fetch(`${consoleUrl}/api/snapshot`)).text()).length;
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     await page.addInitScript(() => {
       const seen = new Map<string, number>();

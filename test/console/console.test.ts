@@ -20,7 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ActionLog } from '../../controller/console/action-log.js';
@@ -28,6 +28,7 @@ import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
 import { makeTestPki } from '../../controller/pki/test-pki.js';
 import { CliProcess, ROOT, runCli } from '../support/cli.js';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
+import { launchChromium } from '../support/browser.js';
 
 const HEARTBEAT_SEC = 3;
 const STATIONS = ['nakano-01', 'nakano-02', 'suginami-01'];
@@ -166,18 +167,7 @@ describe('operator console (browser, mosquitto, running stations)', () => {
     ]);
     await consoleProc.waitFor(/console listening on (http:\/\/\S+)/);
     consoleUrl = /console listening on (http:\/\/\S+)/.exec(consoleProc.stdout)![1]!;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     await page.goto(`${consoleUrl}/?lang=en`);
     await page.fill('#operator', 'alice');

@@ -5,13 +5,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../controller/log.js';
 import { DomainHarness } from '../../controller/domain/domain-harness.js';
 import { FakeJpkiCard, ManualTimers, testRoot } from '../../controller/domain/testing.js';
 import { WebServer } from '../../controller/web/server.js';
 import { kioskPublisher, registerKioskRoutes } from '../../controller/web/kiosk-routes.js';
+import { launchChromium } from '../support/browser.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/kiosk');
 let browser: Browser;
@@ -23,18 +24,7 @@ let card: FakeJpkiCard;
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   card = FakeJpkiCard.make(testRoot(), 'browser-holder');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
