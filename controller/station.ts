@@ -9,7 +9,6 @@ import { GpioDoorHardware } from './domain/gpio-doors.js';
 import { TrustComponent } from './trust/trust-component.js';
 import { MqttGateway } from './mqtt/gateway.js';
 import { Outbox } from './outbox/outbox.js';
-import { AnchorCommandSignerTrust } from './mqtt/signer-trust.js';
 import { LazyComponent } from './lifecycle.js';
 import { Secret } from '../shared/secret.js';
 import { VERSION } from './version.js';
@@ -153,7 +152,20 @@ export class Station {
         outbox: this.outbox,
         handler: this.domain.commandHandler!,
         state: this.domain.stateProvider!,
-        signerTrust: AnchorCommandSignerTrust.fromFiles(config.trust.commandAnchors),
+        // Command signers are checked by the trust engine against trust.commandAnchors, with
+        // the CRL cache when trust.revocationFor lists `command`.
+        signerTrust: {
+          check: (chain, at) => {
+            if (chain.length === 0) return { valid: false, reason: 'unknown_issuer' };
+            const r = this.trust.verify({
+              leaf: chain[0]!,
+              intermediates: chain.slice(1),
+              purpose: 'command',
+              at,
+            });
+            return { valid: r.valid, reason: r.reason };
+          },
+        },
         log: this.log.child({ component: 'mqtt' }),
         now: this.now,
       },
