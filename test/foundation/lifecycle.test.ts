@@ -109,6 +109,18 @@ describe('station lifecycle', () => {
     expect(r.stderr).toContain('pickup.pinTimeoutSec:');
   });
 
+  it('hardware the configuration needs but cannot reach exits 3 (lost hardware), distinct from 2', async () => {
+    const { file } = tempConfig(
+      'board:\n  driver: kerong\n  port: /dev/nonexistent-rs485\n  boards: [{address: 0}]\n',
+    );
+    const r = await runCli(['start', '--config', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('/dev/nonexistent-rs485');
+    const gpio = tempConfig('gpio:\n  driver: onoff\n  outputs: [{name: front, line: 17}]\n');
+    const g = await runCli(['start', '--config', gpio.file]);
+    expect(g.code).toBe(3);
+  });
+
   it('a database written by a newer version exits 4 with a clear reason', async () => {
     const { file, db } = tempConfig();
     const h = new Database(db);
