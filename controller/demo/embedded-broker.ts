@@ -41,7 +41,10 @@ export class EmbeddedBroker implements Component {
         resolve();
       });
     });
-    this.log.info({ url: `mqtt://${this.host}:${this.boundPort}` }, 'embedded MQTT broker listening');
+    this.log.info(
+      { url: `mqtt://${this.host}:${this.boundPort}` },
+      'embedded MQTT broker listening',
+    );
   }
 
   async stop(): Promise<void> {

@@ -16,7 +16,15 @@ describe('demo station in Chromium', () => {
   beforeAll(async () => {
     const data = mkdtempSync(path.join(os.tmpdir(), 'jl-demo-'));
     const [webPort, brokerPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-    demo = new CliProcess(['demo', '--data', data, '--port', String(webPort), '--broker-port', String(brokerPort)]);
+    demo = new CliProcess([
+      'demo',
+      '--data',
+      data,
+      '--port',
+      String(webPort),
+      '--broker-port',
+      String(brokerPort),
+    ]);
     await demo.waitFor('jpki-locker demo is running');
     base = `http://127.0.0.1:${webPort}`;
     browser = await launchChromium();

@@ -3,7 +3,11 @@
 const $ = (id) => document.getElementById(id);
 
 async function post(path, body = {}) {
-  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(data.error || res.statusText);
   return data;
@@ -41,12 +45,17 @@ function renderCompartments(list) {
       cell.dataset.doorOpen = String(c.doorOpen);
       cell.innerHTML = `<strong></strong><br><span class="st"></span>`;
       cell.querySelector('strong').textContent = `${c.id} (${c.size})`;
-      cell.querySelector('.st').textContent = `${c.state ?? ''} · ${c.doorOpen ? 'door open' : c.latched ? 'locked' : 'unlatched'} · ${c.occupied ? 'item inside' : 'empty'}`;
+      cell.querySelector('.st').textContent =
+        `${c.state ?? ''} · ${c.doorOpen ? 'door open' : c.latched ? 'locked' : 'unlatched'} · ${c.occupied ? 'item inside' : 'empty'}`;
       const row = document.createElement('div');
       row.className = 'row';
       row.append(
-        button(c.doorOpen ? 'Close door' : 'Open door', () => post(`/api/sim/compartment/${encodeURIComponent(c.id)}/door`, { open: !c.doorOpen })),
-        button(c.occupied ? 'Take item' : 'Put item', () => post(`/api/sim/compartment/${encodeURIComponent(c.id)}/item`, { present: !c.occupied })),
+        button(c.doorOpen ? 'Close door' : 'Open door', () =>
+          post(`/api/sim/compartment/${encodeURIComponent(c.id)}/door`, { open: !c.doorOpen }),
+        ),
+        button(c.occupied ? 'Take item' : 'Put item', () =>
+          post(`/api/sim/compartment/${encodeURIComponent(c.id)}/item`, { present: !c.occupied }),
+        ),
       );
       cell.append(row);
       return cell;
@@ -66,7 +75,9 @@ function renderDoors(list) {
       div.dataset.id = d.id;
       div.textContent = `${d.id}: ${d.state ?? ''} (${d.open ? 'open' : 'closed'}, relay ${d.relayActive ? 'energised' : 'off'}) `;
       div.append(
-        button(d.open ? 'Close' : 'Open', () => post(`/api/sim/door/${encodeURIComponent(d.id)}`, { open: !d.open })),
+        button(d.open ? 'Close' : 'Open', () =>
+          post(`/api/sim/door/${encodeURIComponent(d.id)}`, { open: !d.open }),
+        ),
         button('Press exit button', () => post(`/api/sim/door/${encodeURIComponent(d.id)}/rex`)),
       );
       return div;
@@ -81,9 +92,17 @@ function render(state) {
   document.body.dataset.ready = 'true';
 }
 
-$('insert-card').addEventListener('click', () => post('/api/sim/card/insert', { holder: $('holder').value }).catch((e) => alert(e.message)));
-$('remove-card').addEventListener('click', () => post('/api/sim/card/remove').catch((e) => alert(e.message)));
-$('holder').addEventListener('change', () => fetch('/api/sim/state').then((r) => r.json()).then(render));
+$('insert-card').addEventListener('click', () =>
+  post('/api/sim/card/insert', { holder: $('holder').value }).catch((e) => alert(e.message)),
+);
+$('remove-card').addEventListener('click', () =>
+  post('/api/sim/card/remove').catch((e) => alert(e.message)),
+);
+$('holder').addEventListener('change', () =>
+  fetch('/api/sim/state')
+    .then((r) => r.json())
+    .then(render),
+);
 $('assign').addEventListener('click', async () => {
   $('office-answer').textContent = 'sending…';
   try {
@@ -105,4 +124,6 @@ events.onmessage = (m) => {
     while ($('events').children.length > 200) $('events').lastChild.remove();
   }
 };
-fetch('/api/sim/state').then((r) => r.json()).then(render);
+fetch('/api/sim/state')
+  .then((r) => r.json())
+  .then(render);
