@@ -22,7 +22,8 @@ function setup(o: Partial<FleetOptions> = {}) {
       feed(station, 'status', { v: 1, state: 'online', session, version: '0.1.0' });
     },
     heartbeat(station: string, over: Record<string, unknown> = {}) {
-      feed(station, 'heartbeat', { ...examplePayloads.heartbeat, ...over });
+      // Without intervalSec, the fleet default (heartbeatSec above) applies.
+      feed(station, 'heartbeat', { ...examplePayloads.heartbeat, intervalSec: undefined, ...over });
     },
   };
 }
@@ -76,6 +77,16 @@ describe('FleetModel presence', () => {
     expect(alarms.map((a) => [a.code, a.severity, a.source])).toEqual([
       ['station_offline', 'critical', 'console'],
     ]);
+  });
+
+  it("judges silence by the station's own heartbeat interval when its heartbeat says it", () => {
+    const f = setup();
+    f.online('slow-01');
+    f.heartbeat('slow-01', { intervalSec: 60 });
+    f.advance(30_000); // three fleet-default intervals, half of its own
+    expect(f.fleet.station('slow-01')!.presence).toBe('online');
+    f.advance(35_000);
+    expect(f.fleet.station('slow-01')!.presence).toBe('silent');
   });
 
   it('does not call a station that just came online silent before its first heartbeat is due', () => {

@@ -183,6 +183,8 @@ interface StationRecord {
   maxSeq: number;
   /** Console clock (ms) when the current `online` arrived. */
   onlineAt: number | null;
+  /** The station's heartbeat interval from its heartbeat (`intervalSec`), when it says it. */
+  heartbeatSec?: number;
   /** Active alarms by `code|target`. */
   active: Map<string, ConsoleAlarm>;
 }
@@ -458,6 +460,7 @@ export class FleetModel {
     const s = rec.summary;
     s.lastHeartbeatAt = now;
     s.uptimeSec = m.uptimeSec;
+    if (m.intervalSec !== undefined) rec.heartbeatSec = m.intervalSec;
     s.version = m.version;
     s.outboxDepth = m.outboxDepth;
     s.crlAgeSec = m.crlAgeSec;
@@ -560,7 +563,8 @@ export class FleetModel {
     const s = rec.summary;
     if (s.online === null) return 'unknown';
     if (!s.online) return 'offline';
-    const intervalMs = this.options.heartbeatSec * 1000;
+    // The station's own interval when its heartbeat says it, else the fleet default.
+    const intervalMs = (rec.heartbeatSec ?? this.options.heartbeatSec) * 1000;
     const grace = this.options.heartbeatGraceMs ?? Math.min(2000, Math.max(250, intervalMs * 0.1));
     // From the last heartbeat, or from when it came online (its first one may still be due).
     const last = Math.max(s.lastHeartbeatAt ?? 0, rec.onlineAt ?? 0);

@@ -383,6 +383,7 @@ export class MqttGateway implements Component {
       at: now.toISOString(),
       session: link.session,
       uptimeSec: Math.max(0, Math.round((now.getTime() - this.#startedAtMs) / 1000)),
+      intervalSec: this.#o.heartbeatSec,
       version: this.#o.version,
       outboxDepth: this.#d.outbox.depth(),
       crlAgeSec: this.#d.state.crl().ageSec,

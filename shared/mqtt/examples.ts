@@ -105,6 +105,7 @@ export const examplePayloads: JpkiLockerMqttApi = {
     at: '2026-11-24T05:00:30.000Z',
     session: 42,
     uptimeSec: 86400,
+    intervalSec: 30,
     version: '0.1.0',
     outboxDepth: 0,
     crlAgeSec: 18030,

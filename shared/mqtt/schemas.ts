@@ -93,6 +93,13 @@ const attemptReason = {
     'maintenance_mode',
     'lock_failed',
     'cancelled',
+    'card_removed',
+    'pin_timeout',
+    'proof_failed',
+    'deadline_passed',
+    'rule_expired',
+    'rule_not_yet_valid',
+    'unknown_door',
   ],
 } as const;
 const doorSide = { enum: ['open', 'closed', 'unknown'] } as const;
@@ -405,20 +412,25 @@ export const payloadSchemas = {
     nextUpdate: { anyOf: [instant, { type: 'null' }] },
     stale: { type: 'boolean' },
   }),
-  heartbeat: obj({
-    v: v1,
-    at: instant,
-    session: { type: 'integer', minimum: 0 },
-    uptimeSec: { type: 'number', minimum: 0 },
-    version: { type: 'string' },
-    outboxDepth: { type: 'integer', minimum: 0 },
-    crlAgeSec: { type: ['number', 'null'], minimum: 0 },
-    hardware: {
-      type: 'object',
-      additionalProperties: { enum: ['ok', 'degraded', 'lost', 'absent'] },
+  heartbeat: obj(
+    {
+      v: v1,
+      at: instant,
+      session: { type: 'integer', minimum: 0 },
+      uptimeSec: { type: 'number', minimum: 0 },
+      intervalSec: { type: 'integer', minimum: 1 },
+      version: { type: 'string' },
+      outboxDepth: { type: 'integer', minimum: 0 },
+      crlAgeSec: { type: ['number', 'null'], minimum: 0 },
+      hardware: {
+        type: 'object',
+        additionalProperties: { enum: ['ok', 'degraded', 'lost', 'absent'] },
+      },
+      mode: { enum: ['active', 'maintenance'] },
     },
-    mode: { enum: ['active', 'maintenance'] },
-  }),
+    // intervalSec is optional: stations before it was added do not send it.
+    ['v', 'at', 'session', 'uptimeSec', 'version', 'outboxDepth', 'crlAgeSec', 'hardware', 'mode'],
+  ),
   events: eventSchema,
   cmd: obj({ jws: { type: 'string', minLength: 1, maxLength: 262144 } }),
   'cmd/response': obj(

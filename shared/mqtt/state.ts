@@ -111,6 +111,8 @@ export interface HeartbeatMessage {
   at: string;
   session: number;
   uptimeSec: number;
+  /** Seconds until the next heartbeat (mqtt.heartbeatSec): a watcher judges silence by it. */
+  intervalSec?: number;
   version: string;
   /** Events waiting in the outbox. */
   outboxDepth: number;
