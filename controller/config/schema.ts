@@ -220,6 +220,27 @@ export const configSchema = {
           default: 60000,
           description: 'Longest reconnect delay (exponential back-off).',
         },
+        clockSkewSec: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 3600,
+          default: 60,
+          description:
+            "Tolerated difference between the office's and the station's clocks for a command's validity window.",
+        },
+        maxCommandLifetimeSec: {
+          type: 'integer',
+          minimum: 10,
+          default: 86400,
+          description: 'Commands valid for longer than this (expiresAt - notBefore) are refused.',
+        },
+        maxInflight: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          default: 100,
+          description: 'QoS 1 events in flight at once (also capped by the broker).',
+        },
         outboxMaxEvents: {
           type: 'integer',
           minimum: 100,

@@ -35,6 +35,9 @@ export interface Config {
     heartbeatSec: number;
     reconnectMinMs: number;
     reconnectMaxMs: number;
+    clockSkewSec: number;
+    maxCommandLifetimeSec: number;
+    maxInflight: number;
     outboxMaxEvents: number;
   };
   card: { driver: 'pcsc' | 'sim' | 'none'; reader: string };
