@@ -6,7 +6,7 @@
  * connection); the retained will says offline for the killed session.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'cert.pem'), u.cert);
   writeFileSync(path.join(dir, 'key.pem'), u.key);
   const cache = path.join(HERE, '../../node_modules/.cache');
+  mkdirSync(cache, { recursive: true }); // absent on a fresh clone
   bundle = path.join(mkdtempSync(path.join(cache, 'crash-station-')), 'crash-station.mjs');
   await build({
     entryPoints: [SCRIPT],
