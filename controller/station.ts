@@ -6,6 +6,7 @@ import { createHardware, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
 import { DomainComponent } from './domain/domain-component.js';
 import { GpioDoorHardware } from './domain/gpio-doors.js';
+import { crlStateOf, deviceHealthOf } from './domain/station-state.js';
 import { TrustComponent } from './trust/trust-component.js';
 import { MqttGateway } from './mqtt/gateway.js';
 import { Outbox } from './outbox/outbox.js';
@@ -93,6 +94,14 @@ export class Station {
       web,
       revocation: () => this.trust.crl,
       outbox: () => this.outbox,
+      crlState: () => crlStateOf(this.trust.freshness(), this.now()),
+      onCrlChange: (listener) => this.trust.onFreshnessChange(() => listener()),
+      health: () =>
+        deviceHealthOf({
+          ...this.hardware,
+          boards: config.board.boards.length,
+          faultedBoards: hw.locks.faultedBoards(),
+        }),
       now: this.now,
       log: log.child({ component: 'domain' }),
     });
@@ -145,6 +154,9 @@ export class Station {
         heartbeatSec: m.heartbeatSec,
         reconnectMinMs: m.reconnectMinMs,
         reconnectMaxMs: m.reconnectMaxMs,
+        clockSkewSec: m.clockSkewSec,
+        maxCommandLifetimeSec: m.maxCommandLifetimeSec,
+        maxInflight: m.maxInflight,
         version: VERSION,
       },
       {

@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { loadCardProfile } from '../../firmware-host/jpki-card/profile.js';
 import type { CommandBodies, CommandKind, CommandResponse } from '../../shared/mqtt/commands.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
@@ -93,7 +93,7 @@ export class DemoScriptError extends Error {
 }
 
 /** Waits for values pushed into it; `next` registers before the action that causes the value. */
-class Waiters<T> {
+export class Waiters<T> {
   readonly seen: T[] = [];
   readonly #waiting: { pred: (v: T) => boolean; resolve: (v: T) => void }[] = [];
   push(v: T): void {
@@ -123,11 +123,16 @@ class Waiters<T> {
   }
 }
 
-/** The back-office simulator: signed commands out, answers and events in. */
-class BackOffice {
+/**
+ * The back-office simulator: signed commands out, answers and events in (the e2e tests use it
+ * against mosquitto too).
+ */
+export class BackOffice {
   readonly events = new Waiters<EventMessage>();
   readonly responses = new Waiters<CommandResponse>();
   readonly status = new Waiters<{ state: string }>();
+  /** Retained state messages: `part` is the topic after `state/` (compartments, doors, ...). */
+  readonly state = new Waiters<{ part: string; value: Record<string, unknown> }>();
   readonly #topics: StationTopics;
   private constructor(
     private readonly client: MqttClient,
@@ -150,6 +155,11 @@ class BackOffice {
         this.events.push(e);
       } else if (topic === this.#topics.response) this.responses.push(value as CommandResponse);
       else if (topic === this.#topics.status) this.status.push(value as { state: string });
+      else if (topic.startsWith(`${this.#topics.base}/state/`))
+        this.state.push({
+          part: topic.slice(this.#topics.base.length + 7),
+          value: value as Record<string, unknown>,
+        });
     });
   }
 
@@ -159,11 +169,13 @@ class BackOffice {
     station: string,
     prefix: string,
     print: (line: string) => void,
+    extra: IClientOptions = {},
   ): Promise<BackOffice> {
     const client = await connectAsync(url, {
       protocolVersion: 4,
-      clientId: `demo-office-${process.pid}`,
+      clientId: `demo-office-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
       reconnectPeriod: 500,
+      ...extra,
     });
     const office = new BackOffice(client, signer, station, prefix, print);
     await client.subscribeAsync(`${office.#topics.base}/#`, { qos: 1 });
@@ -192,7 +204,7 @@ class BackOffice {
 }
 
 /** The kiosk as the page sees it: screens from `/events/kiosk`, PIN through `/api/kiosk/pin`. */
-class KioskClient {
+export class KioskClient {
   readonly screens = new Waiters<KioskState>();
   readonly #abort = new AbortController();
   constructor(private readonly url: string) {}
@@ -226,12 +238,19 @@ class KioskClient {
 
   /** Types the PIN on the pad. */
   async pin(pin: string): Promise<void> {
-    const res = await fetch(`${this.url}/api/kiosk/pin`, {
+    const status = await this.post('/api/kiosk/pin', { pin });
+    if (status !== 200) throw new DemoScriptError(`the kiosk refused the PIN: HTTP ${status}`);
+  }
+
+  /** POSTs JSON to a kiosk route (`/api/kiosk/cancel`, `/api/kiosk/retry`); the HTTP status. */
+  async post(route: string, body: unknown = {}): Promise<number> {
+    const res = await fetch(`${this.url}${route}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pin }),
+      body: JSON.stringify(body),
     });
-    if (!res.ok) throw new DemoScriptError(`the kiosk refused the PIN: HTTP ${res.status}`);
+    await res.arrayBuffer();
+    return res.status;
   }
 
   /** The next screen named `screen` (or showing error `screen`). */

@@ -10,6 +10,7 @@ import type { Db } from '../storage/db.js';
 import { decodeCertificates } from '../trust/certificate.js';
 import type { RevocationSource } from '../trust/types.js';
 import type { WebServer } from '../web/server.js';
+import type { CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
 import { kioskPublisher, registerKioskRoutes } from '../web/kiosk-routes.js';
 import {
   DomainCommandHandler,
@@ -38,6 +39,12 @@ export interface DomainDeps {
   /** The CRL cache (trust component); without it, certificates are checked without CRLs. */
   revocation?: () => RevocationSource | undefined;
   checker?: CertificateChecker;
+  /** CRL freshness for `state/crl` and the heartbeat (default: "no CRL"). */
+  crlState?: () => CrlState;
+  /** Subscribes to CRL freshness changes; returns the unsubscribe function. */
+  onCrlChange?: (listener: () => void) => () => void;
+  /** Device name -> health for the heartbeat (default: none). */
+  health?: () => Record<string, DeviceHealth>;
   now: () => Date;
   timers?: Timers;
   log: Logger;
@@ -60,6 +67,7 @@ export class DomainComponent implements Component {
   #outbox: EventOutbox | undefined;
   #lockers: BoardCompartments | undefined;
   #sweep: NodeJS.Timeout | undefined;
+  readonly #unsubscribe: (() => void)[] = [];
   readonly #timers: Timers;
 
   constructor(
@@ -125,11 +133,16 @@ export class DomainComponent implements Component {
       deps.checker ?? new PathCertificateChecker(() => anchors, deps.revocation?.() ?? undefined);
     const cards = deps.cards ?? (deps.card ? new ReaderCardSource(deps.card, log) : undefined);
     const publish = deps.web ? kioskPublisher(deps.web) : () => {};
-    this.stateProvider = new DomainStateProvider(
-      domain,
-      () => ({ ageSec: null, thisUpdate: null, nextUpdate: null, stale: false }),
-      () => ({}),
-    );
+    const crlState =
+      deps.crlState ??
+      ((): CrlState => ({ ageSec: null, thisUpdate: null, nextUpdate: null, stale: false }));
+    this.stateProvider = new DomainStateProvider(domain, crlState, deps.health ?? (() => ({})));
+    // Retained state follows every change, not only commands: pickups, loading, door
+    // contacts, alarms, deadline sweeps; and the CRL when its freshness changes.
+    this.#unsubscribe.push(domain.onStateChange((part) => this.stateProvider?.changed(part)));
+    if (deps.onCrlChange)
+      this.#unsubscribe.push(deps.onCrlChange(() => this.stateProvider?.changed('crl')));
+    let lastCrl = JSON.stringify({ ...crlState(), ageSec: null });
     this.commandHandler = new DomainCommandHandler(
       domain,
       async (id, actor) => {
@@ -167,6 +180,11 @@ export class DomainComponent implements Component {
     this.#sweep = setInterval(() => {
       try {
         if (domain.expireDue().length) this.stateProvider?.changed('compartments');
+        const crl = JSON.stringify({ ...crlState(), ageSec: null });
+        if (crl !== lastCrl) {
+          lastCrl = crl;
+          this.stateProvider?.changed('crl');
+        }
         this.session?.refreshIdle();
       } catch (err) {
         log.error({ err }, 'deadline sweep failed');
@@ -176,6 +194,7 @@ export class DomainComponent implements Component {
   }
 
   async stop(): Promise<void> {
+    for (const u of this.#unsubscribe.splice(0)) u();
     if (this.#sweep) clearInterval(this.#sweep);
     this.#sweep = undefined;
     this.session?.stop();

@@ -144,6 +144,21 @@ const WIRE_STATUS: Record<CompartmentState, CompartmentStatus> = {
 };
 
 /** The persisted domain. See the module comment. */
+/** Which retained state part an event changes. */
+const PART_OF_EVENT: Partial<Record<NewEvent['kind'], 'compartments' | 'doors' | 'alarms'>> = {
+  'compartment.state': 'compartments',
+  'delivery.assigned': 'compartments',
+  'delivery.loaded': 'compartments',
+  'delivery.collected': 'compartments',
+  'delivery.expired': 'compartments',
+  'delivery.cancelled': 'compartments',
+  'delivery.extended': 'compartments',
+  'delivery.retrieved': 'compartments',
+  'door.state': 'doors',
+  'alarm.raised': 'alarms',
+  'alarm.cleared': 'alarms',
+};
+
 export class LockerDomain {
   readonly #s;
   constructor(
@@ -158,7 +173,9 @@ export class LockerDomain {
       setCompartment: db.prepare(
         'UPDATE compartments SET state = @state, delivery_id = @delivery_id, resume_state = @resume_state, updated_at = @at WHERE id = @id',
       ),
-      setCompartmentDoor: db.prepare('UPDATE compartments SET door = ? WHERE id = ?'),
+      setCompartmentDoor: db.prepare(
+        'UPDATE compartments SET door = ? WHERE id = ? AND door IS NOT ?',
+      ),
       delivery: db.prepare<[string], DeliveryRow>('SELECT * FROM deliveries WHERE id = ?'),
       deliveryIn: db.prepare<[string], DeliveryRow>(
         "SELECT * FROM deliveries WHERE compartment = ? AND state IN ('assigned','loaded','expired') ORDER BY created_at DESC LIMIT 1",
@@ -231,6 +248,32 @@ export class LockerDomain {
 
   #emit(event: NewEvent): void {
     this.outbox.append(event);
+    const part = PART_OF_EVENT[event.kind];
+    if (part) this.#changed(part);
+  }
+
+  readonly #stateListeners = new Set<(part: 'compartments' | 'doors' | 'alarms') => void>();
+  readonly #pendingParts = new Set<'compartments' | 'doors' | 'alarms'>();
+
+  /**
+   * Subscribes to changes of the retained state (compartments, doors, alarms), whatever
+   * caused them: commands, pickups, loading, door contacts, sweeps. Calls come once per part
+   * on a microtask after the change (after its transaction committed), coalesced.
+   */
+  onStateChange(listener: (part: 'compartments' | 'doors' | 'alarms') => void): () => void {
+    this.#stateListeners.add(listener);
+    return () => this.#stateListeners.delete(listener);
+  }
+
+  #changed(part: 'compartments' | 'doors' | 'alarms'): void {
+    if (this.#stateListeners.size === 0) return;
+    if (this.#pendingParts.size === 0)
+      queueMicrotask(() => {
+        const parts = [...this.#pendingParts];
+        this.#pendingParts.clear();
+        for (const p of parts) for (const l of [...this.#stateListeners]) l(p);
+      });
+    this.#pendingParts.add(part);
   }
 
   #audit(entry: AuditEntry): void {
@@ -299,9 +342,12 @@ export class LockerDomain {
     return next;
   }
 
-  /** Records the compartment door sensor (no event: the flows report what it means). */
+  /**
+   * Records the compartment door sensor (no event: the flows report what it means; the
+   * retained `state/compartments` shows it).
+   */
   setCompartmentDoor(id: string, door: 'open' | 'closed' | 'unknown'): void {
-    this.#s.setCompartmentDoor.run(door, id);
+    if (this.#s.setCompartmentDoor.run(door, id, door).changes > 0) this.#changed('compartments');
   }
 
   /** Puts a compartment in `fault` (the lock did not open), remembering where it was. */

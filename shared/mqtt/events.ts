@@ -27,7 +27,21 @@ export type AttemptReason =
   | 'no_rule'
   | 'maintenance_mode'
   | 'lock_failed'
-  | 'cancelled';
+  | 'cancelled'
+  /** Pickup: the card was pulled out before the compartments opened. */
+  | 'card_removed'
+  /** Pickup: no PIN typed within pickup.pinTimeoutSec. */
+  | 'pin_timeout'
+  /** Pickup: the card did not prove it holds the certificate's key (forged card). */
+  | 'proof_failed'
+  /** Pickup: the delivery's pickup deadline has passed. */
+  | 'deadline_passed'
+  /** Door: the only matching rules are past their validity. */
+  | 'rule_expired'
+  /** Door: the only matching rules are not valid yet. */
+  | 'rule_not_yet_valid'
+  /** Door: no such door at this station. */
+  | 'unknown_door';
 
 /** Every event kind and its `data`: the typed map of events. */
 export interface EventData {

@@ -1,0 +1,397 @@
+/**
+ * End to end over the real stack: the real daemon (`jpki-locker start --config FILE`) with
+ * card.driver pcsc on a private pcscd + vpcd holding the virtual JPKI card, board.driver kerong
+ * on a socat pty with the board emulator on the other end, and mosquitto with commands signed
+ * by a test office key. The kiosk is driven through its HTTP API (POST /api/kiosk/pin) and its
+ * SSE channel, like the page. Asserts the events arriving at the broker and, at the end, that
+ * `jpki-locker audit verify` finds the chain intact.
+ *
+ * Scenarios (one daemon, in order): staff load -> resident pickup -> collected; wrong PIN with
+ * the tries shown, then nothing to collect; revoked card; forged card (proof of presence
+ * fails); card removed mid-flow; a compartment that did not open (stuck latch: fault, then
+ * "try again" once it is freed); blocked PIN (last: the station then remembers holder-01's
+ * PIN as blocked, and no VERIFY is ever sent again to the blocked card).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
+import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
+import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
+import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
+import { spkiSha256 } from '../../controller/domain/kiosk-session.js';
+import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
+import type { EventMessage } from '../../shared/mqtt/events.js';
+import { CliProcess, runCli } from '../support/cli.js';
+import { Mosquitto, freePort } from '../support/mosquitto.js';
+import { startPcscd, type PrivatePcscd } from '../support/pcscd.js';
+import { createPtyPair, type PtyPair } from '../support/socat.js';
+import { getTestPki, type TestPki } from '../support/test-pki.js';
+
+const STATION = 'e2e-st';
+const WAIT_MS = 20_000;
+
+let dir: string;
+let configFile: string;
+let pki: TestPki;
+let pcscd: PrivatePcscd;
+let broker: Mosquitto;
+let pty: PtyPair;
+let emulator: BoardEmulator;
+let daemon: CliProcess | undefined;
+let office: BackOffice;
+let kiosk: KioskClient;
+let rosterVersion = 1;
+
+const spki = (label: string) => spkiSha256(pki.profile(label).authCertificate);
+const pinOf = (label: string) => pki.profile(label).authPin;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'jpki-e2e-'));
+  const [testPki, privatePcscd, mosquitto, ptyPair, officeCa] = await Promise.all([
+    getTestPki(),
+    startPcscd({ setEnv: false }),
+    Mosquitto.start({ stations: [STATION] }),
+    createPtyPair(),
+    createDevCa('e2e office command CA'),
+  ]);
+  pki = testPki;
+  pcscd = privatePcscd;
+  broker = mosquitto;
+  pty = ptyPair;
+  const signer = await issueDevCert(officeCa, { commonName: 'e2e office', usage: 'command' });
+  writeFileSync(path.join(dir, 'office-ca.pem'), officeCa.certPem);
+  emulator = new BoardEmulator({ addresses: [0] });
+  await emulator.attach(pty.b);
+
+  const webPort = await freePort();
+  const m = pki.manifest;
+  configFile = path.join(dir, 'station.yaml');
+  writeFileSync(
+    configFile,
+    stringify({
+      station: { id: STATION, name: 'E2E station', mode: 'locker', timezone: 'Asia/Tokyo' },
+      log: { level: 'info', format: 'json' },
+      storage: { path: path.join(dir, 'station.db') },
+      web: { host: '127.0.0.1', port: webPort },
+      mqtt: {
+        url: `mqtt://127.0.0.1:${broker.port}`,
+        username: STATION,
+        password: broker.users.get(STATION)!.password,
+        heartbeatSec: 30,
+      },
+      card: { driver: 'pcsc', reader: pcscd.readerNames[0] },
+      trust: {
+        authAnchors: [path.join(pki.dir, m.roots.auth)],
+        signAnchors: [path.join(pki.dir, m.roots.sign)],
+        commandAnchors: [path.join(dir, 'office-ca.pem')],
+        crlRefreshMinutes: 0,
+      },
+      board: {
+        driver: 'kerong',
+        port: pty.a,
+        boards: [{ address: 0, locks: 4 }],
+      },
+      compartments: [1, 2, 3, 4].map((lock) => ({ id: `A0${lock}`, board: 0, lock, size: 'M' })),
+      pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 30, doorLeftOpenSec: 120 },
+    }),
+  );
+  // The operator's step before the first start: import the CRL into the offline cache.
+  const crl = await runCli(['crl', 'import', path.join(pki.dir, m.crls.auth), '-c', configFile]);
+  expect(crl.code, crl.stdout + crl.stderr).toBe(0);
+
+  daemon = new CliProcess(['start', '--config', configFile], {
+    env: { PCSCLITE_CSOCK_NAME: pcscd.socketPath, JPKI_LOCKER_LOG_LEVEL: 'info' },
+  });
+  await daemon.waitFor('station ready');
+
+  office = await BackOffice.connect(
+    `mqtt://127.0.0.1:${broker.port}`,
+    { privateKey: signer.privateKey, chain: [signer.certDer] },
+    STATION,
+    'jpki-locker/v1',
+    () => {},
+    { username: 'office', password: broker.users.get('office')!.password },
+  );
+  if (!office.status.seen.some((s) => s.state === 'online'))
+    await office.status.next((s) => s.state === 'online', 'the station online', WAIT_MS);
+  kiosk = new KioskClient(`http://127.0.0.1:${webPort}`);
+  await kiosk.open();
+  const roster = await office.send('staff.roster', {
+    version: rosterVersion++,
+    staff: [{ staffId: 'staff-1', certSpkiSha256: spki('holder-02'), roles: ['loader'] }],
+  });
+  expect(roster.status).toBe('accepted');
+}, 180_000);
+
+afterAll(async () => {
+  if (process.env.E2E_DUMP && daemon)
+    writeFileSync(process.env.E2E_DUMP, daemon.stdout + daemon.stderr);
+  kiosk?.close();
+  await office?.close().catch(() => {});
+  if (daemon && daemon.child.exitCode === null) {
+    daemon.kill('SIGTERM');
+    await daemon.exited;
+  }
+  await emulator?.close();
+  await pty?.close();
+  await pcscd?.stop();
+  await broker?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+/** The next event matching `pred` at the broker (register before acting). */
+function event<K extends EventMessage['kind']>(
+  kind: K,
+  pred: (data: Extract<EventMessage, { kind: K }>['data']) => boolean = () => true,
+): Promise<Extract<EventMessage, { kind: K }>> {
+  return office.events.next(
+    (e) => e.kind === kind && pred(e.data as never),
+    kind,
+    WAIT_MS,
+  ) as Promise<Extract<EventMessage, { kind: K }>>;
+}
+
+/** The next retained `state/compartments` showing compartment `id` with its door `door`. */
+function compartmentDoor(id: string, door: 'open' | 'closed') {
+  return office.state.next(
+    (m) =>
+      m.part === 'compartments' &&
+      (m.value.compartments as { compartment: string; door: string }[]).some(
+        (c) => c.compartment === id && c.door === door,
+      ),
+    `state/compartments: ${id} ${door}`,
+    WAIT_MS,
+  );
+}
+
+/** Puts a card made from `label`'s profile into the vpcd reader. */
+async function insert(label: string, card = new VirtualJpkiCard(pki.profile(label))) {
+  const connector = new VpcdConnector(card, { port: pcscd.vpcdPort });
+  await connector.insert();
+  return {
+    card,
+    /** Pulls the card out and waits for the idle screen (or the screen named). */
+    async remove(screen = 'idle') {
+      const next = kiosk.next(screen, WAIT_MS);
+      await connector.remove();
+      await next;
+    },
+  };
+}
+
+/** Assigns a delivery to `holder` and returns the compartment and its lock number. */
+async function assign(deliveryId: string, holder: string): Promise<{ id: string; lock: number }> {
+  const r = await office.send('delivery.assign', {
+    deliveryId,
+    size: 'M',
+    holderSpkiSha256: spki(holder),
+    pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
+  });
+  expect(r.status).toBe('accepted');
+  const id = String(r.detail?.compartment);
+  return { id, lock: Number(id.slice(1)) };
+}
+
+/** Staff load: card, PIN, the reserved compartment opens, item in, door shut. */
+async function load(deliveryId: string, c: { id: string; lock: number }) {
+  let screen = kiosk.next('pin', WAIT_MS);
+  const staff = await insert('holder-02');
+  await screen;
+  screen = kiosk.next('loading', WAIT_MS);
+  const opened = compartmentDoor(c.id, 'open');
+  await kiosk.pin(pinOf('holder-02'));
+  await screen;
+  await opened;
+  const loaded = event('delivery.loaded', (d) => d.deliveryId === deliveryId);
+  emulator.putItem(0, c.lock);
+  emulator.closeDoor(0, c.lock);
+  const l = await loaded;
+  expect(l.data).toMatchObject({ compartment: c.id, staffSpkiSha256: spki('holder-02') });
+  await staff.remove();
+}
+
+describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', () => {
+  it('load (staff on the roster) -> pick up -> collected', async () => {
+    const c = await assign('E2E-1', 'holder-01');
+    await load('E2E-1', c);
+
+    let screen = kiosk.next('pin', WAIT_MS);
+    const resident = await insert('holder-01');
+    const pinScreen = await screen;
+    expect(pinScreen.triesLeft).toBe(3);
+    screen = kiosk.next('open', WAIT_MS);
+    const unlocked = event('actuation', (d) => d.id === c.id && d.cause === 'pickup');
+    const granted = event('pickup.attempt', (d) => d.result === 'granted');
+    const opened = compartmentDoor(c.id, 'open');
+    await kiosk.pin(pinOf('holder-01'));
+    await screen;
+    expect((await unlocked).data.opened).toBe(true);
+    expect((await granted).data).toMatchObject({
+      reason: 'ok',
+      deliveryId: 'E2E-1',
+      holderSpkiSha256: spki('holder-01'),
+    });
+    await opened;
+    const collected = event('delivery.collected', (d) => d.deliveryId === 'E2E-1');
+    const done = kiosk.next('collected', WAIT_MS);
+    emulator.takeItem(0, c.lock);
+    emulator.closeDoor(0, c.lock);
+    expect((await collected).data.compartment).toBe(c.id);
+    await done;
+    await resident.remove();
+  });
+
+  it('wrong PIN: the screen shows the tries left, then nothing to collect', async () => {
+    let screen = kiosk.next('pin', WAIT_MS);
+    const card = await insert('holder-01');
+    expect((await screen).triesLeft).toBe(3);
+    screen = kiosk.screens.next(
+      (s) => s.screen === 'pin' && s.wrongPin === true,
+      'the PIN screen again',
+      WAIT_MS,
+    );
+    const denied = event('pickup.attempt', (d) => d.reason === 'wrong_pin');
+    await kiosk.pin('0000' === pinOf('holder-01') ? '1111' : '0000');
+    expect((await screen).triesLeft).toBe(2);
+    expect((await denied).data.result).toBe('denied');
+    // The right PIN now: holder-01 has nothing waiting.
+    const nothing = kiosk.next('nothing_to_collect', WAIT_MS);
+    const noDelivery = event('pickup.attempt', (d) => d.reason === 'no_delivery');
+    await kiosk.pin(pinOf('holder-01'));
+    await nothing;
+    await noDelivery;
+    expect(card.card.triesLeft('auth')).toBe(3); // a right PIN resets the counter
+    await card.remove();
+  });
+
+  it('revoked card: refused before the PIN is asked', async () => {
+    const revoked = kiosk.next('cert_revoked', WAIT_MS);
+    const denied = event('pickup.attempt', (d) => d.reason === 'cert_revoked');
+    const card = await insert('revoked-01');
+    await revoked;
+    expect((await denied).data.holderSpkiSha256).toBe(spki('revoked-01'));
+    expect(card.card.verifyAttempts()).toBe(0);
+    await card.remove();
+  });
+
+  it('forged card: a genuine certificate on a card with another key fails the proof', async () => {
+    const c = await assign('E2E-F', 'holder-01');
+    const seenBefore = office.events.seen.length;
+    let screen = kiosk.next('pin', WAIT_MS);
+    const card = await insert('forged-01');
+    await screen;
+    screen = kiosk.next('proof_failed', WAIT_MS);
+    const denied = event('pickup.attempt', (d) => d.result === 'denied');
+    await kiosk.pin(pinOf('forged-01'));
+    await screen;
+    expect((await denied).data.reason).toBe('proof_failed');
+    await card.remove();
+    // Nothing was opened for the forger.
+    const after = office.events.seen.slice(seenBefore);
+    expect(after.some((e) => e.kind === 'actuation' && e.data.id === c.id)).toBe(false);
+  });
+
+  it('card removed mid-flow: the PIN screen ends, the attempt is recorded', async () => {
+    const screen = kiosk.next('pin', WAIT_MS);
+    const card = await insert('holder-01');
+    await screen;
+    const removed = event('pickup.attempt', (d) => d.reason === 'card_removed');
+    await card.remove('card_removed');
+    expect((await removed).data.result).toBe('denied');
+  });
+
+  it('compartment that did not open: fault and alarm; try again once the latch is freed', async () => {
+    // E2E-F (from the forged-card test) waits in a reserved compartment: load it first.
+    const reserved = office.events.seen.find(
+      (e) => e.kind === 'delivery.assigned' && e.data.deliveryId === 'E2E-F',
+    ) as Extract<EventMessage, { kind: 'delivery.assigned' }> | undefined;
+    const c = { id: String(reserved?.data.compartment), lock: 0 };
+    c.lock = Number(c.id.slice(1));
+    await load('E2E-F', c);
+
+    emulator.jamLatch(0, c.lock, true);
+    let screen = kiosk.next('pin', WAIT_MS);
+    const card = await insert('holder-01');
+    await screen;
+    screen = kiosk.next('lock_failed', WAIT_MS);
+    const failed = event('actuation', (d) => d.id === c.id && !d.opened);
+    const alarm = event('alarm.raised', (d) => d.alarm === 'compartment_jammed');
+    await kiosk.pin(pinOf('holder-01'));
+    const errorScreen = await screen;
+    expect(errorScreen.screen).toBe('error');
+    await failed;
+    expect((await alarm).data.target).toBe(`compartment:${c.id}`);
+
+    emulator.jamLatch(0, c.lock, false);
+    screen = kiosk.next('open', WAIT_MS);
+    const opened = event('actuation', (d) => d.id === c.id && d.opened);
+    const doorOpen = compartmentDoor(c.id, 'open');
+    expect(await kiosk.post('/api/kiosk/retry', { again: true })).toBe(200);
+    await screen;
+    await opened;
+    await doorOpen;
+    const collected = event('delivery.collected', (d) => d.deliveryId === 'E2E-F');
+    emulator.takeItem(0, c.lock);
+    emulator.closeDoor(0, c.lock);
+    await collected;
+    await card.remove();
+  });
+
+  it('blocked PIN: three wrong tries block it; the blocked card is never sent a PIN again', async () => {
+    const virtual = new VirtualJpkiCard(pki.profile('holder-01'));
+    const wrong = pinOf('holder-01') === '0000' ? '1111' : '0000';
+    let screen = kiosk.next('pin', WAIT_MS);
+    let card = await insert('holder-01', virtual);
+    await screen;
+    for (const left of [2, 1]) {
+      screen = kiosk.screens.next(
+        (s) => s.screen === 'pin' && s.triesLeft === left,
+        `${left} tries left`,
+        WAIT_MS,
+      );
+      await kiosk.pin(wrong);
+      await screen;
+    }
+    let blocked = kiosk.next('pin_blocked', WAIT_MS);
+    const locked = event('pickup.attempt', (d) => d.reason === 'pin_locked');
+    await kiosk.pin(wrong);
+    await blocked;
+    await locked;
+    expect(virtual.triesLeft('auth')).toBe(0);
+    await card.remove();
+    const verifies = virtual.verifyAttempts('auth');
+    blocked = kiosk.next('pin_blocked', WAIT_MS);
+    card = await insert('holder-01', virtual);
+    await blocked;
+    expect(virtual.verifyAttempts('auth')).toBe(verifies);
+    await card.remove();
+  });
+
+  it('the audit chain verifies and every attempt is in it', async () => {
+    kiosk.close(); // the page's event stream would hold the web server open
+    daemon!.kill('SIGTERM');
+    // Every component stopped cleanly (exit code 0 is set then)...
+    await daemon!.waitFor('"msg":"stopped"');
+    // ...but with card.driver pcsc the process may linger after that (native pcsclite
+    // handles; reported to the card owner): give it a moment, then make sure it is gone.
+    const exited = await Promise.race([
+      daemon!.exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref()),
+    ]);
+    if (!exited) {
+      daemon!.kill('SIGKILL');
+      await daemon!.exited;
+    }
+    const verify = await runCli(['audit', 'verify', '--config', configFile, '--json']);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true });
+    const list = await runCli(['audit', 'list', '--config', configFile, '-n', '500']);
+    expect(list.code).toBe(0);
+    // No PIN ever reaches the log.
+    for (const p of ['holder-01', 'holder-02', 'forged-01'])
+      expect(list.stdout).not.toContain(`"${pinOf(p)}"`);
+  });
+});
