@@ -91,6 +91,16 @@ describe('pickup', () => {
     expect(audit).not.toContain('alice-opaque-id');
   });
 
+  it('says on the idle screen that pickups are paused while the CRL is stale (alarm crl_stale)', async () => {
+    expect(h.session.state.station.crlStale).toBe(false);
+    const paused = h.next((s) => s.screen === 'idle' && s.station.crlStale);
+    h.domain.raiseAlarm('crl_stale', 'critical', 'crl:abcd', 'stale');
+    await paused;
+    const resumed = h.next((s) => s.screen === 'idle' && !s.station.crlStale);
+    h.domain.clearAlarm('crl_stale', 'crl:abcd');
+    await resumed;
+  });
+
   it('checks the certificate before asking the PIN: a revoked card never reaches the PIN', async () => {
     h.assign('d1', 'A01', alice);
     h.loadDirect('A01');

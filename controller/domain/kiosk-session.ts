@@ -89,6 +89,8 @@ export interface KioskState {
     open: boolean;
     mode: string;
     alarms: number;
+    /** Pickups are refused until a current CRL arrives (alarm crl_stale): shown on the idle screen. */
+    crlStale: boolean;
   };
 }
 
@@ -154,6 +156,7 @@ export class KioskSession {
   #pinWaiter: { resolve: (pin: Secret) => void; reject: (e: Error) => void } | undefined;
   #retryWaiter: { resolve: (retry: boolean) => void } | undefined;
   #unsubscribe: (() => void) | undefined;
+  #unsubscribeAlarms: (() => void) | undefined;
   #idleTimer: unknown;
   readonly #timers: Timers;
   /** Resolves when the current flow ends (tests, demo). */
@@ -192,10 +195,18 @@ export class KioskSession {
       if (e === 'inserted') this.#onInserted();
       else this.#onRemoved();
     });
+    // The idle screen shows the station's status: refresh it when alarms or the mode change.
+    this.#unsubscribeAlarms = this.domain.onStateChange((part) => {
+      if (part !== 'alarms') return;
+      this.#state = { ...this.#state, rev: ++this.#rev, station: this.#station() };
+      this.publish(this.#state);
+    });
     this.#show({ screen: 'idle' });
   }
 
   stop(): void {
+    this.#unsubscribeAlarms?.();
+    this.#unsubscribeAlarms = undefined;
     this.#stopping.abort();
     this.retry(false);
     this.#unsubscribe?.();
@@ -247,6 +258,7 @@ export class KioskSession {
       open: withinHours(this.options.hours, this.options.timezone, this.options.now()),
       mode: this.domain.mode(),
       alarms: this.domain.alarms().length,
+      crlStale: this.domain.alarms().some((a) => a.alarm === 'crl_stale'),
     };
   }
 

@@ -11,7 +11,12 @@
       hours: function (h) {
         return h.open === h.close ? '24時間利用可能' : '利用時間 ' + h.open + '〜' + h.close;
       },
-      status: { open: '利用できます', closed: '時間外', maintenance: '点検中' },
+      status: {
+        open: '利用できます',
+        closed: '時間外',
+        maintenance: '点検中',
+        paused: '受け取り停止中',
+      },
       clear: '消去',
       ok: '確定',
       retry: 'もう一度開ける',
@@ -104,7 +109,12 @@
       hours: function (h) {
         return h.open === h.close ? 'Open 24 hours' : 'Hours ' + h.open + '–' + h.close;
       },
-      status: { open: 'Open', closed: 'Closed now', maintenance: 'Under maintenance' },
+      status: {
+        open: 'Open',
+        closed: 'Closed now',
+        maintenance: 'Under maintenance',
+        paused: 'Pickups paused',
+      },
       clear: 'Clear',
       ok: 'OK',
       retry: 'Try again',
@@ -216,6 +226,7 @@
       open: true,
       mode: 'active',
       alarms: 0,
+      crlStale: false,
     },
   };
   var pin = '';
@@ -241,7 +252,14 @@
     setText('lang', T.langButton);
     setText('station-name', s.station.name);
     setText('hours', T.hours(s.station.hours));
-    var st = s.station.mode === 'maintenance' ? 'maintenance' : s.station.open ? 'open' : 'closed';
+    var st =
+      s.station.mode === 'maintenance'
+        ? 'maintenance'
+        : s.station.crlStale
+          ? 'paused'
+          : s.station.open
+            ? 'open'
+            : 'closed';
     setText('status', T.status[st]);
     $('status').setAttribute('data-status', st);
 
@@ -252,7 +270,8 @@
     setText('title', msg[0]);
     var body = msg[1];
     if (s.screen === 'pin' && s.wrongPin) body = T.triesWarn(s.triesLeft);
-    if (s.screen === 'idle' && st !== 'open')
+    if (s.screen === 'idle' && st === 'paused') body = T.errors.crl_stale[1];
+    else if (s.screen === 'idle' && st !== 'open')
       body = T.status[st] + ' — ' + T.hours(s.station.hours);
     setText('body', body);
     setText('detail', s.reason && s.screen === 'error' ? '(' + s.reason + ')' : '');
