@@ -11,6 +11,7 @@ import { TrustComponent } from './trust/trust-component.js';
 import { MqttGateway } from './mqtt/gateway.js';
 import { Outbox } from './outbox/outbox.js';
 import { LazyComponent } from './lifecycle.js';
+import { HealthMonitor } from './health-monitor.js';
 import { Secret } from '../shared/secret.js';
 import { VERSION } from './version.js';
 import { readFileSync } from 'node:fs';
@@ -40,6 +41,8 @@ export class Station {
   readonly domain: DomainComponent;
   /** Trust anchors and the CRL cache. */
   readonly trust: TrustComponent;
+  /** Alarms from the station's own health (CRL, boards, reader, disk, clock, tamper). */
+  readonly health: HealthMonitor;
   /** The back-office link (built at start, when `mqtt.enabled`). */
   readonly mqtt: LazyComponent<MqttGateway>;
   readonly #group: ComponentGroup;
@@ -106,6 +109,23 @@ export class Station {
       log: log.child({ component: 'domain' }),
     });
     components.push(this.domain);
+    this.health = new HealthMonitor({
+      alarms: () => {
+        const d = this.domain.domain;
+        if (!d) throw new Error('domain not started');
+        return d;
+      },
+      trust: this.trust,
+      card: this.hardware.card,
+      board: this.hardware.board,
+      faultedBoards: () => hw.locks.faultedBoards(),
+      gpio: this.hardware.gpio,
+      tamperInputs: config.gpio.inputs.filter((i) => i.kind === 'tamper').map((i) => i.name),
+      storagePath: config.storage.path,
+      now: this.now,
+      log: log.child({ component: 'health' }),
+    });
+    components.push(this.health);
     this.mqtt = new LazyComponent('mqtt', () =>
       config.mqtt.enabled ? this.#buildGateway() : undefined,
     );

@@ -11,6 +11,8 @@ import type { Logger } from '../log.js';
 import { makeTestPki, type TestPkiManifest } from '../pki/test-pki.js';
 import type { Station } from '../station.js';
 import { HttpError } from '../web/server.js';
+import { spkiSha256 } from '../domain/kiosk-session.js';
+import type { CommandBodies, CommandKind, CommandResponse } from '../../shared/mqtt/commands.js';
 
 /** Where the demo keeps its database and generated test PKI (relative to the working folder). */
 export const DEMO_DATA_DIR = './data';
@@ -25,6 +27,13 @@ export interface DemoOptions {
   commandAnchors?: string[];
 }
 
+/** What the simulator's back-office buttons need: a signed-command sender and holder hashes. */
+export interface DemoOffice {
+  send<K extends CommandKind>(kind: K, body: CommandBodies[K]): Promise<CommandResponse>;
+  /** SHA-256 of the holder's user-authentication SubjectPublicKeyInfo (hex). */
+  spki(holder: DemoHolder): string;
+}
+
 /** One virtual card the visitor can insert, with its own PIN counters kept across insertions. */
 export interface DemoHolder {
   id: string;
@@ -32,6 +41,8 @@ export interface DemoHolder {
   kind: string;
   card: VirtualJpkiCard;
   pinHint: string;
+  /** SHA-256 of the card's user-authentication SubjectPublicKeyInfo (hex): how the back office names it. */
+  spki: string;
 }
 
 /** Makes (once) the test PKI the demo's cards and trust anchors come from. */
@@ -105,6 +116,7 @@ export function demoHolders(dataDir: string, pki: TestPkiManifest): DemoHolder[]
       kind: p.kind,
       card: new VirtualJpkiCard(profile),
       pinHint: profile.authPin,
+      spki: spkiSha256(profile.authCertificate),
     };
   });
 }
@@ -174,6 +186,73 @@ export class DemoSimulator {
     this.#unsubscribe.push(this.board.on('change', () => this.publish()));
     this.#unsubscribe.push(this.reader.onEvent(() => this.publish()));
     this.publish();
+  }
+
+  /**
+   * The simulator's back-office buttons: each sends a SIGNED command over the broker, as the
+   * municipality would, and answers with the station's response.
+   */
+  attachOffice(office: DemoOffice): void {
+    const web = this.station.web;
+    if (!web) return;
+    const holderOf = (body: unknown) => {
+      const id = String((body as { holder?: unknown }).holder ?? '0');
+      const h = this.holders.find((x) => x.id === id);
+      if (!h) throw new HttpError(400, `no demo card ${JSON.stringify(id)}`);
+      return h;
+    };
+    web.route('POST', '/api/sim/office/assign', async ({ body }) => {
+      const h = holderOf(body);
+      const answer = await office.send('delivery.assign', {
+        deliveryId: `demo-${Date.now()}`,
+        size: 'S',
+        holderSpkiSha256: office.spki(h),
+        pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
+      });
+      this.event(
+        `back office: delivery for ${h.label}: ${answer.status}${answer.reason ? ` (${answer.reason})` : ''}`,
+      );
+      return answer;
+    });
+    web.route('POST', '/api/sim/office/roster', async ({ body }) => {
+      const h = holderOf(body);
+      const answer = await office.send('staff.roster', {
+        version: Date.now(),
+        staff: [
+          { staffId: `demo-staff-${h.id}`, certSpkiSha256: office.spki(h), roles: ['loader'] },
+        ],
+      });
+      this.event(`back office: ${h.label} is the loading staff: ${answer.status}`);
+      return answer;
+    });
+    web.route('POST', '/api/sim/office/door-access', async ({ body }) => {
+      const h = holderOf(body);
+      const now = Date.now();
+      const answer = await office.send('door.rules', {
+        version: now,
+        rules: [
+          {
+            ruleId: `demo-${h.id}`,
+            who: { certSpkiSha256: [office.spki(h)] },
+            doors: this.station.config.doors.map((d) => d.id),
+            schedule: {
+              timezone: this.station.config.station.timezone,
+              weekly: [
+                {
+                  days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+                  from: '00:00',
+                  to: '24:00',
+                },
+              ],
+            },
+            validFrom: new Date(now - 3600_000).toISOString(),
+            validUntil: new Date(now + 365 * 86_400_000).toISOString(),
+          },
+        ],
+      });
+      this.event(`back office: door access for ${h.label}: ${answer.status}`);
+      return answer;
+    });
   }
 
   detach(): void {

@@ -61,5 +61,12 @@ describe('demo station in Chromium', () => {
     await sim.click('#remove-card');
     await sim.waitForSelector('#card-status[data-present="false"]');
     await kiosk.waitForSelector('body[data-screen="idle"]');
+
+    // The back-office button sends a signed command through the embedded broker.
+    await sim.click('#assign');
+    await expect
+      .poll(() => sim.textContent('#office-answer'), { timeout: 20_000 })
+      .toContain('"status": "accepted"');
+    expect(await sim.textContent('#office-answer')).toContain('"compartment": "A0');
   });
 });

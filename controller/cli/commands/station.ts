@@ -13,8 +13,18 @@ import {
   DemoSimulator,
   ensureDemoPki,
 } from '../../demo/demo.js';
-import { DEMO_SCRIPTS, ensureOfficePki, runDemoStory } from '../../demo/demo-script.js';
+import { BackOffice, DEMO_SCRIPTS, ensureOfficePki, runDemoStory } from '../../demo/demo-script.js';
+import { loadCommandSigner } from '../../mqtt/command-signer.js';
 import { action, resolveConfig, UsageError } from '../context.js';
+
+/**
+ * Ends the process once the station has stopped: every component has released what it owns
+ * and the logs are written (synchronously), so nothing is lost; a native library's
+ * lingering thread (pcsclite) must not keep a stopped daemon alive until systemd kills it.
+ */
+function exitWhenStopped(code: ExitCode): never {
+  process.exit(code);
+}
 
 /** `start`, `db migrate`: running the station and managing its database. */
 export function registerStation(program: Command): void {
@@ -26,7 +36,7 @@ export function registerStation(program: Command): void {
       action(async (opts: { config?: string }) => {
         const config = resolveConfig(opts.config);
         const log = createLogger(config.log);
-        return runDaemon(config, log);
+        return exitWhenStopped(await runDaemon(config, log));
       }),
     );
 
@@ -83,6 +93,7 @@ export function registerStation(program: Command): void {
         const { reader, board, gpio } = demoHardware(config);
         const holders = demoHolders(dataDir, pki);
         let simulator: DemoSimulator | undefined;
+        let officeLink: BackOffice | undefined;
         const code = await runDaemon(config, log, {
           hardware: { card: reader, board, gpio },
           preComponents: () => [
@@ -98,6 +109,24 @@ export function registerStation(program: Command): void {
               log.child({ component: 'simulator' }),
             );
             simulator.attach();
+            // The simulator's back-office buttons sign commands with the demo office's key.
+            const sim = simulator;
+            void BackOffice.connect(
+              config.mqtt.url,
+              loadCommandSigner(office.signerKey, office.signerCert),
+              config.station.id,
+              config.mqtt.topicPrefix,
+              (line) => sim.event(`event ${line}`),
+            ).then(
+              (backOffice) => {
+                officeLink = backOffice;
+                sim.attachOffice({
+                  send: (kind, body) => backOffice.send(kind, body),
+                  spki: (h) => h.spki,
+                });
+              },
+              (err: unknown) => log.warn({ err }, 'the simulated back office cannot connect'),
+            );
             // Import the demo's CRLs now rather than at the first refresh interval.
             void station.trust.refresh();
             const url = station.web?.url ?? '';
@@ -107,7 +136,8 @@ export function registerStation(program: Command): void {
           },
         });
         simulator?.detach();
-        return code;
+        await officeLink?.close();
+        return exitWhenStopped(code);
       }),
     );
 

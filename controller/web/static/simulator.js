@@ -103,15 +103,21 @@ $('holder').addEventListener('change', () =>
     .then((r) => r.json())
     .then(render),
 );
-$('assign').addEventListener('click', async () => {
-  $('office-answer').textContent = 'sending…';
-  try {
-    const answer = await post('/api/sim/office/assign', { holder: $('holder').value });
-    $('office-answer').textContent = JSON.stringify(answer, null, 2);
-  } catch (e) {
-    $('office-answer').textContent = `failed: ${e.message}`;
-  }
-});
+for (const [id, path] of [
+  ['assign', '/api/sim/office/assign'],
+  ['roster', '/api/sim/office/roster'],
+  ['door-access', '/api/sim/office/door-access'],
+]) {
+  $(id).addEventListener('click', async () => {
+    $('office-answer').textContent = 'sending…';
+    try {
+      const answer = await post(path, { holder: $('holder').value });
+      $('office-answer').textContent = JSON.stringify(answer, null, 2);
+    } catch (e) {
+      $('office-answer').textContent = `failed: ${e.message}`;
+    }
+  });
+}
 
 const events = new EventSource('/events/sim');
 events.onmessage = (m) => {
