@@ -253,7 +253,7 @@ export class JpkiClient {
     this.#blockedHere.add(kind);
     this.#registry.add(id, kind);
     this.#log?.warn(
-      { pin: kind },
+      { pinKind: kind },
       'PIN is blocked on this card; no VERIFY will be sent to it again',
     );
   }

@@ -17,7 +17,7 @@
  */
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { toHex } from '../../shared/apdu/apdu.js';
+import { commandForLog, responseForLog } from '../../shared/apdu/apdu.js';
 
 /** What the connector needs from a card. */
 export interface VpcdCard {
@@ -211,7 +211,10 @@ export class VpcdConnector {
         Uint8Array.from({ length: n }, () => Math.floor(Math.random() * 256));
     } else resp = this.card.process(msg);
     if (this.options.log?.isLevelEnabled('debug'))
-      this.options.log.debug({ command: toHex(msg), response: toHex(resp) }, 'vpcd apdu');
+      this.options.log.debug(
+        { command: commandForLog(msg), response: responseForLog(resp) },
+        'vpcd apdu',
+      );
     this.#send(s, resp);
   }
 

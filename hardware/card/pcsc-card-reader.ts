@@ -18,7 +18,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { toHex, transmitWithGetResponse } from '../../shared/apdu/apdu.js';
+import { commandForLog, responseForLog, transmitWithGetResponse } from '../../shared/apdu/apdu.js';
 import { CardReaderError, CardRemovedError } from '../../shared/apdu/errors.js';
 import type {
   CardDisposition,
@@ -464,7 +464,7 @@ class PcscSession implements CardSession {
         );
       }, this.timeoutMs);
       if (this.log?.isLevelEnabled('debug'))
-        this.log.debug({ reader: this.reader, apdu: toHex(command) }, 'apdu >');
+        this.log.debug({ reader: this.reader, apdu: commandForLog(command) }, 'apdu >');
       this.native._transmit(Buffer.from(command), 258, this.nativeProtocol, (err, resp) => {
         if (settled) return;
         if (err || !resp) {
@@ -489,7 +489,7 @@ class PcscSession implements CardSession {
         this.timers.clearTimeout(timer);
         const out = new Uint8Array(resp);
         if (this.log?.isLevelEnabled('debug'))
-          this.log.debug({ reader: this.reader, apdu: toHex(out) }, 'apdu <');
+          this.log.debug({ reader: this.reader, apdu: responseForLog(out) }, 'apdu <');
         resolve(out);
       });
     });

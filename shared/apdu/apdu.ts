@@ -157,3 +157,29 @@ export async function transmitWithGetResponse(
   }
   return out;
 }
+
+/**
+ * INS bytes whose command data is safe to show in a debug log: SELECT (AIDs and file IDs),
+ * READ BINARY / GET RESPONSE (no data). Everything else (VERIFY and CHANGE REFERENCE DATA carry
+ * a PIN or password, unknown commands may carry anything) is shown as its length only.
+ */
+const LOGGABLE_DATA_INS = new Set<number>([0xa4, 0xb0, 0xc0]);
+
+/**
+ * A command APDU for a debug log: the header in hex, and the data only for commands that cannot
+ * carry a secret (see `LOGGABLE_DATA_INS`); else `<n bytes redacted>`. Fails closed.
+ */
+export function commandForLog(command: Uint8Array): string {
+  if (command.length <= 5 || LOGGABLE_DATA_INS.has(command[1]!)) return toHex(command);
+  return `${toHex(command.subarray(0, 5))} <${command.length - 5} bytes redacted>`;
+}
+
+/**
+ * A response APDU for a debug log: its data length and SW, never the data (a certificate read
+ * after the signature password holds name, address and date of birth; the driver cannot tell
+ * which EF it came from).
+ */
+export function responseForLog(response: Uint8Array): string {
+  if (response.length < 2) return `<${response.length} bytes, no SW>`;
+  return `<${response.length - 2} data bytes> ${swHex((response[response.length - 2]! << 8) | response[response.length - 1]!)}`;
+}

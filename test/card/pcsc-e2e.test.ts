@@ -2,7 +2,9 @@
  * End to end through the real PC/SC stack: PcscCardReader -> libpcsclite -> a private pcscd
  * -> vpcd -> the virtual JPKI card. Covers the acceptance points of issue 3.
  */
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { toHex } from '../../shared/apdu/apdu.js';
 import { CardReaderError, CardRemovedError } from '../../shared/apdu/errors.js';
 import { Ins } from '../../shared/apdu/jpki.js';
 import { Secret } from '../../shared/secret.js';
@@ -160,5 +162,50 @@ describe('JPKI over pcscd + vpcd', () => {
     });
     await s2.close();
     expect(events.some((e) => e.type === 'service-restored')).toBe(true);
+  });
+
+  it('debug logs of the driver and the virtual card never carry a PIN, a password or certificate bytes', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) });
+    const logged = new PcscCardReader({ log, reconnectMinMs: 50, reconnectMaxMs: 400 });
+    await logged.start();
+    try {
+      inserted = await insertVirtualCard(
+        logged,
+        pcscd.vpcdPort,
+        readerName,
+        pki.profile('holder-01'),
+        {
+          log,
+        },
+      );
+      const session = await logged.connect({ reader: readerName });
+      const client = new JpkiClient(session.transmit);
+      const profile = pki.profile('holder-01');
+      expect(await client.verifyPin('auth', new Secret(profile.authPin))).toEqual({
+        outcome: 'ok',
+      });
+      expect(await client.verifyPin('sign', new Secret(profile.signPassword))).toEqual({
+        outcome: 'ok',
+      });
+      const signCert = await client.readSignCertificate();
+      await client.readAuthCertificate();
+      await session.close();
+      await inserted.remove();
+      inserted = undefined;
+      const text = lines.join('');
+      expect(text).toContain('apdu >'); // the debug lines are there...
+      expect(text).toContain('vpcd apdu');
+      // ...but not the secrets (ASCII hex as sent in VERIFY) nor any 16 bytes of a certificate.
+      expect(text).not.toContain(toHex(new TextEncoder().encode(profile.authPin)));
+      expect(text).not.toContain(toHex(new TextEncoder().encode(profile.signPassword)));
+      for (const der of [signCert, profile.authCertificate])
+        for (let i = 0; i + 16 <= der.length; i += 16)
+          expect(text).not.toContain(toHex(der.subarray(i, i + 16)));
+    } finally {
+      await inserted?.remove();
+      inserted = undefined;
+      await logged.stop();
+    }
   });
 });

@@ -1,4 +1,5 @@
 /** Puts a virtual JPKI card into a private pcscd's vpcd reader, for tests and benchmarks. */
+import type { Logger } from 'pino';
 import type { CardReader, CardReaderEvent } from '../../hardware/card/card-reader.js';
 import {
   VirtualJpkiCard,
@@ -35,12 +36,13 @@ export async function insertVirtualCard(
   port: number,
   readerName: string,
   profile: CardProfile,
-  options: VirtualJpkiCardOptions & { reconnectMs?: number } = {},
+  options: VirtualJpkiCardOptions & { reconnectMs?: number; log?: Logger } = {},
 ): Promise<InsertedCard> {
   const card = new VirtualJpkiCard(profile, options);
   const connector = new VpcdConnector(card, {
     port,
     ...(options.reconnectMs ? { reconnectMs: options.reconnectMs } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   const seen = reader.readers().some((r) => r.name === readerName && r.cardPresent)
     ? Promise.resolve()
