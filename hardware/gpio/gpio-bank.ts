@@ -77,6 +77,18 @@ export class GpioBank implements Gpio {
     this.#timers = deps.timers ?? realTimers;
     this.#events = new EventHub(this.log);
     const names = new Set<string>();
+    // One line, one role: an input opened on a relay's line would turn that output into a
+    // floating input (the relay may pull in), and two outputs on one line fight each other.
+    const lines = new Map<number, string>();
+    for (const l of [...spec.outputs, ...spec.inputs]) {
+      const other = lines.get(l.line);
+      if (other !== undefined)
+        throw new GpioError(
+          'bad_request',
+          `GPIO line ${l.line} is used by both ${other} and ${l.name}`,
+        );
+      lines.set(l.line, l.name);
+    }
     for (const o of spec.outputs) {
       if (names.has(o.name)) throw new GpioError('bad_request', `duplicate GPIO name ${o.name}`);
       names.add(o.name);
@@ -184,8 +196,14 @@ export class GpioBank implements Gpio {
       try {
         this.#drive(o, 'unlocked', false);
       } catch (err) {
-        end('stop');
-        this.log.error({ err, output }, 'could not drive output');
+        // The relay never fired: say so (a "pulsed" here is the log that says "granted"
+        // although nothing moved). Back to locked, best effort, and no cooldown.
+        this.#timers.clearTimeout(pulse.timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        o.pulse = undefined;
+        this.#drive(o, 'locked', true);
+        this.log.error({ err, output }, 'could not drive output; pulse refused');
+        resolve({ outcome: 'refused', output, reason: 'fault' });
       }
     });
   }

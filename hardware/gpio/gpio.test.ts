@@ -162,6 +162,40 @@ describe('SimGpio', () => {
     expect(await gpio.pulse('back', 100)).toMatchObject({ outcome: 'refused', reason: 'stopped' });
   });
 
+  it('an output that cannot be driven is refused with fault, never reported as pulsed', async () => {
+    await gpio.start();
+    gpio.failOutput('front');
+    const r = await gpio.pulse('front', 500);
+    expect(r).toEqual({ outcome: 'refused', output: 'front', reason: 'fault' });
+    expect(gpio.outputState('front')).toBe('locked');
+    expect(gpio.outputLevel('front')).toBe(levelFor(SPEC.outputs[0]!, 'locked'));
+    // Nothing pending: no timer left to fire, and a mended driver pulses at once (no cooldown).
+    expect(vi.getTimerCount()).toBe(0);
+    gpio.failOutput('front', false);
+    const again = gpio.pulse('front', 100);
+    expect(gpio.outputState('front')).toBe('unlocked');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await again).toMatchObject({ outcome: 'pulsed', grantedMs: 100, endedBy: 'timer' });
+  });
+
+  it('refuses a spec that puts two roles on one line (an input would float a relay)', () => {
+    const clash: GpioSpec = {
+      ...SPEC,
+      inputs: [
+        ...SPEC.inputs,
+        { name: 'x', line: 17, kind: 'tamper', activeLow: true, debounceMs: 0 },
+      ],
+    };
+    expect(() => new SimGpio(clash)).toThrow(
+      expect.objectContaining({ kind: 'bad_request', message: expect.stringContaining('line 17') }),
+    );
+    const twoOutputs: GpioSpec = {
+      ...SPEC,
+      outputs: [SPEC.outputs[0]!, { ...SPEC.outputs[1]!, line: 17 }],
+    };
+    expect(() => new SimGpio(twoOutputs)).toThrow(GpioError);
+  });
+
   it('before start() a pulse is refused', async () => {
     expect(await gpio.pulse('front', 100)).toMatchObject({ outcome: 'refused', reason: 'stopped' });
   });

@@ -59,8 +59,12 @@ export type PulseResult =
   | {
       outcome: 'refused';
       output: string;
-      /** `busy`: a pulse is running; `cooldown`: too soon after the last; `stopped`: not running. */
-      reason: 'busy' | 'cooldown' | 'stopped';
+      /**
+       * `busy`: a pulse is running; `cooldown`: too soon after the last; `stopped`: not
+       * running; `fault`: the output could not be driven (the relay never fired; the driver
+       * tried to put it back to locked).
+       */
+      reason: 'busy' | 'cooldown' | 'stopped' | 'fault';
       retryInMs?: number;
     };
 
@@ -115,7 +119,8 @@ export class GpioUnavailableError extends HardwareLostError {
  *   driver's own timer: it does not depend on the caller staying alive. An AbortSignal, `lock()`,
  *   `lockAll()` and `stop()` end it early. A second pulse on the same output while one runs is
  *   refused (`busy`), never extended; one within `cooldownMs` of the last is refused
- *   (`cooldown`). The only way to unlock is a bounded pulse.
+ *   (`cooldown`). The only way to unlock is a bounded pulse. When the output cannot be
+ *   driven, the pulse is `refused` with `fault`: never reported as pulsed.
  * - `lockAll()` is synchronous so it can run in a process 'exit' hook.
  * - `stop()` drives every output locked, cancels timers, releases inputs; outputs stay driven
  *   at the locked level (a released line would float); idempotent.

@@ -14,6 +14,8 @@ interface SimLine {
   level: Level;
   onEdge?: () => void;
   cut: boolean;
+  /** Output only: the relay driver is broken, writes throw. */
+  failing?: boolean;
   /** The level the world puts on an input (ignored while the wire is cut). */
   driven: Level;
 }
@@ -33,6 +35,7 @@ class SimLines implements GpioLines {
   write(line: number, level: Level): void {
     const l = this.lines.get(line);
     if (!l || l.direction !== 'out') throw new Error(`line ${line} is not an output`);
+    if (l.failing) throw new Error(`line ${line}: write failed (simulated I/O error)`);
     this.journal.push({ op: 'write', line, level });
     l.level = level;
   }
@@ -94,6 +97,18 @@ export class SimGpio extends GpioBank {
     if (!o) throw new GpioError('unknown_name', `no GPIO output named ${name}`);
     const l = this.#sim.lines.get(o.line);
     return l?.direction === 'out' ? l.level : undefined;
+  }
+
+  /**
+   * Breaks (or mends) the driver of an output after start: every write to its line throws,
+   * as an I/O error on a real line would. The line keeps its last level.
+   */
+  failOutput(name: string, failing = true): void {
+    const o = this.spec.outputs.find((x) => x.name === name);
+    if (!o) throw new GpioError('unknown_name', `no GPIO output named ${name}`);
+    const l = this.#sim.lines.get(o.line);
+    if (!l || l.direction !== 'out') throw new GpioError('not_started', 'GPIO is not started');
+    l.failing = failing;
   }
 
   /** Door contact: the door is open. */
