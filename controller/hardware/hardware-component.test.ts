@@ -18,8 +18,8 @@ const config = checkConfig(
     board: {
       driver: 'sim',
       boards: [
-        { address: 0, locks: 4 },
-        { address: 1, locks: 4 },
+        { address: 0, locks: 4, pulseMs: 700 },
+        { address: 1, locks: 4, pulseMs: 1000 },
       ],
     },
     gpio: {
@@ -63,6 +63,23 @@ describe('HardwareComponent', () => {
     expect(gpio.outputState('front')).toBe('unlocked');
     hooks.emit('exit');
     expect(gpio.outputState('front')).toBe('locked');
+  });
+
+  it('gives every board its configured pulse length before the first status read', async () => {
+    const calls: string[] = [];
+    const board = hw.board!;
+    const setPulse = board.setPulse.bind(board);
+    const status = board.status.bind(board);
+    vi.spyOn(board, 'setPulse').mockImplementation((b, ms) => {
+      calls.push(`pulse ${b} ${ms}`);
+      return setPulse(b, ms);
+    });
+    vi.spyOn(board, 'status').mockImplementation((b) => {
+      calls.push(`status ${b}`);
+      return status(b);
+    });
+    await hw.start(new AbortController().signal);
+    expect(calls).toEqual(['pulse 0 700', 'status 0', 'pulse 1 1000', 'status 1']);
   });
 
   it('a board that stops answering is an event and a log line, not an exception', async () => {

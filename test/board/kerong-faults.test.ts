@@ -114,6 +114,23 @@ describe('KerongBoard faults', () => {
     expect(board.stats().retries).toBe(0);
   });
 
+  it('setPulse reaches the board, in 10 ms units (what the station sets at start)', async () => {
+    const { board, emulator } = await start();
+    await board.setPulse(0, 1000);
+    await board.setPulse(5, 240);
+    expect(emulator.model.board(0).pulseMs).toBe(1000);
+    expect(emulator.model.board(5).pulseMs).toBe(240);
+    expect(emulator.count(0, 'set-pulse')).toBe(1);
+  });
+
+  it('setPulse to a silent board is a typed fault after the retries, not a hang', async () => {
+    const { board, emulator } = await start();
+    emulator.setFault(1, { kind: 'silent' });
+    const err = await rejection(board.setPulse(1, 500));
+    expect(err).toMatchObject({ kind: 'no_reply', board: 1, attempts: 4 });
+    expect(emulator.count(1, 'set-pulse')).toBe(4);
+  });
+
   it('stuck latch: did_not_open after the configured verify reads, never a second unlock', async () => {
     const { board, emulator } = await start({ verifyReads: 3 });
     emulator.jamLatch(0, 5);
