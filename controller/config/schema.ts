@@ -300,6 +300,14 @@ export const configSchema = {
           description:
             'How long past nextUpdate a CRL is still accepted; beyond it the station refuses with crl_stale.',
         },
+        crlToleranceHoursByAnchor: {
+          type: 'object',
+          propertyNames: { pattern: '^[0-9a-f]{64}$' },
+          additionalProperties: { type: 'number', minimum: 0 },
+          default: {},
+          description:
+            'Per trust anchor tolerance overriding crlToleranceHours for the CRLs it signs: SHA-256 (hex) of the anchor public key, as crl status shows it, to hours.',
+        },
         crlUrls: {
           type: 'array',
           items: { type: 'string' },

@@ -46,6 +46,8 @@ export interface Config {
     signAnchors: string[];
     commandAnchors: string[];
     crlToleranceHours: number;
+    /** SHA-256 (hex) of an anchor's SubjectPublicKeyInfo -> hours (overrides crlToleranceHours). */
+    crlToleranceHoursByAnchor: Record<string, number>;
     crlUrls: string[];
     revocationFor: ('auth' | 'sign' | 'command')[];
     crlRefreshMinutes: number;

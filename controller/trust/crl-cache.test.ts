@@ -23,6 +23,8 @@ import {
 } from './testing/pki.js';
 import { TrustComponent } from './trust-component.js';
 import { createLogger } from '../log.js';
+import { checkConfig } from '../config/load.js';
+import type { ConfigError } from '../../shared/errors.js';
 
 const DAY = 86400_000;
 const ROOT = 'C=JP, O=JPKI, OU=Cache Test Root';
@@ -196,6 +198,53 @@ describe('CRL cache: import', () => {
     expect(cache.status()[0]).toMatchObject({ verdict: 'fresh', entries: 0 });
   });
 
+  it('freshness: a per-anchor tolerance overrides the global one for the CRLs that anchor signs', async () => {
+    const now = new Date();
+    const otherKey = makeKey('p256');
+    const other = makeRoot('C=JP, O=JPKI, OU=Other Root', otherKey);
+    const otherCert = parseCertificate(other.der);
+    const file = path.join(dir, `c${n++}.db`);
+    const tdb = openDatabase(file);
+    // Both CRLs are 30 h past nextUpdate: stale under the global 24 h, not under 48 h.
+    const cache = new CrlCache(new SqliteCrlStore(tdb), {
+      toleranceHours: 24,
+      toleranceHoursByIssuer: { [rootCert.spkiSha256]: 48 },
+      now: () => now,
+    });
+    const dates = {
+      thisUpdate: new Date(+now - 5 * DAY),
+      nextUpdate: new Date(+now - 30 * 3600_000),
+    };
+    await cache.importBytes(makeCrl({ issuerName: ROOT, key: rootKey, ...dates }), opts());
+    await cache.importBytes(
+      makeCrl({ issuerName: 'C=JP, O=JPKI, OU=Other Root', key: otherKey, ...dates }),
+      { signers: [otherCert], source: 'test' },
+    );
+    expect(cache.toleranceFor({ issuerSpkiSha256: rootCert.spkiSha256 })).toBe(48);
+    expect(cache.toleranceFor({ issuerSpkiSha256: otherCert.spkiSha256 })).toBe(24);
+    const byIssuer = Object.fromEntries(cache.status([], now).map((s) => [s.issuer, s.verdict]));
+    expect(byIssuer).toEqual({ [ROOT]: 'grace', 'C=JP, O=JPKI, OU=Other Root': 'stale' });
+    const leafUnder = (issuer: TestCert) =>
+      makeCert({
+        subject: 'C=JP, CN=t',
+        key: makeKey('p256'),
+        issuer,
+        keyUsage: [KU.digitalSignature],
+        notBefore: new Date(+now - 30 * DAY),
+      });
+    const v = (issuer: TestCert) =>
+      validatePath({
+        leaf: leafUnder(issuer).der,
+        anchors: [root.der, other.der],
+        at: now,
+        purpose: 'auth',
+        revocation: cache,
+      });
+    expect(v(root)).toMatchObject({ valid: true });
+    expect(v(other)).toMatchObject({ valid: false, reason: 'crl_stale' });
+    tdb.close();
+  });
+
   it('§6.3.3 (b) issuingDistributionPoint scope decides which certificates a CRL covers', async () => {
     const { cache } = freshCache();
     const dp = 'C=JP, O=JPKI, CN=CRL DP 1';
@@ -333,6 +382,7 @@ describe('TrustComponent', () => {
       signAnchors: [],
       commandAnchors: [],
       crlToleranceHours: 24,
+      crlToleranceHoursByAnchor: {},
       crlUrls: [crlFile],
       revocationFor: ['auth' as const, 'sign' as const],
       crlRefreshMinutes: 0,
@@ -358,6 +408,83 @@ describe('TrustComponent', () => {
     compDb.close();
   });
 
+  it('trust.crlToleranceHoursByAnchor: applied per anchor; a key naming no configured anchor is a ConfigError', async () => {
+    const anchorFile = path.join(dir, 'tol-anchor.pem');
+    writeFileSync(anchorFile, toPem(root.der));
+    const now = new Date();
+    const crlFile = path.join(dir, 'tol.crl');
+    writeFileSync(
+      crlFile,
+      makeCrl({
+        issuerName: ROOT,
+        key: rootKey,
+        crlNumber: 1,
+        thisUpdate: new Date(+now - 5 * DAY),
+        nextUpdate: new Date(+now - 30 * 3600_000),
+      }),
+    );
+    const base = {
+      authAnchors: [anchorFile],
+      signAnchors: [],
+      commandAnchors: [],
+      crlToleranceHours: 24,
+      crlUrls: [crlFile],
+      revocationFor: ['auth' as const],
+      crlRefreshMinutes: 0,
+    };
+    const log = createLogger({ level: 'silent', format: 'json' });
+    const leaf = makeCert({
+      subject: 'C=JP, CN=tol',
+      key: makeKey('p256'),
+      issuer: root,
+      keyUsage: [KU.digitalSignature],
+    });
+    const verdicts: string[] = [];
+    for (const byAnchor of [{}, { [rootCert.spkiSha256]: 36 }]) {
+      const tdb = openDatabase(path.join(dir, `tol${n++}.db`));
+      const t = new TrustComponent({
+        config: { ...base, crlToleranceHoursByAnchor: byAnchor },
+        db: () => tdb,
+        log,
+        now: () => now,
+      });
+      await t.start(new AbortController().signal);
+      await t.refresh();
+      verdicts.push(t.verify({ leaf: leaf.der, purpose: 'auth' }).reason);
+      await t.stop();
+      tdb.close();
+    }
+    expect(verdicts).toEqual(['crl_stale', 'ok']);
+    const typo = new TrustComponent({
+      config: { ...base, crlToleranceHoursByAnchor: { ['0'.repeat(64)]: 48 } },
+      db: () => {
+        throw new Error('unused');
+      },
+      log,
+    });
+    await expect(typo.start(new AbortController().signal)).rejects.toMatchObject({
+      problems: [
+        expect.objectContaining({ path: `trust.crlToleranceHoursByAnchor.${'0'.repeat(64)}` }),
+      ],
+    });
+  });
+
+  it('config: crlToleranceHoursByAnchor keys must be a hex SHA-256 and hours >= 0', () => {
+    const problems = (v: unknown) => {
+      try {
+        checkConfig({ trust: { crlToleranceHoursByAnchor: v } });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems.map((p) => p.path);
+      }
+    };
+    expect(problems({ 'root.pem': 3 })).toContain('trust.crlToleranceHoursByAnchor');
+    expect(problems({ ['a'.repeat(64)]: -1 })).toEqual([
+      `trust.crlToleranceHoursByAnchor.${'a'.repeat(64)}`,
+    ]);
+    expect(problems({ ['a'.repeat(64)]: 12 })).toEqual([]);
+  });
+
   it('refuses to start with a broken anchor file (ConfigError naming the key)', async () => {
     const bad = path.join(dir, 'bad.pem');
     writeFileSync(bad, 'nope');
@@ -367,6 +494,7 @@ describe('TrustComponent', () => {
         signAnchors: [],
         commandAnchors: [],
         crlToleranceHours: 24,
+        crlToleranceHoursByAnchor: {},
         crlUrls: [],
         revocationFor: [],
         crlRefreshMinutes: 0,

@@ -27,6 +27,11 @@ import type { IssuingDistributionPoint } from './crl-parser.js';
 export interface CrlCacheOptions {
   /** How long past nextUpdate a CRL is still accepted (trust.crlToleranceHours). */
   toleranceHours: number;
+  /**
+   * Per-anchor overrides of `toleranceHours`, keyed by the SHA-256 (hex) of the CRL issuer's
+   * SubjectPublicKeyInfo (trust.crlToleranceHoursByAnchor; `crl status` shows the key).
+   */
+  toleranceHoursByIssuer?: Readonly<Record<string, number>>;
   now?: () => Date;
 }
 
@@ -190,13 +195,25 @@ export class CrlCache implements RevocationSource {
   readonly #byIssuer = new Map<string, StoredCrl[]>();
   readonly #now: () => Date;
   toleranceHours: number;
+  readonly #byIssuerTolerance: Readonly<Record<string, number>>;
 
   constructor(
     readonly store: CrlStore,
     options: CrlCacheOptions,
   ) {
     this.toleranceHours = options.toleranceHours;
+    this.#byIssuerTolerance = options.toleranceHoursByIssuer ?? {};
     this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * The freshness tolerance (hours past nextUpdate) of a CRL: its issuer's override when one is
+   * configured, else the global `toleranceHours`.
+   */
+  toleranceFor(crl: { issuerSpkiSha256: string }): number {
+    return Object.hasOwn(this.#byIssuerTolerance, crl.issuerSpkiSha256)
+      ? this.#byIssuerTolerance[crl.issuerSpkiSha256]!
+      : this.toleranceHours;
   }
 
   /** Loads every cached CRL index from the store (no CRL parsing). Returns how many. */
@@ -238,7 +255,7 @@ export class CrlCache implements RevocationSource {
         return { state: 'revoked', reasonCode: r === NO_REASON ? 0 : r };
     }
     const usable = covering.some((c) => {
-      const v = verdictOf(c, q.at, this.toleranceHours);
+      const v = verdictOf(c, q.at, this.toleranceFor(c));
       return v === 'fresh' || v === 'grace' || v === 'future';
     });
     if (!usable) {
@@ -285,7 +302,7 @@ export class CrlCache implements RevocationSource {
       nextUpdate: c.nextUpdate?.toISOString(),
       entries: c.index.count,
       ageHours: Math.round(((at.getTime() - c.thisUpdate.getTime()) / HOUR_MS) * 10) / 10,
-      verdict: verdictOf(c, at, this.toleranceHours),
+      verdict: verdictOf(c, at, this.toleranceFor(c)),
       importedAt: c.importedAt.toISOString(),
       source: c.source,
       deltasApplied: c.deltasApplied,
@@ -534,7 +551,7 @@ export class CrlCache implements RevocationSource {
       thisUpdate: c.thisUpdate.toISOString(),
       nextUpdate: c.nextUpdate?.toISOString(),
       entries: c.index.count,
-      verdict: verdictOf(c, this.#now(), this.toleranceHours),
+      verdict: verdictOf(c, this.#now(), this.toleranceFor(c)),
     };
   }
 

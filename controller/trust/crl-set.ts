@@ -42,7 +42,11 @@ export class CrlSet implements RevocationSource {
   static async from(
     crls: readonly Uint8Array[],
     signers: readonly Certificate[],
-    options: { toleranceHours: number; now?: () => Date },
+    options: {
+      toleranceHours: number;
+      toleranceHoursByIssuer?: Readonly<Record<string, number>>;
+      now?: () => Date;
+    },
   ): Promise<CrlSet> {
     const set = new CrlSet(new CrlCache(new MemoryCrlStore(), options));
     const pending: Uint8Array[] = [...crls];

@@ -68,9 +68,20 @@ export {
  */
 export function crlFreshnessSummary(
   db: Db,
-  options: { toleranceHours: number; now?: Date; anchors?: readonly Certificate[] },
+  options: {
+    toleranceHours: number;
+    /** trust.crlToleranceHoursByAnchor. */
+    toleranceHoursByIssuer?: Readonly<Record<string, number>>;
+    now?: Date;
+    anchors?: readonly Certificate[];
+  },
 ): (CrlStatus | MissingCrlStatus)[] {
-  const cache = new CrlCache(new SqliteCrlStore(db), { toleranceHours: options.toleranceHours });
+  const cache = new CrlCache(new SqliteCrlStore(db), {
+    toleranceHours: options.toleranceHours,
+    ...(options.toleranceHoursByIssuer
+      ? { toleranceHoursByIssuer: options.toleranceHoursByIssuer }
+      : {}),
+  });
   cache.load();
   return cache.status(options.anchors ?? [], options.now ?? new Date());
 }

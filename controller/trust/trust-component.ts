@@ -72,6 +72,15 @@ export function loadAnchors(
     sign: load('signAnchors'),
     command: load('commandAnchors'),
   };
+  // Each per-anchor tolerance must name a configured anchor (a typo must not silently fall
+  // back to the global tolerance).
+  const known = new Set([...sets.auth, ...sets.sign, ...sets.command].map((c) => c.spkiSha256));
+  for (const key of Object.keys(config.crlToleranceHoursByAnchor ?? {}))
+    if (!known.has(key))
+      problems.push({
+        path: `trust.crlToleranceHoursByAnchor.${key}`,
+        message: 'is not the SHA-256 of the public key of any configured trust anchor',
+      });
   if (problems.length) throw new ConfigError(problems);
   return sets;
 }
@@ -104,6 +113,7 @@ export class TrustComponent implements Component {
     const started = performance.now();
     this.#crl = new CrlCache(new SqliteCrlStore(this.options.db()), {
       toleranceHours: config.crlToleranceHours,
+      toleranceHoursByIssuer: config.crlToleranceHoursByAnchor ?? {},
       now: this.#now,
     });
     const loaded = this.#crl.load();

@@ -67,13 +67,19 @@ interface CheckInput {
   crls: Uint8Array[];
   at: Date;
   purpose: TrustPurpose;
+  tolerance: Tolerance;
+}
+
+/** trust.crlToleranceHours and trust.crlToleranceHoursByAnchor from the configuration. */
+interface Tolerance {
   toleranceHours: number;
+  toleranceHoursByIssuer: Readonly<Record<string, number>>;
 }
 
 async function check(input: CheckInput): Promise<TrustResult> {
   const revocation = input.crls.length
     ? await CrlSet.from(input.crls, [...input.anchors, ...input.intermediates], {
-        toleranceHours: input.toleranceHours,
+        ...input.tolerance,
         now: () => input.at,
       })
     : undefined;
@@ -108,7 +114,7 @@ interface VerifyOptions {
 /** One batch line: {"id","trust":[pem],"intermediates":[pem],"crls":[pem],"at","purpose","cert":pem}. */
 async function batchLine(
   text: string,
-  toleranceHours: number,
+  tolerance: Tolerance,
 ): Promise<{ out: string; code: ExitCode }> {
   let id: unknown;
   try {
@@ -138,7 +144,7 @@ async function batchLine(
       crls,
       at: parseAt(typeof j.at === 'string' ? j.at : undefined),
       purpose: parsePurpose(typeof j.purpose === 'string' ? j.purpose : undefined),
-      toleranceHours,
+      tolerance,
     });
     return {
       out: line(r, id),
@@ -199,17 +205,23 @@ export function registerCert(program: Command): void {
     .option('--at <iso8601>', 'validation time (default: now)')
     .option('--purpose <purpose>', 'auth | sign | command | any', 'any')
     .option('--batch', 'read JSON lines from stdin, write one result line per input (with its id)')
-    .option('-c, --config <file>', 'configuration file (for trust.crlToleranceHours)')
+    .option(
+      '-c, --config <file>',
+      'configuration file (for trust.crlToleranceHours and crlToleranceHoursByAnchor)',
+    )
     .action(
       action(async (leafFile: string | undefined, opts: VerifyOptions) => {
         const config = resolveConfig(opts.config);
-        const toleranceHours = config.trust.crlToleranceHours;
+        const tolerance: Tolerance = {
+          toleranceHours: config.trust.crlToleranceHours,
+          toleranceHoursByIssuer: config.trust.crlToleranceHoursByAnchor ?? {},
+        };
         if (opts.batch) {
           let worst: ExitCode = ExitCode.Ok;
           const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
           for await (const text of rl) {
             if (!text.trim()) continue;
-            const { out, code } = await batchLine(text, toleranceHours);
+            const { out, code } = await batchLine(text, tolerance);
             process.stdout.write(out);
             if (code === ExitCode.Usage || (code === ExitCode.Failure && worst === ExitCode.Ok))
               worst = code;
@@ -234,7 +246,7 @@ export function registerCert(program: Command): void {
           if (err instanceof CertificateError) throw new UsageError(err.message);
           throw err;
         }
-        const r = await check({ leaf, anchors, intermediates, crls, at, purpose, toleranceHours });
+        const r = await check({ leaf, anchors, intermediates, crls, at, purpose, tolerance });
         process.stdout.write(line(r));
         if (r.valid) return ExitCode.Ok;
         return r.reason === 'malformed' ? ExitCode.Usage : ExitCode.Failure;

@@ -44,6 +44,7 @@ function openCache(opts: DbOptions) {
   const db = openDatabase(file, { busyTimeoutMs: config.storage.busyTimeoutMs });
   const cache = new CrlCache(new SqliteCrlStore(db), {
     toleranceHours: config.trust.crlToleranceHours,
+    toleranceHoursByIssuer: config.trust.crlToleranceHoursByAnchor ?? {},
   });
   cache.load();
   return { config, db, cache };
@@ -219,7 +220,7 @@ export function registerCrl(program: Command): void {
             );
             return ExitCode.Failure;
           }
-          const verdict = verdictOf(found.crl, new Date(), cache.toleranceHours);
+          const verdict = verdictOf(found.crl, new Date(), cache.toleranceFor(found.crl));
           const status = found.listed ? 'revoked' : verdict === 'stale' ? 'crl_stale' : 'good';
           process.stdout.write(
             JSON.stringify({
