@@ -359,6 +359,52 @@ describe('RFC 5280 §6.1 path validation', () => {
       );
     });
 
+    it('a CRL issued by an intermediate (ECDSA P-256 and P-384 signed) revokes the leaf it covers', async () => {
+      for (const kind of ['p256', 'p384'] as const) {
+        const key = makeKey(kind);
+        const ca = makeCert({
+          subject: 'C=JP, CN=Sub',
+          key,
+          issuer: root,
+          ca: true,
+          keyUsage: [KU.keyCertSign, KU.cRLSign],
+          serial: 56,
+        });
+        const mk = (serial: number) =>
+          makeCert({ subject: 'C=JP, CN=z', key: leafKey, issuer: ca, serial, keyUsage: [0] });
+        const arl = makeCrl({ issuerName: ROOT, key: rootKey, entries: [] });
+        const subCrl = makeCrl({ issuerName: 'C=JP, CN=Sub', key, entries: [{ serial: 2 }] });
+        const rev = await CrlSet.from([arl, subCrl], [rootCert(), parseCertificate(ca.der)], {
+          toleranceHours: 24,
+        });
+        expect(rev.problems).toEqual([]);
+        const v = (l: TestCert) =>
+          check(l, { intermediates: [ca.der], purpose: 'auth', revocation: rev });
+        expect(v(mk(1))).toMatchObject({ valid: true });
+        expect(v(mk(2))).toMatchObject({ valid: false, reason: 'revoked' });
+        // Without the intermediate's CRL: crl_missing for the leaf (the ARL covers the CA only).
+        const arlOnly = await CrlSet.from([arl], [rootCert(), parseCertificate(ca.der)], {
+          toleranceHours: 24,
+        });
+        expect(
+          check(mk(1), { intermediates: [ca.der], purpose: 'auth', revocation: arlOnly }).reason,
+        ).toBe('crl_missing');
+        // An ECDSA CRL with a flipped signature bit is bad_crl, never accepted.
+        const forged = makeCrl({
+          issuerName: 'C=JP, CN=Sub',
+          key,
+          entries: [],
+          corruptSignature: true,
+        });
+        const bad = await CrlSet.from([arl, forged], [rootCert(), parseCertificate(ca.der)], {
+          toleranceHours: 24,
+        });
+        expect(
+          check(mk(2), { intermediates: [ca.der], purpose: 'auth', revocation: bad }).reason,
+        ).toBe('bad_crl');
+      }
+    });
+
     it('crl_stale beyond nextUpdate + tolerance, accepted within it', async () => {
       const crl = makeCrl({
         issuerName: ROOT,
