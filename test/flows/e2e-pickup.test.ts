@@ -6,13 +6,25 @@
  * SSE channel, like the page. Asserts the events arriving at the broker and, at the end, that
  * `jpki-locker audit verify` finds the chain intact.
  *
- * Scenarios (one daemon, in order): staff load -> resident pickup -> collected; wrong PIN with
- * the tries shown, then nothing to collect; revoked card; forged card (proof of presence
- * fails); card removed mid-flow; a compartment that did not open (stuck latch: fault, then
- * "try again" once it is freed); blocked PIN (last: the station then remembers holder-01's
- * PIN as blocked, and no VERIFY is ever sent again to the blocked card).
+ * Scenarios (one daemon, in order): a stale CRL (the station starts with one: idle notice, cards
+ * refused before the PIN; restarted with a current CRL); staff load -> resident pickup ->
+ * collected; wrong PIN with the tries shown, then nothing to collect; revoked card; expired and
+ * unknown certificates; forged card (proof of presence fails); card removed mid-flow; a
+ * compartment that did not open (stuck latch: fault, then "try again" once it is freed); a door
+ * never opened (the latch re-engages on the untouched document: re-locked, delivery kept);
+ * several deliveries for one holder open together; a door left open (alarm, cleared on close);
+ * deadline passed; blocked PIN (last: the station then remembers holder-01's PIN as blocked,
+ * and no VERIFY is ever sent again to the blocked card).
+ *
+ * On a Kerong board a door counts as open while its latch reads released, so "the door never
+ * opened" is seen as the latch engaging again with the document still inside (the
+ * pickup.doorOpenTimeoutSec timer only matters for hardware whose door sensor is separate from
+ * the latch; controller/domain/kiosk-session.test.ts drives that timer with fake time).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +33,7 @@ import { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
 import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
 import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
 import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
-import { spkiSha256 } from '../../controller/domain/kiosk-session.js';
+import { spkiSha256, type KioskState } from '../../controller/domain/kiosk-session.js';
 import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { CliProcess, runCli } from '../support/cli.js';
@@ -29,9 +41,14 @@ import { Mosquitto, freePort } from '../support/mosquitto.js';
 import { startPcscd, type PrivatePcscd } from '../support/pcscd.js';
 import { createPtyPair, type PtyPair } from '../support/socat.js';
 import { getTestPki, type TestPki } from '../support/test-pki.js';
+import { JpkiOid } from '../../shared/apdu/jpki.js';
+
+x509.cryptoProvider.set(globalThis.crypto);
 
 const STATION = 'e2e-st';
 const WAIT_MS = 20_000;
+const DAY_MS = 86_400_000;
+const RSA_SIGN = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
 
 let dir: string;
 let configFile: string;
@@ -44,6 +61,8 @@ let daemon: CliProcess | undefined;
 let office: BackOffice;
 let kiosk: KioskClient;
 let rosterVersion = 1;
+let daemonEnv: NodeJS.ProcessEnv;
+let webPort: number;
 
 const spki = (label: string) => spkiSha256(pki.profile(label).authCertificate);
 const pinOf = (label: string) => pki.profile(label).authPin;
@@ -66,7 +85,7 @@ beforeAll(async () => {
   emulator = new BoardEmulator({ addresses: [0] });
   await emulator.attach(pty.b);
 
-  const webPort = await freePort();
+  webPort = await freePort();
   const m = pki.manifest;
   configFile = path.join(dir, 'station.yaml');
   writeFileSync(
@@ -95,16 +114,22 @@ beforeAll(async () => {
         boards: [{ address: 0, locks: 4 }],
       },
       compartments: [1, 2, 3, 4].map((lock) => ({ id: `A0${lock}`, board: 0, lock, size: 'M' })),
-      pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 30, doorLeftOpenSec: 120 },
+      // Short door timers so "door left open" happens within the suite (schema minimum: 5 s).
+      pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 5, doorLeftOpenSec: 5 },
     }),
   );
-  // The operator's step before the first start: import the CRL into the offline cache.
-  const crl = await runCli(['crl', 'import', path.join(pki.dir, m.crls.auth), '-c', configFile]);
-  expect(crl.code, crl.stdout + crl.stderr).toBe(0);
+  // The operator's step before the first start: import the CRLs into the offline cache. The
+  // authentication CRL imported first is two days past its nextUpdate (the stale-CRL case);
+  // the first test restarts the station with the current one.
+  const stale = path.join(dir, 'auth-stale.crl');
+  writeFileSync(stale, await staleAuthCrl());
+  for (const file of [stale, path.join(pki.dir, m.crls.sign)]) {
+    const crl = await runCli(['crl', 'import', file, '-c', configFile]);
+    expect(crl.code, crl.stdout + crl.stderr).toBe(0);
+  }
 
-  daemon = new CliProcess(['start', '--config', configFile], {
-    env: { PCSCLITE_CSOCK_NAME: pcscd.socketPath, JPKI_LOCKER_LOG_LEVEL: 'info' },
-  });
+  daemonEnv = { PCSCLITE_CSOCK_NAME: pcscd.socketPath, JPKI_LOCKER_LOG_LEVEL: 'info' };
+  daemon = new CliProcess(['start', '--config', configFile], { env: daemonEnv });
   await daemon.waitFor('station ready');
 
   office = await BackOffice.connect(
@@ -141,6 +166,95 @@ afterAll(async () => {
   await broker?.dispose();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
+
+/** The test PKI's authentication root: certificate and signing key. */
+async function authRoot(): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
+  const m = pki.manifest;
+  const cert = new x509.X509Certificate(readFileSync(path.join(pki.dir, m.roots.auth), 'utf8'));
+  const pkcs8 = createPrivateKey(readFileSync(path.join(pki.dir, m.rootKeys.auth), 'utf8')).export({
+    type: 'pkcs8',
+    format: 'der',
+  });
+  const key = await crypto.subtle.importKey('pkcs8', pkcs8, RSA_SIGN, false, ['sign']);
+  return { cert, key };
+}
+
+/** A CRL from the authentication root whose nextUpdate was two days ago (stale). */
+async function staleAuthCrl(): Promise<Uint8Array> {
+  const root = await authRoot();
+  const now = Date.now();
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: root.cert.subjectName,
+    thisUpdate: new Date(now - 3 * DAY_MS),
+    nextUpdate: new Date(now - 2 * DAY_MS),
+    signingAlgorithm: RSA_SIGN,
+    signingKey: root.key,
+    extensions: [await x509.AuthorityKeyIdentifierExtension.create(root.cert, false)],
+    entries: [],
+  });
+  return new Uint8Array(crl.rawData);
+}
+
+/**
+ * holder-01's card carrying another authentication certificate over the same key: one from the
+ * JPKI test root that expired yesterday, or one from a CA the station does not know.
+ */
+async function cardWith(kind: 'expired' | 'unknown'): Promise<VirtualJpkiCard> {
+  const profile = pki.profile('holder-01');
+  const publicKey = new x509.X509Certificate(Buffer.from(profile.authCertificate)).publicKey;
+  const now = Date.now();
+  let issuer = await authRoot();
+  if (kind === 'unknown') {
+    const keys = (await crypto.subtle.generateKey(
+      { ...RSA_SIGN, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) },
+      true,
+      ['sign', 'verify'],
+    )) as CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: '01' + randomBytes(8).toString('hex'),
+      name: 'C=JP, O=Unknown Authority, CN=Unknown test root',
+      notBefore: new Date(now - DAY_MS),
+      notAfter: new Date(now + 365 * DAY_MS),
+      keys,
+      signingAlgorithm: RSA_SIGN,
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    });
+    issuer = { cert, key: keys.privateKey };
+  }
+  const leaf = await x509.X509CertificateGenerator.create({
+    serialNumber: '02' + randomBytes(8).toString('hex'),
+    subject: [{ C: ['JP'] }, { CN: [`${kind.toUpperCase()}TESTJPKI`] }],
+    issuer: issuer.cert.subjectName,
+    notBefore: new Date(now - 400 * DAY_MS),
+    notAfter: new Date(now + (kind === 'expired' ? -DAY_MS : 365 * DAY_MS)),
+    publicKey: await publicKey.export(),
+    signingKey: issuer.key,
+    signingAlgorithm: RSA_SIGN,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      await x509.AuthorityKeyIdentifierExtension.create(issuer.cert, false),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.CertificatePolicyExtension([JpkiOid.authPolicy], true),
+    ],
+  });
+  return new VirtualJpkiCard({ ...profile, authCertificate: new Uint8Array(leaf.rawData) });
+}
+
+/** Polls `cond` until it holds (only for wall-clock time passing: no event announces it). */
+async function until(cond: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The current kiosk screen, as the page reads it on load. */
+async function currentScreen(): Promise<KioskState> {
+  const res = await fetch(`http://127.0.0.1:${webPort}/api/kiosk/state`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as KioskState;
+}
 
 /** The next event matching `pred` at the broker (register before acting). */
 function event<K extends EventMessage['kind']>(
@@ -214,6 +328,48 @@ async function load(deliveryId: string, c: { id: string; lock: number }) {
 }
 
 describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', () => {
+  it('stale CRL: the idle screen says so, cards are refused before the PIN; a current CRL lifts it', async () => {
+    // The station started with a stale authentication CRL: alarm crl_stale in the retained
+    // state, and the idle screen says pickups are paused.
+    expect((await currentScreen()).station.crlStale).toBe(true);
+    const alarms = office.state.seen.filter((m) => m.part === 'alarms').at(-1);
+    expect(alarms?.value.alarms).toEqual(
+      expect.arrayContaining([expect.objectContaining({ alarm: 'crl_stale' })]),
+    );
+    const refused = kiosk.next('crl_stale', WAIT_MS);
+    const denied = event('pickup.attempt', (d) => d.reason === 'crl_stale');
+    const card = await insert('holder-01');
+    expect((await refused).screen).toBe('error');
+    expect((await denied).data).toMatchObject({
+      result: 'denied',
+      holderSpkiSha256: spki('holder-01'),
+    });
+    expect(card.card.verifyAttempts()).toBe(0); // refused before the PIN
+    await card.remove();
+
+    // The operator imports the current CRL and restarts the station.
+    kiosk.close();
+    const offline = office.status.next((s) => s.state === 'offline', 'offline', WAIT_MS);
+    daemon!.kill('SIGTERM');
+    expect((await daemon!.exited).code).toBe(0);
+    await offline;
+    const crl = await runCli([
+      'crl',
+      'import',
+      path.join(pki.dir, pki.manifest.crls.auth),
+      '-c',
+      configFile,
+    ]);
+    expect(crl.code, crl.stdout + crl.stderr).toBe(0);
+    const online = office.status.next((s) => s.state === 'online', 'online', WAIT_MS);
+    daemon = new CliProcess(['start', '--config', configFile], { env: daemonEnv });
+    await daemon.waitFor('station ready');
+    await online;
+    kiosk = new KioskClient(`http://127.0.0.1:${webPort}`);
+    await kiosk.open();
+    expect((await currentScreen()).station.crlStale).toBe(false);
+  });
+
   it('load (staff on the roster) -> pick up -> collected', async () => {
     const c = await assign('E2E-1', 'holder-01');
     await load('E2E-1', c);
@@ -277,6 +433,22 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await card.remove();
   });
 
+  it('expired and unknown certificates: refused before the PIN, each with its own message', async () => {
+    for (const [kind, code] of [
+      ['expired', 'cert_expired'],
+      ['unknown', 'cert_untrusted'],
+    ] as const) {
+      const virtual = await cardWith(kind);
+      const screen = kiosk.next(code, WAIT_MS);
+      const denied = event('pickup.attempt', (d) => d.reason === code);
+      const card = await insert('holder-01', virtual);
+      expect((await screen).screen).toBe('error');
+      expect((await denied).data.result).toBe('denied');
+      expect(virtual.verifyAttempts()).toBe(0);
+      await card.remove();
+    }
+  });
+
   it('forged card: a genuine certificate on a card with another key fails the proof', async () => {
     const c = await assign('E2E-F', 'holder-01');
     const seenBefore = office.events.seen.length;
@@ -338,6 +510,125 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     emulator.closeDoor(0, c.lock);
     await collected;
     await card.remove();
+  });
+
+  it('door never opened: the latch engages on the untouched document; re-locked, delivery kept', async () => {
+    const c = await assign('E2E-N', 'holder-01');
+    await load('E2E-N', c);
+    let screen = kiosk.next('pin', WAIT_MS);
+    const card = await insert('holder-01');
+    await screen;
+    screen = kiosk.next('open', WAIT_MS);
+    await kiosk.pin(pinOf('holder-01'));
+    await screen;
+    const notOpened = kiosk.next('door_not_opened', WAIT_MS);
+    const relocked = event(
+      'compartment.state',
+      (d) => d.compartment === c.id && d.status === 'loaded' && d.deliveryId === 'E2E-N',
+    );
+    emulator.closeDoor(0, c.lock); // nobody opened it: the document is still inside
+    const s = await notOpened;
+    expect(s.compartments).toEqual([{ id: c.id, state: 'not_opened' }]);
+    await relocked;
+    await card.remove();
+  });
+
+  it('several deliveries for one holder open together', async () => {
+    // E2E-N (previous test) is still loaded for holder-01; a second one joins it.
+    const n = office.events.seen.find(
+      (e) => e.kind === 'delivery.assigned' && e.data.deliveryId === 'E2E-N',
+    ) as Extract<EventMessage, { kind: 'delivery.assigned' }>;
+    const first = { id: n.data.compartment, lock: Number(n.data.compartment.slice(1)) };
+    const second = await assign('E2E-M', 'holder-01');
+    await load('E2E-M', second);
+    let screen = kiosk.next('pin', WAIT_MS);
+    const card = await insert('holder-01');
+    await screen;
+    screen = kiosk.screens.next(
+      (s) => s.screen === 'open' && s.compartments?.length === 2,
+      'both compartments open',
+      WAIT_MS,
+    );
+    const unlocks = [first, second].map((c) =>
+      event('actuation', (d) => d.id === c.id && d.cause === 'pickup' && d.opened),
+    );
+    await kiosk.pin(pinOf('holder-01'));
+    const open = await screen;
+    expect(open.compartments?.map((x) => x.id).sort()).toEqual([first.id, second.id].sort());
+    await Promise.all(unlocks);
+    const collected = ['E2E-N', 'E2E-M'].map((id) =>
+      event('delivery.collected', (d) => d.deliveryId === id),
+    );
+    const done = kiosk.next('collected', WAIT_MS);
+    for (const c of [first, second]) {
+      emulator.takeItem(0, c.lock);
+      emulator.closeDoor(0, c.lock);
+    }
+    await Promise.all(collected);
+    expect((await done).compartments).toHaveLength(2);
+    await card.remove();
+  });
+
+  it('door left open: alarm and a "please close" screen; closing clears it and collects', async () => {
+    const c = await assign('E2E-L', 'holder-01');
+    await load('E2E-L', c);
+    let screen = kiosk.next('pin', WAIT_MS);
+    const card = await insert('holder-01');
+    await screen;
+    screen = kiosk.next('open', WAIT_MS);
+    await kiosk.pin(pinOf('holder-01'));
+    await screen;
+    const leftOpen = kiosk.next('door_left_open', WAIT_MS);
+    const raised = event(
+      'alarm.raised',
+      (d) => d.alarm === 'door_held_open' && d.target === `compartment:${c.id}`,
+    );
+    emulator.takeItem(0, c.lock); // ...and walks away with the door open (doorLeftOpenSec: 5)
+    await leftOpen;
+    await raised;
+    const cleared = event(
+      'alarm.cleared',
+      (d) => d.alarm === 'door_held_open' && d.target === `compartment:${c.id}`,
+    );
+    const collected = event('delivery.collected', (d) => d.deliveryId === 'E2E-L');
+    const done = kiosk.next('collected', WAIT_MS);
+    emulator.closeDoor(0, c.lock);
+    await cleared;
+    await collected;
+    await done;
+    await card.remove();
+  });
+
+  it('deadline passed: refused with its own message; the delivery expires for retrieval', async () => {
+    const deadline = Date.now() + 4_000;
+    const r = await office.send('delivery.assign', {
+      deliveryId: 'E2E-D',
+      size: 'M',
+      holderSpkiSha256: spki('holder-01'),
+      pickupDeadline: new Date(deadline).toISOString(),
+    });
+    expect(r.status).toBe('accepted');
+    const c = {
+      id: String(r.detail?.compartment),
+      lock: Number(String(r.detail?.compartment).slice(1)),
+    };
+    await load('E2E-D', c);
+    const expired = event('delivery.expired', (d) => d.deliveryId === 'E2E-D');
+    await until(() => Date.now() > deadline + 100, 'the pickup deadline to pass');
+    let screen = kiosk.next('pin', WAIT_MS);
+    const card = await insert('holder-01');
+    await screen;
+    screen = kiosk.next('deadline_passed', WAIT_MS);
+    const denied = event('pickup.attempt', (d) => d.reason === 'deadline_passed');
+    const seenBefore = office.events.seen.length;
+    await kiosk.pin(pinOf('holder-01'));
+    expect((await screen).screen).toBe('error');
+    expect((await denied).data.result).toBe('denied');
+    expect((await expired).data.compartment).toBe(c.id);
+    await card.remove();
+    // Nothing was opened for the late holder.
+    const after = office.events.seen.slice(seenBefore);
+    expect(after.some((e) => e.kind === 'actuation' && e.data.id === c.id)).toBe(false);
   });
 
   it('blocked PIN: three wrong tries block it; the blocked card is never sent a PIN again', async () => {
