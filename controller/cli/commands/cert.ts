@@ -115,7 +115,7 @@ interface VerifyOptions {
 async function batchLine(
   text: string,
   tolerance: Tolerance,
-): Promise<{ out: string; code: ExitCode }> {
+): Promise<{ out: string; code: ExitCode; error?: string }> {
   let id: unknown;
   try {
     const j = JSON.parse(text) as Record<string, unknown>;
@@ -152,16 +152,11 @@ async function batchLine(
     };
   } catch (err) {
     const message = err instanceof SyntaxError ? 'not a JSON object' : (err as Error).message;
+    // The result line keeps the documented shape; the detail goes to stderr.
     return {
-      out:
-        JSON.stringify({
-          id: id ?? null,
-          valid: false,
-          reason: 'malformed',
-          chain: [],
-          error: message,
-        }) + '\n',
+      out: line({ valid: false, reason: 'malformed', chain: [] }, id ?? null),
       code: ExitCode.Usage,
+      error: message,
     };
   }
 }
@@ -221,8 +216,9 @@ export function registerCert(program: Command): void {
           const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
           for await (const text of rl) {
             if (!text.trim()) continue;
-            const { out, code } = await batchLine(text, tolerance);
+            const { out, code, error } = await batchLine(text, tolerance);
             process.stdout.write(out);
+            if (error !== undefined) process.stderr.write(`jpki-locker: batch line: ${error}\n`);
             if (code === ExitCode.Usage || (code === ExitCode.Failure && worst === ExitCode.Ok))
               worst = code;
           }

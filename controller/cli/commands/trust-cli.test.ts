@@ -107,6 +107,26 @@ describe('jpki-locker cert verify', () => {
     expect(broken.code).toBe(2);
     const missing = await run(['cert', 'verify', '--trust', f('root.pem'), f('nope.pem')]);
     expect(missing.code).toBe(2);
+    const base = ['cert', 'verify', '--trust', f('root.pem')];
+    for (const bad of [
+      ['--purpose', 'door'],
+      ['--at', 'yesterday'],
+    ]) {
+      const r = await run([...base, ...bad, f('good.der')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^jpki-locker: --(purpose|at)/);
+    }
+    // A garbage CRL never crashes and never passes: the issuer's certificates are bad_crl.
+    const garbage = await run([
+      ...base,
+      '--crl',
+      f('broken.der'),
+      '--purpose',
+      'auth',
+      f('good.der'),
+    ]);
+    expect(garbage.code).toBe(1);
+    expect(JSON.parse(garbage.stdout)).toMatchObject({ valid: false, reason: 'bad_crl' });
   });
 
   it('--batch answers one line per input line, carrying its id', async () => {
@@ -137,6 +157,9 @@ describe('jpki-locker cert verify', () => {
       [null, false, 'malformed'],
     ]);
     expect(r.code).toBe(2);
+    // Every line has exactly the documented keys; the detail of a broken line is on stderr.
+    for (const o of out) expect(Object.keys(o)).toEqual(['id', 'valid', 'reason', 'chain']);
+    expect(r.stderr).toContain('not a JSON object');
   });
 });
 
