@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Secret } from '../../shared/secret.js';
 import { DomainHarness } from './domain-harness.js';
 import { spkiSha256 } from './kiosk-session.js';
@@ -271,17 +271,36 @@ describe('pickup', () => {
   it('re-locks and keeps the delivery when the door never opens before the timeout', async () => {
     h.assign('d1', 'A01', alice);
     h.loadDirect('A01');
-    // A latch that releases but whose door never moves: model it as a jam cleared by hand.
+    // A lock whose door sensor is apart from the latch: the pulse goes out and the latch
+    // re-engages at its end, but the door sensor never sees the door move.
+    const unlock = vi.spyOn(h.lockers, 'unlock').mockResolvedValue({ opened: true });
     const open = h.next('open');
     await present(alice, '1234');
-    await open;
-    // Pretend the sensor never saw the door open: the door closes (latch re-engages) at once
-    // with the document inside, then the timeout passes.
+    expect((await open).compartments).toEqual([{ id: 'A01', state: 'open' }]);
+    expect(h.domain.compartment('A01')!.state).toBe('opened_for_pickup');
     const err = h.next('door_not_opened');
-    h.board.closeDoor(0, 1);
-    timers.fire(30_000);
-    await err;
+    expect(timers.fire(30_000)).toBe(1); // pickup.doorOpenTimeoutSec
+    expect((await err).compartments).toEqual([{ id: 'A01', state: 'not_opened' }]);
+    expect(unlock).toHaveBeenCalledTimes(1);
+    expect(h.domain.compartment('A01')!.state).toBe('loaded');
     expect(h.domain.delivery('d1')!.state).toBe('loaded');
+    expect(h.eventKinds()).not.toContain('delivery.collected');
+  });
+
+  it('"go to the counter" after a lock did not open: nothing opens, the attempt is recorded', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    h.board.jamLatch(0, 1);
+    const failed = h.next('lock_failed');
+    await present(alice, '1234');
+    expect((await failed).canRetry).toBe(true);
+    const final = h.next((s) => s.error === 'lock_failed' && !s.canRetry);
+    expect(h.session.retry(false)).toBe(true);
+    expect((await final).compartments).toEqual([{ id: 'A01', state: 'failed' }]);
+    await h.session.settled;
+    expect(h.domain.compartment('A01')!.state).toBe('fault');
+    expect(h.domain.delivery('d1')!.state).toBe('loaded');
+    expect(h.domain.alarms().map((a) => a.alarm)).toContain('compartment_jammed');
   });
 
   it('refuses after the deadline and expires the delivery', async () => {
