@@ -11,37 +11,40 @@ import type { CompartmentSize, CommandKind, CommandRejectReason, SpkiSha256 } fr
 import type { AlarmCode, AlarmSeverity, CompartmentStatus, DoorStatus } from './state.js';
 
 /** Why a pickup or door attempt was denied (also used for granted: `ok`). */
-export type AttemptReason =
-  | 'ok'
-  | 'no_delivery'
-  | 'wrong_holder'
-  | 'cert_revoked'
-  | 'cert_expired'
-  | 'cert_untrusted'
-  | 'crl_stale'
-  | 'wrong_pin'
-  | 'pin_locked'
-  | 'card_error'
-  | 'outside_hours'
-  | 'outside_schedule'
-  | 'no_rule'
-  | 'maintenance_mode'
-  | 'lock_failed'
-  | 'cancelled'
+export const ATTEMPT_REASONS = [
+  'ok',
+  'no_delivery',
+  'wrong_holder',
+  'cert_revoked',
+  'cert_expired',
+  'cert_untrusted',
+  'crl_stale',
+  'wrong_pin',
+  'pin_locked',
+  'card_error',
+  'outside_hours',
+  'outside_schedule',
+  'no_rule',
+  'maintenance_mode',
+  'lock_failed',
+  'cancelled',
   /** Pickup: the card was pulled out before the compartments opened. */
-  | 'card_removed'
+  'card_removed',
   /** Pickup: no PIN typed within pickup.pinTimeoutSec. */
-  | 'pin_timeout'
+  'pin_timeout',
   /** Pickup: the card did not prove it holds the certificate's key (forged card). */
-  | 'proof_failed'
+  'proof_failed',
   /** Pickup: the delivery's pickup deadline has passed. */
-  | 'deadline_passed'
+  'deadline_passed',
   /** Door: the only matching rules are past their validity. */
-  | 'rule_expired'
+  'rule_expired',
   /** Door: the only matching rules are not valid yet. */
-  | 'rule_not_yet_valid'
+  'rule_not_yet_valid',
   /** Door: no such door at this station. */
-  | 'unknown_door';
+  'unknown_door',
+] as const;
+/** An attempt reason. */
+export type AttemptReason = (typeof ATTEMPT_REASONS)[number];
 
 /** Every event kind and its `data`: the typed map of events. */
 export interface EventData {

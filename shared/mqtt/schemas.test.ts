@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { COMMAND_KINDS, type CommandClaims } from './commands.js';
-import { exampleCommandBodies, examplePayloads } from './examples.js';
+import { ATTEMPT_REASONS, EVENT_KINDS } from './events.js';
+import {
+  exampleCommandBodies,
+  exampleCommandBodiesFull,
+  exampleCommandBodiesMinimal,
+  exampleEventDataFull,
+  exampleEventDataMinimal,
+  examplePayloads,
+  examplePayloadsMinimal,
+} from './examples.js';
+import { commandBodySchemas, eventDataSchemas, payloadSchemas } from './schemas.js';
+import { DOOR_STATUSES } from './state.js';
 import { StationTopics, parseTopic, TOPIC_SUFFIX, type TopicSuffix } from './topics.js';
 import { validateCommandClaims, validatePayload } from './validate.js';
 
@@ -66,5 +77,85 @@ describe('topics', () => {
   it('refuses station ids that would break the topic tree', () => {
     expect(() => new StationTopics('a/b')).toThrow(RangeError);
     expect(() => new StationTopics('#')).toThrow(RangeError);
+  });
+});
+
+describe('schemas and TypeScript types in step', () => {
+  // `Full<T>` examples must hold every member of the type, `Minimal<T>` ones no optional
+  // member (the compiler checks both); these tests check the schema agrees with each.
+  const requiredOf = (schema: Record<string, unknown>) =>
+    [...((schema.required as string[] | undefined) ?? [])].sort();
+  /** Command bodies where the schema wants exactly one of two optional members. */
+  const ONE_OF: Partial<Record<(typeof COMMAND_KINDS)[number], [string, unknown]>> = {
+    'delivery.assign': ['size', 'M'],
+    'remote.open': ['door', 'main'],
+  };
+  const ONE_OF_OTHER: Partial<Record<(typeof COMMAND_KINDS)[number], string>> = {
+    'delivery.assign': 'compartment',
+    'remote.open': 'compartment',
+  };
+
+  it.each([...EVENT_KINDS])(
+    'event %s: full and minimal data are valid; required keys agree',
+    (kind) => {
+      for (const data of [exampleEventDataFull[kind], exampleEventDataMinimal[kind]]) {
+        const r = validatePayload('events', { ...examplePayloads.events, kind, data });
+        expect(r.ok ? [] : r.errors).toEqual([]);
+      }
+      expect(requiredOf(eventDataSchemas[kind])).toEqual(
+        Object.keys(exampleEventDataMinimal[kind]).sort(),
+      );
+    },
+  );
+
+  it.each([...COMMAND_KINDS])(
+    'command %s: full and minimal bodies are valid; required keys agree',
+    (kind) => {
+      const full: Record<string, unknown> = { ...exampleCommandBodiesFull[kind] };
+      const other = ONE_OF_OTHER[kind];
+      if (other) delete full[other];
+      const extra = ONE_OF[kind];
+      const minimal = {
+        ...exampleCommandBodiesMinimal[kind],
+        ...(extra ? { [extra[0]]: extra[1] } : {}),
+      };
+      for (const body of [full, minimal]) {
+        const r = validateCommandClaims(claims(kind, body));
+        expect(r.ok ? [] : r.errors).toEqual([]);
+      }
+      expect(requiredOf(commandBodySchemas[kind])).toEqual(
+        Object.keys(exampleCommandBodiesMinimal[kind]).sort(),
+      );
+    },
+  );
+
+  it.each(Object.keys(examplePayloadsMinimal) as (keyof typeof examplePayloadsMinimal)[])(
+    'payload %s: minimal is valid; required keys agree',
+    (suffix) => {
+      const r = validatePayload(suffix, examplePayloadsMinimal[suffix]);
+      expect(r.ok ? [] : r.errors).toEqual([]);
+      expect(requiredOf(payloadSchemas[suffix])).toEqual(
+        Object.keys(examplePayloadsMinimal[suffix]).sort(),
+      );
+    },
+  );
+
+  it('enumerations come from one list (a value outside it is refused)', () => {
+    const e = {
+      ...examplePayloads.events,
+      kind: 'door.state',
+      data: { door: 'main', status: 'ajar' },
+    };
+    expect(validatePayload('events', e).ok).toBe(false);
+    for (const status of DOOR_STATUSES)
+      expect(validatePayload('events', { ...e, data: { door: 'main', status } }).ok).toBe(true);
+    for (const reason of ATTEMPT_REASONS)
+      expect(
+        validatePayload('events', {
+          ...e,
+          kind: 'door.decision',
+          data: { door: 'main', decision: 'denied', reason, holderSpkiSha256: null },
+        }).ok,
+      ).toBe(true);
   });
 });

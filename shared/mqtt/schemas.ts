@@ -9,7 +9,14 @@ import {
   COMMAND_REJECT_REASONS,
   SPKI_SHA256_PATTERN,
 } from './commands.js';
-import { EVENT_KINDS } from './events.js';
+import { ATTEMPT_REASONS, EVENT_KINDS } from './events.js';
+import {
+  ALARM_CODES,
+  ALARM_SEVERITIES,
+  COMPARTMENT_STATUSES,
+  DEVICE_HEALTH,
+  DOOR_STATUSES,
+} from './state.js';
 import { STATION_ID_PATTERN } from './topics.js';
 
 /** ISO 8601 instant with a zone (`2026-11-24T05:00:00Z`, `...+09:00`). */
@@ -42,66 +49,11 @@ function obj(
   return { type: 'object', additionalProperties: false, required, properties };
 }
 
-const compartmentStatus = {
-  enum: [
-    'free',
-    'reserved',
-    'loaded',
-    'expired',
-    'open',
-    'fault',
-    'jammed',
-    'maintenance',
-    'disabled',
-  ],
-} as const;
-const doorStatus = {
-  enum: ['locked', 'unlocked', 'open', 'held_open', 'forced', 'fault', 'unknown'],
-} as const;
-const alarmCode = {
-  enum: [
-    'door_held_open',
-    'door_forced',
-    'compartment_jammed',
-    'item_not_removed',
-    'tamper',
-    'board_unreachable',
-    'reader_gone',
-    'crl_stale',
-    'disk_low',
-    'clock_wrong',
-    'outbox_filling',
-    'outbox_full',
-  ],
-} as const;
-const severity = { enum: ['info', 'warning', 'critical'] } as const;
-const attemptReason = {
-  enum: [
-    'ok',
-    'no_delivery',
-    'wrong_holder',
-    'cert_revoked',
-    'cert_expired',
-    'cert_untrusted',
-    'crl_stale',
-    'wrong_pin',
-    'pin_locked',
-    'card_error',
-    'outside_hours',
-    'outside_schedule',
-    'no_rule',
-    'maintenance_mode',
-    'lock_failed',
-    'cancelled',
-    'card_removed',
-    'pin_timeout',
-    'proof_failed',
-    'deadline_passed',
-    'rule_expired',
-    'rule_not_yet_valid',
-    'unknown_door',
-  ],
-} as const;
+const compartmentStatus = { enum: [...COMPARTMENT_STATUSES] } as const;
+const doorStatus = { enum: [...DOOR_STATUSES] } as const;
+const alarmCode = { enum: [...ALARM_CODES] } as const;
+const severity = { enum: [...ALARM_SEVERITIES] } as const;
+const attemptReason = { enum: [...ATTEMPT_REASONS] } as const;
 const doorSide = { enum: ['open', 'closed', 'unknown'] } as const;
 const weekly = obj({
   days: {
@@ -424,7 +376,7 @@ export const payloadSchemas = {
       crlAgeSec: { type: ['number', 'null'], minimum: 0 },
       hardware: {
         type: 'object',
-        additionalProperties: { enum: ['ok', 'degraded', 'lost', 'absent'] },
+        additionalProperties: { enum: [...DEVICE_HEALTH] },
       },
       mode: { enum: ['active', 'maintenance'] },
     },

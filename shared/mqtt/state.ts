@@ -8,38 +8,57 @@
  * session N ends the `online` with session N, so a late will cannot hide a newer birth.
  */
 
-/** Compartment states. */
-export type CompartmentStatus =
-  | 'free'
-  | 'reserved' // assigned, waiting for staff to load
-  | 'loaded' // holds a document for a holder
-  | 'expired' // deadline passed, waiting for retrieval
-  | 'open'
-  | 'fault'
-  | 'jammed'
-  | 'maintenance'
-  | 'disabled';
+/** Compartment states (the schemas use this list: one source for both). */
+export const COMPARTMENT_STATUSES = [
+  'free',
+  'reserved', // assigned, waiting for staff to load
+  'loaded', // holds a document for a holder
+  'expired', // deadline passed, waiting for retrieval
+  'open',
+  'fault',
+  'jammed',
+  'maintenance',
+  'disabled',
+] as const;
+/** A compartment state. */
+export type CompartmentStatus = (typeof COMPARTMENT_STATUSES)[number];
 
 /** Door states. */
-export type DoorStatus =
-  'locked' | 'unlocked' | 'open' | 'held_open' | 'forced' | 'fault' | 'unknown';
+export const DOOR_STATUSES = [
+  'locked',
+  'unlocked',
+  'open',
+  'held_open',
+  'forced',
+  'fault',
+  'unknown',
+] as const;
+/** A door state. */
+export type DoorStatus = (typeof DOOR_STATUSES)[number];
 
 /** Alarm codes. */
-export type AlarmCode =
-  | 'door_held_open'
-  | 'door_forced'
-  | 'compartment_jammed'
-  | 'item_not_removed'
-  | 'tamper'
-  | 'board_unreachable'
-  | 'reader_gone'
-  | 'crl_stale'
-  | 'disk_low'
-  | 'clock_wrong'
-  | 'outbox_filling'
-  | 'outbox_full';
+export const ALARM_CODES = [
+  'door_held_open',
+  'door_forced',
+  'compartment_jammed',
+  'item_not_removed',
+  'tamper',
+  'board_unreachable',
+  'reader_gone',
+  'crl_stale',
+  'disk_low',
+  'clock_wrong',
+  'outbox_filling',
+  'outbox_full',
+] as const;
+/** An alarm code. */
+export type AlarmCode = (typeof ALARM_CODES)[number];
 /** Alarm severities. */
-export type AlarmSeverity = 'info' | 'warning' | 'critical';
+export const ALARM_SEVERITIES = ['info', 'warning', 'critical'] as const;
+/** An alarm severity. */
+export type AlarmSeverity = (typeof ALARM_SEVERITIES)[number];
+/** Device health values in the heartbeat. */
+export const DEVICE_HEALTH = ['ok', 'degraded', 'lost', 'absent'] as const;
 
 /** `status` (retained). The will carries `offline`. */
 export interface StatusMessage {
@@ -104,7 +123,7 @@ export interface CrlMessage extends CrlState {
   at: string;
 }
 /** Health of one device. */
-export type DeviceHealth = 'ok' | 'degraded' | 'lost' | 'absent';
+export type DeviceHealth = (typeof DEVICE_HEALTH)[number];
 /** `heartbeat` (QoS 0, every mqtt.heartbeatSec). */
 export interface HeartbeatMessage {
   v: 1;
