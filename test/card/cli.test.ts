@@ -82,6 +82,14 @@ describe('card and pki commands', () => {
       const wrong = await runCli(['card', 'prove', '--pin-stdin'], { env, input: '1234\n' });
       expect(wrong.code).toBe(1);
       expect(wrong.stdout).toContain('refused (wrong_pin, 2 tries left)');
+      // A PIN that is not 4 digits never reaches the card: refused, no try spent.
+      const malformed = await runCli(['card', 'prove', '--pin-stdin'], { env, input: '47a1\n' });
+      expect(malformed.code).toBe(1);
+      expect(malformed.stdout).toContain('refused (pin_malformed)');
+      const after = await runCli(['card', 'read', '--json'], { env });
+      expect(JSON.parse(after.stdout)).toMatchObject({ pinTriesLeft: 2 });
+      const noFlag = await runCli(['card', 'prove'], { env, input: '4711\n' });
+      expect(noFlag.code).toBe(2);
       const ok = await runCli(['card', 'prove', '--pin-stdin'], { env, input: '4711\n' });
       expect(ok.stdout).toContain('proof: proven');
       expect(ok.code).toBe(0);

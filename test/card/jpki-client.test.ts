@@ -80,7 +80,8 @@ describe('JpkiClient PIN', () => {
     const client = new JpkiClient(transmit);
     for (const p of ['123', '12345', '12a4', ''])
       expect(await client.verifyPin('auth', pin(p))).toEqual({ outcome: 'malformed' });
-    expect(await client.verifyPin('sign', pin('short'))).toEqual({ outcome: 'malformed' });
+    for (const p of ['short', 'ABCDEFGH123456789', 'ABC-123', 'ＡＢＣ１２３', 'ABC 123'])
+      expect(await client.verifyPin('sign', pin(p))).toEqual({ outcome: 'malformed' });
     expect(c.log.length).toBe(0);
   });
 
