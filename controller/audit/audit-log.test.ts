@@ -188,4 +188,25 @@ describe('jpki-locker audit verify', () => {
     const text = run('audit', 'verify', '--db', file);
     expect(text.out).toMatch(/TAMPERED.*row 2/);
   });
+
+  // The acceptance names the command itself: each tampering through `jpki-locker audit verify`.
+  it.each([
+    ['an edited row', "UPDATE audit_log SET reason = '' WHERE seq = 4", { kind: 'edited', seq: 4 }],
+    ['a deleted row', 'DELETE FROM audit_log WHERE seq = 3', { kind: 'deleted', seq: 3 }],
+    [
+      'a reordered pair',
+      `UPDATE audit_log SET seq = 100 WHERE seq = 2;
+       UPDATE audit_log SET seq = 2 WHERE seq = 3;
+       UPDATE audit_log SET seq = 3 WHERE seq = 100;`,
+      { kind: 'reordered', seq: 2, otherSeq: 3 },
+    ],
+  ])('reports %s with its row number (exit 1)', (_what, sql, problem) => {
+    fill(6);
+    dropGuards();
+    db.exec(sql);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const bad = run('audit', 'verify', '--db', file, '--json');
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.out)).toMatchObject({ ok: false, problem });
+  });
 });
