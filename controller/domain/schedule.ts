@@ -47,6 +47,30 @@ function inWindow(minutes: number, w: Omit<WeeklyWindow, 'days'>): boolean {
   return minutes >= from || minutes < to; // crosses midnight
 }
 
+const PREVIOUS_DAY: Record<Day, Day> = {
+  sun: 'sat',
+  mon: 'sun',
+  tue: 'mon',
+  wed: 'tue',
+  thu: 'wed',
+  fri: 'thu',
+  sat: 'fri',
+};
+
+/**
+ * A weekly window at a local time. A window crossing midnight belongs to the day it starts on:
+ * `fri 22:00-06:00` covers Friday from 22:00 and Saturday until 06:00 (not Friday 00:00-06:00).
+ */
+function inWeekly(local: { day: Day; minutes: number }, w: WeeklyWindow): boolean {
+  const from = hhmm(w.from);
+  const to = hhmm(w.to);
+  if (from <= to) return w.days.includes(local.day) && local.minutes >= from && local.minutes < to;
+  return (
+    (w.days.includes(local.day) && local.minutes >= from) ||
+    (w.days.includes(PREVIOUS_DAY[local.day]) && local.minutes < to)
+  );
+}
+
 /** Why a rule does not grant at a given instant, or `ok`. */
 export type ScheduleVerdict = 'ok' | 'not_yet_valid' | 'expired' | 'outside_schedule' | 'holiday';
 
@@ -59,9 +83,7 @@ export function ruleOpenAt(rule: DoorRule, at: Date): ScheduleVerdict {
     const windows = rule.schedule.holidayWindows ?? [];
     return windows.some((w) => inWindow(local.minutes, w)) ? 'ok' : 'holiday';
   }
-  return rule.schedule.weekly.some((w) => w.days.includes(local.day) && inWindow(local.minutes, w))
-    ? 'ok'
-    : 'outside_schedule';
+  return rule.schedule.weekly.some((w) => inWeekly(local, w)) ? 'ok' : 'outside_schedule';
 }
 
 /** True when the station's opening hours include `at` (open == close: always open). */
