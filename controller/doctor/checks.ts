@@ -398,6 +398,7 @@ export const crlFreshness: Check = {
     try {
       const statuses = crlFreshnessSummary(db, {
         toleranceHours: config.trust.crlToleranceHours,
+        toleranceHoursByIssuer: config.trust.crlToleranceHoursByAnchor,
         now,
         anchors,
       });
