@@ -160,7 +160,7 @@ export class MqttGateway implements Component {
     const interrupted = this.#commands.markInterrupted();
     if (interrupted > 0)
       this.#d.log.warn({ interrupted }, 'commands were executing when the station stopped');
-    this.#commands.purge(new Date(this.#now().getTime() - 86_400_000));
+    this.#purgeCommands();
     this.#unsubscribe.push(
       this.#d.outbox.onAppended(() => this.#schedulePump()),
       this.#d.outbox.onAlarm(() => this.#publishState('alarms')),
@@ -198,6 +198,19 @@ export class MqttGateway implements Component {
       }
       await Promise.race([link.client.endAsync(false), delay(2000)]).catch(() => undefined);
       link.client.end(true);
+    }
+  }
+
+  /**
+   * Drops replay-cache entries of commands that expired more than a day ago (far beyond the
+   * clock skew: such a command is refused as `expired` anyway). Run at start and on every
+   * connect, so a station that runs for months keeps the table small.
+   */
+  #purgeCommands(): void {
+    try {
+      this.#commands.purge(new Date(this.#now().getTime() - 86_400_000));
+    } catch (err) {
+      this.#d.log.warn({ err }, 'cannot purge the command replay cache');
     }
   }
 
@@ -267,6 +280,7 @@ export class MqttGateway implements Component {
   #onConnect(link: Link): void {
     this.#attempt = 0;
     link.connected = true;
+    this.#purgeCommands();
     const outbox = this.#d.outbox;
     link.ackedUpto = outbox.sentUpto();
     link.nextSeq = link.ackedUpto + 1;
@@ -318,8 +332,12 @@ export class MqttGateway implements Component {
       for (const l of this.#connectionListeners) l(false);
     }
     if (this.#stopping) return;
-    const base = Math.min(this.#o.reconnectMaxMs, this.#o.reconnectMinMs * 2 ** this.#attempt);
-    const wait = Math.round(Math.min(this.#o.reconnectMaxMs, base * (0.5 + this.#random())));
+    const wait = reconnectDelayMs(
+      this.#attempt,
+      this.#o.reconnectMinMs,
+      this.#o.reconnectMaxMs,
+      this.#random(),
+    );
     this.#attempt = Math.min(this.#attempt + 1, 30);
     this.#reconnectTimer = setTimeout(() => this.#connect(), wait);
     this.#reconnectTimer.unref?.();
@@ -600,6 +618,21 @@ export class MqttGateway implements Component {
       this.#d.log.error({ err }, 'cannot record a command refusal');
     }
   }
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (0 = the first after a loss): exponential back-off
+ * from `minMs`, doubling per attempt, with jitter (x0.5..x1.5 from `random` in [0, 1)) so a
+ * fleet does not reconnect in step after a broker restart; never above `maxMs`.
+ */
+export function reconnectDelayMs(
+  attempt: number,
+  minMs: number,
+  maxMs: number,
+  random: number,
+): number {
+  const base = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(Math.min(maxMs, base * (0.5 + random)));
 }
 
 function delay(ms: number): Promise<void> {
