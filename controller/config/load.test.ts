@@ -69,6 +69,38 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses GPIO names or lines used twice, locks beyond a board, and ids unfit for MQTT', () => {
+    const problems = problemsOf(() =>
+      checkConfig({
+        board: { driver: 'sim', boards: [{ address: 0, locks: 8 }] },
+        compartments: [
+          { id: 'A01', board: 0, lock: 1 },
+          { id: 'A02', board: 0, lock: 9 },
+        ],
+        gpio: {
+          driver: 'sim',
+          outputs: [{ name: 'front', line: 17 }],
+          inputs: [
+            { name: 'front', line: 27 },
+            { name: 'exit', line: 17 },
+          ],
+        },
+        doors: [{ id: 'front', relay: 'front' }],
+      }),
+    );
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p.message]));
+    const ids = problemsOf(() =>
+      checkConfig({ compartments: [{ id: 'A 01', board: 0, lock: 1 }] }),
+    );
+    expect(ids[0]).toMatchObject({
+      path: 'compartments.0.id',
+      message: expect.stringMatching(/letters, digits/),
+    });
+    expect(byPath['compartments.1.lock']).toBe('board 0 has only 8 locks');
+    expect(byPath['gpio.inputs.0.name']).toMatch(/also used by gpio.outputs.0/);
+    expect(byPath['gpio.inputs.1.line']).toMatch(/line 17 is also used by gpio.outputs.0/);
+  });
+
   it('applies JPKI_LOCKER_ environment overrides, typed by the schema', () => {
     expect(envName(['mqtt', 'heartbeatSec'])).toBe('JPKI_LOCKER_MQTT_HEARTBEAT_SEC');
     const cfg = checkConfig(

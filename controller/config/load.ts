@@ -169,6 +169,42 @@ function checkSemantics(cfg: Config, problems: ConfigProblem[]): void {
       });
     }
   });
+  const boardLocks = new Map(cfg.board.boards.map((b) => [b.address, b.locks]));
+  cfg.compartments.forEach((c, i) => {
+    const locks = boardLocks.get(c.board);
+    if (locks !== undefined && c.lock > locks)
+      problems.push({
+        path: `compartments.${i}.lock`,
+        message: `board ${c.board} has only ${locks} locks`,
+      });
+  });
+  const names = new Map<string, string>();
+  const lines = new Map<number, string>();
+  (['outputs', 'inputs'] as const).forEach((kind) =>
+    cfg.gpio[kind].forEach((io, i) => {
+      const where = `gpio.${kind}.${i}`;
+      const name = names.get(io.name);
+      if (name)
+        problems.push({
+          path: `${where}.name`,
+          message: `name ${JSON.stringify(io.name)} is also used by ${name}`,
+        });
+      names.set(io.name, where);
+      const line = lines.get(io.line);
+      if (line)
+        problems.push({
+          path: `${where}.line`,
+          message: `line ${io.line} is also used by ${line}`,
+        });
+      lines.set(io.line, where);
+    }),
+  );
+  const doorIds = new Set<string>();
+  cfg.doors.forEach((d, i) => {
+    if (doorIds.has(d.id))
+      problems.push({ path: `doors.${i}.id`, message: `duplicate door id ${d.id}` });
+    doorIds.add(d.id);
+  });
   const outputs = new Set(cfg.gpio.outputs.map((o) => o.name));
   const inputs = new Set(cfg.gpio.inputs.map((o) => o.name));
   cfg.doors.forEach((d, i) => {

@@ -508,7 +508,13 @@ export const configSchema = {
         additionalProperties: false,
         required: ['id', 'board', 'lock'],
         properties: {
-          id: { type: 'string', description: 'Compartment label, e.g. A01.' },
+          id: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+            'x-error':
+              'must be 1-64 letters, digits, dots, dashes or underscores (it appears in MQTT payloads)',
+            description: 'Compartment label, e.g. A01.',
+          },
           board: { type: 'integer', minimum: 0, maximum: 15, description: 'Board address.' },
           lock: {
             type: 'integer',
@@ -534,7 +540,13 @@ export const configSchema = {
         additionalProperties: false,
         required: ['id', 'relay'],
         properties: {
-          id: { type: 'string', description: 'Door id used in door rules.' },
+          id: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+            'x-error':
+              'must be 1-64 letters, digits, dots, dashes or underscores (it appears in MQTT payloads)',
+            description: 'Door id used in door rules.',
+          },
           name: { type: 'string', default: '', description: 'Name shown to staff.' },
           relay: { type: 'string', description: 'Output name.' },
           contact: { type: 'string', default: '', description: 'Door-contact input name.' },
