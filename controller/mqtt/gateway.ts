@@ -573,18 +573,28 @@ export class MqttGateway implements Component {
       duplicate: false,
       at: this.#now().toISOString(),
     };
-    this.#d.db.transaction(() => {
+    try {
+      this.#d.db.transaction(() => {
+        this.#commands.finish(claims.id, response);
+        this.#d.outbox.append({
+          kind: 'command.handled',
+          data: {
+            commandId: claims.id,
+            kind: claims.kind,
+            status: response.status,
+            ...(response.reason ? { reason: response.reason } : {}),
+          },
+        });
+      })();
+    } catch (err) {
+      // The outbox is full (its alarm is up): the answer is still recorded and sent, so the
+      // command is not left "in progress" and a repeat gets the same answer.
+      this.#d.log.error(
+        { err, commandId: claims.id },
+        'cannot record command.handled; answering anyway',
+      );
       this.#commands.finish(claims.id, response);
-      this.#d.outbox.append({
-        kind: 'command.handled',
-        data: {
-          commandId: claims.id,
-          kind: claims.kind,
-          status: response.status,
-          ...(response.reason ? { reason: response.reason } : {}),
-        },
-      });
-    })();
+    }
     this.#d.log.info(
       { commandId: claims.id, kind: claims.kind, status: response.status, reason: response.reason },
       'command answered',

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutboxFullError } from '../../controller/outbox/outbox.js';
 import { COMMAND_JWS_TYP, type CommandResponse } from '../../shared/mqtt/commands.js';
 import {
   buildCommand,
@@ -165,6 +166,24 @@ describe('signed commands', () => {
     const bad = { ...assign('D-x'), body: { deliveryId: 'D-x', holderSpkiSha256: 'Yamada Taro' } };
     await expectRejected(signed(bad), 'malformed');
     await expectRejected(signed({ ...assign('D-x'), kind: 'door.explode' }), 'malformed');
+  });
+
+  it('a full outbox: the command is refused, still answered once, and a repeat gets that answer', async () => {
+    const outbox = station.outbox;
+    const append = outbox.append.bind(outbox);
+    outbox.append = () => {
+      throw new OutboxFullError(1_000_000);
+    };
+    const payload = signed(assign('D-full'));
+    try {
+      const r = await office.send('st-a', payload);
+      expect(r).toMatchObject({ status: 'rejected', duplicate: false });
+      expect(station.domain.deliveries().filter((d) => d.delivery_id === 'D-full')).toEqual([]);
+    } finally {
+      outbox.append = append;
+    }
+    const again = await office.send('st-a', payload);
+    expect(again).toMatchObject({ status: 'rejected', duplicate: true });
   });
 
   it('every answer matches the response schema, and the station keeps working', async () => {
