@@ -147,3 +147,23 @@ it('usage errors exit 2', async () => {
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('exactly one of --door and --compartment');
 });
+
+it('a bad --timeout is a usage error (2); a broker that cannot be reached is a failure (1)', async () => {
+  const base = [
+    'office',
+    'open',
+    '--station',
+    'st-a',
+    '--door',
+    'front',
+    '--reason',
+    'x',
+    ...sign(),
+  ];
+  const t = await runCli([...base, ...tlsArgs, '--timeout', 'soon']);
+  expect(t.code).toBe(2);
+  expect(t.stderr).toContain('--timeout');
+  const down = await runCli([...base, '--url', 'mqtt://127.0.0.1:1']);
+  expect(down.code).toBe(1);
+  expect(down.stderr).toContain('cannot connect to mqtt://127.0.0.1:1');
+});

@@ -15,6 +15,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { buildCommand, loadCommandSigner, signCommand } from '../../mqtt/command-signer.js';
 import { createDevCa, issueDevCert } from '../../mqtt/dev-pki.js';
 import { action, resolveConfig, UsageError } from '../context.js';
+import { JpkiLockerError } from '../../../shared/errors.js';
 
 /** Options every `office` subcommand takes. */
 interface BrokerOptions {
@@ -91,7 +92,11 @@ async function connect(o: BrokerOptions): Promise<MqttClient> {
   try {
     return await mqtt.connectAsync(url, opts);
   } catch (err) {
-    throw new UsageError(`cannot connect to ${url}: ${(err as Error).message}`);
+    // Not a usage mistake: the broker is down or refuses us (exit 1, worth retrying).
+    throw new JpkiLockerError(
+      'broker_unreachable',
+      `cannot connect to ${url}: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -113,6 +118,8 @@ async function send<K extends CommandKind>(
   const lifetimeSec = Number(o.lifetime);
   if (!Number.isFinite(lifetimeSec) || lifetimeSec <= 0)
     throw new UsageError('--lifetime must be a positive number of seconds');
+  if (!Number.isInteger(Number(o.timeout)) || Number(o.timeout) < 1)
+    throw new UsageError('--timeout must be a positive number of milliseconds');
   const claims = buildCommand(kind, body, {
     station: o.station,
     lifetimeSec,
