@@ -134,6 +134,16 @@ describe('configuration', () => {
     );
   });
 
+  it('the commented example file lists every key of the schema (regenerate: jpki-locker config example)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { renderExampleConfig } = await import('./example.js');
+    const file = readFileSync(
+      path.resolve(import.meta.dirname, '../../config.example.yaml'),
+      'utf8',
+    );
+    expect(file).toBe(renderExampleConfig());
+  });
+
   it('the commented example file is valid', () => {
     const cfg = loadConfigFile(path.resolve(import.meta.dirname, '../../config.example.yaml'));
     expect(cfg.station.id).toMatch(/^[a-z0-9-]+$/);
