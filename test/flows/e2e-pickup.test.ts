@@ -671,10 +671,48 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     const verify = await runCli(['audit', 'verify', '--config', configFile, '--json']);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true });
-    const list = await runCli(['audit', 'list', '--config', configFile, '-n', '500']);
+    const list = await runCli(['audit', 'list', '--config', configFile, '-n', '1000', '--json']);
     expect(list.code).toBe(0);
-    // No PIN ever reaches the log.
-    for (const p of ['holder-01', 'holder-02', 'forged-01'])
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { kind: string; action: string; outcome: string; reason: string },
+      );
+    // Every denial with its reason, every actuation, alarm and operator action of the run.
+    const seen = new Set(rows.map((r) => `${r.kind} ${r.action} ${r.outcome} ${r.reason}`));
+    for (const reason of [
+      'crl_stale',
+      'wrong_pin',
+      'no_delivery',
+      'cert_revoked',
+      'cert_expired',
+      'cert_untrusted',
+      'proof_failed',
+      'card_removed',
+      'deadline_passed',
+      'pin_locked',
+    ])
+      expect(seen, reason).toContain(`denial pickup denied ${reason}`);
+    expect(seen).toContain('actuation compartment.relock ok door_not_opened');
+    expect(seen).toContain('alarm alarm.door_held_open raised door_left_open');
+    expect(seen).toContain('alarm alarm.door_held_open cleared ');
+    const actions = new Set(rows.map((r) => `${r.kind} ${r.action}`));
+    for (const a of [
+      'grant delivery.load',
+      'grant delivery.collect',
+      'actuation compartment.unlock',
+      'alarm compartment.fault', // the stuck latch (then tried again: no denial)
+      'operator delivery.assign',
+      'system delivery.expire',
+    ])
+      expect(actions, a).toContain(a);
+    // No PIN and no personal data from a certificate ever reaches the log.
+    for (const p of ['holder-01', 'holder-02', 'forged-01']) {
       expect(list.stdout).not.toContain(`"${pinOf(p)}"`);
+      const cn = pki.manifest.profiles.find((x) => x.label === p)!.authSubjectCn;
+      expect(list.stdout).not.toContain(cn);
+    }
+    expect(list.stdout).not.toMatch(/試験|東京都/);
   });
 });
