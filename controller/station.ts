@@ -8,6 +8,7 @@ import { DomainComponent } from './domain/domain-component.js';
 import { GpioDoorHardware } from './domain/gpio-doors.js';
 import { crlStateOf, deviceHealthOf } from './domain/station-state.js';
 import { TrustComponent } from './trust/trust-component.js';
+import { installAvailableCrl } from './trust/crl-command.js';
 import { MqttGateway } from './mqtt/gateway.js';
 import { Outbox } from './outbox/outbox.js';
 import { LazyComponent } from './lifecycle.js';
@@ -96,6 +97,7 @@ export class Station {
         : undefined,
       web,
       revocation: () => this.trust.crl,
+      installCrl: (body) => installAvailableCrl(this.trust, body),
       outbox: () => this.outbox,
       crlState: () => crlStateOf(this.trust.freshness(), this.now()),
       onCrlChange: (listener) => this.trust.onFreshnessChange(() => listener()),

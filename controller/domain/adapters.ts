@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { CommandHandler, StateProvider, StatePart, VerifiedCommand } from '../mqtt/types.js';
 import { validatePath } from '../trust/path.js';
 import type { RevocationSource } from '../trust/types.js';
-import type { CommandResult } from '../../shared/mqtt/commands.js';
+import type { CommandResult, CrlAvailableBody } from '../../shared/mqtt/commands.js';
 import type { ActiveAlarm, CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
 import type { DoorController } from './door-controller.js';
 import type { LockerDomain } from './locker-domain.js';
@@ -83,6 +83,7 @@ export class DomainCommandHandler implements CommandHandler {
     private readonly openCompartment: (id: string, actor: string) => Promise<boolean>,
     private readonly doors: DoorController | undefined,
     private readonly changed: (part: StatePart) => void,
+    private readonly installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>,
   ) {}
 
   async handle(command: VerifiedCommand): Promise<CommandResult> {
@@ -126,6 +127,20 @@ export class DomainCommandHandler implements CommandHandler {
           return { accepted: false, reason: 'unknown_compartment' };
         const ok = await this.openCompartment(b.compartment, actor);
         return ok ? { accepted: true } : { accepted: false, reason: 'hardware_fault' };
+      }
+      case 'crl.available': {
+        if (!this.installCrl) return { accepted: false, reason: 'not_supported' };
+        const r = await this.installCrl(c.body);
+        this.domain.record({
+          kind: 'operator',
+          action: 'crl.available',
+          actor,
+          target: 'crl',
+          outcome: r.accepted ? String(r.detail?.outcome ?? 'accepted') : 'rejected',
+          reason: r.accepted ? '' : r.reason,
+        });
+        if (r.accepted) this.changed('crl');
+        return r;
       }
       default:
         return { accepted: false, reason: 'not_supported' };

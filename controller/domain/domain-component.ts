@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { CommandResult, CrlAvailableBody } from '../../shared/mqtt/commands.js';
 import type { CardReader } from '../../hardware/card/card-reader.js';
 import type { LockerBoard } from '../../hardware/locker-board/locker-board.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -45,6 +46,8 @@ export interface DomainDeps {
   onCrlChange?: (listener: () => void) => () => void;
   /** Device name -> health for the heartbeat (default: none). */
   health?: () => Record<string, DeviceHealth>;
+  /** Installs the CRL a `crl.available` command names (default: not supported). */
+  installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>;
   now: () => Date;
   timers?: Timers;
   log: Logger;
@@ -152,6 +155,7 @@ export class DomainComponent implements Component {
       },
       this.doorController,
       (part) => this.stateProvider?.changed(part),
+      deps.installCrl,
     );
     if (cards) {
       this.session = new KioskSession(

@@ -205,6 +205,17 @@ export class TrustComponent implements Component {
     return r;
   }
 
+  /** Imports CRL bytes (already hash-checked by the caller), then re-checks freshness. */
+  async importCrlBytes(der: Uint8Array, source: string): Promise<ImportResult> {
+    const r = await this.crl.importBytes(der, { signers: this.allAnchors(), source });
+    this.options.log.info(
+      { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
+      'CRL import',
+    );
+    this.#checkFreshness();
+    return r;
+  }
+
   /** Fetches every trust.crlUrls source (errors logged; the last good CRLs stay), then re-checks freshness. */
   refresh(): Promise<void> {
     this.#refreshing ??= (async () => {

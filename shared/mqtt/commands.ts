@@ -203,6 +203,9 @@ export const COMMAND_REJECT_REASONS = [
   'maintenance_mode',
   'hardware_fault',
   'not_supported', // this station does not do that (e.g. door rules on a locker-only station)
+  'crl_unavailable', // crl.available: the CRL could not be downloaded (detail.error)
+  'crl_hash_mismatch', // crl.available: the downloaded file's SHA-256 is not the one signed
+  'bad_crl', // crl.available: the CRL does not verify or cannot be read; the last good one stays
   'handler_error', // unexpected failure while executing (logged on the station)
 ] as const;
 /** A reject reason code. */

@@ -23,10 +23,11 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { createPrivateKey, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
@@ -347,27 +348,23 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     expect(card.card.verifyAttempts()).toBe(0); // refused before the PIN
     await card.remove();
 
-    // The operator imports the current CRL and restarts the station.
-    kiosk.close();
-    const offline = office.status.next((s) => s.state === 'offline', 'offline', WAIT_MS);
-    daemon!.kill('SIGTERM');
-    expect((await daemon!.exited).code).toBe(0);
-    await offline;
-    const crl = await runCli([
-      'crl',
-      'import',
-      path.join(pki.dir, pki.manifest.crls.auth),
-      '-c',
-      configFile,
-    ]);
-    expect(crl.code, crl.stdout + crl.stderr).toBe(0);
-    const online = office.status.next((s) => s.state === 'online', 'online', WAIT_MS);
-    daemon = new CliProcess(['start', '--config', configFile], { env: daemonEnv });
-    await daemon.waitFor('station ready');
-    await online;
-    kiosk = new KioskClient(`http://127.0.0.1:${webPort}`);
-    await kiosk.open();
-    expect((await currentScreen()).station.crlStale).toBe(false);
+    // The back office announces the current CRL with a signed crl.available command: the
+    // station fetches it, checks the signed SHA-256 and the CRL's own signature, installs it,
+    // and the alarm and the idle notice lift at once, without a restart.
+    const file = path.join(pki.dir, pki.manifest.crls.auth);
+    const cleared = event('alarm.cleared', (d) => d.alarm === 'crl_stale');
+    const wrongHash = await office.send('crl.available', {
+      url: pathToFileURL(file).href,
+      sha256: 'ab'.repeat(32),
+    });
+    expect(wrongHash).toMatchObject({ status: 'rejected', reason: 'crl_hash_mismatch' });
+    const installed = await office.send('crl.available', {
+      url: pathToFileURL(file).href,
+      sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+    });
+    expect(installed).toMatchObject({ status: 'accepted', detail: { outcome: 'imported' } });
+    await cleared;
+    await expect.poll(async () => (await currentScreen()).station.crlStale).toBe(false);
   });
 
   it('load (staff on the roster) -> pick up -> collected', async () => {
