@@ -9,6 +9,8 @@ import { GpioDoorHardware } from './domain/gpio-doors.js';
 import { crlStateOf, deviceHealthOf } from './domain/station-state.js';
 import { TrustComponent } from './trust/trust-component.js';
 import { installAvailableCrl } from './trust/crl-command.js';
+import { MetaRepository } from './storage/meta-repository.js';
+import { checkConfigChange, OVERRIDES_META_KEY, type StoredOverrides } from './config/overrides.js';
 import { MqttGateway } from './mqtt/gateway.js';
 import { Outbox } from './outbox/outbox.js';
 import { LazyComponent } from './lifecycle.js';
@@ -98,6 +100,17 @@ export class Station {
       web,
       revocation: () => this.trust.crl,
       installCrl: (body) => installAvailableCrl(this.trust, body),
+      changeConfig: (body) => {
+        const meta = new MetaRepository(this.storage.db);
+        const raw = meta.get(OVERRIDES_META_KEY);
+        const { result, store } = checkConfigChange(
+          config,
+          raw ? (JSON.parse(raw) as StoredOverrides) : undefined,
+          body,
+        );
+        if (store) meta.set(OVERRIDES_META_KEY, JSON.stringify(store));
+        return result;
+      },
       outbox: () => this.outbox,
       crlState: () => crlStateOf(this.trust.freshness(), this.now()),
       onCrlChange: (listener) => this.trust.onFreshnessChange(() => listener()),

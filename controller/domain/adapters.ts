@@ -9,7 +9,11 @@ import type { Logger } from '../log.js';
 import type { CommandHandler, StateProvider, StatePart, VerifiedCommand } from '../mqtt/types.js';
 import { validatePath } from '../trust/path.js';
 import type { RevocationSource } from '../trust/types.js';
-import type { CommandResult, CrlAvailableBody } from '../../shared/mqtt/commands.js';
+import type {
+  CommandResult,
+  ConfigChangeBody,
+  CrlAvailableBody,
+} from '../../shared/mqtt/commands.js';
 import type { ActiveAlarm, CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
 import type { DoorController } from './door-controller.js';
 import type { LockerDomain } from './locker-domain.js';
@@ -84,6 +88,7 @@ export class DomainCommandHandler implements CommandHandler {
     private readonly doors: DoorController | undefined,
     private readonly changed: (part: StatePart) => void,
     private readonly installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>,
+    private readonly changeConfig?: (body: ConfigChangeBody) => CommandResult,
   ) {}
 
   async handle(command: VerifiedCommand): Promise<CommandResult> {
@@ -140,6 +145,19 @@ export class DomainCommandHandler implements CommandHandler {
           reason: r.accepted ? '' : r.reason,
         });
         if (r.accepted) this.changed('crl');
+        return r;
+      }
+      case 'config.change': {
+        if (!this.changeConfig) return { accepted: false, reason: 'not_supported' };
+        const r = this.changeConfig(c.body);
+        this.domain.record({
+          kind: 'operator',
+          action: 'config.change',
+          actor,
+          target: `config:v${c.body.version}`,
+          outcome: r.accepted ? 'accepted' : 'rejected',
+          reason: r.accepted ? Object.keys(c.body.settings).join(',') : r.reason,
+        });
         return r;
       }
       default:

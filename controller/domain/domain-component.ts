@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { CommandResult, CrlAvailableBody } from '../../shared/mqtt/commands.js';
+import type {
+  CommandResult,
+  ConfigChangeBody,
+  CrlAvailableBody,
+} from '../../shared/mqtt/commands.js';
 import type { CardReader } from '../../hardware/card/card-reader.js';
 import type { LockerBoard } from '../../hardware/locker-board/locker-board.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -48,6 +52,8 @@ export interface DomainDeps {
   health?: () => Record<string, DeviceHealth>;
   /** Installs the CRL a `crl.available` command names (default: not supported). */
   installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>;
+  /** Checks and stores a `config.change` command (default: not supported). */
+  changeConfig?: (body: ConfigChangeBody) => CommandResult;
   now: () => Date;
   timers?: Timers;
   log: Logger;
@@ -156,6 +162,7 @@ export class DomainComponent implements Component {
       this.doorController,
       (part) => this.stateProvider?.changed(part),
       deps.installCrl,
+      deps.changeConfig,
     );
     if (cards) {
       this.session = new KioskSession(

@@ -34,6 +34,7 @@ import { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
 import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
 import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
 import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
+import { readStoredOverrides } from '../../controller/config/overrides.js';
 import { spkiSha256, type KioskState } from '../../controller/domain/kiosk-session.js';
 import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
@@ -656,6 +657,28 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await blocked;
     expect(virtual.verifyAttempts('auth')).toBe(verifies);
     await card.remove();
+  });
+
+  it('config.change: allowed keys are kept for the next start; keys that decide trust are refused', async () => {
+    const ok = await office.send('config.change', {
+      version: 1,
+      settings: { 'station.hours.open': '06:30' },
+    });
+    expect(ok).toMatchObject({ status: 'accepted', detail: { appliesAt: 'restart' } });
+    const refused = await office.send('config.change', {
+      version: 2,
+      settings: { 'trust.commandAnchors': '/tmp/evil.pem' },
+    });
+    expect(refused).toMatchObject({ status: 'rejected', reason: 'not_supported' });
+    const stale = await office.send('config.change', {
+      version: 1,
+      settings: { 'station.name': 'again' },
+    });
+    expect(stale).toMatchObject({ status: 'rejected', reason: 'stale_version' });
+    expect(readStoredOverrides(path.join(dir, 'station.db'))).toEqual({
+      version: 1,
+      settings: { 'station.hours.open': '06:30' },
+    });
   });
 
   it('the audit chain verifies and every attempt is in it', async () => {

@@ -15,6 +15,7 @@ import {
 } from '../../demo/demo.js';
 import { BackOffice, DEMO_SCRIPTS, ensureOfficePki, runDemoStory } from '../../demo/demo-script.js';
 import { loadCommandSigner } from '../../mqtt/command-signer.js';
+import { applyStoredOverrides } from '../../config/overrides.js';
 import { action, resolveConfig, UsageError } from '../context.js';
 
 /**
@@ -34,8 +35,10 @@ export function registerStation(program: Command): void {
     .option('-c, --config <file>', 'configuration file (YAML)')
     .action(
       action(async (opts: { config?: string }) => {
-        const config = resolveConfig(opts.config);
-        const log = createLogger(config.log);
+        const fromFile = resolveConfig(opts.config);
+        const log = createLogger(fromFile.log);
+        // The back office's accepted config.change overrides, on top of the file.
+        const config = applyStoredOverrides(fromFile, (m) => log.warn(m));
         return exitWhenStopped(await runDaemon(config, log));
       }),
     );
