@@ -10,6 +10,8 @@ import { ActionLog } from './action-log.js';
 import { ConsoleActions, type ActionRecord } from './actions.js';
 import { KeyConsoleSigner } from './signer.js';
 
+/** The one clock of this file: the CA, the signer and the verifiers all read it. */
+const T0 = Date.parse('2026-11-24T05:00:00.000Z');
 let ca: DevCredential;
 let signerCred: DevCredential;
 const dirs: string[] = [];
@@ -20,8 +22,9 @@ const tmp = () => {
 };
 
 beforeAll(async () => {
-  ca = await createDevCa('Test command CA');
-  signerCred = await issueDevCert(ca, { commonName: 'console', usage: 'command' });
+  const at = () => new Date(T0);
+  ca = await createDevCa('Test command CA', { now: at });
+  signerCred = await issueDevCert(ca, { commonName: 'console', usage: 'command', now: at });
 });
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -29,7 +32,7 @@ afterEach(() => {
 
 function setup(o: { signer?: boolean; publishFails?: boolean } = {}) {
   const dir = tmp();
-  let now = Date.parse('2026-11-24T05:00:00.000Z');
+  let now = T0;
   const clock = () => new Date(now);
   writeFileSync(path.join(dir, 'key.pem'), signerCred.keyPem);
   writeFileSync(path.join(dir, 'cert.pem'), signerCred.certPem);

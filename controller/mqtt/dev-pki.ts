@@ -47,16 +47,18 @@ async function finish(cert: x509.X509Certificate, keys: CryptoKeyPair): Promise<
   };
 }
 
-/** Validity options (default: from a day ago for ten years). */
+/** Validity options (default: from a day before `now` for ten years). */
 export interface DevValidity {
   notBefore?: Date;
   notAfter?: Date;
+  /** The clock the validity is measured from (default: the real time). */
+  now?: () => Date;
 }
 
 /** A self-signed CA. */
 export async function createDevCa(commonName: string, v: DevValidity = {}): Promise<DevCredential> {
   const keys = (await crypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const now = Date.now();
+  const now = (v.now ?? (() => new Date()))().getTime();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: `CN=${commonName}, O=jpki-locker development`,
@@ -90,7 +92,7 @@ export async function issueDevCert(
   } & DevValidity,
 ): Promise<DevCredential> {
   const keys = (await crypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const now = Date.now();
+  const now = (options.now ?? (() => new Date()))().getTime();
   const eku = {
     server: [x509.ExtendedKeyUsage.serverAuth],
     client: [x509.ExtendedKeyUsage.clientAuth],
