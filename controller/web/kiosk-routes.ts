@@ -1,4 +1,7 @@
+import QRCode from 'qrcode';
 import { Secret } from '../../shared/secret.js';
+import { CATALOGUE, KIOSK_LANGUAGES, LANGUAGE_INFO } from '../../shared/i18n/catalogue.js';
+import type { KioskPageConfig } from '../../shared/kiosk/state.js';
 import type { KioskSession, KioskState } from '../domain/kiosk-session.js';
 import { HttpError, type WebServer } from './server.js';
 
@@ -8,21 +11,62 @@ export const KIOSK_CHANNEL = 'kiosk';
 /** The JPKI user-authentication PIN: exactly 4 digits (docs: EF 0018, 3 tries). */
 const PIN_PATTERN = /^[0-9]{4}$/;
 
+/** The page's settings from the station's configuration (`web.defaultLanguage`, `station.help`). */
+export interface KioskPageOptions {
+  defaultLanguage: string;
+  /** Who to call when stuck; shown with a QR code on every error screen. Empty phone: none. */
+  help?: { phone: string; hours: string; text: string; qr: string };
+}
+
+/** The catalogue as the page reads it: languages in picker order, then every message. */
+export function kioskCatalogueJson(): {
+  languages: (typeof LANGUAGE_INFO)[keyof typeof LANGUAGE_INFO][];
+  messages: typeof CATALOGUE;
+} {
+  return { languages: KIOSK_LANGUAGES.map((l) => LANGUAGE_INFO[l]), messages: CATALOGUE };
+}
+
+/** The page config, with the help line's QR code drawn once (SVG; `tel:` by default). */
+export async function kioskPageConfig(options: KioskPageOptions): Promise<KioskPageConfig> {
+  const h = options.help;
+  if (!h || !h.phone) return { defaultLanguage: options.defaultLanguage, help: null };
+  const content = h.qr || `tel:${h.phone.replace(/[^0-9+]/g, '')}`;
+  const qrSvg = await QRCode.toString(content, {
+    type: 'svg',
+    errorCorrectionLevel: 'M',
+    margin: 1,
+  });
+  return {
+    defaultLanguage: options.defaultLanguage,
+    help: { phone: h.phone, hours: h.hours, text: h.text, qrSvg },
+  };
+}
+
 /**
  * The kiosk page's API:
  * - `GET /api/kiosk/state`: the current screen;
+ * - `GET /api/kiosk/catalogue`: languages and messages (shared/i18n);
+ * - `GET /api/kiosk/config`: `{defaultLanguage, help: {phone, hours, text, qrSvg} | null}`;
  * - `POST /api/kiosk/pin` `{pin: "1234"}`: the PIN typed on the pad (a malformed PIN is
  *   answered 400 and never reaches the card, so it spends no try); 409 when no PIN is asked;
- * - `POST /api/kiosk/cancel`; `POST /api/kiosk/retry` `{again: boolean}`.
+ * - `POST /api/kiosk/cancel`; `POST /api/kiosk/retry` `{again: boolean}`;
+ * - `POST /api/kiosk/more-time`: "need more time?" answered yes; 409 when nothing is timing out.
  * Screen changes go out on `GET /events/kiosk`.
  */
-export function registerKioskRoutes(web: WebServer, session: () => KioskSession | undefined): void {
+export function registerKioskRoutes(
+  web: WebServer,
+  session: () => KioskSession | undefined,
+  page: KioskPageOptions = { defaultLanguage: 'ja' },
+): void {
   const need = (): KioskSession => {
     const s = session();
     if (!s) throw new HttpError(503, 'kiosk not running');
     return s;
   };
+  let pageConfig: Promise<KioskPageConfig> | undefined;
   web.route('GET', '/api/kiosk/state', () => need().state);
+  web.route('GET', '/api/kiosk/catalogue', () => kioskCatalogueJson());
+  web.route('GET', '/api/kiosk/config', () => (pageConfig ??= kioskPageConfig(page)));
   web.route('POST', '/api/kiosk/pin', ({ body }) => {
     const pin = (body as { pin?: unknown }).pin;
     if (typeof pin !== 'string' || !PIN_PATTERN.test(pin))
@@ -35,6 +79,11 @@ export function registerKioskRoutes(web: WebServer, session: () => KioskSession 
     const again = (body as { again?: unknown }).again;
     if (typeof again !== 'boolean') throw new HttpError(400, 'again must be true or false');
     if (!need().retry(again)) throw new HttpError(409, 'nothing to retry');
+    return { ok: true };
+  });
+  web.route('POST', '/api/kiosk/more-time', () => {
+    const s = need() as KioskSession & { moreTime?: () => boolean };
+    if (!s.moreTime?.()) throw new HttpError(409, 'nothing is timing out');
     return { ok: true };
   });
 }
