@@ -1,9 +1,13 @@
+import { readFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import path from 'node:path';
 import QRCode from 'qrcode';
 import { Secret } from '../../shared/secret.js';
 import { CATALOGUE, KIOSK_LANGUAGES, LANGUAGE_INFO } from '../../shared/i18n/catalogue.js';
 import type { KioskPageConfig } from '../../shared/kiosk/state.js';
 import type { KioskSession, KioskState } from '../domain/kiosk-session.js';
 import { HttpError, type WebServer } from './server.js';
+import { SPEECH_DIR } from './speech.js';
 
 /** SSE channel the kiosk page listens on. */
 export const KIOSK_CHANNEL = 'kiosk';
@@ -16,6 +20,8 @@ export interface KioskPageOptions {
   defaultLanguage: string;
   /** Who to call when stuck; shown with a QR code on every error screen. Empty phone: none. */
   help?: { phone: string; hours: string; text: string; qr: string };
+  /** Folder of the pre-rendered speech (manifest.json, <lang>/<id>.wav); default SPEECH_DIR. */
+  speechDir?: string;
 }
 
 /** The catalogue as the page reads it: languages in picker order, then every message. */
@@ -65,6 +71,11 @@ export function registerKioskRoutes(
   };
   let pageConfig: Promise<KioskPageConfig> | undefined;
   web.route('GET', '/api/kiosk/state', () => need().state);
+  const speechDir = page.speechDir ?? SPEECH_DIR;
+  web.route('GET', '/speech/manifest.json', (_r, res) => sendFile(res, speechDir, 'manifest.json'));
+  web.route('GET', '/speech/:lang/:file', ({ params }, res) =>
+    sendFile(res, speechDir, `${params.lang}/${params.file}`),
+  );
   web.route('GET', '/api/kiosk/catalogue', () => kioskCatalogueJson());
   web.route('GET', '/api/kiosk/config', () => (pageConfig ??= kioskPageConfig(page)));
   web.route('POST', '/api/kiosk/pin', ({ body }) => {
@@ -86,6 +97,23 @@ export function registerKioskRoutes(
     if (!s.moreTime?.()) throw new HttpError(409, 'nothing is timing out');
     return { ok: true };
   });
+}
+
+const SPEECH_FILE = /^(manifest\.json|[A-Za-z-]+\/[A-Za-z0-9_.-]+\.wav)$/;
+
+/** Sends one file of the speech folder (names checked: no way out of the folder). */
+async function sendFile(res: ServerResponse, dir: string, rel: string): Promise<void> {
+  if (!SPEECH_FILE.test(rel) || rel.includes('..')) throw new HttpError(404, 'not found');
+  let data: Buffer;
+  try {
+    data = await readFile(path.join(dir, rel));
+  } catch {
+    throw new HttpError(404, 'no such speech file');
+  }
+  res.writeHead(200, {
+    'content-type': rel.endsWith('.wav') ? 'audio/wav' : 'application/json',
+  });
+  res.end(data);
 }
 
 /** Publishes kiosk states on the SSE channel. */
