@@ -85,7 +85,11 @@ export class DomainComponent implements Component {
   ) {
     this.#timers = deps.timers ?? realTimers;
     // Routes are registered now so the web server serves them from its first request.
-    if (deps.web) registerKioskRoutes(deps.web, () => this.session);
+    if (deps.web)
+      registerKioskRoutes(deps.web, () => this.session, {
+        defaultLanguage: config.web.defaultLanguage,
+        help: config.station.help,
+      });
   }
 
   /** The outbox the domain appends to (give the same one to the MQTT gateway). */
