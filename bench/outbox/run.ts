@@ -73,7 +73,7 @@ async function drain(n: number) {
         outbox.append({ kind: 'door.state', data: { door: `d${i % 50}`, status: 'locked' } });
     })();
     const office = broker.user('office');
-    const sub = await mqtt.connectAsync(broker.tlsUrl, {
+    const sub = await mqtt.connectAsync(broker.officeUrl, {
       protocolVersion: 5,
       ca: broker.ca.certPem,
       cert: office.cert,
