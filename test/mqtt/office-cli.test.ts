@@ -31,7 +31,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'office-key.pem'), office.key);
   tlsArgs = [
     '--url',
-    broker.tlsUrl,
+    broker.officeUrl,
     '--ca',
     path.join(dir, 'ca.pem'),
     '--cert',

@@ -18,7 +18,7 @@ const received: EventMessage[] = [];
 
 async function connectOffice(): Promise<MqttClient> {
   const u = broker.user('office');
-  const client = await mqtt.connectAsync(broker.tlsUrl, {
+  const client = await mqtt.connectAsync(broker.officeUrl, {
     protocolVersion: 5,
     clientId: 'office-outage-test',
     clean: false,
