@@ -13,6 +13,7 @@ import { registerConsole } from './commands/console.js';
 import { registerCert } from './commands/cert.js';
 import { registerCrl } from './commands/crl.js';
 import { registerOffice } from './commands/office.js';
+import { registerReceipt } from './commands/receipt.js';
 
 /**
  * Every command group. Each module adds its subcommands under `jpki-locker`; add a line here
@@ -30,6 +31,7 @@ const modules: CommandModule[] = [
   registerPki,
   registerConsole,
   registerOffice,
+  registerReceipt,
 ];
 
 export function buildProgram(): Command {
