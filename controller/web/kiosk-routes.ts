@@ -1,5 +1,5 @@
 import { Secret } from '../../shared/secret.js';
-import type { KioskSession, KioskState } from '../domain/kiosk-session.js';
+import type { KioskSession, KioskState } from '../kiosk/kiosk-session.js';
 import { HttpError, type WebServer } from './server.js';
 
 /** SSE channel the kiosk page listens on. */
