@@ -3,6 +3,12 @@
  * {@link CardSessionFlow} per card, and is the flows' {@link FlowUi} — it publishes every
  * screen (with the station's status line), waits for the PIN, "cancel" and "try again"
  * from the web routes, and clears each of its timers when what it waited for ends.
+ *
+ * Nobody is left stuck: `moreTimeSec` before a wait times out the screen asks "need more
+ * time?" (answered by {@link KioskSession.moreTime}); a card still on the reader `cardLeftSec`
+ * after its session ended brings the "take your card" reminder and the `card_left` alarm; the
+ * idle screen names what makes pickups impossible (reader, boards, outbox, CRL) from the
+ * station's alarms.
  */
 import { randomBytes } from 'node:crypto';
 import type { Secret } from '../../shared/secret.js';
@@ -11,7 +17,14 @@ import { realTimers } from '../domain/ports.js';
 import { withinHours } from '../domain/schedule.js';
 import type { CardSessionFlow } from '../flows/card-session.js';
 import type { Ledger } from '../flows/ledger/ledger.js';
-import { FlowEnd, type FlowUi, type KioskState, type Screen } from '../flows/screens.js';
+import {
+  FlowEnd,
+  type FlowUi,
+  type KioskState,
+  type OutOfServiceReason,
+  type Screen,
+} from '../flows/screens.js';
+import type { AlarmCode } from '../../shared/mqtt/state.js';
 
 export type { KioskErrorCode, KioskScreenName, KioskState } from '../flows/screens.js';
 
@@ -26,12 +39,27 @@ export interface KioskSessionOptions {
   timers?: Timers;
   /** Token source for each card session (default 16 random bytes, hex). */
   token?: () => string;
+  /** "Need more time?" this long before a wait times out (default 15 s). */
+  moreTimeSec?: number;
+  /** A card still on the reader this long after its session: the reminder (default 30 s). */
+  cardLeftSec?: number;
 }
 
 interface Waiter<T> {
   resolve: (value: T) => void;
-  timer: unknown;
+  /** Clears the wait's timers (it ended). */
+  clear: () => void;
+  /** Starts the wait's time again ("need more time?" answered). */
+  extend: () => void;
 }
+
+/** The alarms that make pickups impossible, and the plain words the idle screen uses. */
+const OUT_OF_SERVICE: Partial<Record<AlarmCode, OutOfServiceReason>> = {
+  reader_gone: 'reader',
+  board_unreachable: 'boards',
+  outbox_full: 'outbox',
+  crl_stale: 'crl',
+};
 
 /** See the module comment. */
 export class KioskSession implements FlowUi {
@@ -47,6 +75,10 @@ export class KioskSession implements FlowUi {
   #idleTimer: unknown;
   #pastPointOfNoReturn = false;
   #token: string | undefined;
+  #cardPresent = false;
+  #cardLeftTimer: unknown;
+  #reminding = false;
+  #asking = false;
   readonly #timers: Timers;
   #flow: Promise<void> = Promise.resolve();
   /** Time from the PIN's arrival to the unlock command(s) sent, for the benchmark. */
@@ -104,6 +136,18 @@ export class KioskSession implements FlowUi {
     this.retry(false);
     this.#abort?.abort(new FlowEnd('cancelled'));
     this.#timers.clearTimeout(this.#idleTimer);
+    this.#timers.clearTimeout(this.#cardLeftTimer);
+  }
+
+  /**
+   * "Need more time?" answered yes: the PIN or "try again" wait starts its time again.
+   * Returns false when nothing is waiting.
+   */
+  moreTime(): boolean {
+    const w = this.#pinWaiter ?? this.#retryWaiter;
+    if (!w) return false;
+    w.extend();
+    return true;
   }
 
   /** Republishes the idle screen (hours, status changed). */
@@ -121,7 +165,7 @@ export class KioskSession implements FlowUi {
     if (!w || this.#state.screen !== 'pin') return false;
     if (token !== undefined && token !== this.#token) return false;
     this.#pinWaiter = undefined;
-    this.#timers.clearTimeout(w.timer);
+    w.clear();
     this.#pinAt = performance.now();
     w.resolve(pin);
     return true;
@@ -139,7 +183,7 @@ export class KioskSession implements FlowUi {
     const w = this.#retryWaiter;
     if (!w) return false;
     this.#retryWaiter = undefined;
-    this.#timers.clearTimeout(w.timer);
+    w.clear();
     w.resolve(again);
     return true;
   }
@@ -188,7 +232,10 @@ export class KioskSession implements FlowUi {
 
   // ------------------------------------------------------------------ internals
 
-  /** One waiter with its timeout; the timer is cleared however the wait ends. */
+  /**
+   * One waiter with its timeout and, `moreTimeSec` before it, the "need more time?" question;
+   * both timers are cleared however the wait ends.
+   */
   #wait<T>(
     signal: AbortSignal,
     timeoutSec: number,
@@ -197,22 +244,50 @@ export class KioskSession implements FlowUi {
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason as Error);
-      const onAbort = () => {
+      const warnSec = Math.min(this.options.moreTimeSec ?? 15, timeoutSec);
+      let timer: unknown;
+      let warning: unknown;
+      const clear = () => {
         this.#timers.clearTimeout(timer);
+        this.#timers.clearTimeout(warning);
+        if (this.#asking) {
+          this.#asking = false;
+          const { moreTime: _gone, ...rest } = this.#state;
+          this.#state = rest;
+        }
+      };
+      const arm = () => {
+        clear();
+        warning = this.#timers.setTimeout(
+          () => {
+            this.#asking = true;
+            this.#republish({ moreTime: { secondsLeft: warnSec } });
+          },
+          (timeoutSec - warnSec) * 1000,
+        );
+        timer = this.#timers.setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          clear();
+          try {
+            resolve(onTimeout());
+          } catch (err) {
+            reject(err as Error);
+          }
+        }, timeoutSec * 1000);
+      };
+      const onAbort = () => {
+        clear();
         install(undefined);
         reject(signal.reason as Error);
       };
-      const timer = this.#timers.setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        try {
-          resolve(onTimeout());
-        } catch (err) {
-          reject(err as Error);
-        }
-      }, timeoutSec * 1000);
       signal.addEventListener('abort', onAbort, { once: true });
+      arm();
       install({
-        timer,
+        clear,
+        extend: () => {
+          arm();
+          this.#republish({});
+        },
         resolve: (v) => {
           signal.removeEventListener('abort', onAbort);
           resolve(v);
@@ -221,8 +296,17 @@ export class KioskSession implements FlowUi {
     });
   }
 
+  /** The same screen again with `extra` (a fresh rev and station line). */
+  #republish(extra: Partial<KioskState>): void {
+    const { moreTime: _old, rev: _rev, station: _station, token: _token, ...screen } = this.#state;
+    this.#showNow({ ...screen, ...extra } as Screen);
+  }
+
   #station(): KioskState['station'] {
     const alarms = this.ledger.alarms.alarms();
+    const outOfService = [
+      ...new Set(alarms.map((a) => OUT_OF_SERVICE[a.alarm]).filter((r) => r !== undefined)),
+    ];
     return {
       name: this.options.stationName,
       hours: this.options.hours,
@@ -230,10 +314,12 @@ export class KioskSession implements FlowUi {
       mode: this.ledger.alarms.mode(),
       alarms: alarms.length,
       crlStale: alarms.some((a) => a.alarm === 'crl_stale'),
+      ...(outOfService.length ? { outOfService } : {}),
     };
   }
 
   #showNow(s: Screen): void {
+    if (s.screen === 'idle' && this.#reminding) s = { ...s, reminder: 'card_left' };
     this.#state = {
       ...s,
       rev: ++this.#rev,
@@ -244,6 +330,8 @@ export class KioskSession implements FlowUi {
   }
 
   #onInserted(): void {
+    this.#cardPresent = true;
+    this.#endReminder();
     if (this.#busy) {
       // The previous flow is winding down (its last screen is up): start once it has.
       this.#insertPending = true;
@@ -278,9 +366,34 @@ export class KioskSession implements FlowUi {
         (this.options.resultScreenSec ?? 10) * 1000,
       );
     }
+    if (this.#cardPresent) {
+      this.#timers.clearTimeout(this.#cardLeftTimer);
+      this.#cardLeftTimer = this.#timers.setTimeout(
+        () => this.#remind(),
+        (this.options.cardLeftSec ?? 30) * 1000,
+      );
+    }
+  }
+
+  /** The session is over and the card still lies on the reader: say so, and raise it. */
+  #remind(): void {
+    if (!this.#cardPresent || this.#busy) return;
+    this.#reminding = true;
+    this.#timers.clearTimeout(this.#idleTimer);
+    this.ledger.alarms.raiseAlarm('card_left', 'info', 'reader', 'card left on the reader');
+    this.#showNow({ screen: 'idle' });
+  }
+
+  #endReminder(): void {
+    this.#timers.clearTimeout(this.#cardLeftTimer);
+    if (!this.#reminding) return;
+    this.#reminding = false;
+    this.ledger.alarms.clearAlarm('card_left', 'reader');
   }
 
   #onRemoved(): void {
+    this.#cardPresent = false;
+    this.#endReminder();
     this.#insertPending = false;
     if (this.#abort && !this.#pastPointOfNoReturn) {
       this.#abort.abort(new FlowEnd('card_removed'));

@@ -257,7 +257,8 @@ export function spokenScreens(): {
 }[] {
   const list: { id: string; keys: MessageKey[]; values?: Record<string, number> }[] = [];
   for (const s of KIOSK_SCREENS) {
-    if (s === 'error') continue;
+    // The out-of-service screen speaks its reasons (outOfService.* below).
+    if (s === 'error' || s === 'out_of_service') continue;
     list.push({ id: `screen.${s}`, keys: [`screen.${s}.title`, `screen.${s}.body`] });
   }
   for (const n of SPOKEN_TRIES)

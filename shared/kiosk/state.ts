@@ -6,6 +6,8 @@
 /** Screen codes: the page shows one message per code. */
 export const KIOSK_SCREENS = [
   'idle',
+  /** Idle while pickups are impossible (station.outOfService says why). */
+  'out_of_service',
   'reading',
   'pin',
   'verifying',
@@ -40,6 +42,10 @@ export const KIOSK_ERROR_CODES = [
   'outside_hours',
   'maintenance_mode',
   'door_denied',
+  /** One PIN try left and nothing that needs it here: the card is not put at risk. */
+  'last_try',
+  /** A session refused because pickups are impossible right now. */
+  'out_of_service',
   'cancelled',
 ] as const;
 export type KioskErrorCode = (typeof KIOSK_ERROR_CODES)[number];
