@@ -25,6 +25,9 @@ import {
   type Screen,
 } from '../flows/screens.js';
 import type { AlarmCode } from '../../shared/mqtt/state.js';
+import { OUT_OF_SERVICE_REASONS } from '../../shared/kiosk/state.js';
+import { CardLeftReminder } from './card-left-reminder.js';
+import { timedWait, type TimedWaiter } from './timed-wait.js';
 
 export type { KioskErrorCode, KioskScreenName, KioskState } from '../flows/screens.js';
 
@@ -45,13 +48,7 @@ export interface KioskSessionOptions {
   cardLeftSec?: number;
 }
 
-interface Waiter<T> {
-  resolve: (value: T) => void;
-  /** Clears the wait's timers (it ended). */
-  clear: () => void;
-  /** Starts the wait's time again ("need more time?" answered). */
-  extend: () => void;
-}
+type Waiter<T> = TimedWaiter<T>;
 
 /** The alarms that make pickups impossible, and the plain words the idle screen uses. */
 const OUT_OF_SERVICE: Partial<Record<AlarmCode, OutOfServiceReason>> = {
@@ -76,9 +73,8 @@ export class KioskSession implements FlowUi {
   #pastPointOfNoReturn = false;
   #token: string | undefined;
   #cardPresent = false;
-  #cardLeftTimer: unknown;
-  #reminding = false;
   #asking = false;
+  readonly #reminder: CardLeftReminder;
   readonly #timers: Timers;
   #flow: Promise<void> = Promise.resolve();
   /** Time from the PIN's arrival to the unlock command(s) sent, for the benchmark. */
@@ -93,6 +89,17 @@ export class KioskSession implements FlowUi {
     private readonly options: KioskSessionOptions,
   ) {
     this.#timers = options.timers ?? realTimers;
+    this.#reminder = new CardLeftReminder(
+      this.#timers,
+      () => this.ledger.alarms,
+      options.cardLeftSec ?? 30,
+      () => {
+        if (!this.#cardPresent || this.#busy) return false;
+        this.#timers.clearTimeout(this.#idleTimer);
+        this.#showNow({ screen: 'idle' });
+        return true;
+      },
+    );
     this.#state = { screen: 'idle', rev: 0, station: this.#station() };
   }
 
@@ -136,7 +143,7 @@ export class KioskSession implements FlowUi {
     this.retry(false);
     this.#abort?.abort(new FlowEnd('cancelled'));
     this.#timers.clearTimeout(this.#idleTimer);
-    this.#timers.clearTimeout(this.#cardLeftTimer);
+    this.#reminder.end();
   }
 
   /**
@@ -197,7 +204,6 @@ export class KioskSession implements FlowUi {
   waitPin(signal: AbortSignal): Promise<Secret> {
     return this.#wait<Secret>(
       signal,
-      this.options.pinTimeoutSec,
       (w) => (this.#pinWaiter = w),
       () => {
         this.#pinWaiter = undefined;
@@ -209,7 +215,6 @@ export class KioskSession implements FlowUi {
   waitRetry(signal: AbortSignal): Promise<boolean> {
     return this.#wait<boolean>(
       signal,
-      this.options.pinTimeoutSec,
       (w) => (this.#retryWaiter = w),
       () => {
         this.#retryWaiter = undefined;
@@ -232,67 +237,30 @@ export class KioskSession implements FlowUi {
 
   // ------------------------------------------------------------------ internals
 
-  /**
-   * One waiter with its timeout and, `moreTimeSec` before it, the "need more time?" question;
-   * both timers are cleared however the wait ends.
-   */
+  /** A wait on the resident, with "need more time?" before it times out. */
   #wait<T>(
     signal: AbortSignal,
-    timeoutSec: number,
     install: (w: Waiter<T> | undefined) => void,
     onTimeout: () => T,
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason as Error);
-      const warnSec = Math.min(this.options.moreTimeSec ?? 15, timeoutSec);
-      let timer: unknown;
-      let warning: unknown;
-      const clear = () => {
-        this.#timers.clearTimeout(timer);
-        this.#timers.clearTimeout(warning);
-        if (this.#asking) {
-          this.#asking = false;
-          const { moreTime: _gone, ...rest } = this.#state;
-          this.#state = rest;
-        }
-      };
-      const arm = () => {
-        clear();
-        warning = this.#timers.setTimeout(
-          () => {
-            this.#asking = true;
-            this.#republish({ moreTime: { secondsLeft: warnSec } });
-          },
-          (timeoutSec - warnSec) * 1000,
-        );
-        timer = this.#timers.setTimeout(() => {
-          signal.removeEventListener('abort', onAbort);
-          clear();
-          try {
-            resolve(onTimeout());
-          } catch (err) {
-            reject(err as Error);
-          }
-        }, timeoutSec * 1000);
-      };
-      const onAbort = () => {
-        clear();
-        install(undefined);
-        reject(signal.reason as Error);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      arm();
-      install({
-        clear,
-        extend: () => {
-          arm();
-          this.#republish({});
-        },
-        resolve: (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-      });
+    return timedWait<T>({
+      timers: this.#timers,
+      signal,
+      timeoutSec: this.options.pinTimeoutSec,
+      warnSec: this.options.moreTimeSec ?? 15,
+      install,
+      onTimeout,
+      ask: (secondsLeft) => {
+        this.#asking = true;
+        this.#republish({ moreTime: { secondsLeft } });
+      },
+      unask: () => {
+        if (!this.#asking) return;
+        this.#asking = false;
+        const { moreTime: _gone, ...rest } = this.#state;
+        this.#state = rest;
+      },
+      extended: () => this.#republish({}),
     });
   }
 
@@ -304,9 +272,9 @@ export class KioskSession implements FlowUi {
 
   #station(): KioskState['station'] {
     const alarms = this.ledger.alarms.alarms();
-    const outOfService = [
-      ...new Set(alarms.map((a) => OUT_OF_SERVICE[a.alarm]).filter((r) => r !== undefined)),
-    ];
+    // In one fixed order, whatever order the alarms came in.
+    const causes = new Set(alarms.map((a) => OUT_OF_SERVICE[a.alarm]));
+    const outOfService = OUT_OF_SERVICE_REASONS.filter((r) => causes.has(r));
     return {
       name: this.options.stationName,
       hours: this.options.hours,
@@ -319,7 +287,7 @@ export class KioskSession implements FlowUi {
   }
 
   #showNow(s: Screen): void {
-    if (s.screen === 'idle' && this.#reminding) s = { ...s, reminder: 'card_left' };
+    if (s.screen === 'idle' && this.#reminder.active) s = { ...s, reminder: 'card_left' };
     this.#state = {
       ...s,
       rev: ++this.#rev,
@@ -331,7 +299,7 @@ export class KioskSession implements FlowUi {
 
   #onInserted(): void {
     this.#cardPresent = true;
-    this.#endReminder();
+    this.#reminder.end();
     if (this.#busy) {
       // The previous flow is winding down (its last screen is up): start once it has.
       this.#insertPending = true;
@@ -366,34 +334,12 @@ export class KioskSession implements FlowUi {
         (this.options.resultScreenSec ?? 10) * 1000,
       );
     }
-    if (this.#cardPresent) {
-      this.#timers.clearTimeout(this.#cardLeftTimer);
-      this.#cardLeftTimer = this.#timers.setTimeout(
-        () => this.#remind(),
-        (this.options.cardLeftSec ?? 30) * 1000,
-      );
-    }
-  }
-
-  /** The session is over and the card still lies on the reader: say so, and raise it. */
-  #remind(): void {
-    if (!this.#cardPresent || this.#busy) return;
-    this.#reminding = true;
-    this.#timers.clearTimeout(this.#idleTimer);
-    this.ledger.alarms.raiseAlarm('card_left', 'info', 'reader', 'card left on the reader');
-    this.#showNow({ screen: 'idle' });
-  }
-
-  #endReminder(): void {
-    this.#timers.clearTimeout(this.#cardLeftTimer);
-    if (!this.#reminding) return;
-    this.#reminding = false;
-    this.ledger.alarms.clearAlarm('card_left', 'reader');
+    if (this.#cardPresent) this.#reminder.sessionEnded();
   }
 
   #onRemoved(): void {
     this.#cardPresent = false;
-    this.#endReminder();
+    this.#reminder.end();
     this.#insertPending = false;
     if (this.#abort && !this.#pastPointOfNoReturn) {
       this.#abort.abort(new FlowEnd('card_removed'));
