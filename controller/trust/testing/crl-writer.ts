@@ -63,7 +63,8 @@ export interface CrlSpec {
   entries?: CrlEntrySpec[];
   /** Generated entries: serialFor(start .. start+count-1), all with `bulkReason`. */
   bulk?: { count: number; start?: number; reason?: number; date?: Date };
-  crlNumber?: bigint | number;
+  /** Default: thisUpdate in seconds (increasing, as RFC 5280 §5.2.3 asks); null: omit. */
+  crlNumber?: bigint | number | null;
   /** Makes it a delta CRL (deltaCRLIndicator with this BaseCRLNumber). */
   deltaBase?: bigint | number;
   idp?: IdpSpec;
@@ -157,8 +158,9 @@ export function makeCrl(spec: CrlSpec): Uint8Array {
   const exts: Uint8Array[] = [];
   const akiKey = spec.akiKey === undefined ? spec.key : spec.akiKey;
   if (akiKey) exts.push(extension('2.5.29.35', false, seq(implicitPrim(0, keyId(akiKey.spki)))));
-  if (spec.crlNumber !== undefined)
-    exts.push(extension('2.5.29.20', false, integer(spec.crlNumber)));
+  const crlNumber =
+    spec.crlNumber === undefined ? Math.floor(thisUpdate.getTime() / 1000) : spec.crlNumber;
+  if (crlNumber !== null) exts.push(extension('2.5.29.20', false, integer(crlNumber)));
   if (spec.deltaBase !== undefined)
     exts.push(extension('2.5.29.27', true, integer(spec.deltaBase)));
   if (spec.idp) exts.push(extension('2.5.29.28', true, idpValue(spec.idp)));

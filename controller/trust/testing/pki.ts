@@ -154,7 +154,7 @@ export function makeCert(spec: CertSpec): TestCert {
     exts.push(extension('2.5.29.35', false, seq(implicitPrim(0, keyId(issuerSpki)))));
   }
   if (spec.crlDpName)
-    exts.push(extension('2.5.29.31', false, seq(seq(dpFullName(spec.crlDpName)))));
+    exts.push(extension('2.5.29.31', false, seq(seq(explicit(0, dpFullName(spec.crlDpName))))));
   exts.push(...(spec.extra ?? []));
   const tbs = seq(
     explicit(0, integer(2)),
