@@ -20,6 +20,7 @@ import {
   name,
   seq,
   time,
+  tlv,
 } from './der-writer.js';
 import {
   algorithmIdentifier,
@@ -34,6 +35,8 @@ import {
 /** One revoked certificate. */
 export interface CrlEntrySpec {
   serial: bigint | number | Uint8Array;
+  /** userCertificate contents exactly as given (e.g. `ff`: -1), instead of `serial`. */
+  rawSerial?: Uint8Array;
   date?: Date;
   /** CRLReason code; undefined: no reasonCode extension. */
   reason?: number;
@@ -74,6 +77,8 @@ export interface CrlSpec {
   corruptSignature?: boolean;
   /** Omit the version field (v1 CRL: then no extensions may appear). */
   v1?: boolean;
+  /** Encode thisUpdate and nextUpdate as GeneralizedTime whatever the year. */
+  generalizedTime?: boolean;
 }
 
 /** 8-byte positive serial for index i: hashed high half (so order is not sorted), i low half. */
@@ -103,7 +108,7 @@ function entry(e: CrlEntrySpec, defaultDate: Date): Uint8Array {
     ...(e.extensions ?? []),
   ];
   return seq(
-    integer(e.serial),
+    e.rawSerial ? tlv(0x02, e.rawSerial) : integer(e.serial),
     time(e.date ?? defaultDate),
     ...(exts.length ? [seq(...exts)] : []),
   );
@@ -169,8 +174,8 @@ export function makeCrl(spec: CrlSpec): Uint8Array {
     ...(spec.v1 ? [] : [integer(1)]),
     algorithmIdentifier(alg),
     name(spec.issuerName),
-    time(thisUpdate),
-    ...(nextUpdate ? [time(nextUpdate)] : []),
+    time(thisUpdate, spec.generalizedTime),
+    ...(nextUpdate ? [time(nextUpdate, spec.generalizedTime)] : []),
   ]);
   parts.push(head);
   if (revokedLength > 0) {

@@ -99,6 +99,8 @@ export interface CertSpec {
   /** The issuer (for name and authorityKeyIdentifier). */
   issuer?: TestCert;
   serial?: bigint | number | Uint8Array;
+  /** serialNumber contents exactly as given (negative or non-minimal serials). */
+  rawSerial?: Uint8Array;
   notBefore?: Date;
   notAfter?: Date;
   alg?: SigAlg;
@@ -158,7 +160,9 @@ export function makeCert(spec: CertSpec): TestCert {
   exts.push(...(spec.extra ?? []));
   const tbs = seq(
     explicit(0, integer(2)),
-    integer(spec.serial ?? BigInt(now) * 1000n + BigInt(Math.floor(Math.random() * 1000))),
+    spec.rawSerial
+      ? tlv(0x02, spec.rawSerial)
+      : integer(spec.serial ?? BigInt(now) * 1000n + BigInt(Math.floor(Math.random() * 1000))),
     algorithmIdentifier(alg),
     name(spec.issuerName ?? spec.issuer?.subject ?? spec.subject),
     seq(
