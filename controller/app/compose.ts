@@ -36,6 +36,7 @@ import { auditHead } from '../audit/audit-log.js';
 import { KioskSession } from '../kiosk/kiosk-session.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../storage/db.js';
+import { auditHead } from '../audit/audit-log.js';
 
 /** Everything the core is built from: storage, devices, settings, clock, log. */
 export interface CoreParts {
