@@ -8,13 +8,13 @@
 // document for card 0; staff card + PIN, the document goes in, the door closes; then, on
 // camera, the resident: idle, card on the reader, PIN pad, a wrong PIN, the PIN typed, the
 // door open, collected, and the error screen of a card with nothing left to collect.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { freeLoopbackPort } from '../controller/demo/demo-script.js';
+import { CliProcess } from '../test/support/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const at = process.argv.indexOf('--out');
@@ -30,23 +30,10 @@ async function main(): Promise<void> {
   const data = mkdtempSync(path.join(tmpdir(), 'kiosk-screens-'));
   const webPort = await freeLoopbackPort();
   const brokerPort = await freeLoopbackPort();
-  const demo = spawn(
-    process.execPath,
-    [
-      path.join(ROOT, 'bin/jpki-locker.js'),
-      'demo',
-      '--data',
-      data,
-      '--port',
-      String(webPort),
-      '--broker-port',
-      String(brokerPort),
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, JPKI_LOCKER_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+  // The demo as a resident's station runs it (the same process the demo browser test drives).
+  const demo = new CliProcess(
+    ['demo', '--data', data, '--port', String(webPort), '--broker-port', String(brokerPort)],
+    { env: { JPKI_LOCKER_LOG_LEVEL: 'warn' } },
   );
   const base = `http://127.0.0.1:${webPort}`;
   const browser = await chromium.launch({
@@ -55,16 +42,7 @@ async function main(): Promise<void> {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      demo.stdout!.on('data', (b: Buffer) => {
-        out += b.toString();
-        if (out.includes('jpki-locker demo is running')) resolve();
-      });
-      demo.once('exit', (code) =>
-        reject(new Error(`the demo exited (${code}) before it was ready`)),
-      );
-    });
+    await demo.waitFor('jpki-locker demo is running');
     const api = async <T = unknown>(p: string, body?: unknown): Promise<T> => {
       const r = await fetch(base + p, {
         method: body === undefined ? 'GET' : 'POST',
@@ -151,7 +129,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     demo.kill('SIGTERM');
-    await new Promise((r) => demo.once('exit', r));
+    await demo.exited;
     rmSync(data, { recursive: true, force: true });
   }
   console.log(`screens: written to ${path.relative(ROOT, OUT)}/`);

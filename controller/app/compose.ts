@@ -32,7 +32,6 @@ import type {
 import { DomainCommandHandler } from '../adapters/command-handler.js';
 import { SqliteUnitOfWork, type AuditAppender } from '../adapters/sqlite/unit-of-work.js';
 import { DomainStateProvider } from '../adapters/state-provider.js';
-import { auditHead } from '../audit/audit-log.js';
 import { KioskSession } from '../kiosk/kiosk-session.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../storage/db.js';
