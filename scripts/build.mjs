@@ -19,7 +19,7 @@ execFileSync(
 for (const dir of [
   'controller/storage/migrations',
   'controller/web/static',
-  'controller/console/static',
+  'office/console/static',
 ]) {
   cpSync(path.join(root, dir), path.join(root, 'dist', dir), {
     recursive: true,

@@ -9,10 +9,8 @@ import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCard } from './commands/card.js';
 import { registerPki } from './commands/pki.js';
-import { registerConsole } from './commands/console.js';
 import { registerCert } from './commands/cert.js';
 import { registerCrl } from './commands/crl.js';
-import { registerOffice } from './commands/office.js';
 
 /**
  * Every command group. Each module adds its subcommands under `jpki-locker`; add a line here
@@ -28,8 +26,6 @@ const modules: CommandModule[] = [
   registerBoard,
   registerCard,
   registerPki,
-  registerConsole,
-  registerOffice,
 ];
 
 export function buildProgram(): Command {

@@ -36,7 +36,7 @@ import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
 import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { readStoredOverrides } from '../../controller/config/overrides.js';
 import { spkiSha256, type KioskState } from '../../controller/domain/kiosk-session.js';
-import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
+import { createDevCa, issueDevCert } from '../support/dev-pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { CliProcess, runCli } from '../support/cli.js';
 import { Mosquitto, freePort } from '../support/mosquitto.js';
