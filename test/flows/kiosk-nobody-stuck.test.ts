@@ -2,7 +2,9 @@
  * Nobody left stuck, in Debian's Chromium: the station's card reader is unplugged -> the
  * health monitor's check raises reader_gone -> the kiosk page shows the out-of-service screen
  * naming the reader; a card left on the reader 30 s after its session -> the page shows and
- * speaks the reminder (when espeak-ng or Open JTalk rendered it) and card_left is raised.
+ * speaks the reminder (when espeak-ng or Open JTalk rendered it) and card_left is raised; the
+ * language, text size and volume a resident chose go back to the station's defaults
+ * (web.defaultLanguage) when the card is removed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +33,7 @@ let card: FakeJpkiCard;
 
 beforeAll(async () => {
   speechDir = mkdtempSync(path.join(tmpdir(), 'kiosk-stuck-speech-'));
-  if (speaks) await generateSpeech({ dir: speechDir, engines, languages: ['ja'] });
+  if (speaks) await generateSpeech({ dir: speechDir, engines, languages: ['pt-BR'] });
   card = FakeJpkiCard.make(testRoot(), 'left-card');
   // The kiosk browser plays guidance without a tap (as the station's kiosk Chromium does).
   browser = await chromium.launch({
@@ -49,12 +51,14 @@ beforeEach(async () => {
   web = new WebServer({ host: '127.0.0.1', port: 0, pages: { '/': 'kiosk.html' } }, silentLogger());
   timers = new ManualTimers();
   h = new CoreHarness({ timers, publish: kioskPublisher(web) });
-  registerKioskRoutes(web, () => h.session, { defaultLanguage: 'ja', speechDir });
+  // The station's web.defaultLanguage is pt-BR here: the page starts in it and returns to it.
+  registerKioskRoutes(web, () => h.session, { defaultLanguage: 'pt-BR', speechDir });
   await web.start();
   await h.start();
   page = await browser.newPage({ viewport: { width: 800, height: 480 } });
   await page.goto(web.url);
   await page.waitForSelector('body[data-connection="ok"][data-screen="idle"]');
+  await page.waitForSelector('html[data-lang="pt-BR"][lang="pt-BR"]');
 });
 afterEach(async () => {
   await page?.close();
@@ -63,6 +67,23 @@ afterEach(async () => {
 });
 
 describe('kiosk: nobody stuck', () => {
+  it('returns to web.defaultLanguage, normal text and volume when the card is removed', async () => {
+    await page.click('#lang');
+    await page.click('#language-list [data-lang="vi"]');
+    await page.click('#large-text');
+    await page.click('#volume');
+    await page.waitForSelector('html[data-lang="vi"][lang="vi"][data-large="yes"]');
+    h.cards.insert(card);
+    await page.waitForSelector('body[data-screen="pin"]');
+    expect(await page.getAttribute('html', 'data-lang')).toBe('vi'); // kept for this resident
+    h.cards.remove();
+    await page.waitForSelector('body[data-error="card_removed"]');
+    await h.session.settled;
+    expect(timers.fire(10_000)).toBe(1); // the result screen gives way to idle
+    await page.waitForSelector('html[data-lang="pt-BR"][data-large="no"]');
+    expect(await page.getAttribute('#volume-label', 'data-msg-values')).toBe('{"level":2}');
+  });
+
   it('shows the out-of-service screen, naming the reader, within one health check of unplugging it', async () => {
     const reader = new SimCardReader({ readers: ['Station Reader 0'] });
     await reader.start();
