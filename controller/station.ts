@@ -6,6 +6,7 @@ import { createHardware, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
 import { DomainComponent } from './domain/domain-component.js';
 import { GpioDoorHardware } from './domain/gpio-doors.js';
+import { StatusCertificateChecker } from './domain/adapters.js';
 import { crlStateOf, deviceHealthOf } from './domain/station-state.js';
 import { TrustComponent } from './trust/trust-component.js';
 import { installAvailableCrl } from './trust/crl-command.js';
@@ -77,6 +78,7 @@ export class Station {
       db: () => this.storage.db,
       log: log.child({ component: 'trust' }),
       now: this.now,
+      clockSkewSec: config.mqtt.clockSkewSec,
     });
     components.push(this.trust);
     components.push(...(options.extraComponents?.(this) ?? []));
@@ -99,6 +101,10 @@ export class Station {
         : undefined,
       web,
       revocation: () => this.trust.crl,
+      // Card certificates: chain, validity, then OCSP (trust.ocsp.mode) and the CRL.
+      checker: new StatusCertificateChecker((der, at) =>
+        this.trust.verifyWithStatus({ leaf: der, purpose: 'auth', at }),
+      ),
       installCrl: (body) => installAvailableCrl(this.trust, body),
       changeConfig: (body) => {
         const meta = new MetaRepository(this.storage.db);

@@ -17,7 +17,13 @@ import type {
 import type { ActiveAlarm, CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
 import type { DoorController } from './door-controller.js';
 import type { LockerDomain } from './locker-domain.js';
-import type { CardSource, CertCheck, CertificateChecker, HolderCard } from './ports.js';
+import type {
+  CardSource,
+  CertCheck,
+  CertificateChecker,
+  HolderCard,
+  RevocationDecider,
+} from './ports.js';
 
 /** Card insertions from a CardReader, and JPKI sessions through the JPKI client. */
 export class ReaderCardSource implements CardSource {
@@ -74,6 +80,29 @@ export class PathCertificateChecker implements CertificateChecker {
     });
     if (r.valid) return { valid: true };
     return { valid: false, reason: r.reason === 'crl_missing' ? 'no_crl' : r.reason };
+  }
+}
+
+/**
+ * Checks a user-authentication certificate with the trust component's online policy
+ * (trust.ocsp.mode: OCSP before the CRL), keeping the source that decided.
+ */
+export class StatusCertificateChecker implements CertificateChecker {
+  constructor(
+    private readonly verify: (
+      der: Uint8Array,
+      at: Date,
+    ) => Promise<{ valid: boolean; reason: string; source: RevocationDecider }>,
+  ) {}
+
+  async checkAuthCertificate(der: Uint8Array, at: Date): Promise<CertCheck> {
+    const r = await this.verify(der, at);
+    if (r.valid) return { valid: true, source: r.source };
+    return {
+      valid: false,
+      reason: r.reason === 'crl_missing' ? 'no_crl' : r.reason,
+      source: r.source,
+    };
   }
 }
 

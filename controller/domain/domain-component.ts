@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type {
   CommandResult,
   ConfigChangeBody,
@@ -12,7 +11,7 @@ import type { Component } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { Outbox } from '../outbox/outbox.js';
 import type { Db } from '../storage/db.js';
-import { decodeCertificates } from '../trust/certificate.js';
+import { loadAnchors } from '../trust/trust-component.js';
 import type { RevocationSource } from '../trust/types.js';
 import type { WebServer } from '../web/server.js';
 import type { CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
@@ -130,14 +129,13 @@ export class DomainComponent implements Component {
       this.#timers,
     );
     this.doorController.start();
-    const anchors = config.trust.authAnchors.flatMap((f) => {
-      try {
-        return decodeCertificates(new Uint8Array(readFileSync(f)), f);
-      } catch (err) {
-        log.error({ err, file: f }, 'cannot read an authentication anchor');
-        return [];
-      }
-    });
+    // Files or shipped roots by name (jpki-auth-2023), as the trust component reads them.
+    let anchors: Uint8Array[] = [];
+    try {
+      anchors = loadAnchors(config.trust).auth.map((c) => c.der);
+    } catch (err) {
+      log.error({ err }, 'cannot read the authentication anchors');
+    }
     const checker =
       deps.checker ?? new PathCertificateChecker(() => anchors, deps.revocation?.() ?? undefined);
     const cards = deps.cards ?? (deps.card ? new ReaderCardSource(deps.card, log) : undefined);

@@ -21,6 +21,7 @@ import type { LockerDomain } from './locker-domain.js';
 import type {
   CardSource,
   CertificateChecker,
+  RevocationDecider,
   CompartmentHardware,
   HolderCard,
   Timers,
@@ -132,6 +133,7 @@ const CERT_SCREEN: Record<string, KioskErrorCode> = {
   not_yet_valid: 'cert_expired',
   crl_stale: 'crl_stale',
   no_crl: 'crl_stale',
+  ocsp_unavailable: 'crl_stale',
 };
 const CERT_WIRE: Record<string, string> = {
   revoked: 'cert_revoked',
@@ -139,6 +141,9 @@ const CERT_WIRE: Record<string, string> = {
   not_yet_valid: 'cert_expired',
   crl_stale: 'crl_stale',
   no_crl: 'crl_stale',
+  // trust.ocsp.mode require without an answer: the status could not be confirmed.
+  ocsp_unavailable: 'crl_stale',
+  ocsp_unknown: 'cert_untrusted',
 };
 
 /**
@@ -312,6 +317,21 @@ export class KioskSession {
   /** True once locks were opened: removing the card no longer cancels anything. */
   #pastPointOfNoReturn = false;
   #spki: string | null = null;
+  /** Which revocation source decided this card's certificate check (for the attempt event). */
+  #source: RevocationDecider | undefined;
+
+  /** Records a pickup attempt with the revocation source of this card's check. */
+  #attempt(
+    result: 'granted' | 'denied',
+    reason: string,
+    spki: string | null,
+    extra: Parameters<LockerDomain['recordPickupAttempt']>[3] = {},
+  ): void {
+    this.domain.recordPickupAttempt(result, reason, spki, {
+      ...extra,
+      ...(this.#source ? { revocationSource: this.#source } : {}),
+    });
+  }
 
   #ended(err: unknown, signal: AbortSignal): void {
     const end =
@@ -323,7 +343,7 @@ export class KioskSession {
     if (!(err instanceof FlowEnd) && !(signal.reason instanceof FlowEnd))
       this.log.warn({ err }, 'card session failed');
     if (end.code === 'cancelled') {
-      this.domain.recordPickupAttempt('denied', 'cancelled', this.#spki);
+      this.#attempt('denied', 'cancelled', this.#spki);
       this.#show({ screen: 'idle' });
       return;
     }
@@ -336,7 +356,7 @@ export class KioskSession {
             : end.code === 'nothing_to_collect'
               ? 'no_delivery'
               : end.code;
-      this.domain.recordPickupAttempt('denied', wire, this.#spki);
+      this.#attempt('denied', wire, this.#spki);
     }
     this.#show({ screen: 'error', error: end.code, ...(end.reason ? { reason: end.reason } : {}) });
   }
@@ -344,6 +364,7 @@ export class KioskSession {
   async #run(signal: AbortSignal): Promise<void> {
     this.#pastPointOfNoReturn = false;
     this.#spki = null;
+    this.#source = undefined;
     let card: HolderCard | undefined;
     try {
       card = await this.#guard(signal, this.cards.open());
@@ -356,6 +377,7 @@ export class KioskSession {
         signal,
         Promise.resolve(this.checker.checkAuthCertificate(der, now)),
       );
+      this.#source = check.source;
       if (!check.valid) {
         this.domain.record({
           kind: 'denial',
@@ -399,7 +421,7 @@ export class KioskSession {
         }
         triesLeft = outcome.triesLeft;
         wrongPin = true;
-        this.domain.recordPickupAttempt('denied', 'wrong_pin', spki, { triesLeft });
+        this.#attempt('denied', 'wrong_pin', spki, { triesLeft });
       }
       // 6-7. Proof of presence: the card signs a fresh nonce; the certificate's key verifies it.
       const nonce = this.options.nonce?.() ?? randomBytes(32);
@@ -515,7 +537,7 @@ export class KioskSession {
         const r = results[i]!;
         if (r.opened) {
           this.domain.markOpenedForPickup(p.id);
-          this.domain.recordPickupAttempt('granted', 'ok', spki, {
+          this.#attempt('granted', 'ok', spki, {
             deliveryId: p.deliveryId,
             compartment: p.id,
           });
@@ -545,7 +567,7 @@ export class KioskSession {
         void t;
       });
       if (!again) {
-        this.domain.recordPickupAttempt('denied', 'lock_failed', spki, {
+        this.#attempt('denied', 'lock_failed', spki, {
           compartment: pending[0]!.id,
         });
         if (opened.length === 0) {

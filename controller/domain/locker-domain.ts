@@ -659,7 +659,13 @@ export class LockerDomain {
     result: 'granted' | 'denied',
     reason: string,
     holderSpki: string | null,
-    extra: { deliveryId?: string; compartment?: string; triesLeft?: number } = {},
+    extra: {
+      deliveryId?: string;
+      compartment?: string;
+      triesLeft?: number;
+      /** Which revocation source decided the certificate check. */
+      revocationSource?: 'ocsp' | 'ocsp-cache' | 'crl';
+    } = {},
   ): void {
     this.tx(() => {
       this.#emit({
@@ -670,6 +676,7 @@ export class LockerDomain {
           holderSpkiSha256: holderSpki,
           ...(extra.deliveryId ? { deliveryId: extra.deliveryId } : {}),
           ...(extra.compartment ? { compartment: extra.compartment } : {}),
+          ...(extra.revocationSource ? { revocationSource: extra.revocationSource } : {}),
         },
       });
       this.#audit({
@@ -679,7 +686,10 @@ export class LockerDomain {
         target: extra.compartment ? `compartment:${extra.compartment}` : '',
         outcome: result,
         reason,
-        details: extra.triesLeft === undefined ? {} : { triesLeft: extra.triesLeft },
+        details: {
+          ...(extra.triesLeft === undefined ? {} : { triesLeft: extra.triesLeft }),
+          ...(extra.revocationSource ? { revocationSource: extra.revocationSource } : {}),
+        },
       });
     });
   }

@@ -48,8 +48,13 @@ export type CertRefusal =
   | 'wrong_purpose'
   | 'malformed';
 
-/** The outcome of checking a user-authentication certificate (chain, validity, CRL). */
-export type CertCheck = { valid: true } | { valid: false; reason: CertRefusal | string };
+/** Which revocation source decided (OCSP fetched now, a cached OCSP answer, the CRL). */
+export type RevocationDecider = 'ocsp' | 'ocsp-cache' | 'crl';
+
+/** The outcome of checking a user-authentication certificate (chain, validity, revocation). */
+export type CertCheck = ({ valid: true } | { valid: false; reason: CertRefusal | string }) & {
+  source?: RevocationDecider;
+};
 
 /** Checks a user-authentication certificate against anchors and cached CRLs, offline. */
 export interface CertificateChecker {

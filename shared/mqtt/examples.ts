@@ -203,6 +203,7 @@ export const exampleEventDataFull: { [K in EventKind]: Full<EventData[K]> } = {
     holderSpkiSha256: holder,
     deliveryId: 'D-2026-000123',
     compartment: 'A05',
+    revocationSource: 'ocsp',
   },
   actuation: { target: 'compartment', id: 'A05', cause: 'pickup', opened: true },
   'alarm.raised': {

@@ -11,7 +11,7 @@ import {
   REMOTE_CONFIG_BOUNDS,
   SPKI_SHA256_PATTERN,
 } from './commands.js';
-import { ATTEMPT_REASONS, EVENT_KINDS } from './events.js';
+import { ATTEMPT_REASONS, EVENT_KINDS, REVOCATION_SOURCES } from './events.js';
 import {
   ALARM_CODES,
   ALARM_SEVERITIES,
@@ -299,6 +299,7 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
       holderSpkiSha256: nullableHash,
       deliveryId: ident,
       compartment: ident,
+      revocationSource: { enum: [...REVOCATION_SOURCES] },
     },
     ['result', 'reason', 'holderSpkiSha256'],
   ),
