@@ -10,6 +10,7 @@ import { StatusCertificateChecker } from './domain/adapters.js';
 import { crlStateOf, deviceHealthOf } from './domain/station-state.js';
 import { TrustComponent } from './trust/trust-component.js';
 import { installAvailableCrl } from './trust/crl-command.js';
+import { acceptRelayedOcsp } from './trust/ocsp/relay-command.js';
 import { MetaRepository } from './storage/meta-repository.js';
 import { checkConfigChange, OVERRIDES_META_KEY, type StoredOverrides } from './config/overrides.js';
 import { MqttGateway } from './mqtt/gateway.js';
@@ -106,6 +107,7 @@ export class Station {
         this.trust.verifyWithStatus({ leaf: der, purpose: 'auth', at }),
       ),
       installCrl: (body) => installAvailableCrl(this.trust, body),
+      acceptOcsp: (body) => acceptRelayedOcsp(this.trust, body),
       changeConfig: (body) => {
         const meta = new MetaRepository(this.storage.db);
         const raw = meta.get(OVERRIDES_META_KEY);

@@ -12,6 +12,7 @@ import type { RevocationSource } from '../trust/types.js';
 import type {
   CommandResult,
   ConfigChangeBody,
+  OcspResponsesBody,
   CrlAvailableBody,
 } from '../../shared/mqtt/commands.js';
 import type { ActiveAlarm, CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
@@ -118,6 +119,7 @@ export class DomainCommandHandler implements CommandHandler {
     private readonly changed: (part: StatePart) => void,
     private readonly installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>,
     private readonly changeConfig?: (body: ConfigChangeBody) => CommandResult,
+    private readonly acceptOcsp?: (body: OcspResponsesBody) => CommandResult,
   ) {}
 
   async handle(command: VerifiedCommand): Promise<CommandResult> {
@@ -174,6 +176,19 @@ export class DomainCommandHandler implements CommandHandler {
           reason: r.accepted ? '' : r.reason,
         });
         if (r.accepted) this.changed('crl');
+        return r;
+      }
+      case 'ocsp.responses': {
+        if (!this.acceptOcsp) return { accepted: false, reason: 'not_supported' };
+        const r = this.acceptOcsp(c.body);
+        this.domain.record({
+          kind: 'operator',
+          action: 'ocsp.responses',
+          actor,
+          target: 'ocsp',
+          outcome: r.accepted ? 'accepted' : 'rejected',
+          reason: r.accepted ? '' : r.reason,
+        });
         return r;
       }
       case 'config.change': {

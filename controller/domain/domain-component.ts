@@ -1,6 +1,7 @@
 import type {
   CommandResult,
   ConfigChangeBody,
+  OcspResponsesBody,
   CrlAvailableBody,
 } from '../../shared/mqtt/commands.js';
 import type { CardReader } from '../../hardware/card/card-reader.js';
@@ -53,6 +54,8 @@ export interface DomainDeps {
   installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>;
   /** Checks and stores a `config.change` command (default: not supported). */
   changeConfig?: (body: ConfigChangeBody) => CommandResult;
+  /** Takes relayed OCSP responses (`ocsp.responses`; default: not supported). */
+  acceptOcsp?: (body: OcspResponsesBody) => CommandResult;
   now: () => Date;
   timers?: Timers;
   log: Logger;
@@ -161,6 +164,7 @@ export class DomainComponent implements Component {
       (part) => this.stateProvider?.changed(part),
       deps.installCrl,
       deps.changeConfig,
+      deps.acceptOcsp,
     );
     if (cards) {
       this.session = new KioskSession(

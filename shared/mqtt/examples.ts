@@ -48,6 +48,7 @@ export const exampleCommandBodies: CommandBodies = {
     url: 'https://pki.example.lg.jp/crl/auth-2026-11-24.crl',
     sha256: '9b74c9897bac770ffc029102a200c5de0b0c5f2f6a4e6b7c8d9e0f1a2b3c4d5e',
   },
+  'ocsp.responses': { responses: ['MIIBszCCAa8GCSsGAQUFBzABAQ=='] },
   'config.change': { version: 12, settings: { 'station.hours.open': '07:00' } },
 };
 
@@ -301,6 +302,7 @@ export const exampleCommandBodiesFull: { [K in CommandKind]: Full<CommandBodies[
   'remote.open': { door: 'main', compartment: 'A03', reason: 'ticket 5521' },
   'station.maintenance': { enabled: false, reason: 'done' },
   'crl.available': exampleCommandBodies['crl.available'],
+  'ocsp.responses': exampleCommandBodies['ocsp.responses'],
   'config.change': {
     version: 13,
     settings: { 'pickup.pinTimeoutSec': 90, 'web.simulator': false },
@@ -324,6 +326,7 @@ export const exampleCommandBodiesMinimal: { [K in CommandKind]: Minimal<CommandB
   'remote.open': { reason: 'ticket 5521' },
   'station.maintenance': { enabled: true },
   'crl.available': exampleCommandBodies['crl.available'],
+  'ocsp.responses': exampleCommandBodies['ocsp.responses'],
   'config.change': exampleCommandBodies['config.change'],
 };
 

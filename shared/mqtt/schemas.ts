@@ -191,6 +191,14 @@ export const commandBodySchemas: Record<(typeof COMMAND_KINDS)[number], Record<s
     url: { type: 'string', pattern: '^(https?|file)://', maxLength: 2000 },
     sha256: sha256Hex,
   }),
+  'ocsp.responses': obj({
+    responses: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      items: { type: 'string', pattern: '^[A-Za-z0-9+/]+={0,2}$', maxLength: 8192 },
+    },
+  }),
   'config.change': obj({
     version,
     settings: {

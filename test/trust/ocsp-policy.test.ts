@@ -14,6 +14,7 @@ import { openDatabase, type Db } from '../../controller/storage/db.js';
 import { parseCertificate } from '../../controller/trust/certificate.js';
 import { buildOcspRequest } from '../../controller/trust/ocsp/request.js';
 import type { OcspMode } from '../../controller/trust/ocsp/policy.js';
+import { acceptRelayedOcsp } from '../../controller/trust/ocsp/relay-command.js';
 import { makeCrl } from '../../controller/trust/testing/crl-writer.js';
 import { makeOcspTestPki, type OcspTestPki } from '../../controller/trust/testing/ocsp-pki.js';
 import { toPem } from '../../controller/trust/testing/pki.js';
@@ -234,6 +235,43 @@ describe('trust.ocsp.mode prefer / require with the CRL as fallback (openssl ocs
     });
     const up = await component('prefer', responder.url, { crl: staleCrl });
     expect(await check(up, GOOD)).toMatchObject({ valid: true, source: 'ocsp' });
+  });
+
+  it('ocsp.responses relayed by the office decide like fetched ones (source ocsp-cache)', async () => {
+    const fetchFor = async (url: string, serial: number) => {
+      const req = buildOcspRequest(
+        parseCertificate(leafDer(serial)),
+        parseCertificate(pki.root.der),
+        new Uint8Array(4).fill(serial & 0xff),
+      );
+      const res = await fetch(url, { method: 'POST', body: Buffer.from(req.der) });
+      return Buffer.from(await res.arrayBuffer()).toString('base64');
+    };
+    const t = await component('require', silentUrl, { timeoutMs: 300 });
+    expect(await check(t, GOOD)).toMatchObject({ valid: false, reason: 'ocsp_unavailable' });
+    const r = acceptRelayedOcsp(t, {
+      responses: [
+        await fetchFor(responder.url, GOOD),
+        await fetchFor(responder.url, OCSP_REVOKED),
+        await fetchFor(wrongKey.url, UNKNOWN),
+      ],
+    });
+    expect(r).toEqual({
+      accepted: true,
+      detail: { answers: 2, refused: 1, problem: 'bad_signature' },
+    });
+    expect(await check(t, GOOD)).toMatchObject({ valid: true, source: 'ocsp-cache' });
+    expect(await check(t, OCSP_REVOKED)).toMatchObject({
+      valid: false,
+      reason: 'revoked',
+      source: 'ocsp-cache',
+    });
+    expect(acceptRelayedOcsp(t, { responses: [await fetchFor(wrongKey.url, GOOD)] })).toMatchObject(
+      {
+        accepted: false,
+        reason: 'bad_ocsp_response',
+      },
+    );
   });
 
   it('off: the CRL alone, the responder is not asked', async () => {
