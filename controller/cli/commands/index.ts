@@ -70,6 +70,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: 'test PKI for demos and tests',
     load: async () => (await import('./pki.js')).registerPki,
   },
+  receipt: {
+    description: 'collection receipts signed by the holder’s card',
+    load: async () => (await import('./receipt.js')).registerReceipt,
+  },
   'safe-state': {
     description:
       'drive every lock output to its locked state and exit (the systemd unit runs it before start and after stop)',
