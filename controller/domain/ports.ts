@@ -40,6 +40,11 @@ export interface HolderCard {
   signNonce(nonce: Uint8Array): Promise<Uint8Array>;
   /** Ends the session (resets the card's verified state). Idempotent, never throws. */
   close(): Promise<void>;
+  /**
+   * What was inserted (EF 0006 token): a My Number `card`, a `phone` (its certificate only
+   * after the PIN), or `not_jpki` (no JPKI application). Absent: a card.
+   */
+  kind?(): Promise<'card' | 'phone' | 'not_jpki'>;
 }
 
 /** Card insertion and removal, and a way to open a session with the card present. */

@@ -112,8 +112,13 @@ export class CardSessionFlow {
     this.ledger.attempts.setRevocationSource(undefined);
     const card = await guard(open());
     let staff: StaffGrant | undefined;
+    let phone = false;
     try {
       const proof = await proveCardHolder(card, {
+        // A smartphone: the PIN first (its certificate is readable only after it).
+        onPhone: () => {
+          phone = true;
+        },
         guard,
         ...(this.settings.nonce ? { nonce: this.settings.nonce } : {}),
         checkCertificate: async (der, spki) => {
@@ -139,7 +144,12 @@ export class CardSessionFlow {
           return true;
         },
         pin: async (triesLeft, wrongPin) => {
-          ui.show({ screen: 'pin', triesLeft, ...(wrongPin ? { wrongPin } : {}) });
+          ui.show({
+            screen: 'pin',
+            triesLeft,
+            ...(wrongPin ? { wrongPin } : {}),
+            ...(phone ? { device: 'phone' as const } : {}),
+          });
           const pin = await ui.waitPin(signal);
           ui.show({ screen: 'verifying' });
           return pin;
@@ -147,6 +157,9 @@ export class CardSessionFlow {
         onWrongPin: (triesLeft) =>
           this.ledger.attempts.recordPickupAttempt('denied', 'wrong_pin', null, { triesLeft }),
       });
+      // A transit card or anything else without the JPKI application.
+      if (proof.outcome === 'not_jpki')
+        throw new FlowEnd('not_my_number_card', 'not_jpki', 'card_error');
       if (proof.outcome === 'refused') {
         if (proof.reason === 'pin_blocked') {
           this.ledger.attempts.record({
