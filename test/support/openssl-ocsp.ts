@@ -50,6 +50,13 @@ function opensslTime(d: Date): string {
   return `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
 }
 
+/** The serial as OpenSSL's index holds it (BN_bn2hex: upper case, whole octets, no zero octets in front). */
+function indexSerial(hex: string): string {
+  let h = hex.toUpperCase().replace(/^0+/, '');
+  if (h.length % 2) h = `0${h}`;
+  return h || '00';
+}
+
 function indexText(entries: IndexEntry[]): string {
   return entries
     .map((e) => {
@@ -57,7 +64,7 @@ function indexText(entries: IndexEntry[]): string {
         e.status === 'revoked'
           ? `${opensslTime(e.revokedAt ?? new Date())}${e.reason ? `,${e.reason}` : ''}`
           : '';
-      return `${e.status === 'valid' ? 'V' : 'R'}\t491231235959Z\t${revoked}\t${e.serialHex.toUpperCase()}\tunknown\t/CN=serial-${e.serialHex}\n`;
+      return `${e.status === 'valid' ? 'V' : 'R'}\t491231235959Z\t${revoked}\t${indexSerial(e.serialHex)}\tunknown\t/CN=serial-${e.serialHex}\n`;
     })
     .join('');
 }
