@@ -44,6 +44,7 @@ import { Mosquitto, freePort } from '../support/mosquitto.js';
 import { startPcscd, type PrivatePcscd } from '../support/pcscd.js';
 import { createPtyPair, type PtyPair } from '../support/socat.js';
 import { getTestPki, type TestPki } from '../support/test-pki.js';
+import { crlNumberExtension } from '../../controller/pki/test-pki.js';
 import { waitFor } from '../support/wait.js';
 import { JpkiOid } from '../../shared/apdu/jpki.js';
 
@@ -193,7 +194,10 @@ async function staleAuthCrl(): Promise<Uint8Array> {
     nextUpdate: new Date(now - 2 * DAY_MS),
     signingAlgorithm: RSA_SIGN,
     signingKey: root.key,
-    extensions: [await x509.AuthorityKeyIdentifierExtension.create(root.cert, false)],
+    extensions: [
+      await x509.AuthorityKeyIdentifierExtension.create(root.cert, false),
+      crlNumberExtension(Math.floor((now - 3 * DAY_MS) / 1000)),
+    ],
     entries: [],
   });
   return new Uint8Array(crl.rawData);
