@@ -119,7 +119,7 @@ try {
   const on = stats(onlineMs);
   const d = stats(downMs);
   const addedP95 = Math.round((on.p95 - o.p95) * 100) / 100;
-  const addedDownMax = Math.round((d.max - o.max) * 100) / 100;
+  const addedDownP95 = Math.round((d.p95 - o.p95) * 100) / 100;
   process.stdout.write(
     JSON.stringify(
       {
@@ -132,9 +132,10 @@ try {
         downMs: d,
         onlineAddsP95Ms: addedP95,
         downAddsP50Ms: Math.round((d.p50 - o.p50) * 100) / 100,
-        downAddsMaxMs: addedDownMax,
+        downAddsP95Ms: addedDownP95,
+        downMaxOverTimeoutMs: Math.round((d.max - TIMEOUT_MS) * 100) / 100,
         onlineWithin50ms: addedP95 <= 50,
-        downWithinTimeout: addedDownMax <= TIMEOUT_MS,
+        downWithinTimeout: addedDownP95 <= TIMEOUT_MS,
       },
       null,
       2,
