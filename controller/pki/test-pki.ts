@@ -85,6 +85,12 @@ export interface TestPkiManifest {
   rootKeys: { auth: string; sign: string };
   crls: { auth: string; sign: string };
   profiles: TestPkiProfile[];
+  /**
+   * A back-office command-signing CA (the station's `trust.commandAnchors`) and a signer
+   * issued by it (keyUsage digitalSignature, extendedKeyUsage codeSigning), for the demo's
+   * simulated back office. Absent in manifests written before it existed.
+   */
+  command?: { anchor: string; signerCert: string; signerKey: string };
 }
 
 interface Pair {
@@ -149,6 +155,7 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
   };
   const authRoot = await root(AUTH_ROOT_NAME);
   const signRoot = await root(SIGN_ROOT_NAME);
+  const commandRoot = await root([{ C: ['JP'] }, { O: ['jpki-locker test back office'] }]);
 
   const leaf = async (
     ca: { cert: x509.X509Certificate; pair: Pair },
@@ -286,6 +293,16 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
         })
       ).rawData,
     );
+  const commandSignerPair = await keyPair();
+  const commandSigner = await leaf(
+    commandRoot,
+    commandSignerPair,
+    [{ C: ['JP'] }, { CN: ['test back office'] }],
+    [
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.codeSigning], false),
+    ],
+  );
   const write = (rel: string, data: string | Uint8Array, mode?: number): string => {
     writeFileSync(path.join(out, rel), data, mode ? { mode } : {});
     return rel;
@@ -319,6 +336,11 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
       sign: write('crl/sign-root.crl', await crl(signRoot, [])),
     },
     profiles,
+    command: {
+      anchor: write('roots/command-root.pem', commandRoot.cert.toString('pem') + '\n'),
+      signerCert: write('roots/command-signer.pem', commandSigner.toString('pem') + '\n'),
+      signerKey: write('roots/command-signer-key.pem', pemKey(commandSignerPair), 0o600),
+    },
   };
   write('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

@@ -37,7 +37,7 @@ import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { readStoredOverrides } from '../../controller/config/overrides.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
 import type { KioskState } from '../../controller/flows/screens.js';
-import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
+import { createDevCa, issueDevCert } from '../support/dev-pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { CliProcess, runCli } from '../support/cli.js';
 import { Mosquitto, freePort } from '../support/mosquitto.js';
