@@ -23,7 +23,7 @@ import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
 import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
 import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
-import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
+import { createDevCa, issueDevCert } from '../support/dev-pki.js';
 import { loadCertificates } from '../../controller/trust/certificate.js';
 import type { TestCert, TestKey } from '../../controller/trust/testing/pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
