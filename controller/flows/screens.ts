@@ -74,6 +74,7 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
     case 'not_collected':
       return null;
     case 'out_of_service':
+    case 'not_my_number_card':
       return 'card_error';
     default:
       return end.code;

@@ -264,6 +264,7 @@ export function spokenScreens(): {
   for (const n of SPOKEN_TRIES)
     list.push({ id: `pin.wrongPin.${n}`, keys: ['pin.wrongPin'], values: { n } });
   list.push({ id: 'pin.lastTry', keys: ['pin.lastTry'] });
+  list.push({ id: 'pin.phone', keys: ['screen.pin.title', 'pin.phone'] });
   for (const e of KIOSK_ERROR_CODES)
     list.push({ id: `error.${e}`, keys: [`error.${e}.title`, `error.${e}.body`] });
   for (const r of OUT_OF_SERVICE_REASONS)

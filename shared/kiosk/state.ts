@@ -46,6 +46,8 @@ export const KIOSK_ERROR_CODES = [
   'last_try',
   /** A session refused because pickups are impossible right now. */
   'out_of_service',
+  /** The card has no JPKI application (a transit card, a bank card): "this is not a My Number card". */
+  'not_my_number_card',
   'cancelled',
 ] as const;
 export type KioskErrorCode = (typeof KIOSK_ERROR_CODES)[number];
@@ -89,6 +91,8 @@ export interface KioskPageState {
   triesLeft?: number;
   /** The last PIN typed was wrong. */
   wrongPin?: boolean;
+  /** A smartphone certificate: its certificate is read and checked after the PIN. */
+  device?: 'phone';
   compartments?: { id: string; state: CompartmentViewState }[];
   /** The screen offers "try again" (a lock that did not open). */
   canRetry?: boolean;

@@ -235,6 +235,7 @@ export function kioskScreens(): { name: string; state: Omit<KioskPageState, 'rev
     s('pin', { screen: 'pin', triesLeft: 3 }),
     s('pin-wrong', { screen: 'pin', triesLeft: 2, wrongPin: true }),
     s('pin-last-try', { screen: 'pin', triesLeft: 1, wrongPin: true }),
+    s('pin-phone', { screen: 'pin', triesLeft: 5, device: 'phone' }),
     s('pin-more-time', { screen: 'pin', triesLeft: 3, moreTime: { secondsLeft: 15 } }),
     s('verifying', { screen: 'verifying' }),
     s('opening', {
