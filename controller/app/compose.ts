@@ -109,9 +109,9 @@ export function composeCore(p: CoreParts): Core {
     doorOpenTimeoutSec: p.pickup.doorOpenTimeoutSec,
     doorLeftOpenSec: p.pickup.doorLeftOpenSec,
   };
-  const pickup = new PickupFlow(ledger, actuator, p.timers, watch);
-  const loading = new LoadingFlow(ledger, actuator, p.timers, watch);
-  const retrieval = new RetrievalFlow(ledger, actuator, p.timers, watch);
+  const pickup = new PickupFlow(ledger, actuator, watch);
+  const loading = new LoadingFlow(ledger, actuator, watch);
+  const retrieval = new RetrievalFlow(ledger, actuator, watch);
   const remoteOpen = new RemoteOpenFlow(ledger, actuator, doors);
   const cardSession = new CardSessionFlow(
     ledger,

@@ -1,12 +1,14 @@
 /** Table tests of the pure decisions and transitions. */
 import { describe, expect, it } from 'vitest';
 import type { DoorRulesBody } from '../../shared/mqtt/commands.js';
+import type { AlarmCode } from '../../shared/mqtt/state.js';
 import {
   checkDeliveryMove,
   compartmentWire,
   decideDoor,
   doorMoves,
   moveCompartment,
+  outOfServiceReasons,
   pickupPlan,
   staffGrantAt,
 } from './decisions.js';
@@ -273,5 +275,21 @@ describe('compartmentWire', () => {
       deliveryId: 'd1',
       pickupDeadline: '2025-06-03T00:00:00.000Z',
     });
+  });
+});
+
+describe('outOfServiceReasons', () => {
+  it.each([
+    ['no alarm: in service', [], []],
+    ['alarms that do not stop pickups', ['disk_low', 'card_left', 'door_held_open'], []],
+    ['the reader gone', ['reader_gone'], ['reader']],
+    ['a board per alarm, named once', ['board_unreachable', 'board_unreachable'], ['boards']],
+    [
+      'every part, in the fixed order whatever the alarms order',
+      ['crl_stale', 'outbox_full', 'board_unreachable', 'reader_gone', 'tamper'],
+      ['reader', 'boards', 'outbox', 'crl'],
+    ],
+  ] as [string, AlarmCode[], string[]][])('%s', (_name, alarms, expected) => {
+    expect(outOfServiceReasons(alarms.map((alarm) => ({ alarm })))).toEqual(expected);
   });
 });

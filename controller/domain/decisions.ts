@@ -6,9 +6,11 @@
 import type { DoorRulesBody } from '../../shared/mqtt/commands.js';
 import type { NewEvent } from '../../shared/mqtt/events.js';
 import type {
+  AlarmCode,
   CompartmentState as WireCompartment,
   CompartmentStatus,
 } from '../../shared/mqtt/state.js';
+import { OUT_OF_SERVICE_REASONS, type OutOfServiceReason } from '../../shared/kiosk/state.js';
 import {
   COMPARTMENT_TRANSITIONS,
   DELIVERY_TRANSITIONS,
@@ -184,4 +186,21 @@ export function compartmentWire(
     deliveryId: c.delivery_id,
     pickupDeadline: delivery?.pickup_deadline ?? null,
   };
+}
+
+/** The alarms that make pickups impossible, and the plain word the kiosk uses for each. */
+const OUT_OF_SERVICE: Partial<Record<AlarmCode, OutOfServiceReason>> = {
+  reader_gone: 'reader',
+  board_unreachable: 'boards',
+  outbox_full: 'outbox',
+  crl_stale: 'crl',
+};
+
+/**
+ * What makes pickups impossible now, from the active alarms, in one fixed order (whatever
+ * order the alarms came in). Empty: the station is in service.
+ */
+export function outOfServiceReasons(alarms: readonly { alarm: AlarmCode }[]): OutOfServiceReason[] {
+  const causes = new Set(alarms.map((a) => OUT_OF_SERVICE[a.alarm]));
+  return OUT_OF_SERVICE_REASONS.filter((r) => causes.has(r));
 }

@@ -3,10 +3,13 @@
  * checked BEFORE the PIN, tries read without spending one, PIN, signed nonce), then by who
  * the holder is — staff loading or retrieving, a door user, or a resident collecting.
  * Every ending has its own screen code and leaves an event and an audit row; `run` never
- * rejects (a fault ends the session on a screen with a reason, never the process).
+ * rejects (a fault ends the session on a screen with a reason, never the process). While
+ * pickups are impossible (reader, boards, outbox or CRL: the station's alarms) a card ends at
+ * once on the out-of-service screen: nothing is read from it and no PIN is asked.
  */
 import type { Logger } from '../log.js';
 import type { AttemptReason } from '../../shared/mqtt/events.js';
+import { outOfServiceReasons } from '../domain/decisions.js';
 import { type StaffGrant } from '../domain/model.js';
 import type { CertificateChecker, HolderCard } from '../domain/ports.js';
 import { withinHours } from '../domain/schedule.js';
@@ -92,12 +95,25 @@ export class CardSessionFlow {
     const end =
       known ?? new FlowEnd('card_error', (err as { code?: string })?.code ?? 'card_error');
     const reason = attemptReasonOf(end);
+    const outOfService = end.code === 'out_of_service';
     try {
       if (reason) this.ledger.attempts.recordPickupAttempt('denied', reason, proven);
+      // Audit only: the outbox may be what is missing.
+      if (outOfService)
+        this.ledger.attempts.record({
+          kind: 'denial',
+          action: 'pickup',
+          actor: 'unproven',
+          outcome: 'denied',
+          reason: 'out_of_service',
+          details: { missing: end.reason ?? '' },
+        });
     } catch (recordErr) {
       this.log.error({ err: recordErr }, 'session end could not be recorded');
     }
     if (end.code === 'cancelled') ui.show({ screen: 'idle' });
+    // The screen names what is missing from the station line (station.outOfService).
+    else if (outOfService) ui.show({ screen: 'out_of_service', reason: end.reason ?? '' });
     else
       ui.show({ screen: 'error', error: end.code, ...(end.reason ? { reason: end.reason } : {}) });
   }
@@ -109,6 +125,8 @@ export class CardSessionFlow {
     state: { proven: string | null },
   ): Promise<void> {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
+    const missing = outOfServiceReasons(this.ledger.alarms.alarms());
+    if (missing.length) throw new FlowEnd('out_of_service', missing.join(','), null);
     this.ledger.attempts.setRevocationSource(undefined);
     const card = await guard(open());
     let staff: StaffGrant | undefined;

@@ -4,7 +4,6 @@
  */
 import { Actors } from '../domain/model.js';
 import type { StaffGrant } from '../domain/model.js';
-import type { Timers } from '../domain/ports.js';
 import type { CompartmentActuator } from './actuator.js';
 import type { Ledger } from './ledger/ledger.js';
 import { observeDoors, type DoorWatchSettings } from './observe-doors.js';
@@ -15,7 +14,6 @@ export class LoadingFlow {
   constructor(
     private readonly ledger: Ledger,
     private readonly actuator: CompartmentActuator,
-    private readonly timers: Timers,
     private readonly settings: DoorWatchSettings,
   ) {}
 
@@ -38,37 +36,32 @@ export class LoadingFlow {
     });
     const opened = ids.filter((_, i) => results[i]!.opened);
     if (opened.length === 0) throw new FlowEnd('lock_failed');
-    await observeDoors(
-      { lockers, ledger, timers: this.timers, settings: this.settings },
-      ui,
-      opened,
-      {
-        onClosedAfterOpen: (id) => {
-          // Occupancy confirmed by the item sensor when the board has one.
-          if (lockers.occupied(id) === false) {
-            ledger.attempts.record({
-              kind: 'denial',
-              action: 'delivery.load',
-              actor,
-              target: `compartment:${id}`,
-              outcome: 'denied',
-              reason: 'not_occupied',
-            });
-            return;
-          }
-          ledger.compartments.markLoaded(id, staffSpki);
-        },
-        onNeverOpened: (id) =>
+    await observeDoors({ lockers, ledger, settings: this.settings }, ui, opened, {
+      onClosedAfterOpen: (id) => {
+        // Occupancy confirmed by the item sensor when the board has one.
+        if (lockers.occupied(id) === false) {
           ledger.attempts.record({
-            kind: 'actuation',
-            action: 'compartment.relock',
+            kind: 'denial',
+            action: 'delivery.load',
             actor,
             target: `compartment:${id}`,
-            outcome: 'ok',
-            reason: 'door_not_opened',
-          }),
-        openScreen: 'loading',
+            outcome: 'denied',
+            reason: 'not_occupied',
+          });
+          return;
+        }
+        ledger.compartments.markLoaded(id, staffSpki);
       },
-    );
+      onNeverOpened: (id) =>
+        ledger.attempts.record({
+          kind: 'actuation',
+          action: 'compartment.relock',
+          actor,
+          target: `compartment:${id}`,
+          outcome: 'ok',
+          reason: 'door_not_opened',
+        }),
+      openScreen: 'loading',
+    });
   }
 }

@@ -2,9 +2,10 @@
  * Watches opened compartments' doors until each is done: never opened within
  * `doorOpenTimeoutSec` -> `onNeverOpened` (the latch re-locked); opened and left open longer
  * than `doorLeftOpenSec` -> alarm and a "please close" screen; opened then closed ->
- * `onClosedAfterOpen`. Ends with the final screen (or nothing when the station stops).
+ * `onClosedAfterOpen`. Both limits are the screen's ({@link FlowUi.deadline}): "need more
+ * time?" comes before each. Ends with the final screen (or nothing when the station stops).
  */
-import type { CompartmentHardware, Timers } from '../domain/ports.js';
+import type { CompartmentHardware } from '../domain/ports.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { FlowUi, KioskScreenName } from './screens.js';
 
@@ -36,16 +37,17 @@ export async function observeDoors(
   parts: {
     lockers: CompartmentHardware;
     ledger: Ledger;
-    timers: Timers;
     settings: DoorWatchSettings;
   },
   ui: FlowUi,
   ids: readonly string[],
   handlers: DoorWatchHandlers,
 ): Promise<void> {
-  const { lockers, ledger, timers: clock, settings } = parts;
+  const { lockers, ledger, settings } = parts;
   const st = new Map<string, Watch>(ids.map((id) => [id, 'waiting']));
-  const timers: unknown[] = [];
+  /** The "open the door" limit while a door is still to be opened; each open door's limit. */
+  let openLimit: (() => void) | undefined;
+  const closeLimits = new Map<string, () => void>();
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
   const render = () => {
@@ -66,24 +68,34 @@ export async function observeDoors(
     if (st.get(id) !== 'waiting') return;
     st.set(id, 'open');
     ledger.compartments.setDoorSensor(id, 'open');
-    timers.push(
-      clock.setTimeout(() => {
-        if (st.get(id) !== 'open') return;
-        st.set(id, 'left_open');
-        ledger.alarms.raiseAlarm(
-          'door_held_open',
-          'warning',
-          `compartment:${id}`,
-          'door_left_open',
-        );
-        render();
-      }, settings.doorLeftOpenSec * 1000),
+    if (![...st.values()].includes('waiting')) {
+      openLimit?.();
+      openLimit = undefined;
+    }
+    closeLimits.set(
+      id,
+      ui.deadline(settings.doorLeftOpenSec, 'close', () =>
+        guarded(() => {
+          closeLimits.delete(id);
+          if (st.get(id) !== 'open') return;
+          st.set(id, 'left_open');
+          ledger.alarms.raiseAlarm(
+            'door_held_open',
+            'warning',
+            `compartment:${id}`,
+            'door_left_open',
+          );
+          render();
+        }),
+      ),
     );
     render();
   };
   const onClosed = (id: string) => {
     const s = st.get(id);
     if (s !== 'open' && s !== 'left_open') return;
+    closeLimits.get(id)?.();
+    closeLimits.delete(id);
     ledger.compartments.setDoorSensor(id, 'closed');
     if (s === 'left_open') ledger.alarms.clearAlarm('door_held_open', `compartment:${id}`);
     st.set(id, handlers.onClosedAfterOpen(id) === 'not_collected' ? 'not_collected' : 'closed');
@@ -113,28 +125,27 @@ export async function observeDoors(
   try {
     // A door may already be open by the time we subscribed.
     for (const id of ids) if (lockers.doorState(id) === 'open') onOpen(id);
-    timers.push(
-      clock.setTimeout(
-        () =>
-          guarded(() => {
-            for (const id of ids) {
-              if (st.get(id) === 'waiting') {
-                st.set(id, 'not_opened');
-                handlers.onNeverOpened(id);
-              }
+    if ([...st.values()].includes('waiting'))
+      openLimit = ui.deadline(settings.doorOpenTimeoutSec, 'open', () =>
+        guarded(() => {
+          openLimit = undefined;
+          for (const id of ids) {
+            if (st.get(id) === 'waiting') {
+              st.set(id, 'not_opened');
+              handlers.onNeverOpened(id);
             }
-            render();
-            check();
-          }),
-        settings.doorOpenTimeoutSec * 1000,
-      ),
-    );
+          }
+          render();
+          check();
+        }),
+      );
     render();
     await done;
   } finally {
     unsubscribe();
     stopping.removeEventListener('abort', onStop);
-    for (const t of timers) clock.clearTimeout(t);
+    openLimit?.();
+    for (const stop of closeLimits.values()) stop();
   }
   if (failure !== undefined) throw failure;
   if (stopping.aborted) return;

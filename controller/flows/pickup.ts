@@ -9,14 +9,12 @@ import type { CompartmentActuator } from './actuator.js';
 import type { Ledger } from './ledger/ledger.js';
 import { observeDoors, type DoorWatchSettings } from './observe-doors.js';
 import { FlowEnd, type FlowUi } from './screens.js';
-import type { Timers } from '../domain/ports.js';
 
 /** See the module comment. */
 export class PickupFlow {
   constructor(
     private readonly ledger: Ledger,
     private readonly actuator: CompartmentActuator,
-    private readonly timers: Timers,
     private readonly settings: DoorWatchSettings,
   ) {}
 
@@ -94,23 +92,18 @@ export class PickupFlow {
       // clearFault puts them back to `loaded`; unlock again.
       for (const p of pending) ledger.compartments.clearFault(p.id);
     }
-    await observeDoors(
-      { lockers, ledger, timers: this.timers, settings: this.settings },
-      ui,
-      opened,
-      {
-        onClosedAfterOpen: (id) => {
-          // Closed on the document still inside (item sensor): nothing was collected.
-          if (lockers.occupied(id) === true) {
-            ledger.compartments.markNotOpened(id);
-            return 'not_collected';
-          }
-          ledger.compartments.markCollected(id, spki);
-          return 'closed';
-        },
-        onNeverOpened: (id) => ledger.compartments.markNotOpened(id),
-        openScreen: 'open',
+    await observeDoors({ lockers, ledger, settings: this.settings }, ui, opened, {
+      onClosedAfterOpen: (id) => {
+        // Closed on the document still inside (item sensor): nothing was collected.
+        if (lockers.occupied(id) === true) {
+          ledger.compartments.markNotOpened(id);
+          return 'not_collected';
+        }
+        ledger.compartments.markCollected(id, spki);
+        return 'closed';
       },
-    );
+      onNeverOpened: (id) => ledger.compartments.markNotOpened(id),
+      openScreen: 'open',
+    });
   }
 }

@@ -3,7 +3,6 @@
  * documents back; closed -> the compartment is free again.
  */
 import { Actors, type StaffGrant } from '../domain/model.js';
-import type { Timers } from '../domain/ports.js';
 import type { CompartmentActuator } from './actuator.js';
 import type { Ledger } from './ledger/ledger.js';
 import { observeDoors, type DoorWatchSettings } from './observe-doors.js';
@@ -14,7 +13,6 @@ export class RetrievalFlow {
   constructor(
     private readonly ledger: Ledger,
     private readonly actuator: CompartmentActuator,
-    private readonly timers: Timers,
     private readonly settings: DoorWatchSettings,
   ) {}
 
@@ -33,15 +31,10 @@ export class RetrievalFlow {
     const opened = ids.filter((_, i) => results[i]!.opened);
     for (const id of opened) ledger.compartments.startRetrieval(id);
     if (opened.length === 0) throw new FlowEnd('lock_failed');
-    await observeDoors(
-      { lockers, ledger, timers: this.timers, settings: this.settings },
-      ui,
-      opened,
-      {
-        onClosedAfterOpen: (id) => ledger.compartments.finishRetrieval(id, staffSpki),
-        onNeverOpened: (id) => ledger.compartments.abandonRetrieval(id),
-        openScreen: 'retrieval',
-      },
-    );
+    await observeDoors({ lockers, ledger, settings: this.settings }, ui, opened, {
+      onClosedAfterOpen: (id) => ledger.compartments.finishRetrieval(id, staffSpki),
+      onNeverOpened: (id) => ledger.compartments.abandonRetrieval(id),
+      openScreen: 'retrieval',
+    });
   }
 }

@@ -47,6 +47,12 @@ export interface FlowUi {
   waitPin(signal: AbortSignal): Promise<Secret>;
   /** Waits for "try again" (true) or "go to the counter" / timeout (false). */
   waitRetry(signal: AbortSignal): Promise<boolean>;
+  /**
+   * A time limit at the lockers: `expired` runs after `timeoutSec` unless the returned
+   * function is called first. "Need more time?" is asked before it runs out (`door`: the time
+   * is for opening the door, or for finishing and closing it); yes starts the time again.
+   */
+  deadline(timeoutSec: number, door: 'open' | 'close', expired: () => void): () => void;
   /** Locks were opened: removing the card no longer cancels anything. */
   pastPointOfNoReturn(): void;
   /** Aborts when the station stops (door observation ends). */

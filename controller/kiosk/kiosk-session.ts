@@ -4,59 +4,39 @@
  * screen (with the station's status line), waits for the PIN, "cancel" and "try again"
  * from the web routes, and clears each of its timers when what it waited for ends.
  *
- * Nobody is left stuck: `moreTimeSec` before a wait times out the screen asks "need more
+ * Nobody is left stuck: `moreTimeSec` before any time limit on the resident runs out (the
+ * PIN, "try again", a locker door to open, a door left open) the screen asks "need more
  * time?" (answered by {@link KioskSession.moreTime}); a card still on the reader `cardLeftSec`
  * after its session ended brings the "take your card" reminder and the `card_left` alarm; the
  * idle screen names what makes pickups impossible (reader, boards, outbox, CRL) from the
- * station's alarms.
+ * station's alarms (see station-view.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Secret } from '../../shared/secret.js';
 import type { CardSource, Timers } from '../domain/ports.js';
 import { realTimers } from '../domain/ports.js';
-import { withinHours } from '../domain/schedule.js';
 import type { CardSessionFlow } from '../flows/card-session.js';
 import type { Ledger } from '../flows/ledger/ledger.js';
-import {
-  FlowEnd,
-  type FlowUi,
-  type KioskState,
-  type OutOfServiceReason,
-  type Screen,
-} from '../flows/screens.js';
-import type { AlarmCode } from '../../shared/mqtt/state.js';
-import { OUT_OF_SERVICE_REASONS } from '../../shared/kiosk/state.js';
+import { FlowEnd, type FlowUi, type KioskState, type Screen } from '../flows/screens.js';
 import { CardLeftReminder } from './card-left-reminder.js';
-import { timedWait, type TimedWaiter } from './timed-wait.js';
+import { MoreTime, type MoreTimeChange } from './more-time.js';
+import { ResidentAnswers } from './resident-answers.js';
+import { stationView, type StationViewOptions } from './station-view.js';
 
 export type { KioskErrorCode, KioskScreenName, KioskState } from '../flows/screens.js';
 
-export interface KioskSessionOptions {
-  stationName: string;
-  timezone: string;
-  hours: { open: string; close: string };
+export interface KioskSessionOptions extends StationViewOptions {
   pinTimeoutSec: number;
   /** How long a final screen stays before going back to idle (card still in). */
   resultScreenSec?: number;
-  now: () => Date;
   timers?: Timers;
   /** Token source for each card session (default 16 random bytes, hex). */
   token?: () => string;
-  /** "Need more time?" this long before a wait times out (default 15 s). */
+  /** "Need more time?" this long before a time limit runs out (default 15 s). */
   moreTimeSec?: number;
   /** A card still on the reader this long after its session: the reminder (default 30 s). */
   cardLeftSec?: number;
 }
-
-type Waiter<T> = TimedWaiter<T>;
-
-/** The alarms that make pickups impossible, and the plain words the idle screen uses. */
-const OUT_OF_SERVICE: Partial<Record<AlarmCode, OutOfServiceReason>> = {
-  reader_gone: 'reader',
-  board_unreachable: 'boards',
-  outbox_full: 'outbox',
-  crl_stale: 'crl',
-};
 
 /** See the module comment. */
 export class KioskSession implements FlowUi {
@@ -66,14 +46,13 @@ export class KioskSession implements FlowUi {
   #insertPending = false;
   readonly #stopping = new AbortController();
   #abort: AbortController | undefined;
-  #pinWaiter: Waiter<Secret> | undefined;
-  #retryWaiter: Waiter<boolean> | undefined;
   #unsubscribe: (() => void)[] = [];
   #idleTimer: unknown;
   #pastPointOfNoReturn = false;
   #token: string | undefined;
   #cardPresent = false;
-  #asking = false;
+  readonly #moreTime: MoreTime;
+  readonly #answers: ResidentAnswers;
   readonly #reminder: CardLeftReminder;
   readonly #timers: Timers;
   #flow: Promise<void> = Promise.resolve();
@@ -89,6 +68,12 @@ export class KioskSession implements FlowUi {
     private readonly options: KioskSessionOptions,
   ) {
     this.#timers = options.timers ?? realTimers;
+    this.#moreTime = new MoreTime(this.#timers, options.moreTimeSec ?? 15, (c) =>
+      this.#moreTimeChanged(c),
+    );
+    this.#answers = new ResidentAnswers((expired) =>
+      this.#moreTime.start(options.pinTimeoutSec, expired),
+    );
     this.#reminder = new CardLeftReminder(
       this.#timers,
       () => this.ledger.alarms,
@@ -140,21 +125,19 @@ export class KioskSession implements FlowUi {
   stop(): void {
     for (const u of this.#unsubscribe.splice(0)) u();
     this.#stopping.abort();
-    this.retry(false);
+    this.#answers.end();
     this.#abort?.abort(new FlowEnd('cancelled'));
     this.#timers.clearTimeout(this.#idleTimer);
     this.#reminder.end();
+    this.#moreTime.stopAll();
   }
 
   /**
-   * "Need more time?" answered yes: the PIN or "try again" wait starts its time again.
-   * Returns false when nothing is waiting.
+   * "Need more time?" answered yes: every time limit on the resident (PIN, "try again", the
+   * lockers' doors) starts its time again. Returns false when none is running.
    */
   moreTime(): boolean {
-    const w = this.#pinWaiter ?? this.#retryWaiter;
-    if (!w) return false;
-    w.extend();
-    return true;
+    return this.#moreTime.extendAll();
   }
 
   /** Republishes the idle screen (hours, status changed). */
@@ -168,14 +151,10 @@ export class KioskSession implements FlowUi {
    * it gets here: it never reaches the card and never spends a try.
    */
   submitPin(pin: Secret, token?: string): boolean {
-    const w = this.#pinWaiter;
-    if (!w || this.#state.screen !== 'pin') return false;
+    if (!this.#answers.waitingForPin || this.#state.screen !== 'pin') return false;
     if (token !== undefined && token !== this.#token) return false;
-    this.#pinWaiter = undefined;
-    w.clear();
     this.#pinAt = performance.now();
-    w.resolve(pin);
-    return true;
+    return this.#answers.pin(pin);
   }
 
   /** "Cancel" on the screen: ends the session without spending anything. */
@@ -187,12 +166,7 @@ export class KioskSession implements FlowUi {
 
   /** "Try again" (true) or "go to the counter" (false) after a lock did not open. */
   retry(again: boolean): boolean {
-    const w = this.#retryWaiter;
-    if (!w) return false;
-    this.#retryWaiter = undefined;
-    w.clear();
-    w.resolve(again);
-    return true;
+    return this.#answers.retry(again);
   }
 
   // ------------------------------------------------------------------ FlowUi
@@ -202,25 +176,16 @@ export class KioskSession implements FlowUi {
   }
 
   waitPin(signal: AbortSignal): Promise<Secret> {
-    return this.#wait<Secret>(
-      signal,
-      (w) => (this.#pinWaiter = w),
-      () => {
-        this.#pinWaiter = undefined;
-        throw new FlowEnd('pin_timeout');
-      },
-    );
+    return this.#answers.waitPin(signal);
   }
 
   waitRetry(signal: AbortSignal): Promise<boolean> {
-    return this.#wait<boolean>(
-      signal,
-      (w) => (this.#retryWaiter = w),
-      () => {
-        this.#retryWaiter = undefined;
-        return false;
-      },
-    );
+    return this.#answers.waitRetry(signal);
+  }
+
+  deadline(timeoutSec: number, door: 'open' | 'close', expired: () => void): () => void {
+    const limit = this.#moreTime.start(timeoutSec, expired, door);
+    return () => limit.stop();
   }
 
   pastPointOfNoReturn(): void {
@@ -237,59 +202,33 @@ export class KioskSession implements FlowUi {
 
   // ------------------------------------------------------------------ internals
 
-  /** A wait on the resident, with "need more time?" before it times out. */
-  #wait<T>(
-    signal: AbortSignal,
-    install: (w: Waiter<T> | undefined) => void,
-    onTimeout: () => T,
-  ): Promise<T> {
-    return timedWait<T>({
-      timers: this.#timers,
-      signal,
-      timeoutSec: this.options.pinTimeoutSec,
-      warnSec: this.options.moreTimeSec ?? 15,
-      install,
-      onTimeout,
-      ask: (secondsLeft) => {
-        this.#asking = true;
-        this.#republish({ moreTime: { secondsLeft } });
-      },
-      unask: () => {
-        if (!this.#asking) return;
-        this.#asking = false;
-        const { moreTime: _gone, ...rest } = this.#state;
-        this.#state = rest;
-      },
-      extended: () => this.#republish({}),
-    });
+  /**
+   * Asked: the same screen again with the question. Answered: the same screen again without
+   * it. An asking limit ended: the question goes quietly (the flow shows what comes next).
+   */
+  #moreTimeChanged(change: MoreTimeChange): void {
+    if (change !== 'over') return this.#republish();
+    const { moreTime: _gone, ...rest } = this.#state;
+    const question = this.#moreTime.question;
+    this.#state = question ? { ...rest, moreTime: question } : rest;
   }
 
-  /** The same screen again with `extra` (a fresh rev and station line). */
-  #republish(extra: Partial<KioskState>): void {
+  /** The same screen again (a fresh rev, station line and question). */
+  #republish(): void {
     const { moreTime: _old, rev: _rev, station: _station, token: _token, ...screen } = this.#state;
-    this.#showNow({ ...screen, ...extra } as Screen);
+    this.#showNow(screen as Screen);
   }
 
   #station(): KioskState['station'] {
-    const alarms = this.ledger.alarms.alarms();
-    // In one fixed order, whatever order the alarms came in.
-    const causes = new Set(alarms.map((a) => OUT_OF_SERVICE[a.alarm]));
-    const outOfService = OUT_OF_SERVICE_REASONS.filter((r) => causes.has(r));
-    return {
-      name: this.options.stationName,
-      hours: this.options.hours,
-      open: withinHours(this.options.hours, this.options.timezone, this.options.now()),
-      mode: this.ledger.alarms.mode(),
-      alarms: alarms.length,
-      crlStale: alarms.some((a) => a.alarm === 'crl_stale'),
-      ...(outOfService.length ? { outOfService } : {}),
-    };
+    return stationView(this.ledger, this.options);
   }
 
   #showNow(s: Screen): void {
     if (s.screen === 'idle' && this.#reminder.active) s = { ...s, reminder: 'card_left' };
+    const question = this.#moreTime.question;
     this.#state = {
       ...s,
+      ...(question && s.screen !== 'idle' ? { moreTime: question } : {}),
       rev: ++this.#rev,
       station: this.#station(),
       ...(this.#token && s.screen !== 'idle' ? { token: this.#token } : {}),
@@ -321,8 +260,7 @@ export class KioskSession implements FlowUi {
   #afterFlow(): void {
     this.#abort = undefined;
     this.#busy = false;
-    this.#pinWaiter = undefined;
-    this.retry(false);
+    this.#answers.end();
     if (this.#insertPending) {
       this.#insertPending = false;
       this.#onInserted();

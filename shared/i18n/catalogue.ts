@@ -275,6 +275,9 @@ export function spokenScreens(): {
   list.push({ id: 'offline', keys: ['offline.title', 'offline.body'] });
   list.push({ id: 'reminder', keys: ['reminder.title', 'reminder.body'] });
   list.push({ id: 'moreTime', keys: ['moreTime.title', 'moreTime.body'] });
+  // At the lockers: time to open the door, or to finish and close it.
+  list.push({ id: 'moreTime.doorOpen', keys: ['moreTime.title', 'moreTime.doorOpen'] });
+  list.push({ id: 'moreTime.doorClose', keys: ['moreTime.title', 'moreTime.doorClose'] });
   return list;
 }
 

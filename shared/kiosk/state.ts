@@ -97,8 +97,11 @@ export interface KioskPageState {
   /** The screen offers "try again" (a lock that did not open). */
   canRetry?: boolean;
   door?: string;
-  /** A timeout is close: the page asks "need more time?" (POST /api/kiosk/more-time). */
-  moreTime?: { secondsLeft: number };
+  /**
+   * A timeout is close: the page asks "need more time?" (POST /api/kiosk/more-time). `door`:
+   * the time is for opening a locker door (`open`) or for finishing and closing it (`close`).
+   */
+  moreTime?: { secondsLeft: number; door?: 'open' | 'close' };
   /** The session is over but the card is still on the reader. */
   reminder?: 'card_left';
   station: KioskStationView;

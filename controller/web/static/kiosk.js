@@ -336,6 +336,14 @@
     }
   }
 
+  /** The "need more time?" body (and its speech id): at a locker door it says what for. */
+  function moreTimeMessage() {
+    var door = state.moreTime && state.moreTime.door;
+    if (door === 'open') return 'moreTime.doorOpen';
+    if (door === 'close') return 'moreTime.doorClose';
+    return 'moreTime.body';
+  }
+
   function renderOverlays() {
     var more = state.moreTime && connection !== 'lost' && !idle(state.screen);
     var which = more ? 'moreTime' : overlay;
@@ -345,7 +353,7 @@
     $('languages').hidden = which !== 'languages';
     if (which === 'moreTime') {
       put('more-time-title', 'moreTime.title');
-      put('more-time-body', 'moreTime.body');
+      put('more-time-body', moreTimeMessage());
       put('more-time-seconds', 'moreTime.seconds', { s: Math.max(0, moreTimeLeft) });
       put('more-time-yes', 'ui.moreTimeYes');
     }
@@ -391,7 +399,10 @@
   // ---- speech ----
 
   function currentSpeech() {
-    if (connection !== 'lost' && state.moreTime && !idle(state.screen)) return 'moreTime';
+    if (connection !== 'lost' && state.moreTime && !idle(state.screen)) {
+      var more = moreTimeMessage();
+      return more === 'moreTime.body' ? 'moreTime' : more;
+    }
     if (overlay) return '';
     return view(state).speech;
   }

@@ -133,6 +133,9 @@ export const en: Messages = {
 
   'moreTime.title': 'Do you need more time?',
   'moreTime.body': 'Press “Continue” to keep going.',
+  'moreTime.doorOpen':
+    'The locker locks again soon. If you need more time to open the door, press “Continue”.',
+  'moreTime.doorClose': 'If you need more time before you close the door, press “Continue”.',
   'moreTime.seconds': '{s} seconds left',
 
   'help.title': 'Need help?',

@@ -144,6 +144,10 @@ export const jaEasy: Messages = {
 
   'moreTime.title': 'まだ つづけますか？',
   'moreTime.body': 'つづけるときは「まだ つづける」を {押|お}して ください。',
+  'moreTime.doorOpen':
+    'もうすぐ ドアに かぎが かかります。{時間|じかん}が ほしい ときは「まだ つづける」を {押|お}して ください。',
+  'moreTime.doorClose':
+    'ドアを {閉|し}める まで {時間|じかん}が ほしい ときは「まだ つづける」を {押|お}して ください。',
   'moreTime.seconds': 'あと {s}{秒|びょう}',
 
   'help.title': 'こまったときは',

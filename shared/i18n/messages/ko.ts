@@ -131,6 +131,9 @@ export const ko: Messages = {
 
   'moreTime.title': '시간이 더 필요하신가요?',
   'moreTime.body': '계속하려면 “계속하기”를 누르세요.',
+  'moreTime.doorOpen':
+    '보관함이 곧 다시 잠깁니다. 문을 여는 데 시간이 더 필요하면 “계속하기”를 누르세요.',
+  'moreTime.doorClose': '문을 닫기 전에 시간이 더 필요하면 “계속하기”를 누르세요.',
   'moreTime.seconds': '{s}초 남음',
 
   'help.title': '도움이 필요하면',

@@ -132,6 +132,9 @@ export const ptBR: Messages = {
 
   'moreTime.title': 'Precisa de mais tempo?',
   'moreTime.body': 'Toque em “Continuar” para seguir.',
+  'moreTime.doorOpen':
+    'O armário vai trancar de novo em breve. Se precisar de mais tempo para abrir a porta, toque em “Continuar”.',
+  'moreTime.doorClose': 'Se precisar de mais tempo antes de fechar a porta, toque em “Continuar”.',
   'moreTime.seconds': 'Faltam {s} segundos',
 
   'help.title': 'Precisa de ajuda?',

@@ -132,6 +132,10 @@ export const tl: Messages = {
 
   'moreTime.title': 'Kailangan mo pa ba ng oras?',
   'moreTime.body': 'Pindutin ang “Magpatuloy” para magpatuloy.',
+  'moreTime.doorOpen':
+    'Malapit nang ma-lock muli ang locker. Kung kailangan mo pa ng oras para buksan ang pinto, pindutin ang “Magpatuloy”.',
+  'moreTime.doorClose':
+    'Kung kailangan mo pa ng oras bago isara ang pinto, pindutin ang “Magpatuloy”.',
   'moreTime.seconds': '{s} segundo na lang',
 
   'help.title': 'Kailangan ng tulong?',

@@ -131,6 +131,8 @@ export const vi: Messages = {
 
   'moreTime.title': 'Bạn cần thêm thời gian không?',
   'moreTime.body': 'Bấm “Tiếp tục” để tiếp tục.',
+  'moreTime.doorOpen': 'Tủ sắp khóa lại. Nếu cần thêm thời gian để mở cửa, hãy bấm “Tiếp tục”.',
+  'moreTime.doorClose': 'Nếu cần thêm thời gian trước khi đóng cửa, hãy bấm “Tiếp tục”.',
   'moreTime.seconds': 'Còn {s} giây',
 
   'help.title': 'Khi cần giúp đỡ',

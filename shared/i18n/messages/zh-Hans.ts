@@ -130,6 +130,8 @@ export const zhHans: Messages = {
 
   'moreTime.title': '需要更多时间吗？',
   'moreTime.body': '如需继续，请按“继续”。',
+  'moreTime.doorOpen': '柜门即将重新上锁。如需更多时间打开柜门，请按“继续”。',
+  'moreTime.doorClose': '如需更多时间再关上柜门，请按“继续”。',
   'moreTime.seconds': '还剩 {s} 秒',
 
   'help.title': '需要帮助时',
