@@ -504,6 +504,155 @@ describe('nobody stuck', () => {
     expect(h.session.moreTime()).toBe(true);
   });
 
+  it('asks 15 s before an unopened locker door locks again; yes gives the full time again', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    // The pulse went out but the door sensor never sees the door move (as in the re-lock test).
+    vi.spyOn(h.lockers, 'unlock').mockResolvedValue({ opened: true });
+    const open = h.next('open');
+    await present(alice, '1234');
+    await open;
+    const asked = h.next((s) => s.screen === 'open' && s.moreTime !== undefined);
+    expect(timers.fire(15_000)).toBe(1); // pickup.doorOpenTimeoutSec 30 - 15
+    const a = await asked;
+    expect(a.moreTime).toEqual({ secondsLeft: 15, door: 'open' });
+    expect(a.compartments).toEqual([{ id: 'A01', state: 'open' }]);
+    const again = h.next((s) => s.screen === 'open' && s.moreTime === undefined);
+    expect(h.session.moreTime()).toBe(true);
+    await again;
+    expect(h.ledger.compartments.get('A01')!.state).toBe('opened_for_pickup');
+    // The time started again: asked again, then it locks with the question gone.
+    const askedAgain = h.next((s) => s.moreTime?.door === 'open');
+    expect(timers.fire(15_000)).toBe(1);
+    await askedAgain;
+    const err = h.next('door_not_opened');
+    expect(timers.fire(30_000)).toBe(1);
+    expect((await err).moreTime).toBeUndefined();
+    expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
+    expect(h.session.moreTime()).toBe(false);
+  });
+
+  it('the door opened while "need more time?" is up: the question goes, the door is not re-locked', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    vi.spyOn(h.lockers, 'unlock').mockResolvedValue({ opened: true });
+    const open = h.next('open');
+    await present(alice, '1234');
+    await open;
+    const asked = h.next((s) => s.moreTime?.door === 'open');
+    timers.fire(15_000);
+    await asked;
+    const opened = h.next((s) => s.screen === 'open' && s.moreTime === undefined);
+    h.board.openDoor(0, 1);
+    await opened;
+    // The "open the door" limit is gone; the door left open limit runs instead.
+    expect(timers.fire(30_000)).toBe(0);
+    expect(h.ledger.compartments.get('A01')!.state).toBe('opened_for_pickup');
+    const collected = h.next('collected');
+    h.board.takeItem(0, 1);
+    h.board.closeDoor(0, 1);
+    expect((await collected).moreTime).toBeUndefined();
+  });
+
+  it('asks before an open door raises door_held_open; yes holds the alarm off, closing ends it', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    const open = h.next('open');
+    await present(alice, '1234');
+    await open;
+    h.board.takeItem(0, 1);
+    const asked = h.next((s) => s.screen === 'open' && s.moreTime !== undefined);
+    expect(timers.fire(105_000)).toBe(1); // pickup.doorLeftOpenSec 120 - 15
+    expect((await asked).moreTime).toEqual({ secondsLeft: 15, door: 'close' });
+    const again = h.next((s) => s.screen === 'open' && s.moreTime === undefined);
+    expect(h.session.moreTime()).toBe(true);
+    await again;
+    // Only the new limit is pending: the old one would have raised the alarm.
+    expect([...timers.pending.values()].filter((t) => t.ms === 120_000)).toHaveLength(1);
+    const askedAgain = h.next((s) => s.moreTime?.door === 'close');
+    expect(timers.fire(105_000)).toBe(1);
+    await askedAgain;
+    // Closed while asked: the question goes with the limit, no alarm at all.
+    const collected = h.next('collected');
+    h.board.closeDoor(0, 1);
+    expect((await collected).moreTime).toBeUndefined();
+    expect(timers.fire(120_000)).toBe(0);
+    expect(h.ledger.alarms.alarms()).toEqual([]);
+    expect(h.eventKinds()).not.toContain('alarm.raised');
+  });
+
+  it('the "please close" screen waits for the door with nothing left to time out', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    const open = h.next('open');
+    await present(alice, '1234');
+    await open;
+    h.board.takeItem(0, 1);
+    timers.fire(105_000);
+    const left = h.next('door_left_open');
+    expect(timers.fire(120_000)).toBe(1);
+    expect((await left).moreTime).toBeUndefined();
+    expect(h.session.moreTime()).toBe(false);
+    expect([...timers.pending.values()].filter((t) => t.ms >= 1000)).toEqual([]);
+  });
+
+  it.each([
+    ['reader_gone', 'reader', ['reader']],
+    ['board_unreachable', 'board:0', ['boards']],
+    ['outbox_full', 'outbox', ['outbox']],
+    ['crl_stale', 'crl:0123456789abcdef', ['crl']],
+  ] as const)(
+    'out of service (%s): a card ends at once on the out-of-service screen, no PIN asked',
+    async (alarm, target, missing) => {
+      h.assign('d1', 'A01', alice);
+      h.loadDirect('A01');
+      h.ledger.alarms.raiseAlarm(alarm, 'critical', target);
+      const events = h.outbox.lastSeq();
+      const screen = h.next('out_of_service');
+      h.cards.insert(alice);
+      const s = await screen;
+      await h.session.settled;
+      expect(s.station.outOfService).toEqual(missing);
+      expect(s.reason).toBe(missing.join(','));
+      expect(h.screens.some((x) => x.screen === 'pin')).toBe(false);
+      expect(alice.calls).toEqual({ verify: 0, pinStatus: 0, sign: 0, read: 0 });
+      expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
+      // Recorded in the audit trail only (the outbox may be what is missing).
+      expect(h.outbox.lastSeq()).toBe(events);
+      expect(h.audit.list({ limit: 1 })[0]).toMatchObject({
+        kind: 'denial',
+        action: 'pickup',
+        actor: 'unproven',
+        outcome: 'denied',
+        reason: 'out_of_service',
+      });
+      expect(JSON.parse(h.audit.list({ limit: 1 })[0]!.details)).toEqual({
+        missing: missing.join(','),
+      });
+      // Back in service: the next card is asked for its PIN.
+      h.cards.remove();
+      h.ledger.alarms.clearAlarm(alarm, target);
+      const pin = h.next('pin');
+      h.cards.insert(alice);
+      expect((await pin).station.outOfService).toBeUndefined();
+    },
+  );
+
+  it('names every missing part when several are out', async () => {
+    h.ledger.alarms.raiseAlarm('crl_stale', 'critical', 'crl:x');
+    h.ledger.alarms.raiseAlarm('board_unreachable', 'critical', 'board:1');
+    const screen = h.next('out_of_service');
+    h.cards.insert(alice);
+    const s = await screen;
+    expect(s.station.outOfService).toEqual(['boards', 'crl']);
+    expect(s.reason).toBe('boards,crl');
+    // Its result screen goes back to the (out-of-service) idle screen.
+    await h.session.settled;
+    const idle = h.next('idle');
+    expect(timers.fire(10_000)).toBe(1);
+    expect((await idle).station.outOfService).toEqual(['boards', 'crl']);
+  });
+
   it('reminds and raises card_left when the card lies on the reader 30 s after the session', async () => {
     h.checker.answer = { valid: false, reason: 'revoked' };
     const err = h.next('cert_revoked');
