@@ -1,10 +1,12 @@
 /**
  * Nobody left stuck, in Debian's Chromium: the station's card reader is unplugged -> the
  * health monitor's check raises reader_gone -> the kiosk page shows the out-of-service screen
- * naming the reader; a card left on the reader 30 s after its session -> the page shows and
- * speaks the reminder (when espeak-ng or Open JTalk rendered it) and card_left is raised; the
- * language, text size and volume a resident chose go back to the station's defaults
- * (web.defaultLanguage) when the card is removed.
+ * naming the reader; a card inserted while the boards are out ends there at once, no PIN
+ * asked; before an open locker door raises its alarm the page asks (and speaks) "need more
+ * time?" and its "continue" holds the alarm off; a card left on the reader 30 s after its
+ * session -> the page shows and speaks the reminder (when espeak-ng or Open JTalk rendered it)
+ * and card_left is raised; the language, text size and volume a resident chose go back to the
+ * station's defaults (web.defaultLanguage) when the card is removed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SimCardReader } from '../../hardware/card/sim-card-reader.js';
+import { Secret } from '../../shared/secret.js';
 import { CoreHarness } from '../../controller/app/testing/harness.js';
 import { FakeJpkiCard, ManualTimers, testRoot } from '../../controller/app/testing/fakes.js';
 import { HealthMonitor } from '../../controller/health-monitor.js';
@@ -66,6 +69,21 @@ afterEach(async () => {
   await web.stop();
 });
 
+/** Resolves true when the page's voice has played guidance `id` to its end. */
+function speechEnded(p: Page, id: string): Promise<boolean> {
+  return p.evaluate(
+    (want) =>
+      new Promise<boolean>((resolve, reject) => {
+        const a = document.getElementById('voice') as HTMLAudioElement;
+        a.addEventListener('ended', () => {
+          if (a.getAttribute('data-speech') === want) resolve(true);
+        });
+        a.addEventListener('error', () => reject(new Error(`audio error ${a.error?.code}`)));
+      }),
+    id,
+  );
+}
+
 describe('kiosk: nobody stuck', () => {
   it('returns to web.defaultLanguage, normal text and volume when the card is removed', async () => {
     await page.click('#lang');
@@ -119,6 +137,47 @@ describe('kiosk: nobody stuck', () => {
       await reader.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('asks (spoken) "need more time?" before an open locker door raises its alarm; "continue" holds it off', async () => {
+    h.assign('d1', 'A01', card);
+    h.loadDirect('A01');
+    h.cards.insert(card);
+    await page.waitForSelector('body[data-screen="pin"]');
+    expect(h.session.submitPin(new Secret('1234'))).toBe(true);
+    await page.waitForSelector('body[data-screen="open"]');
+    h.board.takeItem(0, 1);
+    const spoken = speaks ? speechEnded(page, 'moreTime.doorClose') : Promise.resolve(true);
+    expect(timers.fire(105_000)).toBe(1); // pickup.doorLeftOpenSec 120 - 15
+    await page.waitForSelector('body[data-overlay="moreTime"]');
+    expect(await page.getAttribute('#more-time-body', 'data-msg')).toBe('moreTime.doorClose');
+    expect(await spoken).toBe(true);
+    // "Continue" on the screen: POST /api/kiosk/more-time, the question goes, no alarm.
+    await page.click('#more-time-yes');
+    await page.waitForSelector('body:not([data-overlay])');
+    expect(h.session.state.moreTime).toBeUndefined();
+    expect(h.ledger.alarms.alarms()).toEqual([]);
+    h.board.closeDoor(0, 1);
+    await page.waitForSelector('body[data-screen="collected"]');
+    expect(h.ledger.alarms.alarms()).toEqual([]);
+  });
+
+  it('a card inserted while the boards are out ends at once on the out-of-service screen: no PIN', async () => {
+    h.assign('d1', 'A01', card);
+    h.loadDirect('A01');
+    h.ledger.alarms.raiseAlarm('board_unreachable', 'critical', 'board:0', 'no answer');
+    await page.waitForSelector('#title[data-msg="outOfService.title"]');
+    const calls = { ...card.calls };
+    h.cards.insert(card);
+    await h.session.settled;
+    await page.waitForSelector(`body[data-rev="${h.session.state.rev}"]`);
+    expect(await page.getAttribute('body', 'data-screen')).toBe('out_of_service');
+    expect(await page.getAttribute('#title', 'data-msg')).toBe('outOfService.title');
+    expect(
+      await page.$$eval('#reasons li', (l) => l.map((e) => e.getAttribute('data-msg'))),
+    ).toEqual(['outOfService.boards']);
+    expect(h.screens.some((x) => x.screen === 'pin')).toBe(false);
+    expect(card.calls).toEqual(calls); // nothing read from the card, no PIN status, no VERIFY
   });
 
   it('reminds (spoken) and raises card_left when the card lies on the reader 30 s after the session', async () => {

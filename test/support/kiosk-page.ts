@@ -274,6 +274,28 @@ export function kioskScreens(): { name: string; state: Omit<KioskPageState, 'rev
       error: 'not_collected',
       compartments: [{ id: 'A01', state: 'not_collected' }],
     }),
+    s('open-more-time-to-open', {
+      screen: 'open',
+      compartments: two,
+      moreTime: { secondsLeft: 15, door: 'open' },
+    }),
+    s('open-more-time-to-close', {
+      screen: 'open',
+      compartments: two,
+      moreTime: { secondsLeft: 15, door: 'close' },
+    }),
+    s('loading-more-time-to-close', {
+      screen: 'loading',
+      compartments: [{ id: 'A03', state: 'open' }],
+      moreTime: { secondsLeft: 15, door: 'close' },
+    }),
+    s(
+      'out-of-service-insertion',
+      { screen: 'out_of_service', reason: 'boards,crl' },
+      {
+        outOfService: ['boards', 'crl'],
+      },
+    ),
     s('lock-failed-more-time', {
       screen: 'error',
       error: 'lock_failed',
