@@ -8,9 +8,9 @@ import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccountStore } from '../../office/console/accounts.js';
-import { ConsoleServer, openConsoleDb } from '../../office/console/console-server.js';
-import { quietLogger } from '../../office/log.js';
+import { AccountStore } from './accounts.js';
+import { ConsoleServer, openConsoleDb } from './console-server.js';
+import { quietLogger } from '../log.js';
 
 /** A raw request (fetch cannot set Host). */
 function raw(
