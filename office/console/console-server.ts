@@ -92,7 +92,7 @@ export interface ConsoleServerOptions {
   accounts?: AccountPolicy;
   /** Shared history: how often other instances' events are pulled (default 250 ms). */
   pullMs?: number;
-  /** SSE batching period (default 200 ms). */
+  /** SSE batching period (default 100 ms). */
   flushMs?: number;
   /** Presence / alarm re-evaluation period (default 100 ms). */
   tickMs?: number;
@@ -252,7 +252,7 @@ export class ConsoleServer {
     await this.http.start();
     if (signal.aborted) return;
     this.#connect();
-    this.#timers.push(setInterval(() => this.flush(), this.options.flushMs ?? 200));
+    this.#timers.push(setInterval(() => this.flush(), this.options.flushMs ?? 100));
     this.#timers.push(
       setInterval(() => {
         this.fleet.tick();

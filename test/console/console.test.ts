@@ -229,7 +229,7 @@ describe('operator console (browser, mosquitto, running stations)', () => {
     await p.fill('#login-password', PASSWORDS[user]!);
     await p.click('#f-login button[type="submit"]');
     await p.locator('#main').waitFor();
-    expect(await p.locator('#who-name').textContent()).toBe(user);
+    await p.waitForFunction((u) => document.getElementById('who-name')?.textContent === u, user);
     return p;
   }
   const logLines = () =>

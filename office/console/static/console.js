@@ -852,7 +852,7 @@
     es.onerror = () => {
       // The server went away (or the session ended): start over when it is back.
       es.close();
-      if (source !== es) return;
+      if (source !== es || !state.session) return;
       source = null;
       state.brokerUp = false;
       updateBroker();
@@ -860,6 +860,8 @@
     };
     const snap = await get('/api/snapshot');
     if (!snap.ok) return;
+    // The cookie was good: show the console now (the session check fills in the account).
+    if ($('main').hidden) showLogin(false);
     applySnapshot(snap.body);
     renderSigner();
     loaded = true;
@@ -889,15 +891,23 @@
     showLogin(true);
   }
   async function boot() {
+    // The live channel and the snapshot start at once, beside the session check: with a valid
+    // cookie the fleet is drawn as soon as the snapshot is in; without one they are refused.
+    const streaming = connect();
     const info = await get('/api/console');
     if (!info.ok) return setTimeout(boot, 2000);
     state.info = info.body;
     $('no-login-banner').hidden = state.info.login !== 'disabled';
     state.session = state.info.session;
-    if (!state.session) return showLogin(true);
+    if (!state.session) {
+      if (source) source.close();
+      source = null;
+      return showLogin(true);
+    }
     showLogin(false);
     document.body.dataset.role = state.session.role;
-    connect();
+    renderSigner();
+    await streaming;
   }
   $('f-login').addEventListener('submit', async (e) => {
     e.preventDefault();
