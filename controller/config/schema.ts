@@ -71,6 +71,20 @@ export const configSchema = {
           default: 'locker',
           description: 'What this station runs: document lockers, building doors, or both.',
         },
+        signingKey: {
+          type: 'string',
+          default: '',
+          'x-path': true,
+          description:
+            "The station's own private key (PEM): signs the audit chain's checkpoints. Without it, retention prunes nothing.",
+        },
+        signingCert: {
+          type: 'string',
+          default: '',
+          'x-path': true,
+          description:
+            "The certificate of station.signingKey (PEM or DER), sent in the checkpoints' x5c; audit verify checks checkpoints with it.",
+        },
       },
     },
     storage: {
@@ -92,6 +106,49 @@ export const configSchema = {
           default: 2000,
           description: 'How long to wait for a lock held by another process before failing.',
         },
+      },
+    },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description:
+        'How long records are kept (days). A nightly job deletes what has expired, after signing a checkpoint of the audit chain; nothing pending or unsent is ever deleted.',
+      properties: {
+        deliveriesDays: {
+          type: 'integer',
+          minimum: 1,
+          default: 90,
+          description:
+            'Closed deliveries (collected, cancelled, retrieved, handed over), from when they closed.',
+        },
+        attemptsDays: {
+          type: 'integer',
+          minimum: 1,
+          default: 30,
+          description:
+            'Pickup and door attempts: their audit rows are redacted (the chain keeps their place) and their sent events deleted.',
+        },
+        auditDays: {
+          type: 'integer',
+          minimum: 1,
+          default: 365,
+          description: 'Audit rows: the oldest are pruned from the front of the chain.',
+        },
+        eventsSentDays: {
+          type: 'integer',
+          minimum: 1,
+          default: 14,
+          description: 'Events the broker acknowledged; unsent events are always kept.',
+        },
+        runAt: {
+          type: 'string',
+          pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+          default: '03:30',
+          'x-error': 'must be HH:MM',
+          description: 'When the nightly job runs (station time zone).',
+        },
+        enabled: { type: 'boolean', default: true, description: 'Run the nightly job.' },
       },
     },
     log: {

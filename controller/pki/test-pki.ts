@@ -109,6 +109,18 @@ function serial(): string {
   return b.toString('hex');
 }
 
+/**
+ * RFC 5280 §5.2.3: every CRL carries a non-critical cRLNumber; the test CRLs use their
+ * thisUpdate in seconds, so a later CRL always has a higher number.
+ */
+export function crlNumberExtension(n: number): x509.Extension {
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  if (parseInt(hex[0]!, 16) >= 8) hex = `00${hex}`;
+  const len = (hex.length / 2).toString(16).padStart(2, '0');
+  return new x509.Extension('2.5.29.20', false, Buffer.from(`02${len}${hex}`, 'hex'));
+}
+
 /** Writes the test PKI (see the module comment) and returns its manifest. */
 export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiManifest> {
   const out = options.outDir;
@@ -273,7 +285,10 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
           nextUpdate: new Date(now.getTime() + DAY_MS),
           signingAlgorithm: SIGNING,
           signingKey: ca.pair.keys.privateKey,
-          extensions: [await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false)],
+          extensions: [
+            await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
+            crlNumberExtension(Math.floor(now.getTime() / 1000)),
+          ],
           entries,
         })
       ).rawData,

@@ -70,6 +70,11 @@ export const REQUIREMENTS = {
       ),
     remedy: apt('postgresql'),
   },
+  espeak: {
+    name: 'espeak-ng',
+    present: () => onPath('espeak-ng'),
+    remedy: apt('espeak-ng') + ' or scripts/speech.sh install',
+  },
   chromium: {
     name: 'chromium',
     present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'),
@@ -93,14 +98,14 @@ export const SUITE_NEEDS: readonly { readonly pattern: string; readonly needs: r
       needs: ['mosquitto', 'openssl', 'chromium', 'postgres'],
     },
     { pattern: 'test/console/', needs: ['mosquitto', 'openssl', 'chromium'] },
-    {
-      pattern: 'test/flows/kiosk-browser.test.ts',
-      needs: ['chromium'],
-    },
+    { pattern: 'test/flows/kiosk-speech.test.ts', needs: ['chromium', 'espeak'] },
+    { pattern: 'test/flows/kiosk-', needs: ['chromium'] },
     { pattern: 'test/flows/', needs: [...CARD, 'mosquitto', 'socat', 'openssl', 'chromium'] },
     { pattern: 'test/foundation/demo-browser.test.ts', needs: ['chromium'] },
     { pattern: 'test/foundation/', needs: [] },
     { pattern: 'test/mqtt/', needs: ['mosquitto', 'openssl'] },
+    { pattern: 'test/office/', needs: [] },
+    { pattern: 'test/trust/', needs: ['openssl'] },
     { pattern: 'test/', needs: [] },
   ];
 

@@ -61,10 +61,24 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: 'test PKI for demos and tests',
     load: async () => (await import('./pki.js')).registerPki,
   },
+  receipt: {
+    description: 'collection receipts signed by the holder’s card',
+    load: async () => (await import('./receipt.js')).registerReceipt,
+  },
   'safe-state': {
     description:
       'drive every lock output to its locked state and exit (the systemd unit runs it before start and after stop)',
     load: station,
   },
   start: { description: 'run the station daemon', load: station },
+};
+
+/**
+ * The municipality's side (office/), which the station's code may not import:
+ * bin/jpki-locker.js runs these from office/cli/main.ts. Listed here so that `--help` shows
+ * them; `test/foundation/cli-table.test.ts` checks the lines against office's own.
+ */
+export const OFFICE_COMMANDS: Readonly<Record<string, string>> = {
+  console: 'serve the operator console: a live web dashboard of every station, fed from the broker',
+  office: 'back-office simulator: sign and send commands to a station, watch events',
 };
