@@ -461,6 +461,22 @@ describe('operator console (browser, mosquitto, running stations)', () => {
     expect(await page.locator('h1').textContent()).toBe('運用コンソール');
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-ja.png') });
   });
+  it('draws the charts with uPlot under the CSP (no violation), and counts stations by area', async () => {
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+    });
+    await row('nakano-01').click();
+    await page.locator('#chart-attempts .uplot').waitFor({ timeout: 15_000 });
+    await page.locator('#chart-heartbeat .uplot').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#chart-scope').textContent()).toBe('nakano-01');
+    await page.locator('#area-rows tr[data-area="nakano"]').waitFor({ timeout: 10_000 });
+    const nakano = await page.locator('#area-rows tr[data-area="nakano"] td').allTextContents();
+    expect(nakano.slice(0, 2)).toEqual(['nakano', '2']);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'charts.png') });
+    expect(violations).toEqual([]);
+  });
+
   it('sends a door remote open only after a second operator approves; both names in the log and the signed claims', async () => {
     // Watch the station's command topic as the office does: what is signed goes there.
     const office = broker.user('office');

@@ -103,6 +103,7 @@
     lastFormSig = '';
     mark('filter', 'fleet', 'alarms', 'counts', 'detail', 'actions', 'approvals');
     rebuildEvents();
+    if (source) loadChartsSoon();
   }
 
   // ---- fleet list (virtualised) ------------------------------------------------------------
@@ -637,6 +638,8 @@
           { label: t('crlAgeH'), stroke: '#ef6c00', scale: 'h' },
         ],
         axes: [{}, { scale: 'n' }, { scale: 'h', side: 1 }],
+        // The last hour, however few samples there are yet.
+        scales: { x: { time: true, range: () => [serverNow() / 1000 - 3600, serverNow() / 1000] } },
       },
       hb
         ? [
