@@ -30,6 +30,7 @@ try {
   for (const dir of [
     'controller/storage/migrations',
     'controller/web/static',
+    'controller/trust/roots',
     'office/console/static',
   ]) {
     if (!existsSync(path.join(root, dir))) continue;
