@@ -5,6 +5,7 @@ import { isStationId } from '../../shared/mqtt/topics.js';
 import { Secret } from '../../shared/secret.js';
 import { DEFAULT_APPROVAL_POLICY } from '../console/approvals.js';
 import { ConsoleServer } from '../console/console-server.js';
+import { PostgresHistory } from '../console/history-postgres.js';
 import { isLoopback } from '../console/http.js';
 import { KeyConsoleSigner } from '../console/signer.js';
 import { createOfficeLogger } from '../log.js';
@@ -24,6 +25,7 @@ interface ConsoleCliOptions {
   retentionDays: string;
   sessionExpirySec: string;
   shareGroup?: string;
+  db?: string;
   signKey?: string;
   signCert?: string;
   operator?: string;
@@ -100,6 +102,7 @@ export function registerConsole(program: Command): void {
       'how long a request waits for its second operator',
       String(DEFAULT_APPROVAL_POLICY.windowSec),
     )
+    .option('--db <url>', 'history in PostgreSQL (postgres://…) instead of SQLite in --data')
     .option('--retention-days <n>', 'days of event history kept', '90')
     .option(
       '--session-expiry-sec <n>',
@@ -157,6 +160,8 @@ async function serve(opts: ConsoleCliOptions): Promise<ExitCode> {
     throw new UsageError('--no-login needs a loopback --listen (127.0.0.1, ::1 or localhost)');
   if (!opts.tlsCert && !isLoopback(listen.host))
     throw new UsageError('beyond loopback the console needs --tls-cert and --tls-key');
+  if (opts.db !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(opts.db))
+    throw new UsageError('--db must be a postgres:// URL');
   const kinds = opts.twoPerson === 'none' ? [] : opts.twoPerson.split(',').map((k) => k.trim());
   const log = createOfficeLogger(opts.logLevel);
   const signer =
@@ -192,6 +197,7 @@ async function serve(opts: ConsoleCliOptions): Promise<ExitCode> {
       ...(opts.actionLog ? { actionLogFile: opts.actionLog } : {}),
       ...(noLogin ? { noLoginOperator: opts.operator ?? 'local-operator' } : {}),
       ...(opts.shareGroup ? { shareGroup: opts.shareGroup } : {}),
+      ...(opts.db ? { history: new PostgresHistory(opts.db) } : {}),
       sessionExpirySec: positive('--session-expiry-sec', opts.sessionExpirySec),
       retentionDays: positive('--retention-days', opts.retentionDays),
       approval: { kinds: new Set(kinds), windowSec: positive('--approval-sec', opts.approvalSec) },

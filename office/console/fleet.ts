@@ -112,6 +112,8 @@ export interface ConsoleEvent {
   receivedAt: number;
   historical: boolean;
   data: Record<string, unknown>;
+  /** Row number in the console's history (page back with `/api/events?before=`). */
+  cursor?: number;
 }
 
 /** Per-station figures for the fleet list (small: sent for every change). */
@@ -165,6 +167,8 @@ export interface FleetDelta {
 /** Counters for the console's own health. */
 export interface FleetStats {
   messages: number;
+  /** Events taken from the broker by this instance (not those pulled from a shared history). */
+  events: number;
   /** Payloads that failed the contract's schema, by topic suffix. */
   rejected: Record<string, number>;
   duplicateEvents: number;
@@ -226,6 +230,7 @@ export class FleetModel {
   readonly #changedAlarms = new Map<string, ConsoleAlarm>();
   readonly stats: FleetStats = {
     messages: 0,
+    events: 0,
     rejected: {},
     duplicateEvents: 0,
     droppedStations: 0,
@@ -291,6 +296,7 @@ export class FleetModel {
         break;
       }
       case 'events':
+        this.stats.events++;
         this.#onEvent(rec, checked.value as EventMessage, now);
         break;
       case 'cmd/response':
@@ -386,6 +392,20 @@ export class FleetModel {
     }
     if (this.#events.length > this.options.maxEvents)
       this.#events = this.#events.slice(-this.options.maxEvents);
+  }
+
+  /**
+   * Takes an event another console instance stored (shared history): listed and sent to the
+   * pages like one of ours. The caller drops the ones this instance received itself.
+   */
+  addStoredEvent(e: ConsoleEvent): void {
+    const rec = this.#station(e.station);
+    if (!rec) return;
+    rec.maxSeq = Math.max(rec.maxSeq, e.seq);
+    this.#events.push(e);
+    if (this.#events.length > this.options.maxEvents * 1.25)
+      this.#events = this.#events.slice(-this.options.maxEvents);
+    this.#newEvents.push(e);
   }
 
   /** Events matching `q`, newest first. */
