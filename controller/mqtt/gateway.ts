@@ -98,6 +98,10 @@ interface Link {
   inflight: { seq: number; acked: boolean }[];
   ackedUpto: number;
   window: number;
+  /** The connection failed on our side (error, refused event) rather than being closed by the broker. */
+  failed: boolean;
+  /** The broker said the session was taken over (MQTT 5 DISCONNECT 0x8E). */
+  takenOver: boolean;
 }
 
 const STATE_PARTS: readonly StatePart[] = ['compartments', 'doors', 'alarms', 'crl'];
@@ -322,6 +326,8 @@ export class MqttGateway implements Component {
       inflight: [],
       ackedUpto: 0,
       window: this.#o.maxInflight,
+      failed: false,
+      takenOver: false,
     };
     this.#link = link;
     client.on('connect', (connack) => {
@@ -343,10 +349,10 @@ export class MqttGateway implements Component {
       this.#enqueueCommand(link, payload, packet);
     });
     client.on('disconnect', (packet) => {
-      if (this.#link !== link || packet.reasonCode !== SESSION_TAKEN_OVER) return;
-      this.#onTakeover();
+      if (this.#link === link && packet.reasonCode === SESSION_TAKEN_OVER) link.takenOver = true;
     });
     client.on('error', (err) => {
+      link.failed = true;
       this.#d.log.warn(
         { err: { message: err.message, code: (err as { code?: unknown }).code } },
         'broker connection error',
@@ -413,6 +419,10 @@ export class MqttGateway implements Component {
       for (const l of this.#connectionListeners) l(false);
     }
     if (this.#stopping) return;
+    // Closed by the broker with 0x8E, or without a word while the link was healthy: what a
+    // broker does when another client connects with this client id (mosquitto 2.0.11 just
+    // closes the socket). Repeated, it raises session_takeover.
+    if (wasConnected && (link.takenOver || !link.failed)) this.#onTakeover(link.takenOver);
     const wait = reconnectDelayMs(
       this.#attempt,
       this.#o.reconnectMinMs,
@@ -530,6 +540,7 @@ export class MqttGateway implements Component {
     if (err) {
       // The broker refused an event (MQTT 5 PUBACK reason code): retry on a new connection.
       this.#d.log.error({ seq: entry.seq, err: err.message }, 'the broker refused an event');
+      link.failed = true;
       link.client.end(true);
       return;
     }
@@ -726,14 +737,19 @@ export class MqttGateway implements Component {
     });
   }
 
-  #onTakeover(): void {
+  #onTakeover(announced: boolean): void {
     const count = this.#takeovers.note();
-    this.#d.log.warn({ count }, 'the broker says another client took over this session');
+    this.#d.log.warn(
+      { count, announced },
+      announced
+        ? 'the broker says another client took over this session'
+        : 'the broker closed the connection without a reason (session takeover?)',
+    );
     if (count >= this.#o.takeoverAlarmCount)
       this.#alarms.raise(
         'session_takeover',
         'critical',
-        `${count} session takeovers within 10 minutes: another client uses this station's identity`,
+        `the broker closed this station's session ${count} times within 10 minutes: another client may be using its identity`,
       );
   }
 

@@ -191,6 +191,7 @@ export async function startStation(
     log?: Logger;
     gateway?: Partial<MqttGatewayOptions>;
     now?: () => Date;
+    monotonicMs?: () => number;
   } = {},
 ): Promise<TestStation> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `station-${id}-`));
@@ -226,6 +227,7 @@ export async function startStation(
       signerTrust: new AnchorCommandSignerTrust([pki.ca.certDer]),
       log: o.log ?? silentLogger(),
       ...(o.now ? { now: o.now } : {}),
+      ...(o.monotonicMs ? { monotonicMs: o.monotonicMs } : {}),
     },
   );
   await gateway.start(new AbortController().signal);
