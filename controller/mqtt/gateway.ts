@@ -499,6 +499,8 @@ export class MqttGateway implements Component {
       hardware: this.#d.state.hardware(),
       mode: this.#d.state.mode(),
     };
+    const auditHead = this.#d.state.auditHead?.();
+    if (auditHead) hb.auditHead = auditHead;
     this.#publish(link, this.topics.heartbeat, hb, { qos: 0 });
   }
 

@@ -108,6 +108,22 @@ export interface DoorRulesBody {
   groups?: Record<string, SpkiSha256[]>;
   rules: DoorRule[];
 }
+/**
+ * What becomes of the delivery in a compartment opened remotely by staff:
+ * - `handed_over_at_counter`: staff take the document to the counter and hand it to the
+ *   holder there (delivery -> `handed_over`);
+ * - `retrieved`: staff take it back to the office (delivery -> `retrieved`);
+ * - `inspection`: staff take it out to inspect it (delivery -> `inspection`).
+ * In every case the compartment is free once it is closed again.
+ */
+export const REMOTE_OPEN_DISPOSITIONS = [
+  'handed_over_at_counter',
+  'retrieved',
+  'inspection',
+] as const;
+/** A {@link REMOTE_OPEN_DISPOSITIONS} value. */
+export type RemoteOpenDisposition = (typeof REMOTE_OPEN_DISPOSITIONS)[number];
+
 /** Open a door or a compartment remotely. */
 export interface RemoteOpenBody {
   /** Exactly one of door / compartment. */
@@ -115,6 +131,30 @@ export interface RemoteOpenBody {
   compartment?: string;
   /** Why (free text, shown in the audit log; no personal data). */
   reason: string;
+  /**
+   * Compartments only: what happens to the delivery inside. Without it the delivery stays
+   * where it is (the compartment is opened and watched until it closes). Refused with
+   * `unknown_delivery` when the compartment holds no delivery.
+   */
+  disposition?: RemoteOpenDisposition;
+}
+/**
+ * Take one compartment out of service (`enabled: true`: state `maintenance`, no pickups or
+ * loading, its delivery kept) or put it back (`enabled: false`: back to the state it had).
+ */
+export interface CompartmentMaintenanceBody {
+  compartment: string;
+  enabled: boolean;
+  reason?: string;
+}
+/**
+ * Clear a compartment's fault (`fault` / `jammed`) after someone checked it. The station
+ * asks the board first: unless it reports the latch closed the command is refused with
+ * `latch_open` (or `hardware_fault` when the board does not answer) and the fault stays.
+ */
+export interface CompartmentClearBody {
+  compartment: string;
+  reason?: string;
 }
 /** Enter or leave maintenance mode (no pickups; staff only). */
 export interface MaintenanceBody {
@@ -169,6 +209,8 @@ export interface CommandBodies {
   'staff.roster': StaffRosterBody;
   'door.rules': DoorRulesBody;
   'remote.open': RemoteOpenBody;
+  'compartment.maintenance': CompartmentMaintenanceBody;
+  'compartment.clear': CompartmentClearBody;
   'station.maintenance': MaintenanceBody;
   'crl.available': CrlAvailableBody;
   'config.change': ConfigChangeBody;
@@ -183,6 +225,8 @@ export const COMMAND_KINDS = [
   'staff.roster',
   'door.rules',
   'remote.open',
+  'compartment.maintenance',
+  'compartment.clear',
   'station.maintenance',
   'crl.available',
   'config.change',
@@ -248,6 +292,8 @@ export const COMMAND_REJECT_REASONS = [
   'crl_unavailable', // crl.available: the CRL could not be downloaded (detail.error)
   'crl_hash_mismatch', // crl.available: the downloaded file's SHA-256 is not the one signed
   'bad_crl', // crl.available: the CRL does not verify or cannot be read; the last good one stays
+  'latch_open', // compartment.clear: the board does not report the latch closed; the fault stays
+  'invalid_state', // the compartment is not in a state the command applies to (detail.state)
   'handler_error', // unexpected failure while executing (logged on the station)
 ] as const;
 /** A reject reason code. */

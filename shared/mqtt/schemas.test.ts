@@ -92,7 +92,8 @@ describe('schemas and TypeScript types in step', () => {
   };
   const ONE_OF_OTHER: Partial<Record<(typeof COMMAND_KINDS)[number], string>> = {
     'delivery.assign': 'compartment',
-    'remote.open': 'compartment',
+    // The full remote.open carries a disposition, which goes with a compartment only.
+    'remote.open': 'door',
   };
 
   it.each([...EVENT_KINDS])(

@@ -9,6 +9,7 @@ import {
   COMMAND_REJECT_REASONS,
   MAX_COMMAND_JWS_LENGTH,
   REMOTE_CONFIG_BOUNDS,
+  REMOTE_OPEN_DISPOSITIONS,
   SPKI_SHA256_PATTERN,
 } from './commands.js';
 import { ATTEMPT_REASONS, EVENT_KINDS } from './events.js';
@@ -21,6 +22,7 @@ import {
 } from './state.js';
 import { INSTANT_MAX_LENGTH } from './instant.js';
 import { STATION_ID_PATTERN } from './topics.js';
+import { RECEIPT_CHALLENGE_TYPE, RECEIPT_NONCE_PATTERN } from './receipt.js';
 
 /*
  * Bounds: every string has a maxLength (or a pattern that bounds it), every array a maxItems
@@ -51,6 +53,7 @@ const uuid = {
   pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
 } as const;
 const hash = { type: 'string', maxLength: 64, pattern: SPKI_SHA256_PATTERN } as const;
+const count = { type: 'integer', minimum: 0 } as const;
 const nullableHash = { anyOf: [hash, { type: 'null' }] } as const;
 const ident = {
   type: 'string',
@@ -99,6 +102,24 @@ const weekly = obj({
   },
   from: hhmm,
   to: hhmm,
+});
+
+/** `data.receipt` of `delivery.collected` (see receipt.ts). */
+export const receiptSchema = obj({
+  certificate: {
+    type: 'string',
+    pattern: '^-----BEGIN CERTIFICATE-----',
+    maxLength: 16000,
+  },
+  challenge: obj({
+    v: v1,
+    type: { const: RECEIPT_CHALLENGE_TYPE },
+    station: stationId,
+    deliveryIds: { type: 'array', minItems: 1, maxItems: 100, items: ident },
+    at: instant,
+    nonce: { type: 'string', maxLength: 128, pattern: RECEIPT_NONCE_PATTERN },
+  }),
+  signature: { type: 'string', pattern: '^[A-Za-z0-9+/]+={0,2}$', maxLength: 2048 },
 });
 
 /** Schemas of each command body, by kind. */
@@ -183,9 +204,25 @@ export const commandBodySchemas: Record<(typeof COMMAND_KINDS)[number], Record<s
     ['version', 'rules'],
   ),
   'remote.open': {
-    ...obj({ door: ident, compartment: ident, reason: { ...text, minLength: 1 } }, ['reason']),
+    ...obj(
+      {
+        door: ident,
+        compartment: ident,
+        reason: { ...text, minLength: 1 },
+        disposition: { enum: [...REMOTE_OPEN_DISPOSITIONS] },
+      },
+      ['reason'],
+    ),
     oneOf: [{ required: ['door'] }, { required: ['compartment'] }],
+    // A disposition is about a delivery: compartments only.
+    if: { required: ['disposition'] },
+    then: { required: ['compartment'] },
   },
+  'compartment.maintenance': obj(
+    { compartment: ident, enabled: { type: 'boolean' }, reason: text },
+    ['compartment', 'enabled'],
+  ),
+  'compartment.clear': obj({ compartment: ident, reason: text }, ['compartment']),
   'station.maintenance': obj({ enabled: { type: 'boolean' }, reason: text }, ['enabled']),
   'crl.available': obj({
     url: { type: 'string', pattern: '^(https?|file)://', maxLength: 2000 },
@@ -262,7 +299,10 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
     'deliveryId',
     'compartment',
   ]),
-  'delivery.collected': obj({ deliveryId: ident, compartment: ident, holderSpkiSha256: hash }),
+  'delivery.collected': obj(
+    { deliveryId: ident, compartment: ident, holderSpkiSha256: hash, receipt: receiptSchema },
+    ['deliveryId', 'compartment', 'holderSpkiSha256'],
+  ),
   'delivery.expired': obj({ deliveryId: ident, compartment: ident }),
   'delivery.cancelled': obj({ deliveryId: ident, compartment: ident, reason: text }, [
     'deliveryId',
@@ -272,6 +312,16 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
     'deliveryId',
     'compartment',
   ]),
+  'delivery.disposed': obj(
+    {
+      deliveryId: ident,
+      compartment: ident,
+      disposition: { enum: [...REMOTE_OPEN_DISPOSITIONS] },
+      state: { enum: ['handed_over', 'retrieved', 'inspection'] },
+      staffSpkiSha256: hash,
+    },
+    ['deliveryId', 'compartment', 'disposition', 'state'],
+  ),
   'compartment.state': obj(
     {
       compartment: ident,
@@ -336,6 +386,18 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
   'config.applied': obj({
     version,
     keys: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 100 } },
+  }),
+  'audit.checkpoint': obj({
+    seq: { type: 'integer', minimum: 0 },
+    hash: sha256Hex,
+    jws: { type: 'string', minLength: 1, maxLength: 65536 },
+  }),
+  'retention.pruned': obj({
+    deliveries: count,
+    attempts: count,
+    auditRows: count,
+    events: count,
+    checkpointSeq: count,
   }),
 };
 /** Schemas of each event kind's `data`. */
@@ -436,8 +498,9 @@ export const payloadSchemas = {
         additionalProperties: { enum: [...DEVICE_HEALTH] },
       },
       mode: { enum: ['active', 'maintenance'] },
+      auditHead: obj({ seq: { type: 'integer', minimum: 0 }, hash: sha256Hex }),
     },
-    // intervalSec is optional: stations before it was added do not send it.
+    // intervalSec and auditHead are optional: older stations do not send them.
     ['v', 'at', 'session', 'uptimeSec', 'version', 'outboxDepth', 'crlAgeSec', 'hardware', 'mode'],
   ),
   events: eventSchema,

@@ -26,6 +26,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createDevCa, issueDevCert, type DevCredential } from '../../controller/mqtt/dev-pki.js';
+import { waitFor } from './wait.js';
 
 /** Asks the OS for a free loopback port. */
 export function freePort(): Promise<number> {
@@ -245,20 +246,18 @@ export class Mosquitto {
     proc.once('exit', () => {
       if (this.#proc === proc) this.#proc = undefined;
     });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const up = (await Promise.race([
-        Promise.all([
-          canConnect(this.port),
-          canConnect(this.tlsPort),
-          canConnect(this.officePort),
-        ]).then((r) => r.every(Boolean)),
-        exited,
-      ])) as boolean;
-      if (up) return;
-      if (Date.now() > deadline) throw new Error(`mosquitto did not start:\n${this.#stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // No event announces a listening port: re-checked every 20 ms, and at once on exit.
+    let gone = false;
+    exited.catch(() => (gone = true));
+    await waitFor(
+      async () => {
+        if (gone) throw new Error(`mosquitto exited at start:\n${this.#stderr}`);
+        const ports = [this.port, this.tlsPort, this.officePort];
+        return (await Promise.all(ports.map(canConnect))).every(Boolean);
+      },
+      'mosquitto to listen',
+      { timeoutMs: 10_000, pollMs: 20, wake: [[proc, 'exit']], detail: () => this.#stderr },
+    );
   }
 
   /** Stops the broker (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
