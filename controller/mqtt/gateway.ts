@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import {
@@ -10,6 +10,10 @@ import {
   type CommandResult,
 } from '../../shared/mqtt/commands.js';
 import type { HeartbeatMessage, StatusMessage } from '../../shared/mqtt/state.js';
+import {
+  signStationPayload,
+  STATION_SIGNATURE_PROPERTY,
+} from '../../shared/mqtt/station-signature.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
 import type { Secret } from '../../shared/secret.js';
 import type { Component } from '../lifecycle.js';
@@ -75,6 +79,11 @@ export interface MqttGatewayDeps {
   monotonicMs?: () => number;
   /** Reconnect, heartbeat and clock-check timers (default Node's). */
   timers?: Timers;
+  /**
+   * The station's key and certificate chain (station.signingKey/signingCert): with MQTT 5
+   * every message it publishes carries a `jpki-sig` user property (shared/mqtt/station-signature.ts).
+   */
+  stationSigner?: { privateKey: KeyObject; chain: Uint8Array[] };
 }
 
 /** Sends one answer on `cmd/response`. */
@@ -253,6 +262,7 @@ export class MqttGateway implements Component {
           link.client.publishAsync(this.topics.status, JSON.stringify(offline), {
             qos: 1,
             retain: true,
+            ...this.#signed(this.topics.status, JSON.stringify(offline)),
           }),
           delay(2000),
         ]).catch(() => undefined);
@@ -299,6 +309,7 @@ export class MqttGateway implements Component {
       will: {
         topic: this.topics.status,
         payload: Buffer.from(JSON.stringify(will)),
+        ...this.#signed(this.topics.status, JSON.stringify(will)),
         qos: 1,
         retain: true,
       },
@@ -440,9 +451,28 @@ export class MqttGateway implements Component {
     opts: { qos: 0 | 1; retain?: boolean; properties?: IPublishPacket['properties'] },
   ): void {
     if (!link.connected) return;
-    link.client.publish(topic, JSON.stringify(payload), opts, (err) => {
+    const text = JSON.stringify(payload);
+    const signed = this.#signed(topic, text, opts.properties);
+    link.client.publish(topic, text, { ...opts, ...signed }, (err) => {
       if (err) this.#d.log.warn({ topic, err: err.message }, 'publish failed');
     });
+  }
+
+  /** MQTT 5 properties with the station's signature of `text` on `topic` (none without a key). */
+  #signed(
+    topic: string,
+    text: string,
+    properties: IPublishPacket['properties'] = undefined,
+  ): { properties?: IPublishPacket['properties'] } {
+    const signer = this.#d.stationSigner;
+    if (!signer || this.#o.protocolVersion !== 5) return properties ? { properties } : {};
+    const sig = signStationPayload(topic, Buffer.from(text), signer.privateKey, signer.chain);
+    return {
+      properties: {
+        ...properties,
+        userProperties: { ...properties?.userProperties, [STATION_SIGNATURE_PROPERTY]: sig },
+      },
+    };
   }
 
   // ---- presence and state ------------------------------------------------------------------
@@ -530,8 +560,12 @@ export class MqttGateway implements Component {
         link.inflight.push(entry);
         link.nextSeq = row.seq + 1;
         const message = outbox.toMessage(row, row.seq < link.liveFrom);
-        link.client.publish(this.topics.events, JSON.stringify(message), { qos: 1 }, (err) =>
-          this.#onEventAck(link, entry, err),
+        const text = JSON.stringify(message);
+        link.client.publish(
+          this.topics.events,
+          text,
+          { qos: 1, ...this.#signed(this.topics.events, text) },
+          (err) => this.#onEventAck(link, entry, err),
         );
       }
     }

@@ -3,6 +3,7 @@
  * (CommandHandler + StateProvider), a station (database + outbox + gateway) and an office
  * client.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -192,6 +193,8 @@ export async function startStation(
     gateway?: Partial<MqttGatewayOptions>;
     now?: () => Date;
     monotonicMs?: () => number;
+    /** Sign everything published with this station's broker TLS key and certificate. */
+    sign?: boolean;
   } = {},
 ): Promise<TestStation> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `station-${id}-`));
@@ -228,6 +231,14 @@ export async function startStation(
       log: o.log ?? silentLogger(),
       ...(o.now ? { now: o.now } : {}),
       ...(o.monotonicMs ? { monotonicMs: o.monotonicMs } : {}),
+      ...(o.sign
+        ? {
+            stationSigner: {
+              privateKey: createPrivateKey(user.key),
+              chain: [new Uint8Array(new X509Certificate(user.cert).raw)],
+            },
+          }
+        : {}),
     },
   );
   await gateway.start(new AbortController().signal);
