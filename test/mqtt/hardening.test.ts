@@ -10,7 +10,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATION_MAX_PACKET_BYTES } from '../../shared/mqtt/commands.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
-import { buildCommand, signCommand } from '../../controller/mqtt/command-signer.js';
+import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import {
   connectTls,

@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
-import { buildCommand, signCommand } from '../../controller/mqtt/command-signer.js';
+import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
 import { integrityCheck, openDatabase } from '../../controller/storage/db.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { connectTls, makeCommandPki, type CommandPki } from './fixtures.js';

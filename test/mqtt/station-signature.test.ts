@@ -15,8 +15,8 @@ import {
   type StationSignatureStatus,
 } from '../../shared/mqtt/station-signature.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
-import { buildCommand, signCommand } from '../../controller/mqtt/command-signer.js';
-import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
+import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
+import { createDevCa, issueDevCert } from '../support/dev-pki.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import {
   makeCommandPki,

@@ -11,13 +11,9 @@
  * engine does it); this module parses, and checks a signature over the leaf's key.
  */
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import {
-  COMMAND_JWS_ALGS,
-  COMMAND_JWS_TYP,
-  type CommandJwsAlg,
-} from '../../shared/mqtt/commands.js';
-import { algForKey, algParams, keyFitsAlg } from '../../shared/mqtt/jws-alg.js';
-import { validateCommandJwsHeader } from '../../shared/mqtt/validate.js';
+import { COMMAND_JWS_ALGS, COMMAND_JWS_TYP, type CommandJwsAlg } from './commands.js';
+import { algForKey, algParams, keyFitsAlg } from './jws-alg.js';
+import { validateCommandJwsHeader } from './validate.js';
 
 export { algForKey };
 
