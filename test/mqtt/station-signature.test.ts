@@ -4,7 +4,8 @@
  * verifyStationSignature (shared/mqtt/station-signature.ts, what the office and the console
  * use) calls it signed; a forged `delivery.collected` on the station's topic is unsigned,
  * forged (altered bytes, a signature lifted from another message or topic) or untrusted
- * (another CA, another station's certificate), never signed.
+ * (another CA, another station's certificate), never signed; the operator console
+ * (office/console, with its station CA) lists the forgeries as such.
  */
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -17,6 +18,11 @@ import {
 import { StationTopics } from '../../shared/mqtt/topics.js';
 import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
 import { createDevCa, issueDevCert } from '../support/dev-pki.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConsoleServer } from '../../office/console/console-server.js';
+import { quietLogger } from '../../office/log.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import {
   makeCommandPki,
@@ -32,6 +38,8 @@ let pki: CommandPki;
 let office: Office;
 let station: TestStation;
 let watcher: MqttClient;
+let consoleServer: ConsoleServer;
+let consoleDir: string;
 const seen: { topic: string; payload: Buffer; sig: string | undefined }[] = [];
 let wake: () => void = () => {};
 
@@ -53,10 +61,30 @@ beforeAll(async () => {
     wake();
   });
   await watcher.subscribeAsync('jpki-locker/v1/st-sig/#', { qos: 1 });
+  // The operator console, checking station signatures against the station CA.
+  consoleDir = mkdtempSync(path.join(os.tmpdir(), 'sig-console-'));
+  consoleServer = new ConsoleServer(
+    {
+      brokerUrl: broker.officeUrl,
+      tls: {
+        ca: Buffer.from(broker.ca.certPem),
+        cert: Buffer.from(u.cert),
+        key: Buffer.from(u.key),
+      },
+      listenPort: 0,
+      dataDir: consoleDir,
+      stationAnchors: [broker.ca.certDer],
+      noLoginOperator: 'test-operator',
+    },
+    { log: quietLogger() },
+  );
+  await consoleServer.start(new AbortController().signal);
   station = await startStation(broker, pki, 'st-sig', { sign: true });
   await station.connected();
 }, 60_000);
 afterAll(async () => {
+  await consoleServer?.stop();
+  if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
   await station?.close();
   await watcher?.endAsync(true);
   await office?.close();
@@ -153,6 +181,22 @@ it('a forged delivery.collected on the station topic is never shown as signed', 
     expect(m.payload.equals(forged)).toBe(true);
     expect(verdict(m), label).toBe(want);
   }
+  // The console lists the station's real events as signed and the forgery as forged.
+  const consoleSees = () => consoleServer.fleet.events({ station: 'st-sig' });
+  for (;;) {
+    if (consoleSees().some((e) => e.seq === 999_999 && e.signature === 'untrusted')) break;
+    await new Promise<void>((r) => {
+      wake = r;
+      setTimeout(r, 200);
+    });
+  }
+  const bySignature = new Set(
+    consoleSees()
+      .filter((e) => e.seq === 999_999)
+      .map((e) => e.signature),
+  );
+  expect([...bySignature].sort()).toEqual(['forged', 'unsigned', 'untrusted']);
+  expect(consoleSees().some((e) => e.seq !== 999_999 && e.signature === 'signed')).toBe(true);
   // A real signed message moved onto another topic: the signature names its topic.
   expect(verdict({ ...real, topic: topics.doors })).toBe('forged');
 });
