@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../shared/errors.js';
@@ -17,6 +18,7 @@ interface ConsoleCliOptions {
   listen: string;
   data: string;
   login: boolean;
+  stationCa?: string;
   allowedHost?: string[];
   tlsCert?: string;
   tlsKey?: string;
@@ -127,6 +129,10 @@ export function registerConsole(program: Command): void {
     .option('--ca <file>', 'CA certificate for mqtts://')
     .option('--cert <file>', 'client certificate for mqtts://')
     .option('--key <file>', 'client key for mqtts://')
+    .option(
+      '--station-ca <file>',
+      "CA (PEM) that issues station certificates: check each station message's signature and mark events unsigned, forged or untrusted",
+    )
     .option('--topic-prefix <prefix>', 'topic prefix', 'jpki-locker/v1')
     .option('--crl-warn-hours <n>', 'alarm when a CRL is this close to its nextUpdate', '6')
     .option('--outbox-warn <n>', 'alarm at this outbox depth', '1000')
@@ -134,6 +140,20 @@ export function registerConsole(program: Command): void {
     .enablePositionalOptions()
     .action(action((opts: ConsoleCliOptions) => serve(opts)));
   registerConsoleUsers(cmd);
+}
+
+/** The DER of every certificate in a PEM file. @throws UsageError when there is none. */
+function pemCertificates(pem: Buffer, file: string): Uint8Array[] {
+  const blocks =
+    pem.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ??
+    [];
+  try {
+    const out = blocks.map((b) => new Uint8Array(new X509Certificate(b).raw));
+    if (out.length === 0) throw new Error('no PEM certificate');
+    return out;
+  } catch (err) {
+    throw new UsageError(`cannot read station CA ${file}: ${(err as Error).message}`);
+  }
 }
 
 function readPem(file: string, what: string): Buffer {
@@ -174,9 +194,13 @@ async function serve(opts: ConsoleCliOptions): Promise<ExitCode> {
     ...(opts.cert ? { cert: readPem(opts.cert, 'certificate') } : {}),
     ...(opts.key ? { key: readPem(opts.key, 'key') } : {}),
   };
+  const stationAnchors = opts.stationCa
+    ? pemCertificates(readPem(opts.stationCa, 'station CA'), opts.stationCa)
+    : undefined;
   const server = new ConsoleServer(
     {
       brokerUrl: opts.broker,
+      ...(stationAnchors ? { stationAnchors } : {}),
       protocolVersion: Number(opts.protocol) as 4 | 5,
       ...(opts.username ? { username: opts.username } : {}),
       ...(password ? { password: new Secret(password) } : {}),

@@ -23,6 +23,11 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { CommandResponse } from '../../shared/mqtt/commands.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import type { HeartbeatMessage } from '../../shared/mqtt/state.js';
+import {
+  STATION_SIGNATURE_PROPERTY,
+  verifyStationSignature,
+  type StationSignatureStatus,
+} from '../../shared/mqtt/station-signature.js';
 import { DEFAULT_TOPIC_PREFIX, fleetTopics, parseTopic } from '../../shared/mqtt/topics.js';
 import type { Secret } from '../../shared/secret.js';
 import type { Logger } from '../log.js';
@@ -99,6 +104,12 @@ export interface ConsoleServerOptions {
   fleet?: Partial<FleetOptions>;
   /** Command lifetime in seconds (default 120). */
   commandLifetimeSec?: number;
+  /**
+   * Station anchors (DER): the CAs that issue station certificates. When given, every
+   * station message's `jpki-sig` is checked (shared/mqtt/station-signature.ts) and events
+   * show `signed`, `unsigned`, `forged` or `untrusted`.
+   */
+  stationAnchors?: Uint8Array[];
 }
 
 /** What the console takes from outside. */
@@ -371,7 +382,13 @@ export class ConsoleServer {
     });
     client.on('close', () => this.#setConnected(false));
     client.on('error', (err) => this.#log.warn({ err: err.message }, 'broker error'));
-    client.on('message', (topic, payload) => this.#onMessage(topic, payload));
+    client.on('message', (topic, payload, packet) =>
+      this.#onMessage(
+        topic,
+        payload,
+        packet.properties?.userProperties?.[STATION_SIGNATURE_PROPERTY],
+      ),
+    );
   }
 
   #setConnected(v: boolean): void {
@@ -381,11 +398,23 @@ export class ConsoleServer {
     this.#log.info({ connected: v }, v ? 'broker connected' : 'broker disconnected');
   }
 
-  #onMessage(topic: string, payload: Buffer): void {
+  #onMessage(topic: string, payload: Buffer, sig?: string | string[]): void {
     const t = parseTopic(topic, this.#prefix);
     if (!t) return;
     try {
-      const value = this.fleet.ingest(t.stationId, t.suffix, payload);
+      const anchors = this.options.stationAnchors;
+      const signature: StationSignatureStatus | undefined =
+        anchors && t.suffix !== 'cmd'
+          ? verifyStationSignature({
+              topic,
+              payload,
+              signature: Array.isArray(sig) ? sig[0] : sig,
+              stationId: t.stationId,
+              anchors,
+              at: this.now(),
+            }).status
+          : undefined;
+      const value = this.fleet.ingest(t.stationId, t.suffix, payload, signature);
       if (t.suffix === 'heartbeat' && value) {
         const hb = value as HeartbeatMessage;
         const area = this.fleet.station(t.stationId)?.area ?? '';

@@ -321,3 +321,56 @@ describe('FleetModel alarms', () => {
     expect(f.fleet.alarms({ station: 'b-1' })[0]!.ack).toBeNull();
   });
 });
+
+describe('FleetModel station signatures (issue 15)', () => {
+  it('lists a forged event as forged, believes nothing from it, and lets the real events through', () => {
+    const f = setup();
+    f.online('nakano-01');
+    const signed = (seq: number, kind: string, data: unknown) =>
+      f.fleet.ingest(
+        'nakano-01',
+        'events',
+        JSON.stringify(event('nakano-01', seq, kind, data)),
+        'signed',
+      );
+    signed(5, 'door.state', { door: 'main', status: 'locked' });
+    f.fleet.ingest(
+      'nakano-01',
+      'events',
+      JSON.stringify(
+        event('nakano-01', 999_999, 'delivery.collected', {
+          deliveryId: 'D-1',
+          compartment: 'A01',
+          holderSpkiSha256: 'ab'.repeat(32),
+        }),
+      ),
+      'forged',
+    );
+    f.fleet.ingest(
+      'nakano-01',
+      'events',
+      JSON.stringify(
+        event('nakano-01', 999_998, 'alarm.raised', { alarm: 'tamper', severity: 'critical' }),
+      ),
+      'unsigned',
+    );
+    signed(6, 'door.state', { door: 'main', status: 'unlocked' });
+    const listed = f.fleet.events().map((e) => [e.seq, e.kind, e.signature]);
+    expect(listed).toEqual([
+      [6, 'door.state', 'signed'],
+      [999_998, 'alarm.raised', 'unsigned'],
+      [999_999, 'delivery.collected', 'forged'],
+      [5, 'door.state', 'signed'],
+    ]);
+    // From a station that signs, neither a forged nor an unsigned alarm raises anything.
+    f.fleet.ingest(
+      'nakano-01',
+      'events',
+      JSON.stringify(
+        event('nakano-01', 7, 'alarm.raised', { alarm: 'door_forced', severity: 'critical' }),
+      ),
+      'forged',
+    );
+    expect(f.fleet.alarms({ activeOnly: true }).map((a) => a.code)).not.toContain('door_forced');
+  });
+});

@@ -354,7 +354,11 @@
     return (
       `<li data-event-id="${esc(e.id)}" data-kind="${esc(e.kind)}" data-station="${esc(e.station)}">` +
       `<span class="muted">${esc(fmtTime(e.at))}</span> <a href="#" data-goto="${esc(e.station)}">${esc(e.station)}</a> ` +
-      `<strong>${esc(t('ev.' + e.kind))}</strong>${e.historical ? ` <span class="pill">${esc(t('historical'))}</span>` : ''} ` +
+      `<strong>${esc(t('ev.' + e.kind))}</strong>${e.historical ? ` <span class="pill">${esc(t('historical'))}</span>` : ''}` +
+      (e.signature && e.signature !== 'signed'
+        ? ` <span class="pill sig-${esc(e.signature)}" data-signature="${esc(e.signature)}">${esc(t('sig.' + e.signature))}</span>`
+        : '') +
+      ' ' +
       `<span class="muted">#${e.seq} ${esc(eventSummary(e))}</span></li>`
     );
   }
