@@ -46,6 +46,19 @@ async function present(card: FakeJpkiCard, ...pins: string[]): Promise<void> {
   }
 }
 
+/**
+ * Alice collects her delivery in A01: resolves on the "door open" screen. `sensorStuck`: the
+ * pulse goes out but the door sensor never sees the door move (the door stays "to be opened").
+ */
+async function aliceAtOpenDoor(sensorStuck = false): Promise<void> {
+  h.assign('d1', 'A01', alice);
+  h.loadDirect('A01');
+  if (sensorStuck) vi.spyOn(h.lockers, 'unlock').mockResolvedValue({ opened: true });
+  const open = h.next('open');
+  await present(alice, '1234');
+  await open;
+}
+
 describe('pickup', () => {
   it('loads by staff on the roster, then the holder collects: events and audit in order', async () => {
     h.ledger.roster.applyRoster({
@@ -505,13 +518,7 @@ describe('nobody stuck', () => {
   });
 
   it('asks 15 s before an unopened locker door locks again; yes gives the full time again', async () => {
-    h.assign('d1', 'A01', alice);
-    h.loadDirect('A01');
-    // The pulse went out but the door sensor never sees the door move (as in the re-lock test).
-    vi.spyOn(h.lockers, 'unlock').mockResolvedValue({ opened: true });
-    const open = h.next('open');
-    await present(alice, '1234');
-    await open;
+    await aliceAtOpenDoor(true);
     const asked = h.next((s) => s.screen === 'open' && s.moreTime !== undefined);
     expect(timers.fire(15_000)).toBe(1); // pickup.doorOpenTimeoutSec 30 - 15
     const a = await asked;
@@ -533,12 +540,7 @@ describe('nobody stuck', () => {
   });
 
   it('the door opened while "need more time?" is up: the question goes, the door is not re-locked', async () => {
-    h.assign('d1', 'A01', alice);
-    h.loadDirect('A01');
-    vi.spyOn(h.lockers, 'unlock').mockResolvedValue({ opened: true });
-    const open = h.next('open');
-    await present(alice, '1234');
-    await open;
+    await aliceAtOpenDoor(true);
     const asked = h.next((s) => s.moreTime?.door === 'open');
     timers.fire(15_000);
     await asked;
@@ -555,11 +557,7 @@ describe('nobody stuck', () => {
   });
 
   it('asks before an open door raises door_held_open; yes holds the alarm off, closing ends it', async () => {
-    h.assign('d1', 'A01', alice);
-    h.loadDirect('A01');
-    const open = h.next('open');
-    await present(alice, '1234');
-    await open;
+    await aliceAtOpenDoor();
     h.board.takeItem(0, 1);
     const asked = h.next((s) => s.screen === 'open' && s.moreTime !== undefined);
     expect(timers.fire(105_000)).toBe(1); // pickup.doorLeftOpenSec 120 - 15
@@ -582,11 +580,7 @@ describe('nobody stuck', () => {
   });
 
   it('the "please close" screen waits for the door with nothing left to time out', async () => {
-    h.assign('d1', 'A01', alice);
-    h.loadDirect('A01');
-    const open = h.next('open');
-    await present(alice, '1234');
-    await open;
+    await aliceAtOpenDoor();
     h.board.takeItem(0, 1);
     timers.fire(105_000);
     const left = h.next('door_left_open');

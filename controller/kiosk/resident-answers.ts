@@ -32,6 +32,7 @@ export class ResidentAnswers {
     });
   }
 
+  /** Times out as "go to the counter" (false). */
   waitRetry(signal: AbortSignal): Promise<boolean> {
     return timedWait<boolean>({
       signal,
