@@ -4,8 +4,10 @@
  * the holder is — staff loading or retrieving, a door user, or a resident collecting.
  * Every ending has its own screen code and leaves an event and an audit row; `run` never
  * rejects (a fault ends the session on a screen with a reason, never the process). While
- * pickups are impossible (reader, boards, outbox or CRL: the station's alarms) a card ends at
- * once on the out-of-service screen: nothing is read from it and no PIN is asked.
+ * the reader, the boards or the outbox make pickups impossible (the station's alarms) a card
+ * ends at once on the out-of-service screen: nothing is read from it and no PIN is asked. A
+ * stale CRL is left to the certificate check, still before any PIN: with trust.ocsp an OCSP
+ * answer may decide, and without one the card is refused as `crl_stale` (event and audit).
  */
 import type { Logger } from '../log.js';
 import type { AttemptReason } from '../../shared/mqtt/events.js';
@@ -125,7 +127,7 @@ export class CardSessionFlow {
     state: { proven: string | null },
   ): Promise<void> {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
-    const missing = outOfServiceReasons(this.ledger.alarms.alarms());
+    const missing = outOfServiceReasons(this.ledger.alarms.alarms()).filter((r) => r !== 'crl');
     if (missing.length) throw new FlowEnd('out_of_service', missing.join(','), null);
     this.ledger.attempts.setRevocationSource(undefined);
     const card = await guard(open());

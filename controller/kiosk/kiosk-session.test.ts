@@ -594,7 +594,6 @@ describe('nobody stuck', () => {
     ['reader_gone', 'reader', ['reader']],
     ['board_unreachable', 'board:0', ['boards']],
     ['outbox_full', 'outbox', ['outbox']],
-    ['crl_stale', 'crl:0123456789abcdef', ['crl']],
   ] as const)(
     'out of service (%s): a card ends at once on the out-of-service screen, no PIN asked',
     async (alarm, target, missing) => {
@@ -632,19 +631,30 @@ describe('nobody stuck', () => {
     },
   );
 
+  it('a stale CRL alone is left to the certificate check (OCSP may decide), before any PIN', async () => {
+    h.ledger.alarms.raiseAlarm('crl_stale', 'critical', 'crl:x');
+    h.checker.answer = { valid: false, reason: 'crl_stale' };
+    const err = h.next('error');
+    h.cards.insert(alice);
+    expect((await err).error).toBe('crl_stale');
+    expect(alice.calls.verify).toBe(0);
+    expect(h.screens.some((x) => x.screen === 'pin')).toBe(false);
+  });
+
   it('names every missing part when several are out', async () => {
     h.ledger.alarms.raiseAlarm('crl_stale', 'critical', 'crl:x');
     h.ledger.alarms.raiseAlarm('board_unreachable', 'critical', 'board:1');
+    h.ledger.alarms.raiseAlarm('reader_gone', 'critical', 'reader');
     const screen = h.next('out_of_service');
     h.cards.insert(alice);
     const s = await screen;
-    expect(s.station.outOfService).toEqual(['boards', 'crl']);
-    expect(s.reason).toBe('boards,crl');
+    expect(s.station.outOfService).toEqual(['reader', 'boards', 'crl']);
+    expect(s.reason).toBe('reader,boards');
     // Its result screen goes back to the (out-of-service) idle screen.
     await h.session.settled;
     const idle = h.next('idle');
     expect(timers.fire(10_000)).toBe(1);
-    expect((await idle).station.outOfService).toEqual(['boards', 'crl']);
+    expect((await idle).station.outOfService).toEqual(['reader', 'boards', 'crl']);
   });
 
   it('reminds and raises card_left when the card lies on the reader 30 s after the session', async () => {

@@ -291,7 +291,7 @@ export function kioskScreens(): { name: string; state: Omit<KioskPageState, 'rev
     }),
     s(
       'out-of-service-insertion',
-      { screen: 'out_of_service', reason: 'boards,crl' },
+      { screen: 'out_of_service', reason: 'boards' },
       {
         outOfService: ['boards', 'crl'],
       },
