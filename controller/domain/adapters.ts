@@ -175,6 +175,7 @@ export class DomainStateProvider implements StateProvider {
     private readonly domain: LockerDomain,
     private readonly crlState: () => CrlState,
     private readonly health: () => Record<string, DeviceHealth>,
+    private readonly head: () => { seq: number; hash: string } | undefined = () => undefined,
   ) {}
   compartments() {
     return this.domain.compartmentStates();
@@ -193,6 +194,9 @@ export class DomainStateProvider implements StateProvider {
   }
   mode(): 'active' | 'maintenance' {
     return this.domain.mode();
+  }
+  auditHead(): { seq: number; hash: string } | undefined {
+    return this.head();
   }
   onChange(listener: (part: StatePart) => void): () => void {
     this.#listeners.add(listener);

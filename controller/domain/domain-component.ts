@@ -6,7 +6,7 @@ import type {
 } from '../../shared/mqtt/commands.js';
 import type { CardReader } from '../../hardware/card/card-reader.js';
 import type { LockerBoard } from '../../hardware/locker-board/locker-board.js';
-import { AuditLog } from '../audit/audit-log.js';
+import { AuditLog, auditHead } from '../audit/audit-log.js';
 import type { Config } from '../config/types.js';
 import type { Component } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -145,7 +145,12 @@ export class DomainComponent implements Component {
     const crlState =
       deps.crlState ??
       ((): CrlState => ({ ageSec: null, thisUpdate: null, nextUpdate: null, stale: false }));
-    this.stateProvider = new DomainStateProvider(domain, crlState, deps.health ?? (() => ({})));
+    this.stateProvider = new DomainStateProvider(
+      domain,
+      crlState,
+      deps.health ?? (() => ({})),
+      () => auditHead(db),
+    );
     // Retained state follows every change, not only commands: pickups, loading, door
     // contacts, alarms, deadline sweeps; and the CRL when its freshness changes.
     this.#unsubscribe.push(domain.onStateChange((part) => this.stateProvider?.changed(part)));
