@@ -56,6 +56,12 @@ export interface Config {
     crlUrls: string[];
     revocationFor: ('auth' | 'sign' | 'command')[];
     crlRefreshMinutes: number;
+    crlMaxBytes: number;
+    crlMaxEntries: number;
+    crlDownloadTimeoutSec: number;
+    crlMinRateBytes: number;
+    crlMinRateWindowSec: number;
+    crlMemoryMb: number;
     ocsp: {
       mode: 'off' | 'prefer' | 'require';
       url: string;

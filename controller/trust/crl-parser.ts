@@ -110,6 +110,8 @@ export interface CrlParserHooks {
   onTbs?(chunk: Uint8Array): void;
   /** Progress: total bytes consumed so far. */
   onProgress?(bytes: number): void;
+  /** Most entries accepted (trust.crlMaxEntries); more throws CrlError too_large. */
+  maxEntries?: number;
 }
 
 // OID encodings compared byte-wise in the entry loop.
@@ -220,7 +222,10 @@ export class CrlStreamParser {
   /** Entries of other certificate issuers (RFC 5280 §5.3.3), by GeneralName key. */
   readonly #others = new Map<string, CrlIndexBuilder>();
 
+  readonly #maxEntries: number;
+
   constructor(private readonly hooks: CrlParserHooks = {}) {
+    this.#maxEntries = hooks.maxEntries ?? Number.MAX_SAFE_INTEGER;
     this.#own = new CrlIndexBuilder();
     this.#builder = this.#own;
   }
@@ -524,8 +529,9 @@ export class CrlStreamParser {
           reason = buf[timeEnd + 13]!;
         } else reason = this.#entryExtensions(buf, timeEnd, entryEnd);
       }
+      if (++this.#entriesRead > this.#maxEntries)
+        throw new CrlError('too_large', `CRL has more than ${this.#maxEntries} entries`);
       this.#builder.add(buf, s0, s1, reason);
-      this.#entriesRead++;
       p = entryEnd;
     }
     this.#off = p;
