@@ -456,6 +456,7 @@ export class CrlCache implements RevocationSource {
       },
       onProgress: (bytes) => options.onProgress?.({ bytes, totalBytes: options.totalBytes }),
       maxEntries: this.#options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+      ...(options.totalBytes ? { expectedBytes: options.totalBytes } : {}),
     });
     for await (const chunk of derChunks(chunks)) {
       parser.push(chunk);

@@ -270,9 +270,10 @@ export class CrlIndexBuilder {
     const R = w + 1;
     const n = this.#count;
     let rows = this.#rows.subarray(0, n * R);
-    if (!this.#sorted) rows = sortRows(rows, n, w);
+    if (!this.#sorted) rows = sortRowsInPlace(rows, n, w);
     else if (this.#adjacentDuplicates === 0) {
-      return { index: new CrlIndex(w, rows.slice()), duplicates: 0 };
+      // A view, not a copy: the reserved but unused tail was never touched.
+      return { index: new CrlIndex(w, rows), duplicates: 0 };
     }
     // De-duplicate in place.
     let out = 0;
@@ -409,4 +410,88 @@ export function sortRows(rows: Uint8Array, n: number, w: number): Uint8Array {
     }
   }
   return out;
+}
+
+/**
+ * In-place MSD radix sort (American flag sort) of n rows of width w (+1 reason byte), keyed on
+ * the w serial bytes: per digit, rows are counted into 256 buckets and then permuted by
+ * following cycles (one row in hand at a time); a digit where every row agrees is skipped;
+ * buckets of up to 32 rows finish with insertion sort. Needs no second buffer, so a 10 M-entry
+ * index sorts in the memory it already occupies. Not stable (equal serials are duplicates and
+ * make the CRL unusable anyway).
+ */
+export function sortRowsInPlace(rows: Uint8Array, n: number, w: number): Uint8Array {
+  const R = w + 1;
+  const hand = new Uint8Array(R);
+  const swap = new Uint8Array(R);
+  const insertion = (lo: number, hi: number, p: number) => {
+    for (let i = lo + 1; i < hi; i++) {
+      const at = i * R;
+      for (let k = 0; k < R; k++) hand[k] = rows[at + k]!;
+      let j = i - 1;
+      for (; j >= lo; j--) {
+        const bj = j * R;
+        let d = 0;
+        for (let k = p; k < w; k++) {
+          d = rows[bj + k]! - hand[k]!;
+          if (d !== 0) break;
+        }
+        if (d <= 0) break;
+        for (let k = 0; k < R; k++) rows[bj + R + k] = rows[bj + k]!;
+      }
+      const to = (j + 1) * R;
+      if (to !== at) for (let k = 0; k < R; k++) rows[to + k] = hand[k]!;
+    }
+  };
+  const counts = new Uint32Array(256);
+  const next = new Uint32Array(256);
+  const ends = new Uint32Array(256);
+  const sort = (lo: number, hi: number, p: number): void => {
+    for (;;) {
+      const count = hi - lo;
+      if (count < 2 || p >= w) return;
+      if (count <= 32) return insertion(lo, hi, p);
+      counts.fill(0);
+      for (let i = lo, at = lo * R + p; i < hi; i++, at += R) counts[rows[at]!]!++;
+      if (counts[rows[lo * R + p]!] === count) {
+        p++;
+        continue;
+      }
+      const starts = new Uint32Array(257);
+      for (let d = 0, s = lo; d < 256; d++) {
+        starts[d] = s;
+        next[d] = s;
+        s += counts[d]!;
+        ends[d] = s;
+      }
+      starts[256] = hi;
+      for (let d = 0; d < 256; d++) {
+        while (next[d]! < ends[d]!) {
+          const i = next[d]!;
+          let b = rows[i * R + p]!;
+          if (b === d) {
+            next[d]!++;
+            continue;
+          }
+          // Follow the cycle: the row in hand goes to the next free slot of its bucket.
+          for (let k = 0; k < R; k++) hand[k] = rows[i * R + k]!;
+          while (b !== d) {
+            const j = next[b]!++;
+            const at = j * R;
+            for (let k = 0; k < R; k++) swap[k] = rows[at + k]!;
+            for (let k = 0; k < R; k++) rows[at + k] = hand[k]!;
+            for (let k = 0; k < R; k++) hand[k] = swap[k]!;
+            b = hand[p]!;
+          }
+          for (let k = 0; k < R; k++) rows[i * R + k] = hand[k]!;
+          next[d]!++;
+        }
+      }
+      for (let d = 0; d < 256; d++)
+        if (starts[d + 1]! - starts[d]! > 1) sort(starts[d]!, starts[d + 1]!, p + 1);
+      return;
+    }
+  };
+  sort(0, n, 0);
+  return rows;
 }

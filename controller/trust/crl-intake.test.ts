@@ -24,7 +24,7 @@ let base: string;
 /** Responses left open by a route (trickle, endless), ended after each test. */
 const open = new Set<ServerResponse>();
 
-const LIMITS = { maxBytes: 1 << 20, deadlineMs: 3_000, minRateBytes: 4096, minRateWindowMs: 400 };
+const LIMITS = { maxBytes: 1 << 20, deadlineMs: 8_000, minRateBytes: 4096, minRateWindowMs: 2_000 };
 
 beforeAll(async () => {
   rootKey = makeKey('p256');
@@ -152,7 +152,7 @@ describe('CRL intake limits', () => {
     const cache = new CrlCache(new MemoryCrlStore(), {
       toleranceHours: 24,
       // A high byte cap and a low minimum rate: only the deadline can end the trickle.
-      intake: { ...LIMITS, minRateBytes: 1, minRateWindowMs: 1_000, deadlineMs: 1_500 },
+      intake: { ...LIMITS, minRateBytes: 1, minRateWindowMs: 60_000, deadlineMs: 2_000 },
     });
     await expect(cache.importUrl(`${base}/trickle.crl`, { signers: [root] })).rejects.toMatchObject(
       { code: 'crl_timeout' },

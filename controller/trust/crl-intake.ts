@@ -10,7 +10,7 @@
  * - `file:` sources and paths are opened only when they are regular files (never a device
  *   such as /dev/zero, a FIFO or a directory).
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { CrlError } from './errors.js';
 
 /** Limits of one intake (trust.crlMaxBytes, crlDownloadTimeoutSec, crlMinRate*). */
@@ -83,10 +83,7 @@ class Watchdog {
     const timeout = timers.setTimeout(
       () =>
         this.fail(
-          new CrlError(
-            'timeout',
-            `${source}: not complete within ${Math.round(limits.deadlineMs / 1000)} s`,
-          ),
+          new CrlError('timeout', `${source}: not complete within ${limits.deadlineMs / 1000} s`),
         ),
       limits.deadlineMs,
     );
@@ -97,7 +94,7 @@ class Watchdog {
               this.fail(
                 new CrlError(
                   'too_slow',
-                  `${source}: fewer than ${limits.minRateBytes} bytes in ${Math.round(limits.minRateWindowMs / 1000)} s`,
+                  `${source}: fewer than ${limits.minRateBytes} bytes in ${limits.minRateWindowMs / 1000} s`,
                 ),
               );
             this.#windowBytes = 0;
@@ -199,11 +196,27 @@ async function openFile(file: string | URL, label: string, options: IntakeOption
     throw new CrlError('too_large', `${label}: ${st.size} bytes is larger than ${limits.maxBytes}`);
   }
   const dog = new Watchdog(label, limits, options.timers ?? REAL_TIMERS, options.signal);
-  const stream = handle.createReadStream({ highWaterMark: 1 << 20 });
   return {
-    chunks: guarded(stream, dog, st.size, () => stream.destroy()),
+    chunks: guarded(readReusing(handle), dog, st.size, () => undefined),
     totalBytes: st.size,
   };
+}
+
+/**
+ * Reads a file into one buffer, reused for every chunk: a consumer must use (or copy) each
+ * chunk before asking for the next. A 400 MB CRL so leaves no trail of dead buffers.
+ */
+async function* readReusing(handle: FileHandle): AsyncGenerator<Uint8Array> {
+  const buf = new Uint8Array(1 << 20);
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Outcome of opening an http(s) source. */
@@ -292,6 +305,6 @@ export async function readCrlSource(
   const opened = await openCrlSource(source, options);
   if (opened.status !== 'ok') throw new CrlError('fetch_failed', `${source}: not modified`);
   const parts: Uint8Array[] = [];
-  for await (const chunk of opened.chunks) parts.push(chunk);
+  for await (const chunk of opened.chunks) parts.push(chunk.slice());
   return new Uint8Array(Buffer.concat(parts));
 }

@@ -112,7 +112,12 @@ export interface CrlParserHooks {
   onProgress?(bytes: number): void;
   /** Most entries accepted (trust.crlMaxEntries); more throws CrlError too_large. */
   maxEntries?: number;
+  /** The CRL's size when known: the index is reserved once (untouched pages cost nothing). */
+  expectedBytes?: number;
 }
+
+/** The smallest revoked entry: SEQUENCE { INTEGER (1 octet), UTCTime }. */
+const MIN_ENTRY_BYTES = 20;
 
 // OID encodings compared byte-wise in the entry loop.
 const OID_REASON = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x15);
@@ -226,7 +231,10 @@ export class CrlStreamParser {
 
   constructor(private readonly hooks: CrlParserHooks = {}) {
     this.#maxEntries = hooks.maxEntries ?? Number.MAX_SAFE_INTEGER;
-    this.#own = new CrlIndexBuilder();
+    const expected = hooks.expectedBytes
+      ? Math.min(this.#maxEntries, Math.ceil(hooks.expectedBytes / MIN_ENTRY_BYTES))
+      : 1024;
+    this.#own = new CrlIndexBuilder(expected);
     this.#builder = this.#own;
   }
 
@@ -256,6 +264,16 @@ export class CrlStreamParser {
     this.#total += chunk.length;
     this.#feedTbs();
     this.#run();
+    // The caller may reuse its buffer for the next read: keep a copy of what is left only.
+    if (this.#pending.buffer === chunk.buffer && this.#state !== 'done') {
+      const keep =
+        this.#header || this.#tbsStart < 0
+          ? this.#off
+          : Math.min(this.#off, this.#tbsStart - this.#base);
+      this.#pending = this.#pending.slice(keep);
+      this.#base += keep;
+      this.#off -= keep;
+    }
     this.hooks.onProgress?.(this.#total);
   }
 
