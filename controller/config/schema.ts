@@ -420,13 +420,6 @@ export const configSchema = {
           default: 30,
           description: 'The window of crlMinRateBytes (seconds).',
         },
-        crlMemoryMb: {
-          type: 'integer',
-          minimum: 16,
-          default: 96,
-          description:
-            'Memory budget of the CRL index and lookup structures (MiB); a larger index is kept on disk and paged in by the operating system.',
-        },
         ocsp: {
           type: 'object',
           additionalProperties: false,

@@ -61,7 +61,6 @@ export interface Config {
     crlDownloadTimeoutSec: number;
     crlMinRateBytes: number;
     crlMinRateWindowSec: number;
-    crlMemoryMb: number;
     ocsp: {
       mode: 'off' | 'prefer' | 'require';
       url: string;

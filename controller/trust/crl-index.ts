@@ -287,6 +287,38 @@ export class CrlIndexBuilder {
 }
 
 /**
+ * Insertion sort of rows lo..hi-1 (width w + 1 reason byte) on key bytes p..w-1, stable; `row`
+ * is scratch space of w + 1 bytes. The finishing step of both radix sorts.
+ */
+function insertionSortRows(
+  rows: Uint8Array,
+  w: number,
+  lo: number,
+  hi: number,
+  p: number,
+  row: Uint8Array,
+): void {
+  const R = w + 1;
+  for (let i = lo + 1; i < hi; i++) {
+    const at = i * R;
+    for (let k = 0; k < R; k++) row[k] = rows[at + k]!;
+    let j = i - 1;
+    for (; j >= lo; j--) {
+      const bj = j * R;
+      let d = 0;
+      for (let k = p; k < w; k++) {
+        d = rows[bj + k]! - row[k]!;
+        if (d !== 0) break;
+      }
+      if (d <= 0) break;
+      for (let k = 0; k < R; k++) rows[bj + R + k] = rows[bj + k]!;
+    }
+    const to = (j + 1) * R;
+    if (to !== at) for (let k = 0; k < R; k++) rows[to + k] = row[k]!;
+  }
+}
+
+/**
  * MSD radix sort of n rows of width w (+1 reason byte), keyed on the w serial bytes: rows are
  * scattered into buckets by the next one or two key bytes (a digit where every row agrees is
  * skipped without moving anything), buckets of up to 32 rows finish with insertion sort.
@@ -296,25 +328,8 @@ export function radixSortRows(rows: Uint8Array, n: number, w: number, from = 0):
   const R = w + 1;
   const tmp = new Uint8Array(n * R);
   const row = new Uint8Array(R);
-  const insertion = (lo: number, hi: number, p: number) => {
-    for (let i = lo + 1; i < hi; i++) {
-      const at = i * R;
-      for (let k = 0; k < R; k++) row[k] = rows[at + k]!;
-      let j = i - 1;
-      for (; j >= lo; j--) {
-        const bj = j * R;
-        let d = 0;
-        for (let k = p; k < w; k++) {
-          d = rows[bj + k]! - row[k]!;
-          if (d !== 0) break;
-        }
-        if (d <= 0) break;
-        for (let k = 0; k < R; k++) rows[bj + R + k] = rows[bj + k]!;
-      }
-      const to = (j + 1) * R;
-      if (to !== at) for (let k = 0; k < R; k++) rows[to + k] = row[k]!;
-    }
-  };
+  const insertion = (lo: number, hi: number, p: number) =>
+    insertionSortRows(rows, w, lo, hi, p, row);
   const sort = (lo: number, hi: number, p: number): void => {
     for (;;) {
       const count = hi - lo;
@@ -424,25 +439,8 @@ export function sortRowsInPlace(rows: Uint8Array, n: number, w: number): Uint8Ar
   const R = w + 1;
   const hand = new Uint8Array(R);
   const swap = new Uint8Array(R);
-  const insertion = (lo: number, hi: number, p: number) => {
-    for (let i = lo + 1; i < hi; i++) {
-      const at = i * R;
-      for (let k = 0; k < R; k++) hand[k] = rows[at + k]!;
-      let j = i - 1;
-      for (; j >= lo; j--) {
-        const bj = j * R;
-        let d = 0;
-        for (let k = p; k < w; k++) {
-          d = rows[bj + k]! - hand[k]!;
-          if (d !== 0) break;
-        }
-        if (d <= 0) break;
-        for (let k = 0; k < R; k++) rows[bj + R + k] = rows[bj + k]!;
-      }
-      const to = (j + 1) * R;
-      if (to !== at) for (let k = 0; k < R; k++) rows[to + k] = hand[k]!;
-    }
-  };
+  const insertion = (lo: number, hi: number, p: number) =>
+    insertionSortRows(rows, w, lo, hi, p, hand);
   const counts = new Uint32Array(256);
   const next = new Uint32Array(256);
   const ends = new Uint32Array(256);

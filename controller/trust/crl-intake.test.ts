@@ -12,11 +12,18 @@ import { installAvailableCrl } from './crl-command.js';
 import { readHeader } from './der.js';
 import { MemoryCrlStore } from './crl-store.js';
 import { makeCrl } from './testing/crl-writer.js';
-import { makeKey, makeRoot, type TestKey } from './testing/pki.js';
+import { makeKey, makeRoot, toPem, type TestKey } from './testing/pki.js';
+import { TrustComponent } from './trust-component.js';
+import { openDatabase } from '../storage/db.js';
+import { silentLogger } from '../log.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const ROOT = 'C=JP, O=JPKI, OU=Intake Root';
 let rootKey: TestKey;
 let root: Certificate;
+let rootPem: string;
 let good: Uint8Array;
 let big: Uint8Array;
 let server: Server;
@@ -28,7 +35,9 @@ const LIMITS = { maxBytes: 1 << 20, deadlineMs: 8_000, minRateBytes: 4096, minRa
 
 beforeAll(async () => {
   rootKey = makeKey('p256');
-  root = parseCertificate(makeRoot(ROOT, rootKey).der);
+  const rootCert = makeRoot(ROOT, rootKey);
+  root = parseCertificate(rootCert.der);
+  rootPem = toPem(rootCert.der);
   good = makeCrl({ issuerName: ROOT, key: rootKey, crlNumber: 1, entries: [{ serial: 7 }] });
   big = makeCrl({ issuerName: ROOT, key: rootKey, crlNumber: 2, bulk: { count: 60_000 } });
   server = createServer((req, res) => {
@@ -207,5 +216,52 @@ describe('CRL intake limits', () => {
       expect(r).toMatchObject({ accepted: false, reason: 'crl_unavailable' });
     }
     expect(installer.calls).toBe(0);
+  });
+
+  it('a refresh never waits for a download still running from an earlier one', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-refresh-'));
+    const db = openDatabase(path.join(dir, 'station.db'));
+    writeFileSync(path.join(dir, 'root.pem'), rootPem);
+    writeFileSync(path.join(dir, 'good.crl'), good);
+    const trust = new TrustComponent({
+      config: {
+        authAnchors: [path.join(dir, 'root.pem')],
+        signAnchors: [],
+        commandAnchors: [],
+        crlToleranceHours: 24,
+        crlToleranceHoursByAnchor: {},
+        crlUrls: [`${base}/trickle.crl`, path.join(dir, 'good.crl')],
+        revocationFor: ['auth'],
+        crlRefreshMinutes: 0,
+        crlMinRateBytes: 1,
+        crlMinRateWindowSec: 60,
+        crlDownloadTimeoutSec: 60,
+      },
+      db: () => db,
+      log: silentLogger(),
+    });
+    await trust.start(new AbortController().signal);
+    try {
+      let firstDone = false;
+      const fileImported = new Promise<void>((resolve) =>
+        trust.onFreshnessChange((s) => {
+          if (s.every((x) => x.verdict === 'fresh')) resolve();
+        }),
+      );
+      const first = trust.refresh().then(() => (firstDone = true));
+      await fileImported;
+      // The trickling source is still downloading: the second refresh skips it, fetches the
+      // file source again and ends.
+      await trust.refresh();
+      expect(firstDone).toBe(false);
+      expect(trust.freshness()).toEqual([expect.objectContaining({ verdict: 'fresh' })]);
+      for (const r of open) r.destroy();
+      await first;
+      expect(firstDone).toBe(true);
+    } finally {
+      await trust.stop();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

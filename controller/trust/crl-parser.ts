@@ -254,9 +254,7 @@ export class CrlStreamParser {
           ? this.#off
           : Math.min(this.#off, this.#tbsStart - this.#base);
       const rest = this.#pending.subarray(keep);
-      const joined = new Uint8Array(rest.length + chunk.length);
-      joined.set(rest);
-      joined.set(chunk, rest.length);
+      const joined = this.#join(rest, chunk);
       this.#base += keep;
       this.#off -= keep;
       this.#pending = joined;
@@ -275,6 +273,21 @@ export class CrlStreamParser {
       this.#off -= keep;
     }
     this.hooks.onProgress?.(this.#total);
+  }
+
+  /** Two join buffers, used in turn (the rest to carry over lives in the other one). */
+  readonly #scratch: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+
+  /** `rest` followed by `chunk`, in a reused buffer (no new buffer per chunk). */
+  #join(rest: Uint8Array, chunk: Uint8Array): Uint8Array {
+    const need = rest.length + chunk.length;
+    const i = rest.buffer === this.#scratch[0]!.buffer ? 1 : 0;
+    if (this.#scratch[i]!.length < need)
+      this.#scratch[i] = new Uint8Array(Math.max(need, this.#scratch[i]!.length * 2));
+    const out = this.#scratch[i]!.subarray(0, need);
+    out.set(rest);
+    out.set(chunk, rest.length);
+    return out;
   }
 
   /** Signals the end of input; returns the parsed CRL. @throws DerError when incomplete. */

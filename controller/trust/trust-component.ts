@@ -37,8 +37,7 @@ type IntakeKeys =
   | 'crlMaxEntries'
   | 'crlDownloadTimeoutSec'
   | 'crlMinRateBytes'
-  | 'crlMinRateWindowSec'
-  | 'crlMemoryMb';
+  | 'crlMinRateWindowSec';
 
 /** trust.* as the component takes it (`ocsp` may be left out: off; intake keys: defaults). */
 export type TrustConfig = Omit<Config['trust'], 'ocsp' | IntakeKeys> & {
