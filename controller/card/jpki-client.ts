@@ -17,7 +17,8 @@
  * Broken exchanges throw typed errors (`ApduError`, `CardProtocolError`, `CardRemovedError`,
  * `CardReaderError`); negative answers (wrong PIN, blocked, bad signature) are results.
  */
-import { createHash, randomBytes, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { spkiSha256 as identitySpkiSha256, verifyNonceSignature } from '../domain/identity.js';
 import type { Logger } from 'pino';
 import { parseResponse, type ApduTransmit, type ResponseApdu } from '../../shared/apdu/apdu.js';
 import { parseDerHeader } from '../../shared/apdu/der.js';
@@ -26,6 +27,7 @@ import {
   AUTH_PIN_PATTERN,
   JPKI_TOKEN_LENGTH,
   JpkiFile,
+  JpkiToken,
   RSA2048_SIGNATURE_LENGTH,
   SIGN_PASSWORD_PATTERN,
   Sw,
@@ -43,6 +45,9 @@ import type { Secret } from '../../shared/secret.js';
 
 /** Which secret: the 4-digit authentication PIN or the signature password. */
 export type PinKind = 'auth' | 'sign';
+
+/** What kind of token was inserted (see JpkiClient.identify). */
+export type JpkiTokenKind = 'card' | 'phone' | 'not_jpki';
 
 /** State of a PIN as the card reports it, without spending a try. */
 export type PinStatus =
@@ -120,6 +125,7 @@ export class JpkiClient {
   #selected = false;
   #authCert: Uint8Array | undefined;
   #certKey: string | undefined;
+  #kind: JpkiTokenKind | undefined;
 
   constructor(transmit: ApduTransmit, options: JpkiClientOptions = {}) {
     this.#transmit = transmit;
@@ -152,6 +158,29 @@ export class JpkiClient {
     await this.#ensureSelected();
     const r = await this.#send(selectFileCommand(fid));
     if (r.sw !== Sw.ok) throw new ApduError(r.sw, `select_ef_${fid.toString(16).padStart(4, '0')}`);
+  }
+
+  /**
+   * What was inserted: `not_jpki` when the card has no JPKI application (a transit card:
+   * SELECT by AID is refused), `phone` for the Android smartphone token `JPKIAPGPSETOKEN` in
+   * EF 0006 (its authentication certificate can be read only after the authentication PIN),
+   * else `card` (a My Number card; an unreadable token is taken as a card). @throws
+   * CardRemovedError and reader errors as any exchange.
+   */
+  async identify(): Promise<JpkiTokenKind> {
+    try {
+      await this.selectApplication();
+    } catch (err) {
+      if (err instanceof ApduError) return (this.#kind = 'not_jpki');
+      throw err;
+    }
+    let token = '';
+    try {
+      token = await this.readToken();
+    } catch (err) {
+      if (!(err instanceof ApduError || err instanceof CardProtocolError)) throw err;
+    }
+    return (this.#kind = token === JpkiToken.phone ? 'phone' : 'card');
   }
 
   /** The token in EF 0006, trailing spaces/NULs removed (e.g. `JPKIAPICCTOKEN2`). */
@@ -240,18 +269,22 @@ export class JpkiClient {
     return this.#readCertificate(JpkiFile.signCaCertificate, 'read_sign_ca_certificate');
   }
 
-  async #identity(): Promise<string> {
-    if (!this.#certKey) await this.readAuthCertificate();
+  /** The certificate key of the blocked-PIN registry; undefined for a phone before its PIN. */
+  async #identity(): Promise<string | undefined> {
+    if (!this.#certKey) {
+      if (this.#kind === 'phone') return undefined;
+      await this.readAuthCertificate();
+    }
     return this.#certKey!;
   }
 
-  #knownBlocked(kind: PinKind, id: string): boolean {
-    return this.#blockedHere.has(kind) || this.#registry.has(id, kind);
+  #knownBlocked(kind: PinKind, id: string | undefined): boolean {
+    return this.#blockedHere.has(kind) || (id !== undefined && this.#registry.has(id, kind));
   }
 
-  #markBlocked(kind: PinKind, id: string): void {
+  #markBlocked(kind: PinKind, id: string | undefined): void {
     this.#blockedHere.add(kind);
-    this.#registry.add(id, kind);
+    if (id !== undefined) this.#registry.add(id, kind);
     this.#log?.warn(
       { pinKind: kind },
       'PIN is blocked on this card; no VERIFY will be sent to it again',
@@ -366,35 +399,18 @@ export class JpkiClient {
   }
 }
 
-/**
- * True when `signature` is a valid RSASSA-PKCS1-v1_5 / SHA-256 signature of `message` under
- * the certificate's public key (what the card computes over the DigestInfo). False for any
- * mismatch or an unusable certificate; never throws.
- */
-export function verifyNonceSignature(
-  certificate: Uint8Array,
-  message: Uint8Array,
-  signature: Uint8Array,
-): boolean {
-  try {
-    const key = new X509Certificate(certificate).publicKey;
-    return cryptoVerify('sha256', message, key, signature);
-  } catch {
-    return false;
-  }
-}
-
 /** SHA-256 (hex) of the certificate's SubjectPublicKeyInfo. @throws CardProtocolError on a bad cert. */
 export function spkiSha256(certificate: Uint8Array): string {
   try {
-    const spki = new X509Certificate(certificate).publicKey.export({ type: 'spki', format: 'der' });
-    return createHash('sha256').update(spki).digest('hex');
+    return identitySpkiSha256(certificate);
   } catch (err) {
     throw new CardProtocolError('unexpected_data', 'certificate has no usable public key', {
       cause: err,
     });
   }
 }
+
+export { verifyNonceSignature };
 
 function sha256Hex(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');

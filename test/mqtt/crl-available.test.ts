@@ -6,7 +6,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCommand, signCommand } from '../../controller/mqtt/command-signer.js';
+import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
 import type { VerifiedCommand } from '../../controller/mqtt/types.js';
 import { installAvailableCrl } from '../../controller/trust/crl-command.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
