@@ -158,6 +158,15 @@ export class CrlIndex {
   }
 }
 
+/**
+ * Room for rows that are written in full before they are read: not zero-filled, so the pages
+ * of a generous reservation that are never used are never touched (nor resident).
+ */
+function reserve(bytes: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(bytes);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** True when `first` only repeats the sign of `next` (X.690 §8.3.2: not minimal). */
 function isRedundantSign(first: number, next: number): boolean {
   return (first === 0 && (next & 0x80) === 0) || (first === 0xff && (next & 0x80) !== 0);
@@ -212,7 +221,7 @@ export class CrlIndexBuilder {
 
   constructor(capacityHint = 1024, width = 8) {
     this.#width = width;
-    this.#rows = new Uint8Array(Math.max(16, capacityHint) * (width + 1));
+    this.#rows = reserve(Math.max(16, capacityHint) * (width + 1));
   }
 
   get count(): number {
@@ -230,7 +239,7 @@ export class CrlIndexBuilder {
     const R = w + 1;
     let at = this.#count * R;
     if (at + R > this.#rows.length) {
-      const bigger = new Uint8Array(this.#rows.length * 2);
+      const bigger = reserve(this.#rows.length * 2);
       bigger.set(this.#rows.subarray(0, at));
       this.#rows = bigger;
     }
@@ -258,7 +267,7 @@ export class CrlIndexBuilder {
     const old = this.#width;
     const w = Math.max(len, old);
     const R = w + 1;
-    const out = new Uint8Array(Math.max(this.#rows.length / (old + 1), 16) * R);
+    const out = reserve(Math.max(this.#rows.length / (old + 1), 16) * R);
     widenRows(this.#rows, this.#count, old, w, out);
     this.#rows = out;
     this.#width = w;
@@ -282,7 +291,7 @@ export class CrlIndexBuilder {
       if (out !== i) rows.copyWithin(out * R, i * R, i * R + R);
       out++;
     }
-    return { index: new CrlIndex(w, rows.slice(0, out * R)), duplicates: n - out };
+    return { index: new CrlIndex(w, rows.subarray(0, out * R)), duplicates: n - out };
   }
 }
 
