@@ -72,7 +72,11 @@ export class CoreComponent implements Component {
   ) {
     this.#timers = deps.timers ?? realTimers;
     // Routes are registered now so the web server serves them from its first request.
-    if (deps.web) registerKioskRoutes(deps.web, () => this.#core?.session);
+    if (deps.web)
+      registerKioskRoutes(deps.web, () => this.#core?.session, {
+        defaultLanguage: config.web.defaultLanguage,
+        help: config.station.help,
+      });
   }
 
   /** The built core. @throws before start. */

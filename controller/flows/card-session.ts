@@ -208,6 +208,10 @@ export class CardSessionFlow {
     if (mode === 'door' || (mode === 'both' && !pickup.hasBusiness(spki))) {
       if (!doors) throw new FlowEnd('door_denied', 'no_door');
       const result = await doors.requestAccess(spki);
+      // A lockers-and-door station: a resident with no rule for the doors came for a
+      // document, and has none. Say that, not "the building is closed".
+      if (!result.granted && mode === 'both' && result.reason === 'no_rule')
+        throw new FlowEnd('nothing_to_collect', result.reason);
       if (!result.granted) throw new FlowEnd('door_denied', result.reason);
       ui.pastPointOfNoReturn();
       ui.show({ screen: 'door_open', door: result.door });
