@@ -421,6 +421,39 @@ export const configSchema = {
           description:
             'How often to re-fetch crlUrls (conditional GET) and re-check CRL freshness; 0 = only at start.',
         },
+        crlMaxBytes: {
+          type: 'integer',
+          minimum: 1024,
+          default: 536870912,
+          description:
+            'Largest CRL accepted (bytes, 512 MiB by default): checked against Content-Length and while the CRL streams in.',
+        },
+        crlMaxEntries: {
+          type: 'integer',
+          minimum: 1,
+          default: 12000000,
+          description: 'Most revoked entries accepted in one CRL (counted while it streams in).',
+        },
+        crlDownloadTimeoutSec: {
+          type: 'integer',
+          minimum: 1,
+          default: 600,
+          description:
+            'Overall deadline of one CRL download or import (crlUrls refresh, crl import, crl.available).',
+        },
+        crlMinRateBytes: {
+          type: 'integer',
+          minimum: 0,
+          default: 65536,
+          description:
+            'A CRL download is aborted when fewer than this many bytes arrive in any crlMinRateWindowSec; 0 = no minimum.',
+        },
+        crlMinRateWindowSec: {
+          type: 'integer',
+          minimum: 1,
+          default: 30,
+          description: 'The window of crlMinRateBytes (seconds).',
+        },
         ocsp: {
           type: 'object',
           additionalProperties: false,

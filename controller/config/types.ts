@@ -58,6 +58,11 @@ export interface Config {
     crlUrls: string[];
     revocationFor: ('auth' | 'sign' | 'command')[];
     crlRefreshMinutes: number;
+    crlMaxBytes: number;
+    crlMaxEntries: number;
+    crlDownloadTimeoutSec: number;
+    crlMinRateBytes: number;
+    crlMinRateWindowSec: number;
     ocsp: {
       mode: 'off' | 'prefer' | 'require';
       url: string;

@@ -668,6 +668,17 @@ export class MqttGateway implements Component {
       now,
       new Date(claims.expiresAt).toISOString(),
     );
+    const run = this.#executeAndAnswer(checked, answer);
+    // crl.available downloads a file: it runs beside the command chain, so a slow URL never
+    // holds up the commands after it (an emergency remote.open is answered at once).
+    if (claims.kind === 'crl.available')
+      run.catch((err: unknown) => this.#d.log.error({ err }, 'command handling failed'));
+    else await run;
+  }
+
+  /** Executes a verified, begun command, records the answer and sends it. */
+  async #executeAndAnswer(checked: CheckedCommand, answer: Answer): Promise<void> {
+    const { claims } = checked;
     const result = await this.#execute(checked);
     const response: CommandResponse = {
       v: 1,
