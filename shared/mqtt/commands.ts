@@ -23,6 +23,19 @@ export const COMMAND_JWS_TYP = 'jpki-locker-command+jws';
 export const COMMAND_JWS_ALGS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
 export type CommandJwsAlg = (typeof COMMAND_JWS_ALGS)[number];
 
+/** Longest compact JWS in a command message (the `cmd` schema's maxLength). */
+export const MAX_COMMAND_JWS_LENGTH = 262_144;
+/**
+ * Largest `cmd` payload in bytes (`{"jws":"..."}` around the longest JWS): a station refuses a
+ * bigger one as `too_large` before parsing anything.
+ */
+export const MAX_COMMAND_PAYLOAD_BYTES = MAX_COMMAND_JWS_LENGTH + 64;
+/**
+ * The MQTT 5 Maximum Packet Size a station announces on CONNECT: the broker does not forward
+ * it a bigger packet at all (MQTT 5 §3.1.2.11.4), so such a payload never reaches its memory.
+ */
+export const STATION_MAX_PACKET_BYTES = MAX_COMMAND_PAYLOAD_BYTES + 4096;
+
 /** Compartment sizes. */
 export type CompartmentSize = 'S' | 'M' | 'L';
 
@@ -161,6 +174,33 @@ export interface ConfigChangeBody {
   settings: Record<string, string | number | boolean | null>;
 }
 
+/** The bound on one remotely changeable key, checked by the `config.change` schema (refused as `malformed` at verification) on top of the station's configuration schema. */
+export type RemoteKeyBound =
+  { type: 'integer'; minimum: number; maximum: number } | { type: 'string'; maxLength: number };
+
+/**
+ * Keys the back office may change with a signed `config.change` command, each with a bound
+ * (a timeout far above these would overflow Node's 2^31 ms timer and fire at once). Everything
+ * that decides whom the station trusts, how fresh its revocation data must be, or where it
+ * connects (trust anchors, CRL tolerance and refresh, broker, storage, drivers) stays in the
+ * file on the station: a stolen signing key must not be able to re-point or blind the station.
+ */
+export const REMOTE_CONFIG_BOUNDS = {
+  'station.name': { type: 'string', maxLength: 100 },
+  'station.area': { type: 'string', maxLength: 100 },
+  'station.hours.open': { type: 'string', maxLength: 5 },
+  'station.hours.close': { type: 'string', maxLength: 5 },
+  'web.defaultLanguage': { type: 'string', maxLength: 8 },
+  'pickup.pinTimeoutSec': { type: 'integer', minimum: 5, maximum: 600 },
+  'pickup.doorOpenTimeoutSec': { type: 'integer', minimum: 5, maximum: 600 },
+  'pickup.doorLeftOpenSec': { type: 'integer', minimum: 5, maximum: 3600 },
+  'mqtt.heartbeatSec': { type: 'integer', minimum: 1, maximum: 3600 },
+  'log.level': { type: 'string', maxLength: 8 },
+} as const satisfies Record<string, RemoteKeyBound>;
+
+/** A key the back office may change. */
+export type RemoteConfigKey = keyof typeof REMOTE_CONFIG_BOUNDS;
+
 /** Every command kind and its body: the typed map of commands. */
 export interface CommandBodies {
   'delivery.assign': DeliveryAssignBody;
@@ -223,6 +263,7 @@ export interface CommandMessage {
 export const COMMAND_REJECT_REASONS = [
   // envelope
   'malformed', // not JSON, not a JWS, or claims/body fail the schema
+  'too_large', // the payload is above MAX_COMMAND_PAYLOAD_BYTES (refused before parsing)
   'unsigned', // no signature, alg "none", or no x5c chain
   'unsupported_algorithm',
   'bad_signature', // signature does not verify over the x5c leaf key
@@ -235,6 +276,7 @@ export const COMMAND_REJECT_REASONS = [
   'replayed', // the id was already used for a different command
   'in_progress', // the same command is being executed right now
   'interrupted', // the same command was being executed when the station stopped
+  'clock_jump', // the station's clock jumped (or went back behind its high-water mark): no commands until it settles
   // domain
   'unknown_delivery',
   'duplicate_delivery',

@@ -48,6 +48,8 @@ export const ALARM_CODES = [
   'crl_stale',
   'disk_low',
   'clock_wrong',
+  'clock_jump',
+  'session_takeover',
   'outbox_filling',
   'outbox_full',
 ] as const;

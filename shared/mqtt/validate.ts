@@ -5,6 +5,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { JpkiLockerMqttApi } from './api.js';
 import type { CommandClaims } from './commands.js';
+import { isCalendarDate, isCalendarInstant } from './instant.js';
 import type { Receipt } from './receipt.js';
 import {
   commandClaimsSchema,
@@ -15,6 +16,9 @@ import {
 import type { TopicSuffix } from './topics.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+// The schemas' `format`s, checked against the calendar (see instant.ts).
+ajv.addFormat('date-time', { type: 'string', validate: isCalendarInstant });
+ajv.addFormat('date', { type: 'string', validate: isCalendarDate });
 const payloadValidators = new Map<TopicSuffix, ValidateFunction>();
 for (const [suffix, schema] of Object.entries(payloadSchemas))
   payloadValidators.set(suffix as TopicSuffix, ajv.compile(schema));

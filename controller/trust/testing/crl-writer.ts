@@ -58,6 +58,8 @@ export interface CrlSpec {
   key: TestKey;
   alg?: SigAlg;
   thisUpdate?: Date;
+  /** The clock the default thisUpdate/nextUpdate are measured from (default: the real time). */
+  now?: Date;
   /** null: omit nextUpdate. */
   nextUpdate?: Date | null;
   entries?: CrlEntrySpec[];
@@ -138,7 +140,7 @@ export function idpValue(s: IdpSpec): Uint8Array {
 /** Builds and signs a CRL; returns its DER. */
 export function makeCrl(spec: CrlSpec): Uint8Array {
   const alg = spec.alg ?? defaultAlg(spec.key);
-  const now = Date.now();
+  const now = (spec.now ?? new Date()).getTime();
   const thisUpdate = spec.thisUpdate ?? new Date(now - 3600_000);
   const nextUpdate =
     spec.nextUpdate === undefined ? new Date(now + 7 * 86400_000) : spec.nextUpdate;

@@ -101,6 +101,8 @@ export interface CertSpec {
   serial?: bigint | number | Uint8Array;
   notBefore?: Date;
   notAfter?: Date;
+  /** The clock the default validity is measured from (default: the real time). */
+  now?: Date;
   alg?: SigAlg;
   /** basicConstraints; undefined: none. */
   ca?: boolean;
@@ -138,7 +140,7 @@ export function dpFullName(dirName: string): Uint8Array {
 export function makeCert(spec: CertSpec): TestCert {
   const signer = spec.issuerKey ?? spec.issuer?.key ?? spec.key;
   const alg = spec.alg ?? defaultAlg(signer);
-  const now = Date.now();
+  const now = (spec.now ?? new Date()).getTime();
   const exts: Uint8Array[] = [];
   if (spec.ca !== undefined || spec.pathLen !== undefined) {
     const parts: Uint8Array[] = [];
