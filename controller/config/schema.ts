@@ -4,6 +4,8 @@
  * against the configuration file's folder; `x-error` gives the message for a failed check.
  * Later components add their keys here, in their own section.
  */
+import { JPKI_ROOT_NAMES } from '../trust/jpki-roots.js';
+
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
@@ -333,10 +335,9 @@ export const configSchema = {
       properties: {
         authAnchors: {
           type: 'array',
-          items: { type: 'string', 'x-path': true },
+          items: { type: 'string', 'x-path': true, 'x-names': JPKI_ROOT_NAMES },
           default: [],
-          description:
-            'JPKI user-authentication root certificates (PEM or DER files), every generation.',
+          description: `JPKI user-authentication root certificates, every generation: the shipped real roots by name (${JPKI_ROOT_NAMES.join(', ')}; pinned by SHA-256) or PEM/DER files.`,
         },
         signAnchors: {
           type: 'array',
@@ -385,6 +386,42 @@ export const configSchema = {
           default: 60,
           description:
             'How often to re-fetch crlUrls (conditional GET) and re-check CRL freshness; 0 = only at start.',
+        },
+        ocsp: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description:
+            'Online certificate status (OCSP, RFC 6960) for user-authentication certificates, before the CRL.',
+          properties: {
+            mode: {
+              type: 'string',
+              enum: ['off', 'prefer', 'require'],
+              default: 'off',
+              description:
+                'off: CRL only. prefer: an OCSP answer within timeoutMs decides, else the CRL with its freshness rule. require: no OCSP answer means refusal. Revoked in either source wins.',
+            },
+            url: {
+              type: 'string',
+              default: '',
+              description:
+                "Responder URL (JPKI's responder is reached through the back office); empty: the certificate's authorityInfoAccess.",
+            },
+            timeoutMs: {
+              type: 'integer',
+              minimum: 50,
+              maximum: 60000,
+              default: 2000,
+              description:
+                'How long to wait for the responder before falling back (prefer) or refusing (require).',
+            },
+            requireNonce: {
+              type: 'boolean',
+              default: true,
+              description:
+                'Refuse a fetched response that does not echo the request nonce (a responder serving pre-produced answers needs false).',
+            },
+          },
         },
       },
     },

@@ -56,6 +56,12 @@ export interface Config {
     crlUrls: string[];
     revocationFor: ('auth' | 'sign' | 'command')[];
     crlRefreshMinutes: number;
+    ocsp: {
+      mode: 'off' | 'prefer' | 'require';
+      url: string;
+      timeoutMs: number;
+      requireNonce: boolean;
+    };
   };
   board: {
     driver: 'kerong' | 'sim' | 'none';

@@ -40,7 +40,11 @@ export type TrustReason =
   /** Signature algorithm, key type, curve or key size not accepted. */
   | 'unsupported_algorithm'
   /** The leaf or an intermediate is not a well-formed certificate. */
-  | 'malformed';
+  | 'malformed'
+  /** trust.ocsp.mode `require` and no believable OCSP answer (timeout, unreachable, forged, stale). */
+  | 'ocsp_unavailable'
+  /** The issuer's OCSP responder answered `unknown` for the certificate. */
+  | 'ocsp_unknown';
 
 /** The answer of path validation: a value, never an exception. */
 export interface TrustResult {

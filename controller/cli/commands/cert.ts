@@ -15,7 +15,9 @@ import {
   type TrustPurpose,
   type TrustResult,
 } from '../../trust/index.js';
+import type { Config } from '../../config/types.js';
 import { action, resolveConfig, UsageError } from '../context.js';
+import { registerCertStatus, verifyOnline, wantsOcsp, type OcspFlags } from './cert-ocsp.js';
 
 function readInput(file: string): Uint8Array {
   try {
@@ -76,14 +78,18 @@ interface Tolerance {
   toleranceHoursByIssuer: Readonly<Record<string, number>>;
 }
 
-async function check(input: CheckInput): Promise<TrustResult> {
+async function check(
+  input: CheckInput,
+  online?: { flags: OcspFlags; config: Readonly<Config> },
+): Promise<TrustResult & { source?: string }> {
   const revocation = input.crls.length
     ? await CrlSet.from(input.crls, [...input.anchors, ...input.intermediates], {
         ...input.tolerance,
         now: () => input.at,
       })
     : undefined;
-  return validatePath({
+  if (online) return verifyOnline({ ...input, crl: revocation }, online.flags, online.config);
+  const r = validatePath({
     leaf: input.leaf,
     intermediates: input.intermediates,
     anchors: input.anchors,
@@ -91,17 +97,23 @@ async function check(input: CheckInput): Promise<TrustResult> {
     purpose: input.purpose,
     revocation,
   });
+  return revocation ? { ...r, source: 'crl' } : r;
 }
 
-function line(r: TrustResult, id?: unknown): string {
+function line(r: TrustResult & { source?: string }, id?: unknown): string {
   const out =
     id === undefined
-      ? { valid: r.valid, reason: r.reason, chain: r.chain }
+      ? {
+          valid: r.valid,
+          reason: r.reason,
+          chain: r.chain,
+          ...(r.source ? { source: r.source } : {}),
+        }
       : { id, valid: r.valid, reason: r.reason, chain: r.chain };
   return JSON.stringify(out) + '\n';
 }
 
-interface VerifyOptions {
+interface VerifyOptions extends OcspFlags {
   trust?: string[];
   intermediate?: string[];
   crl?: string[];
@@ -191,7 +203,7 @@ export function registerCert(program: Command): void {
   cert
     .command('verify')
     .description(
-      'validate a certificate chain; prints {"valid":bool,"reason":string,"chain":[subject,...]}; exit 0 valid, 1 invalid, 2 unusable input',
+      'validate a certificate chain; prints {"valid":bool,"reason":string,"chain":[subject,...],"source":"ocsp"|"crl"} (source when revocation was checked); exit 0 valid, 1 invalid, 2 unusable input',
     )
     .argument('[cert]', 'certificate to check (PEM or DER)')
     .option('--trust <files...>', 'trust anchor certificates (PEM or DER)')
@@ -204,6 +216,8 @@ export function registerCert(program: Command): void {
       '-c, --config <file>',
       'configuration file (for trust.crlToleranceHours and crlToleranceHoursByAnchor)',
     )
+    .option('--ocsp', "also ask the OCSP responder in the certificate's authorityInfoAccess")
+    .option('--ocsp-url <url>', 'also ask this OCSP responder (implies --ocsp)')
     .action(
       action(async (leafFile: string | undefined, opts: VerifyOptions) => {
         const config = resolveConfig(opts.config);
@@ -242,10 +256,14 @@ export function registerCert(program: Command): void {
           if (err instanceof CertificateError) throw new UsageError(err.message);
           throw err;
         }
-        const r = await check({ leaf, anchors, intermediates, crls, at, purpose, tolerance });
+        const r = await check(
+          { leaf, anchors, intermediates, crls, at, purpose, tolerance },
+          wantsOcsp(opts) ? { flags: opts, config } : undefined,
+        );
         process.stdout.write(line(r));
         if (r.valid) return ExitCode.Ok;
         return r.reason === 'malformed' ? ExitCode.Usage : ExitCode.Failure;
       }),
     );
+  registerCertStatus(cert);
 }

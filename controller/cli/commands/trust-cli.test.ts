@@ -102,6 +102,7 @@ describe('jpki-locker cert verify', () => {
       valid: false,
       reason: 'revoked',
       chain: ['C=JP, CN=bad', ROOT],
+      source: 'crl',
     });
     const broken = await run(['cert', 'verify', '--trust', f('root.pem'), f('broken.der')]);
     expect(broken.code).toBe(2);
