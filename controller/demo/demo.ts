@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { makeTestPki, type TestPkiManifest } from '../pki/test-pki.js';
 import type { Station } from '../station.js';
 import { HttpError } from '../web/server.js';
-import { spkiSha256 } from '../domain/kiosk-session.js';
+import { spkiSha256 } from '../domain/identity.js';
 import type { CommandBodies, CommandKind, CommandResponse } from '../../shared/mqtt/commands.js';
 
 /** Where the demo keeps its database and generated test PKI (relative to the working folder). */

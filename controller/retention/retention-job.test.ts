@@ -13,7 +13,7 @@ import {
   type StationSigner,
 } from '../audit/checkpoint.js';
 import type { RetentionConfig } from '../config/types.js';
-import { ManualTimers } from '../domain/testing.js';
+import { ManualTimers } from '../app/testing/fakes.js';
 import { silentLogger } from '../log.js';
 import { Outbox } from '../outbox/outbox.js';
 import { openDatabase, type Db } from '../storage/db.js';

@@ -5,7 +5,7 @@ import QRCode from 'qrcode';
 import { Secret } from '../../shared/secret.js';
 import { CATALOGUE, KIOSK_LANGUAGES, LANGUAGE_INFO } from '../../shared/i18n/catalogue.js';
 import type { KioskPageConfig } from '../../shared/kiosk/state.js';
-import type { KioskSession, KioskState } from '../domain/kiosk-session.js';
+import type { KioskSession, KioskState } from '../kiosk/kiosk-session.js';
 import { HttpError, type WebServer } from './server.js';
 import { SPEECH_DIR } from './speech.js';
 

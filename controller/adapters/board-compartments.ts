@@ -1,6 +1,6 @@
 import type { LockerBoard } from '../../hardware/locker-board/locker-board.js';
-import type { CompartmentHardware, Timers, UnlockOutcome } from './ports.js';
-import { realTimers } from './ports.js';
+import type { CompartmentHardware, Timers, UnlockOutcome } from '../domain/ports.js';
+import { realTimers } from '../domain/ports.js';
 
 /** Where a compartment is on the bus. */
 export interface CompartmentWiring {

@@ -5,7 +5,7 @@
  */
 import type { Gpio } from '../../hardware/gpio/gpio.js';
 import type { Logger } from '../log.js';
-import type { DoorHardware } from './ports.js';
+import type { DoorHardware } from '../domain/ports.js';
 
 /** How one door is wired (the `doors[]` config entry fits as is). */
 export interface DoorWiring {

@@ -1,22 +1,26 @@
 /**
- * A whole locker domain on a private database with the simulated board: what the unit tests,
- * the demo scripts and the benchmark build on.
+ * A whole core on a private database with the simulated board and a hand-driven card,
+ * built through the composition root: what the unit tests, the demo scripts and the
+ * benchmark build on.
  */
-import { silentLogger, type Logger } from '../log.js';
-import { AuditLog } from '../audit/audit-log.js';
-import { Outbox } from '../outbox/outbox.js';
-import { openDatabase, type Db } from '../storage/db.js';
-import { SimLockerBoard } from '../../hardware/locker-board/sim-locker-board.js';
-import { BoardCompartments } from './board-compartments.js';
-import { KioskSession, spkiSha256, type KioskState } from './kiosk-session.js';
-import { LockerDomain } from './locker-domain.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { AuditLog } from '../../audit/audit-log.js';
+import { Outbox } from '../../outbox/outbox.js';
+import { openDatabase, type Db } from '../../storage/db.js';
+import { SimLockerBoard } from '../../../hardware/locker-board/sim-locker-board.js';
+import { BoardCompartments } from '../../adapters/board-compartments.js';
+import { spkiSha256 } from '../../domain/identity.js';
+import type { CertificateChecker, Timers } from '../../domain/ports.js';
+import type { Ledger } from '../../flows/ledger/ledger.js';
+import type { KioskState } from '../../flows/screens.js';
+import type { KioskSession } from '../../kiosk/kiosk-session.js';
+import { composeCore, type Core } from '../compose.js';
 import {
   FixedCertificateChecker,
   ManualCardSource,
   ManualTimers,
   type FakeJpkiCard,
-} from './testing.js';
-import type { Timers } from './ports.js';
+} from './fakes.js';
 
 export interface HarnessOptions {
   file?: string;
@@ -27,20 +31,23 @@ export interface HarnessOptions {
   hours?: { open: string; close: string };
   /** Also send every screen here (e.g. a WebServer's kiosk channel). */
   publish?: (s: KioskState) => void;
+  /** A real checker instead of the fixed one (benchmark). */
+  checker?: CertificateChecker;
+  /** Outbox bound (default 10,000,000). */
+  outboxMaxEvents?: number;
 }
 
-/** Domain + sim board + manual card + kiosk session, wired. */
-export class DomainHarness {
+/** Core + sim board + manual card, wired by {@link composeCore}. */
+export class CoreHarness {
   readonly db: Db;
   readonly outbox: Outbox;
   readonly audit: AuditLog;
-  readonly domain: LockerDomain;
+  readonly core: Core;
   readonly board: SimLockerBoard;
   readonly lockers: BoardCompartments;
   readonly cards = new ManualCardSource();
   readonly checker = new FixedCertificateChecker();
   readonly timers: Timers;
-  readonly session: KioskSession;
   readonly screens: KioskState[] = [];
   readonly #screenWaiters: {
     pred: (s: KioskState) => boolean;
@@ -54,7 +61,11 @@ export class DomainHarness {
     const now = () => this.now();
     this.timers = options.timers ?? new ManualTimers();
     this.db = openDatabase(options.file ?? ':memory:');
-    this.outbox = new Outbox(this.db, { stationId: 'test-station', maxEvents: 10_000_000, now });
+    this.outbox = new Outbox(this.db, {
+      stationId: 'test-station',
+      maxEvents: options.outboxMaxEvents ?? 10_000_000,
+      now,
+    });
     this.audit = new AuditLog(this.db, now);
     const wiring = Array.from({ length: n }, (_, i) => ({
       id: `A${String(i + 1).padStart(2, '0')}`,
@@ -69,19 +80,23 @@ export class DomainHarness {
     }));
     this.board = new SimLockerBoard({ boards });
     this.lockers = new BoardCompartments(this.board, wiring, 50, this.timers);
-    this.domain = new LockerDomain(this.db, this.outbox, this.audit, {
-      stationId: 'test-station',
+    this.core = composeCore({
+      db: this.db,
+      outbox: this.outbox,
+      audit: this.audit,
+      station: {
+        name: 'Test station',
+        timezone: 'Asia/Tokyo',
+        hours: options.hours ?? { open: '00:00', close: '00:00' },
+        mode: 'locker',
+      },
       compartments: wiring.map((w) => ({ id: w.id, size: 'M' })),
       doors: [],
-      now,
-    });
-    this.session = new KioskSession(
-      this.domain,
-      this.cards,
-      this.checker,
-      this.lockers,
-      undefined,
-      (s) => {
+      pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 30, doorLeftOpenSec: 120 },
+      lockers: this.lockers,
+      cards: this.cards,
+      checker: options.checker ?? this.checker,
+      publish: (s) => {
         options.publish?.(s);
         this.screens.push(s);
         for (const w of [...this.#screenWaiters]) {
@@ -91,19 +106,20 @@ export class DomainHarness {
           }
         }
       },
-      options.log ?? silentLogger(),
-      {
-        stationName: 'Test station',
-        timezone: 'Asia/Tokyo',
-        hours: options.hours ?? { open: '00:00', close: '00:00' },
-        mode: 'locker',
-        pinTimeoutSec: 60,
-        doorOpenTimeoutSec: 30,
-        doorLeftOpenSec: 120,
-        now,
-        timers: this.timers,
-      },
-    );
+      now,
+      timers: this.timers,
+      log: options.log ?? silentLogger(),
+    });
+  }
+
+  /** The ledger (every record service). */
+  get ledger(): Ledger {
+    return this.core.ledger;
+  }
+
+  /** The kiosk session. */
+  get session(): KioskSession {
+    return this.core.session!;
   }
 
   async start(): Promise<void> {
@@ -120,7 +136,7 @@ export class DomainHarness {
     this.db.close();
   }
 
-  /** Resolves with the next published screen matching `pred` (or `screen` name). */
+  /** Resolves with the next published screen matching `pred` (or `screen` name / error code). */
   next(pred: string | ((s: KioskState) => boolean)): Promise<KioskState> {
     const p =
       typeof pred === 'string' ? (s: KioskState) => s.screen === pred || s.error === pred : pred;
@@ -135,7 +151,7 @@ export class DomainHarness {
 
   /** Assigns a delivery to the holder of `card`. */
   assign(deliveryId: string, compartment: string, card: FakeJpkiCard, deadline?: Date): void {
-    const r = this.domain.assign({
+    const r = this.ledger.deliveries.assign({
       deliveryId,
       compartment,
       holderSpkiSha256: spkiSha256(card.cert.der),
@@ -147,7 +163,7 @@ export class DomainHarness {
   /** Marks a delivery loaded directly (skipping the staff flow). */
   loadDirect(compartment: string): void {
     this.board.putItem(...this.where(compartment));
-    this.domain.markLoaded(compartment, 'f'.repeat(64));
+    this.ledger.compartments.markLoaded(compartment, 'f'.repeat(64));
   }
 
   /** Event kinds in the outbox so far. */

@@ -11,9 +11,10 @@ import { silentLogger } from '../log.js';
 import { Outbox } from '../outbox/outbox.js';
 import { openDatabase, type Db } from '../storage/db.js';
 import type { DoorRulesBody } from '../../shared/mqtt/commands.js';
-import { DoorController } from './door-controller.js';
-import { GpioDoorHardware } from './gpio-doors.js';
-import { LockerDomain } from './locker-domain.js';
+import { DoorController } from './door-access.js';
+import { GpioDoorHardware } from '../adapters/gpio-doors.js';
+import { SqliteUnitOfWork } from '../adapters/sqlite/unit-of-work.js';
+import { Ledger } from './ledger/ledger.js';
 
 const ALICE = 'a'.repeat(64);
 const BOB = 'b'.repeat(64);
@@ -63,7 +64,7 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
   let db: Db;
   let outbox: Outbox;
   let audit: AuditLog;
-  let domain: LockerDomain;
+  let ledger: Ledger;
   let gpio: SimGpio;
   let doors: DoorController;
 
@@ -72,11 +73,9 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
     db = openDatabase(':memory:');
     outbox = new Outbox(db, { stationId: 'door-test', maxEvents: 100_000, now: () => new Date() });
     audit = new AuditLog(db, () => new Date());
-    domain = new LockerDomain(db, outbox, audit, {
-      stationId: 'door-test',
+    ledger = new Ledger(new SqliteUnitOfWork(db, outbox, audit, () => new Date()), {
       compartments: [],
       doors: [{ id: 'front' }],
-      now: () => new Date(),
     });
     gpio = new SimGpio(
       {
@@ -103,13 +102,13 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
       { id: 'front', relay: 'front-relay', contact: 'front-contact', rex: 'front-exit' },
     ]);
     doors = new DoorController(
-      domain,
+      ledger,
       hardware,
       [{ id: 'front', unlockMs: 5000, heldOpenSec: 30 }],
       silentLogger(),
     );
     doors.start();
-    expect(domain.applyDoorRules(rules()).accepted).toBe(true);
+    expect(ledger.roster.applyDoorRules(rules()).accepted).toBe(true);
   });
 
   afterEach(async () => {
@@ -138,7 +137,7 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
     expect(r).toMatchObject({ granted: true, reason: 'ok', ruleId: 'weekday-staff' });
     expect(gpio.outputState('front-relay')).toBe('unlocked');
     expect(gpio.outputLevel('front-relay')).toBe(0); // active-low relay energised
-    expect(domain.doorState('front')).toBe('unlocked');
+    expect(ledger.roster.doorState('front')).toBe('unlocked');
     expect(events('door.decision')).toEqual([
       {
         door: 'front',
@@ -207,7 +206,7 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
   });
 
   it('denies everyone in maintenance mode', async () => {
-    domain.setMode(true, 'repairs');
+    ledger.alarms.setMode(true, 'repairs');
     expect(await doors.requestAccess(ALICE, 'front')).toMatchObject({
       granted: false,
       reason: 'maintenance_mode',
@@ -224,7 +223,7 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
     expect(gpio.outputState('front-relay')).toBe('locked');
     expect(gpio.outputLevel('front-relay')).toBe(1);
     vi.advanceTimersByTime(2000);
-    expect(domain.doorState('front')).toBe('locked');
+    expect(ledger.roster.doorState('front')).toBe('locked');
     expect(doorStates()).toEqual(['unlocked', 'locked']);
   });
 
@@ -243,9 +242,9 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
   it('open then close during the pulse: unlocked -> open -> locked, relay re-locked early', async () => {
     await doors.requestAccess(ALICE, 'front');
     contact(true);
-    expect(domain.doorState('front')).toBe('open');
+    expect(ledger.roster.doorState('front')).toBe('open');
     contact(false);
-    expect(domain.doorState('front')).toBe('locked');
+    expect(ledger.roster.doorState('front')).toBe('locked');
     expect(gpio.outputState('front-relay')).toBe('locked');
     expect(doorStates()).toEqual(['unlocked', 'open', 'locked']);
     expect(alarms()).toEqual([]);
@@ -255,7 +254,7 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
     gpio.pressButton('front-exit');
     vi.advanceTimersByTime(30);
     expect(gpio.outputState('front-relay')).toBe('unlocked');
-    await vi.waitFor(() => expect(domain.doorState('front')).toBe('unlocked'));
+    await vi.waitFor(() => expect(ledger.roster.doorState('front')).toBe('unlocked'));
     gpio.releaseButton('front-exit');
     vi.advanceTimersByTime(30);
     expect(gpio.outputState('front-relay')).toBe('unlocked');
@@ -273,26 +272,26 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
     await doors.requestAccess(ALICE, 'front');
     contact(true);
     vi.advanceTimersByTime(29_000);
-    expect(domain.doorState('front')).toBe('open');
+    expect(ledger.roster.doorState('front')).toBe('open');
     vi.advanceTimersByTime(1_000);
-    expect(domain.doorState('front')).toBe('held_open');
-    expect(domain.alarms().map((a) => a.alarm)).toEqual(['door_held_open']);
+    expect(ledger.roster.doorState('front')).toBe('held_open');
+    expect(ledger.alarms.alarms().map((a) => a.alarm)).toEqual(['door_held_open']);
     contact(false);
-    expect(domain.doorState('front')).toBe('locked');
-    expect(domain.alarms()).toEqual([]);
+    expect(ledger.roster.doorState('front')).toBe('locked');
+    expect(ledger.alarms.alarms()).toEqual([]);
     expect(events('alarm.cleared').map((a) => a.alarm)).toEqual(['door_held_open']);
     expect(doorStates()).toEqual(['unlocked', 'open', 'held_open', 'locked']);
   });
 
   it('forced: the contact opens while locked -> critical alarm, cleared on close', async () => {
     contact(true);
-    expect(domain.doorState('front')).toBe('forced');
-    expect(domain.alarms()).toMatchObject([
+    expect(ledger.roster.doorState('front')).toBe('forced');
+    expect(ledger.alarms.alarms()).toMatchObject([
       { alarm: 'door_forced', severity: 'critical', target: 'door:front' },
     ]);
     contact(false);
-    expect(domain.doorState('front')).toBe('locked');
-    expect(domain.alarms()).toEqual([]);
+    expect(ledger.roster.doorState('front')).toBe('locked');
+    expect(ledger.alarms.alarms()).toEqual([]);
     expect(gpio.outputState('front-relay')).toBe('locked');
     expect(audit.verify().ok).toBe(true);
   });
@@ -300,7 +299,7 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
   it('a bouncing contact that settles shut raises nothing', () => {
     gpio.bounce('front-contact', [0, 1, 0, 1]);
     vi.advanceTimersByTime(30);
-    expect(domain.doorState('front')).toBe('locked');
+    expect(ledger.roster.doorState('front')).toBe('locked');
     expect(alarms()).toEqual([]);
   });
 

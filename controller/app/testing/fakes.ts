@@ -1,11 +1,11 @@
 /**
- * Test and demo helpers for the domain: a fake JPKI card (real RSA key and certificate, PIN
+ * Test and demo helpers for the core: a fake JPKI card (real RSA key and certificate, PIN
  * tries like the card), a card source driven by hand, a certificate checker with a set
  * answer, and hand-fired timers. Used by unit tests, the demo scripts and the benchmark.
  */
 import { sign } from 'node:crypto';
-import { makeCert, makeKey, makeRoot, type TestCert } from '../trust/testing/pki.js';
-import type { Secret } from '../../shared/secret.js';
+import { makeCert, makeKey, makeRoot, type TestCert } from '../../trust/testing/pki.js';
+import type { Secret } from '../../../shared/secret.js';
 import type {
   CardSource,
   CertCheck,
@@ -13,8 +13,8 @@ import type {
   HolderCard,
   PinVerifyOutcome,
   Timers,
-} from './ports.js';
-import { spkiSha256 } from './kiosk-session.js';
+} from '../../domain/ports.js';
+import { spkiSha256 } from '../../domain/identity.js';
 
 /** Error a removed card's calls reject with (like CardRemovedError). */
 export class FakeCardRemovedError extends Error {

@@ -1,10 +1,11 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Secret } from '../../shared/secret.js';
-import { DomainHarness } from './domain-harness.js';
-import { spkiSha256 } from './kiosk-session.js';
-import { FakeJpkiCard, ManualTimers, testRoot } from './testing.js';
+import { CoreHarness } from '../app/testing/harness.js';
+import { moveCompartmentIn } from '../flows/ledger/tx-helpers.js';
+import { spkiSha256 } from '../domain/identity.js';
+import { FakeJpkiCard, ManualTimers, testRoot } from '../app/testing/fakes.js';
 
-let h: DomainHarness;
+let h: CoreHarness;
 let timers: ManualTimers;
 let alice: FakeJpkiCard;
 let bob: FakeJpkiCard;
@@ -23,7 +24,7 @@ beforeEach(async () => {
     Object.assign(c.calls, { verify: 0, pinStatus: 0, sign: 0, read: 0 });
   }
   timers = new ManualTimers();
-  h = new DomainHarness({ timers });
+  h = new CoreHarness({ timers });
   await h.start();
 });
 afterEach(async () => {
@@ -47,7 +48,7 @@ async function present(card: FakeJpkiCard, ...pins: string[]): Promise<void> {
 
 describe('pickup', () => {
   it('loads by staff on the roster, then the holder collects: events and audit in order', async () => {
-    h.domain.applyRoster({
+    h.ledger.roster.applyRoster({
       version: 1,
       staff: [{ staffId: 's1', certSpkiSha256: spkiSha256(staff.cert.der), roles: ['loader'] }],
     });
@@ -61,19 +62,19 @@ describe('pickup', () => {
     h.board.putItem(0, 1);
     h.board.closeDoor(0, 1);
     await loaded;
-    expect(h.domain.compartment('A01')!.state).toBe('loaded');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
     h.cards.remove();
     // Pickup.
     const open = h.next('open');
     await present(alice, '1234');
     await open;
-    expect(h.domain.compartment('A01')!.state).toBe('opened_for_pickup');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('opened_for_pickup');
     const collected = h.next('collected');
     h.board.takeItem(0, 1);
     h.board.closeDoor(0, 1);
     await collected;
-    expect(h.domain.compartment('A01')!.state).toBe('collected');
-    expect(h.domain.delivery('d1')!.state).toBe('collected');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('collected');
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('collected');
     const kinds = h.eventKinds();
     expect(kinds).toEqual(
       expect.arrayContaining([
@@ -95,10 +96,10 @@ describe('pickup', () => {
   it('says on the idle screen that pickups are paused while the CRL is stale (alarm crl_stale)', async () => {
     expect(h.session.state.station.crlStale).toBe(false);
     const paused = h.next((s) => s.screen === 'idle' && s.station.crlStale);
-    h.domain.raiseAlarm('crl_stale', 'critical', 'crl:abcd', 'stale');
+    h.ledger.alarms.raiseAlarm('crl_stale', 'critical', 'crl:abcd', 'stale');
     await paused;
     const resumed = h.next((s) => s.screen === 'idle' && !s.station.crlStale);
-    h.domain.clearAlarm('crl_stale', 'crl:abcd');
+    h.ledger.alarms.clearAlarm('crl_stale', 'crl:abcd');
     await resumed;
   });
 
@@ -184,7 +185,7 @@ describe('pickup', () => {
     const err = h.next('error');
     h.cards.remove();
     expect((await err).error).toBe('card_removed');
-    expect(h.domain.compartment('A01')!.state).toBe('loaded');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
     expect(h.board.unlockLog).toHaveLength(0);
   });
 
@@ -210,12 +211,12 @@ describe('pickup', () => {
       h.board.closeDoor(0, l);
     }
     await done;
-    expect(['d1', 'd2', 'd3'].map((d) => h.domain.delivery(d)!.state)).toEqual([
+    expect(['d1', 'd2', 'd3'].map((d) => h.ledger.deliveries.get(d)!.state)).toEqual([
       'collected',
       'collected',
       'collected',
     ]);
-    expect(h.domain.delivery('d4')!.state).toBe('loaded');
+    expect(h.ledger.deliveries.get('d4')!.state).toBe('loaded');
   });
 
   it('offers to try again when a compartment does not open (fault), and opens on retry', async () => {
@@ -226,14 +227,14 @@ describe('pickup', () => {
     await present(alice, '1234');
     const f = await failed;
     expect(f.canRetry).toBe(true);
-    expect(h.domain.compartment('A01')!.state).toBe('fault');
-    expect(h.domain.alarms().map((a) => a.alarm)).toContain('compartment_jammed');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('fault');
+    expect(h.ledger.alarms.alarms().map((a) => a.alarm)).toContain('compartment_jammed');
     h.board.jamLatch(0, 1, false);
     const open = h.next('open');
     h.session.retry(true);
     await open;
-    expect(h.domain.compartment('A01')!.state).toBe('opened_for_pickup');
-    expect(h.domain.alarms()).toHaveLength(0);
+    expect(h.ledger.compartments.get('A01')!.state).toBe('opened_for_pickup');
+    expect(h.ledger.alarms.alarms()).toHaveLength(0);
   });
 
   it('raises an alarm when the door is left open, and clears it on close', async () => {
@@ -246,13 +247,13 @@ describe('pickup', () => {
     const left = h.next('door_left_open');
     timers.fire(120_000);
     await left;
-    expect(h.domain.alarms()).toMatchObject([
+    expect(h.ledger.alarms.alarms()).toMatchObject([
       { alarm: 'door_held_open', target: 'compartment:A01' },
     ]);
     const done = h.next('collected');
     h.board.closeDoor(0, 1);
     await done;
-    expect(h.domain.alarms()).toHaveLength(0);
+    expect(h.ledger.alarms.alarms()).toHaveLength(0);
     expect(h.eventKinds()).toEqual(expect.arrayContaining(['alarm.raised', 'alarm.cleared']));
   });
 
@@ -265,8 +266,8 @@ describe('pickup', () => {
     const err = h.next('door_not_opened');
     h.board.closeDoor(0, 1);
     await err;
-    expect(h.domain.compartment('A01')!.state).toBe('loaded');
-    expect(h.domain.delivery('d1')!.state).toBe('loaded');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('loaded');
   });
 
   it('re-locks and keeps the delivery when the door never opens before the timeout', async () => {
@@ -278,13 +279,13 @@ describe('pickup', () => {
     const open = h.next('open');
     await present(alice, '1234');
     expect((await open).compartments).toEqual([{ id: 'A01', state: 'open' }]);
-    expect(h.domain.compartment('A01')!.state).toBe('opened_for_pickup');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('opened_for_pickup');
     const err = h.next('door_not_opened');
     expect(timers.fire(30_000)).toBe(1); // pickup.doorOpenTimeoutSec
     expect((await err).compartments).toEqual([{ id: 'A01', state: 'not_opened' }]);
     expect(unlock).toHaveBeenCalledTimes(1);
-    expect(h.domain.compartment('A01')!.state).toBe('loaded');
-    expect(h.domain.delivery('d1')!.state).toBe('loaded');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('loaded');
     expect(h.eventKinds()).not.toContain('delivery.collected');
   });
 
@@ -299,9 +300,9 @@ describe('pickup', () => {
     expect(h.session.retry(false)).toBe(true);
     expect((await final).compartments).toEqual([{ id: 'A01', state: 'failed' }]);
     await h.session.settled;
-    expect(h.domain.compartment('A01')!.state).toBe('fault');
-    expect(h.domain.delivery('d1')!.state).toBe('loaded');
-    expect(h.domain.alarms().map((a) => a.alarm)).toContain('compartment_jammed');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('fault');
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('loaded');
+    expect(h.ledger.alarms.alarms().map((a) => a.alarm)).toContain('compartment_jammed');
   });
 
   it('refuses after the deadline and expires the delivery', async () => {
@@ -313,8 +314,8 @@ describe('pickup', () => {
     const err = h.next('deadline_passed');
     await present(alice, '1234');
     await err;
-    expect(h.domain.delivery('d1')!.state).toBe('expired');
-    expect(h.domain.compartment('A01')!.state).toBe('expired');
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('expired');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('expired');
   });
 
   it('times out waiting for the PIN', async () => {
@@ -332,7 +333,7 @@ describe('deliveries and state machines', () => {
   it('extends, cancels and retrieves with staff', async () => {
     const t = Date.now();
     expect(
-      h.domain.assign({
+      h.ledger.deliveries.assign({
         deliveryId: 'x',
         compartment: 'A09',
         holderSpkiSha256: 'a'.repeat(64),
@@ -341,7 +342,7 @@ describe('deliveries and state machines', () => {
     ).toMatchObject({ accepted: false, reason: 'unknown_compartment' });
     h.assign('d1', 'A01', alice);
     expect(
-      h.domain.assign({
+      h.ledger.deliveries.assign({
         deliveryId: 'd1',
         compartment: 'A02',
         holderSpkiSha256: 'a'.repeat(64),
@@ -349,7 +350,7 @@ describe('deliveries and state machines', () => {
       }),
     ).toMatchObject({ accepted: false, reason: 'duplicate_delivery' });
     expect(
-      h.domain.assign({
+      h.ledger.deliveries.assign({
         deliveryId: 'd2',
         compartment: 'A01',
         holderSpkiSha256: 'a'.repeat(64),
@@ -357,26 +358,28 @@ describe('deliveries and state machines', () => {
       }),
     ).toMatchObject({ accepted: false, reason: 'compartment_busy' });
     h.loadDirect('A01');
-    expect(h.domain.extend('d1', new Date(t + 9e6).toISOString())).toEqual({ accepted: true });
-    expect(h.domain.cancel('d1', 'withdrawn')).toEqual({ accepted: true });
-    expect(h.domain.compartment('A01')!.state).toBe('expired');
-    h.domain.applyRoster({
+    expect(h.ledger.deliveries.extend('d1', new Date(t + 9e6).toISOString())).toEqual({
+      accepted: true,
+    });
+    expect(h.ledger.deliveries.cancel('d1', 'withdrawn')).toEqual({ accepted: true });
+    expect(h.ledger.compartments.get('A01')!.state).toBe('expired');
+    h.ledger.roster.applyRoster({
       version: 1,
       staff: [{ staffId: 's1', certSpkiSha256: spkiSha256(staff.cert.der), roles: ['retrieval'] }],
     });
-    expect(h.domain.applyRoster({ version: 1, staff: [] })).toMatchObject({
+    expect(h.ledger.roster.applyRoster({ version: 1, staff: [] })).toMatchObject({
       accepted: false,
       reason: 'stale_version',
     });
     const open = h.next('retrieval');
     await present(staff, '1234');
     await open;
-    expect(h.domain.compartment('A01')!.state).toBe('retrieval');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('retrieval');
     const done = h.next((s) => s.screen === 'retrieval' && s.compartments?.[0]?.state === 'closed');
     h.board.takeItem(0, 1);
     h.board.closeDoor(0, 1);
     await done;
-    expect(h.domain.compartment('A01')!.state).toBe('empty');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('empty');
     expect(h.eventKinds()).toEqual(
       expect.arrayContaining(['delivery.extended', 'delivery.cancelled', 'delivery.retrieved']),
     );
@@ -385,15 +388,13 @@ describe('deliveries and state machines', () => {
   it('writes a state change and its event in one transaction (both or neither)', () => {
     const before = h.outbox.lastSeq();
     expect(() =>
-      h.domain.tx(() => {
-        h.domain.setCompartment('A01', 'maintenance');
+      h.core.uow.run((tx) => {
+        moveCompartmentIn(tx, 'A01', 'maintenance');
         throw new Error('boom');
       }),
     ).toThrow('boom');
-    expect(h.domain.compartment('A01')!.state).toBe('empty');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('empty');
     expect(h.outbox.lastSeq()).toBe(before);
-    expect(() => h.domain.tx(() => h.domain.setCompartment('A01', 'collected'))).toThrow(
-      /not allowed/,
-    );
+    expect(() => h.ledger.compartments.move('A01', 'collected')).toThrow(/not allowed/);
   });
 });
