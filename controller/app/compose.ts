@@ -42,6 +42,8 @@ export interface CoreParts {
   outbox: EventOutbox;
   audit: AuditAppender;
   station: {
+    /** Station id (named in collection receipts). */
+    id?: string;
     name: string;
     timezone: string;
     hours: { open: string; close: string };
@@ -116,6 +118,7 @@ export function composeCore(p: CoreParts): Core {
     p.checker,
     { pickup, loading, retrieval, doors },
     {
+      ...(p.station.id ? { stationId: p.station.id } : {}),
       timezone: p.station.timezone,
       hours: p.station.hours,
       mode: p.station.mode,

@@ -12,7 +12,14 @@ import type { HolderCard } from '../domain/ports.js';
 
 /** How a proof ended. */
 export type ProofResult =
-  | { outcome: 'proven'; spkiSha256: string; certificate: Uint8Array }
+  | {
+      outcome: 'proven';
+      spkiSha256: string;
+      certificate: Uint8Array;
+      /** What the card signed (the nonce, or the caller's message) and its signature. */
+      signed: Uint8Array;
+      signature: Uint8Array;
+    }
   | {
       outcome: 'refused';
       reason: 'certificate_rejected' | 'pin_blocked' | 'wrong_pin' | 'bad_signature';
@@ -36,6 +43,11 @@ export interface ProofSteps {
   guard?<T>(call: Promise<T>): Promise<T>;
   /** Nonce source (default 32 random bytes). */
   nonce?(): Uint8Array;
+  /**
+   * Bytes to have the card sign instead of a bare nonce (they must hold a fresh nonce of
+   * their own): a collection receipt's challenge. Asked after the PIN; undefined: a nonce.
+   */
+  message?(spki: string): Uint8Array | undefined;
 }
 
 /** Runs the sequence on an open card session. Card errors reject (the caller ends the session). */
@@ -70,8 +82,8 @@ export async function proveCardHolder(card: HolderCard, steps: ProofSteps): Prom
     wrong = true;
     steps.onWrongPin?.(triesLeft);
   }
-  const nonce = steps.nonce?.() ?? new Uint8Array(randomBytes(32));
-  const signature = await guard(card.signNonce(nonce));
-  if (!verifyNonceSignature(certificate, nonce, signature)) return refused('bad_signature');
-  return { outcome: 'proven', spkiSha256: spki, certificate };
+  const signed = steps.message?.(spki) ?? steps.nonce?.() ?? new Uint8Array(randomBytes(32));
+  const signature = await guard(card.signNonce(signed));
+  if (!verifyNonceSignature(certificate, signed, signature)) return refused('bad_signature');
+  return { outcome: 'proven', spkiSha256: spki, certificate, signed, signature };
 }

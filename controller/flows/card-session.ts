@@ -11,6 +11,8 @@ import { type StaffGrant } from '../domain/model.js';
 import type { CertificateChecker, HolderCard } from '../domain/ports.js';
 import { withinHours } from '../domain/schedule.js';
 import { proveCardHolder } from './card-proof.js';
+import { completeReceipt, draftReceipt, type ReceiptDraft } from './receipt.js';
+import type { Receipt } from '../../shared/mqtt/receipt.js';
 import type { DoorController } from './door-access.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { LoadingFlow } from './loading.js';
@@ -19,6 +21,8 @@ import type { RetrievalFlow } from './retrieval.js';
 import { attemptReasonOf, FlowEnd, type FlowUi, type KioskErrorCode } from './screens.js';
 
 export interface CardSessionSettings {
+  /** The station id named in collection receipts. */
+  stationId?: string;
   timezone: string;
   hours: { open: string; close: string };
   mode: 'locker' | 'door' | 'both';
@@ -109,10 +113,16 @@ export class CardSessionFlow {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
     const card = await guard(open());
     let staff: StaffGrant | undefined;
+    let draft: ReceiptDraft | undefined;
+    let receipt: Receipt | undefined;
     try {
       const proof = await proveCardHolder(card, {
         guard,
         ...(this.settings.nonce ? { nonce: this.settings.nonce } : {}),
+        message: (spki) => {
+          draft = this.#receiptDraft(spki, staff);
+          return draft?.bytes;
+        },
         checkCertificate: async (der, spki) => {
           const now = this.ledger.now();
           const check = await this.checker.checkAuthCertificate(der, now);
@@ -158,6 +168,7 @@ export class CardSessionFlow {
         throw new FlowEnd('proof_failed');
       }
       state.proven = proof.spkiSha256;
+      if (draft) receipt = completeReceipt(draft, proof.certificate, proof.signature);
       this.ledger.attempts.record({
         kind: 'attempt',
         action: 'card.presence',
@@ -167,7 +178,21 @@ export class CardSessionFlow {
     } finally {
       await card.close();
     }
-    await this.#dispatch(state.proven, staff, ui, signal);
+    await this.#dispatch(state.proven, staff, ui, signal, receipt);
+  }
+
+  /** A resident about to collect signs a receipt's challenge as the proof (staff: a nonce). */
+  #receiptDraft(spki: string, staff: StaffGrant | undefined): ReceiptDraft | undefined {
+    if (staff || !this.settings.stationId || this.settings.mode === 'door') return undefined;
+    const ids = this.flows.pickup.readyDeliveryIds(spki);
+    if (ids.length === 0) return undefined;
+    const nonce = this.settings.nonce?.();
+    return draftReceipt(
+      this.settings.stationId,
+      ids,
+      this.ledger.now(),
+      nonce?.length === 32 ? nonce : undefined,
+    );
   }
 
   /** Outside hours or in maintenance, only staff (and door stations) go on. */
@@ -183,6 +208,7 @@ export class CardSessionFlow {
     staff: StaffGrant | undefined,
     ui: FlowUi,
     signal: AbortSignal,
+    receipt?: Receipt,
   ): Promise<void> {
     const { pickup, loading, retrieval, doors } = this.flows;
     if (loading.applies(staff)) return loading.run(spki, ui);
@@ -196,6 +222,6 @@ export class CardSessionFlow {
       ui.show({ screen: 'door_open', door: result.door });
       return;
     }
-    return pickup.run(spki, ui, signal);
+    return pickup.run(spki, ui, signal, receipt);
   }
 }

@@ -85,6 +85,7 @@ export class CoreHarness {
       outbox: this.outbox,
       audit: this.audit,
       station: {
+        id: 'test-station',
         name: 'Test station',
         timezone: 'Asia/Tokyo',
         hours: options.hours ?? { open: '00:00', close: '00:00' },
