@@ -13,6 +13,8 @@ import type {
 } from '../../shared/mqtt/commands.js';
 import type { CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
 import { CompartmentActuator } from '../flows/actuator.js';
+import { CompartmentWatch } from '../flows/compartment-watch.js';
+import { RecoveryFlow } from '../flows/recovery.js';
 import { CardSessionFlow } from '../flows/card-session.js';
 import { DoorController, type DoorSettings } from '../flows/door-access.js';
 import { Ledger } from '../flows/ledger/ledger.js';
@@ -85,6 +87,9 @@ export interface Core {
   loading: LoadingFlow;
   retrieval: RetrievalFlow;
   remoteOpen: RemoteOpenFlow;
+  /** Every compartment door watched all the time (forced, held open). */
+  watch: CompartmentWatch;
+  recovery: RecoveryFlow;
   cardSession: CardSessionFlow;
   session: KioskSession | undefined;
   commandHandler: DomainCommandHandler;
@@ -97,7 +102,12 @@ const NO_CRL: CrlState = { ageSec: null, thisUpdate: null, nextUpdate: null, sta
 export function composeCore(p: CoreParts): Core {
   const uow = new SqliteUnitOfWork(p.db, p.outbox, p.audit, p.now);
   const ledger = new Ledger(uow, { compartments: p.compartments, doors: p.doors });
-  const actuator = new CompartmentActuator(ledger, p.lockers);
+  const compartmentWatch = new CompartmentWatch(ledger, p.lockers, p.timers, {
+    doorOpenTimeoutSec: p.pickup.doorOpenTimeoutSec,
+    doorLeftOpenSec: p.pickup.doorLeftOpenSec,
+  });
+  const actuator = new CompartmentActuator(ledger, p.lockers, compartmentWatch);
+  const recovery = new RecoveryFlow(ledger, actuator, compartmentWatch);
   const doors = new DoorController(
     ledger,
     p.doorHardware,
@@ -112,7 +122,7 @@ export function composeCore(p: CoreParts): Core {
   const pickup = new PickupFlow(ledger, actuator, p.timers, watch);
   const loading = new LoadingFlow(ledger, actuator, p.timers, watch);
   const retrieval = new RetrievalFlow(ledger, actuator, p.timers, watch);
-  const remoteOpen = new RemoteOpenFlow(ledger, actuator, doors);
+  const remoteOpen = new RemoteOpenFlow(ledger, actuator, doors, recovery);
   const cardSession = new CardSessionFlow(
     ledger,
     p.checker,
@@ -151,6 +161,7 @@ export function composeCore(p: CoreParts): Core {
     (part) => stateProvider.changed(part),
     p.installCrl,
     p.changeConfig,
+    recovery,
   );
   return {
     uow,
@@ -161,6 +172,8 @@ export function composeCore(p: CoreParts): Core {
     loading,
     retrieval,
     remoteOpen,
+    watch: compartmentWatch,
+    recovery,
     cardSession,
     session,
     commandHandler,

@@ -120,6 +120,7 @@ export class CoreComponent implements Component {
     });
     this.#core = core;
     core.doors.start();
+    core.watch.start();
     // Retained state follows every change, not only commands: pickups, loading, door
     // contacts, alarms, deadline sweeps; and the CRL when its freshness changes.
     this.#unsubscribe.push(core.ledger.onStateChange((part) => core.stateProvider.changed(part)));
@@ -154,6 +155,7 @@ export class CoreComponent implements Component {
     // Let the flow record its last attempt before storage closes.
     await core?.session?.settled;
     core?.doors.stop();
+    core?.watch.stop();
     this.#lockers?.stop();
   }
 }

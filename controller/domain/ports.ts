@@ -83,6 +83,11 @@ export interface CompartmentHardware {
   occupied(compartment: string): boolean | undefined;
   /** Door open/closed changes; returns the unsubscribe function. */
   onDoorChange(listener: (compartment: string, open: boolean) => void): () => void;
+  /**
+   * Reads the latch from the board now (not the last known state): `unknown` when the
+   * board does not answer. Used before a fault is cleared.
+   */
+  readLatch?(compartment: string): Promise<'open' | 'closed' | 'unknown'>;
 }
 
 /** Building doors: a bounded relay pulse, the door contact and request-to-exit. */
@@ -141,7 +146,12 @@ export interface DeliveryRepository {
   setState(
     id: string,
     state: DeliveryState,
-    patch?: { loaded_at?: string; collected_at?: string; closed_reason?: string },
+    patch?: {
+      loaded_at?: string;
+      collected_at?: string;
+      closed_reason?: string;
+      closed_at?: string;
+    },
   ): void;
   setDeadline(id: string, deadline: string): void;
 }

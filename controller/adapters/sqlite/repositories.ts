@@ -92,7 +92,7 @@ class SqliteDeliveries implements DeliveryRepository {
       "INSERT INTO deliveries(id, compartment, holder_spki, state, pickup_deadline, created_at) VALUES (?, ?, ?, 'assigned', ?, ?)",
     );
     this.#state = db.prepare(
-      'UPDATE deliveries SET state = @state, loaded_at = coalesce(@loaded_at, loaded_at), collected_at = coalesce(@collected_at, collected_at), closed_reason = coalesce(@closed_reason, closed_reason) WHERE id = @id',
+      'UPDATE deliveries SET state = @state, loaded_at = coalesce(@loaded_at, loaded_at), collected_at = coalesce(@collected_at, collected_at), closed_reason = coalesce(@closed_reason, closed_reason), closed_at = coalesce(closed_at, @closed_at) WHERE id = @id',
     );
     this.#deadline = db.prepare('UPDATE deliveries SET pickup_deadline = ? WHERE id = ?');
   }
@@ -111,7 +111,12 @@ class SqliteDeliveries implements DeliveryRepository {
   setState(
     id: string,
     state: DeliveryState,
-    patch: { loaded_at?: string; collected_at?: string; closed_reason?: string } = {},
+    patch: {
+      loaded_at?: string;
+      collected_at?: string;
+      closed_reason?: string;
+      closed_at?: string;
+    } = {},
   ) {
     this.#state.run({
       id,
@@ -119,6 +124,7 @@ class SqliteDeliveries implements DeliveryRepository {
       loaded_at: patch.loaded_at ?? null,
       collected_at: patch.collected_at ?? null,
       closed_reason: patch.closed_reason ?? null,
+      closed_at: patch.closed_at ?? null,
     });
   }
   setDeadline(id: string, deadline: string) {

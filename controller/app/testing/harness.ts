@@ -126,12 +126,14 @@ export class CoreHarness {
   async start(): Promise<void> {
     await this.board.open();
     await this.lockers.start();
+    this.core.watch.start();
     this.session.start();
   }
 
   async stop(): Promise<void> {
     this.session.stop();
     await this.session.settled;
+    this.core.watch.stop();
     this.lockers.stop();
     await this.board.close();
     this.db.close();

@@ -89,7 +89,7 @@ export class CompartmentRecords {
       const deliveryId = tx.compartments.get(id)?.delivery_id ?? null;
       moveCompartmentIn(tx, id, 'collected', { deliveryId: null });
       if (deliveryId) {
-        tx.deliveries.setState(deliveryId, 'collected', { collected_at: tx.at });
+        tx.deliveries.setState(deliveryId, 'collected', { collected_at: tx.at, closed_at: tx.at });
         tx.emit({
           kind: 'delivery.collected',
           data: {
@@ -166,7 +166,9 @@ export class CompartmentRecords {
       if (deliveryId) {
         const d = tx.deliveries.get(deliveryId);
         if (d)
-          tx.deliveries.setState(deliveryId, d.state === 'cancelled' ? 'cancelled' : 'retrieved');
+          tx.deliveries.setState(deliveryId, d.state === 'cancelled' ? 'cancelled' : 'retrieved', {
+            closed_at: tx.at,
+          });
         tx.emit({
           kind: 'delivery.retrieved',
           data: { deliveryId, compartment: id, staffSpkiSha256: staffSpki },

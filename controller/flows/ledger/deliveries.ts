@@ -91,7 +91,10 @@ export class DeliveryRecords {
       if (!d || !ACTIVE_DELIVERY_STATES.includes(d.state)) return reject('unknown_delivery');
       const c = tx.compartments.get(d.compartment)!;
       if (c.state === 'opened_for_pickup') return reject('compartment_busy');
-      tx.deliveries.setState(d.id, 'cancelled', { closed_reason: reason || 'cancelled' });
+      tx.deliveries.setState(d.id, 'cancelled', {
+        closed_reason: reason || 'cancelled',
+        closed_at: tx.at,
+      });
       if (d.state === 'assigned') {
         if (c.state === 'reserved') moveCompartmentIn(tx, c.id, 'empty', { deliveryId: null });
       } else if (c.state === 'loaded') {
