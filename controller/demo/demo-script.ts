@@ -297,8 +297,10 @@ async function pickupStory(c: StoryContext): Promise<boolean> {
   if (roster.status !== 'accepted') throw new DemoScriptError(`roster: ${roster.reason}`);
   c.step('back office: assign a delivery');
   const deliveryId = `demo-${Date.now()}`;
+  const envelopeCode = `ENV-${deliveryId}`;
   const assigned = await c.office.send('delivery.assign', {
     deliveryId,
+    envelopeCode,
     size: 'S',
     holderSpkiSha256: c.spki(resident),
     pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
@@ -314,6 +316,15 @@ async function pickupStory(c: StoryContext): Promise<boolean> {
   await screen;
   screen = c.kiosk.next('loading');
   await c.kiosk.pin(staff.pinHint);
+  await screen;
+  c.step(`staff: scans the envelope of ${deliveryId}: only compartment ${compartment} opens`);
+  screen = c.kiosk.screens.next(
+    (s) => s.screen === 'loading' && s.loading?.current === deliveryId,
+    'the open compartment on the loading screen',
+    15_000,
+  );
+  const scanned = await c.kiosk.post('/api/kiosk/scan', { code: envelopeCode });
+  if (scanned !== 200) throw new DemoScriptError(`scan: HTTP ${scanned}`);
   await screen;
   c.step('staff: document in, door closed');
   const loaded = c.office.events.next(

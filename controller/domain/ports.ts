@@ -142,7 +142,10 @@ export interface DeliveryRepository {
     holderSpki: string;
     deadline: string;
     at: string;
+    envelopeCode?: string;
   }): void;
+  /** The open (assigned, loaded or expired) delivery whose envelope carries `code`. */
+  activeByEnvelope(code: string): DeliveryRow | undefined;
   setState(
     id: string,
     state: DeliveryState,

@@ -50,6 +50,20 @@ export interface ScreenCompartment {
   state: 'opening' | 'open' | 'closed' | 'failed' | 'not_opened' | 'left_open';
 }
 
+/** One delivery on the loading screen: where it goes and how far it is. */
+export interface LoadingItem {
+  deliveryId: string;
+  compartment: string;
+  state: 'waiting' | 'open' | 'loaded' | 'failed';
+}
+
+/** Why a scanned envelope was refused on the loading screen. */
+export type ScanRefusal = 'unknown_envelope' | 'wrong_envelope' | 'already_loaded';
+
+/** What the loader did on the loading screen. */
+export type ScanInput =
+  { kind: 'code'; code: string } | { kind: 'pick'; deliveryId: string } | { kind: 'done' };
+
 /** What the kiosk page renders; published on the `kiosk` SSE channel. */
 export interface KioskState {
   screen: KioskScreenName;
@@ -65,6 +79,11 @@ export interface KioskState {
   /** The screen offers "try again" (a lock that did not open). */
   canRetry?: boolean;
   door?: string;
+  /**
+   * Loading one item at a time: every delivery waiting to be loaded, the one whose
+   * compartment is open now, and why the last scan was refused.
+   */
+  loading?: { items: LoadingItem[]; current?: string; refused?: ScanRefusal };
   /** Token of the card session on screen; the page sends it back with the PIN. */
   token?: string;
   station: {
@@ -103,6 +122,11 @@ export interface FlowUi {
   waitPin(signal: AbortSignal): Promise<Secret>;
   /** Waits for "try again" (true) or "go to the counter" / timeout (false). */
   waitRetry(signal: AbortSignal): Promise<boolean>;
+  /**
+   * Waits for the loader: an envelope scanned, a delivery picked on screen, or "done"
+   * (also on timeout). Rejects with the signal's reason when aborted.
+   */
+  waitScan(signal: AbortSignal): Promise<ScanInput>;
   /** Locks were opened: removing the card no longer cancels anything. */
   pastPointOfNoReturn(): void;
   /** Aborts when the station stops (door observation ends). */

@@ -11,7 +11,13 @@ import { realTimers } from '../domain/ports.js';
 import { withinHours } from '../domain/schedule.js';
 import type { CardSessionFlow } from '../flows/card-session.js';
 import type { Ledger } from '../flows/ledger/ledger.js';
-import { FlowEnd, type FlowUi, type KioskState, type Screen } from '../flows/screens.js';
+import {
+  FlowEnd,
+  type FlowUi,
+  type KioskState,
+  type ScanInput,
+  type Screen,
+} from '../flows/screens.js';
 
 export type { KioskErrorCode, KioskScreenName, KioskState } from '../flows/screens.js';
 
@@ -43,6 +49,7 @@ export class KioskSession implements FlowUi {
   #abort: AbortController | undefined;
   #pinWaiter: Waiter<Secret> | undefined;
   #retryWaiter: Waiter<boolean> | undefined;
+  #scanWaiter: Waiter<ScanInput> | undefined;
   #unsubscribe: (() => void)[] = [];
   #idleTimer: unknown;
   #pastPointOfNoReturn = false;
@@ -144,6 +151,19 @@ export class KioskSession implements FlowUi {
     return true;
   }
 
+  /**
+   * The loader scanned an envelope (keyboard-wedge scanner on the page), picked a delivery
+   * on screen, or pressed "done". False when the screen is not waiting for one.
+   */
+  submitScan(input: ScanInput): boolean {
+    const w = this.#scanWaiter;
+    if (!w) return false;
+    this.#scanWaiter = undefined;
+    this.#timers.clearTimeout(w.timer);
+    w.resolve(input);
+    return true;
+  }
+
   // ------------------------------------------------------------------ FlowUi
 
   show(s: Screen): void {
@@ -170,6 +190,18 @@ export class KioskSession implements FlowUi {
       () => {
         this.#retryWaiter = undefined;
         return false;
+      },
+    );
+  }
+
+  waitScan(signal: AbortSignal): Promise<ScanInput> {
+    return this.#wait<ScanInput>(
+      signal,
+      this.options.pinTimeoutSec,
+      (w) => (this.#scanWaiter = w),
+      () => {
+        this.#scanWaiter = undefined;
+        return { kind: 'done' };
       },
     );
   }

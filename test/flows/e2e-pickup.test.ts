@@ -317,6 +317,8 @@ async function load(deliveryId: string, c: { id: string; lock: number }) {
   const opened = compartmentDoor(c.id, 'open');
   await kiosk.pin(pinOf('holder-02'));
   await screen;
+  // One item at a time: the delivery is picked (or its envelope scanned), then its door opens.
+  expect(await kiosk.post('/api/kiosk/scan', { deliveryId })).toBe(200);
   await opened;
   const loaded = event('delivery.loaded', (d) => d.deliveryId === deliveryId);
   emulator.putItem(0, c.lock);
