@@ -17,6 +17,7 @@ import { CompartmentWatch } from '../flows/compartment-watch.js';
 import { RecoveryFlow } from '../flows/recovery.js';
 import { CardSessionFlow } from '../flows/card-session.js';
 import { DoorController, type DoorSettings } from '../flows/door-access.js';
+import { FireRelease } from '../flows/fire-release.js';
 import { Ledger } from '../flows/ledger/ledger.js';
 import { LoadingFlow } from '../flows/loading.js';
 import { PickupFlow } from '../flows/pickup.js';
@@ -87,6 +88,8 @@ export interface Core {
   loading: LoadingFlow;
   retrieval: RetrievalFlow;
   remoteOpen: RemoteOpenFlow;
+  /** Fire-alarm inputs releasing fail-safe doors. */
+  fire: FireRelease;
   /** Every compartment door watched all the time (forced, held open). */
   watch: CompartmentWatch;
   recovery: RecoveryFlow;
@@ -108,12 +111,24 @@ export function composeCore(p: CoreParts): Core {
   });
   const actuator = new CompartmentActuator(ledger, p.lockers, compartmentWatch);
   const recovery = new RecoveryFlow(ledger, actuator, compartmentWatch);
+  const fire = new FireRelease(
+    ledger,
+    p.doorHardware,
+    p.doors.map((d) => ({
+      id: d.id,
+      failSafe: d.failSafe ?? false,
+      releaseMs: d.maxPulseMs ?? d.unlockMs,
+    })),
+    p.timers,
+    p.log.child({ component: 'fire' }),
+  );
   const doors = new DoorController(
     ledger,
     p.doorHardware,
     p.doors,
     p.log.child({ component: 'doors' }),
     p.timers,
+    (door) => fire.released(door),
   );
   const watch = {
     doorOpenTimeoutSec: p.pickup.doorOpenTimeoutSec,
@@ -173,6 +188,7 @@ export function composeCore(p: CoreParts): Core {
     retrieval,
     remoteOpen,
     watch: compartmentWatch,
+    fire,
     recovery,
     cardSession,
     session,

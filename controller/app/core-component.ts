@@ -102,7 +102,14 @@ export class CoreComponent implements Component {
       audit: new AuditLog(db, deps.now),
       station: config.station,
       compartments: config.compartments,
-      doors: config.doors,
+      doors: config.doors.map((d) => {
+        const relay = config.gpio.outputs.find((o) => o.name === d.relay);
+        return {
+          ...d,
+          failSafe: relay?.failMode === 'safe',
+          ...(relay ? { maxPulseMs: relay.maxPulseMs } : {}),
+        };
+      }),
       pickup: config.pickup,
       lockers: this.#lockers,
       doorHardware: deps.doors,
@@ -121,6 +128,7 @@ export class CoreComponent implements Component {
     this.#core = core;
     core.doors.start();
     core.watch.start();
+    core.fire.start();
     // Retained state follows every change, not only commands: pickups, loading, door
     // contacts, alarms, deadline sweeps; and the CRL when its freshness changes.
     this.#unsubscribe.push(core.ledger.onStateChange((part) => core.stateProvider.changed(part)));
@@ -156,6 +164,7 @@ export class CoreComponent implements Component {
     await core?.session?.settled;
     core?.doors.stop();
     core?.watch.stop();
+    core?.fire.stop();
     this.#lockers?.stop();
   }
 }

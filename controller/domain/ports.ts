@@ -27,6 +27,8 @@ export type PinVerifyOutcome =
 
 /** One session with the card in the reader, speaking JPKI. Calls reject when it is removed. */
 export interface HolderCard {
+  /** Name of the reader holding the card (a door reader picks its door), when known. */
+  readonly reader?: string;
   /** The user-authentication certificate (EF 000A), DER. */
   readAuthCertificate(): Promise<Uint8Array>;
   /** Tries left without spending one; `blocked` when none are left. */
@@ -96,8 +98,13 @@ export interface DoorHardware {
   pulse(door: string, ms: number): Promise<boolean>;
   /** Ends a pulse early (door closed again). */
   relock(door: string): Promise<void>;
-  /** Contact changes (true = open) and request-to-exit presses. */
-  onInput(listener: (door: string, input: 'open' | 'closed' | 'rex') => void): () => void;
+  /**
+   * Contact changes, request-to-exit presses, and the door's fire-alarm input (`fire` when
+   * it becomes active, `fire_clear` when it clears).
+   */
+  onInput(
+    listener: (door: string, input: 'open' | 'closed' | 'rex' | 'fire' | 'fire_clear') => void,
+  ): () => void;
 }
 
 /** The transactional outbox: must be called inside the caller's SQLite transaction. */

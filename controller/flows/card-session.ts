@@ -112,6 +112,7 @@ export class CardSessionFlow {
   ): Promise<void> {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
     const card = await guard(open());
+    const reader = card.reader;
     let staff: StaffGrant | undefined;
     let draft: ReceiptDraft | undefined;
     let receipt: Receipt | undefined;
@@ -178,7 +179,7 @@ export class CardSessionFlow {
     } finally {
       await card.close();
     }
-    await this.#dispatch(state.proven, staff, ui, signal, receipt);
+    await this.#dispatch(state.proven, staff, ui, signal, receipt, reader);
   }
 
   /** A resident about to collect signs a receipt's challenge as the proof (staff: a nonce). */
@@ -209,14 +210,17 @@ export class CardSessionFlow {
     ui: FlowUi,
     signal: AbortSignal,
     receipt?: Receipt,
+    reader?: string,
   ): Promise<void> {
     const { pickup, loading, retrieval, doors } = this.flows;
     if (loading.applies(staff)) return loading.run(spki, ui);
     if (retrieval.applies(staff)) return retrieval.run(spki, ui);
     const mode = this.settings.mode;
-    if (mode === 'door' || (mode === 'both' && !pickup.hasBusiness(spki))) {
+    // A card in a door's own reader asks for that door, whatever else the holder has here.
+    const atDoorReader = doors?.ownDoor(reader) !== undefined;
+    if (atDoorReader || mode === 'door' || (mode === 'both' && !pickup.hasBusiness(spki))) {
       if (!doors) throw new FlowEnd('door_denied', 'no_door');
-      const result = await doors.requestAccess(spki);
+      const result = await doors.requestAccess(spki, doors.doorFor(reader));
       if (!result.granted) throw new FlowEnd('door_denied', result.reason);
       ui.pastPointOfNoReturn();
       ui.show({ screen: 'door_open', door: result.door });
