@@ -15,6 +15,7 @@ import type { CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
 import { CompartmentActuator } from '../flows/actuator.js';
 import { CompartmentWatch } from '../flows/compartment-watch.js';
 import { RecoveryFlow } from '../flows/recovery.js';
+import { MaintenanceFlow } from '../flows/maintenance.js';
 import { CardSessionFlow } from '../flows/card-session.js';
 import { DoorController, type DoorSettings } from '../flows/door-access.js';
 import { FireRelease } from '../flows/fire-release.js';
@@ -141,7 +142,7 @@ export function composeCore(p: CoreParts): Core {
   const cardSession = new CardSessionFlow(
     ledger,
     p.checker,
-    { pickup, loading, retrieval, doors },
+    { pickup, loading, retrieval, doors, maintenance: new MaintenanceFlow(ledger, recovery) },
     {
       ...(p.station.id ? { stationId: p.station.id } : {}),
       timezone: p.station.timezone,

@@ -16,6 +16,7 @@ import type { Receipt } from '../../shared/mqtt/receipt.js';
 import type { DoorController } from './door-access.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { LoadingFlow } from './loading.js';
+import type { MaintenanceFlow } from './maintenance.js';
 import type { PickupFlow } from './pickup.js';
 import type { RetrievalFlow } from './retrieval.js';
 import { attemptReasonOf, FlowEnd, type FlowUi, type KioskErrorCode } from './screens.js';
@@ -45,6 +46,8 @@ export interface HolderFlows {
   loading: LoadingFlow;
   retrieval: RetrievalFlow;
   doors: DoorController | undefined;
+  /** Maintenance staff clearing checked faults (absent: not offered). */
+  maintenance?: MaintenanceFlow;
 }
 
 /** Races a card call against removal / cancel (the signal's reason wins). */
@@ -215,6 +218,7 @@ export class CardSessionFlow {
     const { pickup, loading, retrieval, doors } = this.flows;
     if (loading.applies(staff)) return loading.run(spki, ui);
     if (retrieval.applies(staff)) return retrieval.run(spki, ui);
+    if (this.flows.maintenance?.applies(staff)) return this.flows.maintenance.run(spki, ui);
     const mode = this.settings.mode;
     // A card in a door's own reader asks for that door, whatever else the holder has here.
     const atDoorReader = doors?.ownDoor(reader) !== undefined;

@@ -81,7 +81,7 @@ export class CompartmentWatch {
             'door_held_open',
             'warning',
             `compartment:${id}`,
-            `open longer than ${this.settings.doorLeftOpenSec} s`,
+            'door_left_open',
           );
         }, this.settings.doorLeftOpenSec * 1000),
       );

@@ -2,15 +2,19 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandClaims } from '../../shared/mqtt/commands.js';
 import { CoreHarness } from '../app/testing/harness.js';
 import { FakeJpkiCard, ManualTimers, testRoot } from '../app/testing/fakes.js';
+import { spkiSha256 } from '../domain/identity.js';
+import { Secret } from '../../shared/secret.js';
 import type { VerifiedCommand } from '../mqtt/types.js';
 
 let h: CoreHarness;
 let timers: ManualTimers;
 let alice: FakeJpkiCard;
+let tech: FakeJpkiCard;
 const OPERATOR = 'c0'.repeat(32);
 
 beforeAll(() => {
   alice = FakeJpkiCard.make(testRoot(), 'recovery-alice');
+  tech = FakeJpkiCard.make(testRoot(), 'recovery-tech');
 });
 beforeEach(async () => {
   timers = new ManualTimers();
@@ -168,5 +172,42 @@ describe('compartments watched all the time', () => {
     h.board.closeDoor(0, 2);
     await h.lockers.refresh();
     expect(alarms()).toEqual([]);
+  });
+});
+
+describe('maintenance staff at the kiosk', () => {
+  it('clears each faulted compartment whose latch the board reports closed; the others stay faulted', async () => {
+    h.ledger.roster.applyRoster({
+      version: 1,
+      staff: [{ staffId: 't1', certSpkiSha256: spkiSha256(tech.cert.der), roles: ['maintenance'] }],
+    });
+    for (const [id, lock] of [
+      ['A01', 1],
+      ['A02', 2],
+    ] as const) {
+      h.assign(`d${lock}`, id, alice);
+      h.loadDirect(id);
+      h.board.jamLatch(0, lock);
+      await command('remote.open', { compartment: id, reason: 'check' });
+      expect(state(id)).toBe('fault');
+    }
+    h.board.jamLatch(0, 1, false); // A01 repaired; A02 freed but its door left open
+    h.board.jamLatch(0, 2, false);
+    h.board.openDoor(0, 2);
+    const pin = h.next('pin');
+    h.cards.insert(tech);
+    await pin;
+    const result = h.next((s) => s.screen === 'retrieval' && s.compartments?.length === 2);
+    h.session.submitPin(new Secret('1234'));
+    expect((await result).compartments).toEqual([
+      { id: 'A01', state: 'closed' },
+      { id: 'A02', state: 'failed' },
+    ]);
+    expect(state('A01')).toBe('loaded');
+    expect(state('A02')).toBe('fault');
+    const row = h.audit
+      .list({ limit: 1000 })
+      .find((r) => r.action === 'compartment.clear' && r.outcome === 'ok');
+    expect(row?.actor).toBe(`staff:${spkiSha256(tech.cert.der)}`);
   });
 });
