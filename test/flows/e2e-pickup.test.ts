@@ -627,58 +627,7 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     expect(after.some((e) => e.kind === 'actuation' && e.data.id === c.id)).toBe(false);
   });
 
-  it('blocked PIN: three wrong tries block it; the blocked card is never sent a PIN again', async () => {
-    const virtual = new VirtualJpkiCard(pki.profile('holder-01'));
-    const wrong = pinOf('holder-01') === '0000' ? '1111' : '0000';
-    let screen = kiosk.next('pin', WAIT_MS);
-    let card = await insert('holder-01', virtual);
-    await screen;
-    for (const left of [2, 1]) {
-      screen = kiosk.screens.next(
-        (s) => s.screen === 'pin' && s.triesLeft === left,
-        `${left} tries left`,
-        WAIT_MS,
-      );
-      await kiosk.pin(wrong);
-      await screen;
-    }
-    let blocked = kiosk.next('pin_blocked', WAIT_MS);
-    const locked = event('pickup.attempt', (d) => d.reason === 'pin_locked');
-    await kiosk.pin(wrong);
-    await blocked;
-    await locked;
-    expect(virtual.triesLeft('auth')).toBe(0);
-    await card.remove();
-    const verifies = virtual.verifyAttempts('auth');
-    blocked = kiosk.next('pin_blocked', WAIT_MS);
-    card = await insert('holder-01', virtual);
-    await blocked;
-    expect(virtual.verifyAttempts('auth')).toBe(verifies);
-    await card.remove();
-  });
-
-  it('config.change: allowed keys are kept for the next start; keys that decide trust are refused', async () => {
-    const ok = await office.send('config.change', {
-      version: 1,
-      settings: { 'station.hours.open': '06:30' },
-    });
-    expect(ok).toMatchObject({ status: 'accepted', detail: { appliesAt: 'restart' } });
-    const refused = await office.send('config.change', {
-      version: 2,
-      settings: { 'trust.commandAnchors': '/tmp/evil.pem' },
-    });
-    expect(refused).toMatchObject({ status: 'rejected', reason: 'not_supported' });
-    const stale = await office.send('config.change', {
-      version: 1,
-      settings: { 'station.name': 'again' },
-    });
-    expect(stale).toMatchObject({ status: 'rejected', reason: 'stale_version' });
-    expect(readStoredOverrides(path.join(dir, 'station.db'))).toEqual({
-      version: 1,
-      settings: { 'station.hours.open': '06:30' },
-    });
-  });
-
+  // Before the blocked-PIN test: holder-01 collects here.
   it('issue 17: three deliveries loaded one by one by scanning (a wrong envelope refused), collected with a receipt that verifies; a compartment faulted, out of service, cleared and reused; a counter hand-over', async () => {
     // The compartment left expired by the deadline test is taken back by staff: remote.open
     // with the `retrieved` disposition; free again once its door closes.
@@ -815,6 +764,58 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     expect((await handed).data).toMatchObject({ state: 'handed_over' });
     emulator.takeItem(0, x.lock);
     emulator.closeDoor(0, x.lock);
+  });
+
+  it('blocked PIN: three wrong tries block it; the blocked card is never sent a PIN again', async () => {
+    const virtual = new VirtualJpkiCard(pki.profile('holder-01'));
+    const wrong = pinOf('holder-01') === '0000' ? '1111' : '0000';
+    let screen = kiosk.next('pin', WAIT_MS);
+    let card = await insert('holder-01', virtual);
+    await screen;
+    for (const left of [2, 1]) {
+      screen = kiosk.screens.next(
+        (s) => s.screen === 'pin' && s.triesLeft === left,
+        `${left} tries left`,
+        WAIT_MS,
+      );
+      await kiosk.pin(wrong);
+      await screen;
+    }
+    let blocked = kiosk.next('pin_blocked', WAIT_MS);
+    const locked = event('pickup.attempt', (d) => d.reason === 'pin_locked');
+    await kiosk.pin(wrong);
+    await blocked;
+    await locked;
+    expect(virtual.triesLeft('auth')).toBe(0);
+    await card.remove();
+    const verifies = virtual.verifyAttempts('auth');
+    blocked = kiosk.next('pin_blocked', WAIT_MS);
+    card = await insert('holder-01', virtual);
+    await blocked;
+    expect(virtual.verifyAttempts('auth')).toBe(verifies);
+    await card.remove();
+  });
+
+  it('config.change: allowed keys are kept for the next start; keys that decide trust are refused', async () => {
+    const ok = await office.send('config.change', {
+      version: 1,
+      settings: { 'station.hours.open': '06:30' },
+    });
+    expect(ok).toMatchObject({ status: 'accepted', detail: { appliesAt: 'restart' } });
+    const refused = await office.send('config.change', {
+      version: 2,
+      settings: { 'trust.commandAnchors': '/tmp/evil.pem' },
+    });
+    expect(refused).toMatchObject({ status: 'rejected', reason: 'not_supported' });
+    const stale = await office.send('config.change', {
+      version: 1,
+      settings: { 'station.name': 'again' },
+    });
+    expect(stale).toMatchObject({ status: 'rejected', reason: 'stale_version' });
+    expect(readStoredOverrides(path.join(dir, 'station.db'))).toEqual({
+      version: 1,
+      settings: { 'station.hours.open': '06:30' },
+    });
   });
 
   it('the audit chain verifies and every attempt is in it', async () => {
