@@ -24,6 +24,7 @@ export class ReaderCardSource implements CardSource {
     const client = new JpkiClient(session.transmit, { blocked: this.#blocked, log: this.log });
     return {
       reader: session.reader,
+      kind: () => client.identify(),
       readAuthCertificate: () => client.readAuthCertificate(),
       pinStatus: async () => {
         const s = await client.pinStatus('auth');

@@ -30,7 +30,7 @@ export class DomainStateProvider implements StateProvider {
   mode(): 'active' | 'maintenance' {
     return this.ledger.alarms.mode();
   }
-  /** The audit chain's head, for the heartbeat. */
+  /** The audit chain's head, published in the heartbeat (rewriting the chain shows outside). */
   auditHead(): { seq: number; hash: string } | undefined {
     return this.head();
   }

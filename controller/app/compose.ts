@@ -9,6 +9,7 @@ import type {
   CommandResult,
   CompartmentSize,
   ConfigChangeBody,
+  OcspResponsesBody,
   CrlAvailableBody,
 } from '../../shared/mqtt/commands.js';
 import type { CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
@@ -39,6 +40,7 @@ import { DomainStateProvider } from '../adapters/state-provider.js';
 import { KioskSession } from '../kiosk/kiosk-session.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../storage/db.js';
+import { auditHead } from '../audit/audit-log.js';
 
 /** Everything the core is built from: storage, devices, settings, clock, log. */
 export interface CoreParts {
@@ -73,6 +75,8 @@ export interface CoreParts {
   auditHead?: () => { seq: number; hash: string } | undefined;
   installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>;
   changeConfig?: (body: ConfigChangeBody) => CommandResult;
+  /** Takes relayed OCSP responses (`ocsp.responses`; default: not supported). */
+  acceptOcsp?: (body: OcspResponsesBody) => CommandResult;
   now: () => Date;
   timers: Timers;
   log: Logger;
@@ -169,7 +173,7 @@ export function composeCore(p: CoreParts): Core {
     ledger,
     p.crlState ?? (() => NO_CRL),
     p.health ?? (() => ({})),
-    p.auditHead,
+    () => auditHead(p.db),
   );
   const commandHandler = new DomainCommandHandler(
     ledger,
@@ -177,6 +181,7 @@ export function composeCore(p: CoreParts): Core {
     (part) => stateProvider.changed(part),
     p.installCrl,
     p.changeConfig,
+    p.acceptOcsp,
     recovery,
   );
   return {

@@ -49,8 +49,11 @@ export interface DemoHolder {
 export async function ensureDemoPki(dataDir: string): Promise<TestPkiManifest> {
   const dir = path.join(dataDir, 'pki');
   const manifestFile = path.join(dir, 'manifest.json');
-  if (existsSync(manifestFile))
-    return JSON.parse(readFileSync(manifestFile, 'utf8')) as TestPkiManifest;
+  if (existsSync(manifestFile)) {
+    const cached = JSON.parse(readFileSync(manifestFile, 'utf8')) as TestPkiManifest;
+    // Manifests from before the command signer was part of the test PKI are made again.
+    if (cached.command) return cached;
+  }
   mkdirSync(dir, { recursive: true });
   return makeTestPki({ outDir: dir, holders: 2 });
 }
@@ -71,7 +74,13 @@ export function demoConfig(
   }));
   return checkConfig(
     {
-      station: { id: 'demo-station', name: 'デモ駅 Demo station', area: 'demo', mode: 'both' },
+      station: {
+        id: 'demo-station',
+        name: 'デモ駅 Demo station',
+        area: 'demo',
+        mode: 'both',
+        help: { phone: '0120-000-000', hours: '24時間 / 24 h (demo)', text: '', qr: '' },
+      },
       storage: { path: options.dbPath ?? path.resolve(dataDir, 'demo.db') },
       web: { port: options.webPort ?? 8080, simulator: true },
       mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, embeddedBroker: true, protocolVersion: 4 },

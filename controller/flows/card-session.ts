@@ -38,6 +38,8 @@ const CERT_SCREEN: Record<string, [KioskErrorCode, AttemptReason]> = {
   crl_stale: ['crl_stale', 'crl_stale'],
   crl_not_yet_valid: ['crl_stale', 'crl_stale'],
   no_crl: ['crl_stale', 'crl_stale'],
+  // trust.ocsp.mode require and no believable answer: the status could not be confirmed.
+  ocsp_unavailable: ['crl_stale', 'crl_stale'],
 };
 
 /** The flows a proven holder can reach. */
@@ -114,13 +116,19 @@ export class CardSessionFlow {
     state: { proven: string | null },
   ): Promise<void> {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
+    this.ledger.attempts.setRevocationSource(undefined);
     const card = await guard(open());
     const reader = card.reader;
     let staff: StaffGrant | undefined;
     let draft: ReceiptDraft | undefined;
     let receipt: Receipt | undefined;
+    let phone = false;
     try {
       const proof = await proveCardHolder(card, {
+        // A smartphone: the PIN first (its certificate is readable only after it).
+        onPhone: () => {
+          phone = true;
+        },
         guard,
         ...(this.settings.nonce ? { nonce: this.settings.nonce } : {}),
         message: (spki) => {
@@ -130,6 +138,7 @@ export class CardSessionFlow {
         checkCertificate: async (der, spki) => {
           const now = this.ledger.now();
           const check = await this.checker.checkAuthCertificate(der, now);
+          this.ledger.attempts.setRevocationSource(check.source);
           if (!check.valid) {
             this.ledger.attempts.record({
               kind: 'denial',
@@ -149,7 +158,12 @@ export class CardSessionFlow {
           return true;
         },
         pin: async (triesLeft, wrongPin) => {
-          ui.show({ screen: 'pin', triesLeft, ...(wrongPin ? { wrongPin } : {}) });
+          ui.show({
+            screen: 'pin',
+            triesLeft,
+            ...(wrongPin ? { wrongPin } : {}),
+            ...(phone ? { device: 'phone' as const } : {}),
+          });
           const pin = await ui.waitPin(signal);
           ui.show({ screen: 'verifying' });
           return pin;
@@ -157,6 +171,9 @@ export class CardSessionFlow {
         onWrongPin: (triesLeft) =>
           this.ledger.attempts.recordPickupAttempt('denied', 'wrong_pin', null, { triesLeft }),
       });
+      // A transit card or anything else without the JPKI application.
+      if (proof.outcome === 'not_jpki')
+        throw new FlowEnd('not_my_number_card', 'not_jpki', 'card_error');
       if (proof.outcome === 'refused') {
         if (proof.reason === 'pin_blocked') {
           this.ledger.attempts.record({
@@ -225,6 +242,10 @@ export class CardSessionFlow {
     if (atDoorReader || mode === 'door' || (mode === 'both' && !pickup.hasBusiness(spki))) {
       if (!doors) throw new FlowEnd('door_denied', 'no_door');
       const result = await doors.requestAccess(spki, doors.doorFor(reader));
+      // A lockers-and-door station: a resident with no rule for the doors came for a
+      // document, and has none. Say that, not "the building is closed".
+      if (!result.granted && mode === 'both' && result.reason === 'no_rule' && !atDoorReader)
+        throw new FlowEnd('nothing_to_collect', result.reason);
       if (!result.granted) throw new FlowEnd('door_denied', result.reason);
       ui.pastPointOfNoReturn();
       ui.show({ screen: 'door_open', door: result.door });

@@ -157,7 +157,7 @@ export class LoadingFlow {
                 reason: 'not_occupied',
               });
               item.state = 'waiting';
-              return 'not_opened';
+              return;
             }
             ledger.compartments.markLoaded(id, staffSpki);
             item.state = 'loaded';

@@ -4,99 +4,34 @@
  */
 import type { Secret } from '../../shared/secret.js';
 import type { AttemptReason } from '../../shared/mqtt/events.js';
+import type { KioskErrorCode, KioskPageState } from '../../shared/kiosk/state.js';
 
-/** Screen codes: the kiosk page shows one message per code, in Japanese and English. */
-export type KioskScreenName =
-  | 'idle'
-  | 'reading'
-  | 'pin'
-  | 'verifying'
-  | 'opening'
-  | 'open'
-  | 'collected'
-  | 'loading'
-  | 'loaded'
-  | 'retrieval'
-  | 'door_open'
-  | 'out_of_service'
-  | 'error';
-
-/** Edge cases, each with its own message on the screen. */
-export type KioskErrorCode =
-  | 'pin_blocked'
-  | 'pin_timeout'
-  | 'cert_revoked'
-  | 'cert_expired'
-  | 'cert_untrusted'
-  | 'crl_stale'
-  | 'nothing_to_collect'
-  | 'card_removed'
-  | 'card_error'
-  | 'proof_failed'
-  | 'door_not_opened'
-  | 'door_left_open'
-  | 'lock_failed'
-  | 'deadline_passed'
-  | 'outside_hours'
-  | 'maintenance_mode'
-  | 'door_denied'
-  | 'last_try'
-  | 'out_of_service'
-  | 'cancelled';
+export type {
+  KioskScreenName,
+  KioskErrorCode,
+  OutOfServiceReason,
+} from '../../shared/kiosk/state.js';
 
 /** One compartment on the screen. */
-export interface ScreenCompartment {
-  id: string;
-  state: 'opening' | 'open' | 'closed' | 'failed' | 'not_opened' | 'left_open';
-}
+export type ScreenCompartment = NonNullable<KioskPageState['compartments']>[number];
 
 /** One delivery on the loading screen: where it goes and how far it is. */
-export interface LoadingItem {
-  deliveryId: string;
-  compartment: string;
-  state: 'waiting' | 'open' | 'loaded' | 'failed';
-}
+export type LoadingItem = NonNullable<KioskPageState['loading']>['items'][number];
 
 /** Why a scanned envelope was refused on the loading screen. */
-export type ScanRefusal = 'unknown_envelope' | 'wrong_envelope' | 'already_loaded';
+export type ScanRefusal = NonNullable<NonNullable<KioskPageState['loading']>['refused']>;
 
 /** What the loader did on the loading screen. */
 export type ScanInput =
   { kind: 'code'; code: string } | { kind: 'pick'; deliveryId: string } | { kind: 'done' };
 
-/** What the kiosk page renders; published on the `kiosk` SSE channel. */
-export interface KioskState {
-  screen: KioskScreenName;
-  /** Increments on every change, so a page can ignore stale messages. */
-  rev: number;
-  error?: KioskErrorCode;
-  /** Reason code from the trust engine or door rules, for the detail line. */
-  reason?: string;
-  triesLeft?: number;
-  /** The last PIN typed was wrong. */
-  wrongPin?: boolean;
-  compartments?: ScreenCompartment[];
-  /** The screen offers "try again" (a lock that did not open). */
-  canRetry?: boolean;
-  door?: string;
-  /**
-   * Loading one item at a time: every delivery waiting to be loaded, the one whose
-   * compartment is open now, and why the last scan was refused.
-   */
-  loading?: { items: LoadingItem[]; current?: string; refused?: ScanRefusal };
+/**
+ * What the kiosk page renders; published on the `kiosk` SSE channel. The page's contract is
+ * shared/kiosk/state.ts (its codes are the message catalogue's); the daemon adds the token.
+ */
+export interface KioskState extends KioskPageState {
   /** Token of the card session on screen; the page sends it back with the PIN. */
   token?: string;
-  station: {
-    name: string;
-    hours: { open: string; close: string };
-    open: boolean;
-    mode: string;
-    alarms: number;
-    /** Pickups are refused until a current CRL arrives (alarm crl_stale): shown on the idle screen. */
-    crlStale: boolean;
-    /** Only the outbox's safety reserve is left: no new sessions start. */
-    outOfService?: boolean;
-  };
 }
 
 /** A screen as a flow shows it (the session adds `rev`, `station` and `token`). */
@@ -151,7 +86,10 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
     case 'nothing_to_collect':
     case 'last_try':
       return 'no_delivery';
+    case 'not_collected':
+      return null;
     case 'out_of_service':
+    case 'not_my_number_card':
       return 'card_error';
     default:
       return end.code;

@@ -37,13 +37,14 @@ import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { readStoredOverrides } from '../../controller/config/overrides.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
 import type { KioskState } from '../../controller/flows/screens.js';
-import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
+import { createDevCa, issueDevCert } from '../support/dev-pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { CliProcess, runCli } from '../support/cli.js';
 import { Mosquitto, freePort } from '../support/mosquitto.js';
 import { startPcscd, type PrivatePcscd } from '../support/pcscd.js';
 import { createPtyPair, type PtyPair } from '../support/socat.js';
 import { getTestPki, type TestPki } from '../support/test-pki.js';
+import { crlNumberExtension } from '../../controller/pki/test-pki.js';
 import { waitFor } from '../support/wait.js';
 import { JpkiOid } from '../../shared/apdu/jpki.js';
 
@@ -193,7 +194,10 @@ async function staleAuthCrl(): Promise<Uint8Array> {
     nextUpdate: new Date(now - 2 * DAY_MS),
     signingAlgorithm: RSA_SIGN,
     signingKey: root.key,
-    extensions: [await x509.AuthorityKeyIdentifierExtension.create(root.cert, false)],
+    extensions: [
+      await x509.AuthorityKeyIdentifierExtension.create(root.cert, false),
+      crlNumberExtension(Math.floor((now - 3 * DAY_MS) / 1000)),
+    ],
     entries: [],
   });
   return new Uint8Array(crl.rawData);
@@ -508,7 +512,7 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await card.remove();
   });
 
-  it('door never opened: the latch engages on the untouched document; re-locked, delivery kept', async () => {
+  it('door closed on the untouched document: "not collected" (not "could not be opened"); re-locked, delivery kept', async () => {
     const c = await assign('E2E-N', 'holder-01');
     await load('E2E-N', c);
     let screen = kiosk.next('pin', WAIT_MS);
@@ -517,14 +521,15 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     screen = kiosk.next('open', WAIT_MS);
     await kiosk.pin(pinOf('holder-01'));
     await screen;
-    const notOpened = kiosk.next('door_not_opened', WAIT_MS);
+    // The door sensor saw the door open, then close on the document: "not collected", kept.
+    const notOpened = kiosk.next('not_collected', WAIT_MS);
     const relocked = event(
       'compartment.state',
       (d) => d.compartment === c.id && d.status === 'loaded' && d.deliveryId === 'E2E-N',
     );
     emulator.closeDoor(0, c.lock); // nobody opened it: the document is still inside
     const s = await notOpened;
-    expect(s.compartments).toEqual([{ id: c.id, state: 'not_opened' }]);
+    expect(s.compartments).toEqual([{ id: c.id, state: 'not_collected' }]);
     await relocked;
     await card.remove();
   });

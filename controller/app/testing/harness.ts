@@ -11,6 +11,7 @@ import { SimLockerBoard } from '../../../hardware/locker-board/sim-locker-board.
 import { BoardCompartments } from '../../adapters/board-compartments.js';
 import { spkiSha256 } from '../../domain/identity.js';
 import type { CertificateChecker, Timers } from '../../domain/ports.js';
+import type { DoorSettings } from '../../flows/door-access.js';
 import type { Ledger } from '../../flows/ledger/ledger.js';
 import type { KioskState } from '../../flows/screens.js';
 import type { KioskSession } from '../../kiosk/kiosk-session.js';
@@ -35,6 +36,9 @@ export interface HarnessOptions {
   checker?: CertificateChecker;
   /** Outbox bound (default 10,000,000). */
   outboxMaxEvents?: number;
+  /** Station mode (default locker) and its doors (none by default). */
+  mode?: 'locker' | 'door' | 'both';
+  doors?: DoorSettings[];
 }
 
 /** Core + sim board + manual card, wired by {@link composeCore}. */
@@ -89,10 +93,10 @@ export class CoreHarness {
         name: 'Test station',
         timezone: 'Asia/Tokyo',
         hours: options.hours ?? { open: '00:00', close: '00:00' },
-        mode: 'locker',
+        mode: options.mode ?? 'locker',
       },
       compartments: wiring.map((w) => ({ id: w.id, size: 'M' })),
-      doors: [],
+      doors: options.doors ?? [],
       pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 30, doorLeftOpenSec: 120 },
       lockers: this.lockers,
       cards: this.cards,

@@ -70,6 +70,10 @@ interface CheckInput {
   at: Date;
   purpose: TrustPurpose;
   tolerance: Tolerance;
+  /** Batch lines: the most intermediates allowed between anchor and leaf. */
+  maxDepth?: number;
+  /** Batch lines: extended-key-usage OIDs the leaf must allow. */
+  ekus?: string[];
 }
 
 /** trust.crlToleranceHours and trust.crlToleranceHoursByAnchor from the configuration. */
@@ -96,8 +100,28 @@ async function check(
     at: input.at,
     purpose: input.purpose,
     revocation,
+    ...(input.maxDepth !== undefined ? { maxDepth: input.maxDepth } : {}),
+    ...(input.ekus ? { ekus: input.ekus } : {}),
   });
   return revocation ? { ...r, source: 'crl' } : r;
+}
+
+const OID_RE = /^[0-2](\.(0|[1-9][0-9]*))+$/;
+
+/** The optional "maxDepth" of a batch line: a whole number >= 0. */
+function batchMaxDepth(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new UsageError('maxDepth must be a whole number of intermediates (0 or more)');
+  return v;
+}
+
+/** The optional "ekus" of a batch line: an array of dotted OIDs. */
+function batchEkus(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !OID_RE.test(x)))
+    throw new UsageError('ekus must be an array of dotted OIDs (e.g. "1.3.6.1.5.5.7.3.2")');
+  return v as string[];
 }
 
 function line(r: TrustResult & { source?: string }, id?: unknown): string {
@@ -123,7 +147,11 @@ interface VerifyOptions extends OcspFlags {
   config?: string;
 }
 
-/** One batch line: {"id","trust":[pem],"intermediates":[pem],"crls":[pem],"at","purpose","cert":pem}. */
+/**
+ * One batch line: {"id","trust":[pem],"intermediates":[pem],"crls":[pem],"at","purpose",
+ * "maxDepth","ekus","cert":pem}; maxDepth (intermediates allowed) and ekus (OIDs the leaf must
+ * allow) are optional.
+ */
 async function batchLine(
   text: string,
   tolerance: Tolerance,
@@ -157,6 +185,8 @@ async function batchLine(
       at: parseAt(typeof j.at === 'string' ? j.at : undefined),
       purpose: parsePurpose(typeof j.purpose === 'string' ? j.purpose : undefined),
       tolerance,
+      maxDepth: batchMaxDepth(j.maxDepth),
+      ekus: batchEkus(j.ekus),
     });
     return {
       out: line(r, id),

@@ -99,6 +99,8 @@ export interface CertSpec {
   /** The issuer (for name and authorityKeyIdentifier). */
   issuer?: TestCert;
   serial?: bigint | number | Uint8Array;
+  /** serialNumber contents exactly as given (negative or non-minimal serials). */
+  rawSerial?: Uint8Array;
   notBefore?: Date;
   notAfter?: Date;
   /** The clock the default validity is measured from (default: the real time). */
@@ -156,11 +158,13 @@ export function makeCert(spec: CertSpec): TestCert {
     exts.push(extension('2.5.29.35', false, seq(implicitPrim(0, keyId(issuerSpki)))));
   }
   if (spec.crlDpName)
-    exts.push(extension('2.5.29.31', false, seq(seq(dpFullName(spec.crlDpName)))));
+    exts.push(extension('2.5.29.31', false, seq(seq(explicit(0, dpFullName(spec.crlDpName))))));
   exts.push(...(spec.extra ?? []));
   const tbs = seq(
     explicit(0, integer(2)),
-    integer(spec.serial ?? BigInt(now) * 1000n + BigInt(Math.floor(Math.random() * 1000))),
+    spec.rawSerial
+      ? tlv(0x02, spec.rawSerial)
+      : integer(spec.serial ?? BigInt(now) * 1000n + BigInt(Math.floor(Math.random() * 1000))),
     algorithmIdentifier(alg),
     name(spec.issuerName ?? spec.issuer?.subject ?? spec.subject),
     seq(
