@@ -438,6 +438,32 @@ async function doorStory(c: StoryContext): Promise<boolean> {
     c.hw.gpio.closeDoor(door.contact);
     await next;
   }
+  if (door.fireInput) {
+    const alarm = (kind: 'alarm.raised' | 'alarm.cleared') =>
+      c.office.events.next(
+        (e) => e.kind === kind && e.data.alarm === 'fire_alarm',
+        `${kind} fire_alarm`,
+        15_000,
+      );
+    const cooldownMs = c.config.gpio.outputs.find((o) => o.name === door.relay)?.cooldownMs ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, cooldownMs + 50));
+    c.step('fire alarm: the fire input releases the fail-safe door');
+    let raised = alarm('alarm.raised');
+    next = doorState('unlocked');
+    c.hw.gpio.setActive(door.fireInput, true);
+    await raised;
+    await next;
+    if (c.hw.gpio.outputState(door.relay) !== 'unlocked')
+      throw new DemoScriptError('the fire input did not release the door');
+    c.step('fire alarm cleared: the door locks at once');
+    raised = alarm('alarm.cleared');
+    next = doorState('locked');
+    c.hw.gpio.setActive(door.fireInput, false);
+    await raised;
+    await next;
+    if (c.hw.gpio.outputState(door.relay) !== 'locked')
+      throw new DemoScriptError('the door stayed released after the fire input cleared');
+  }
   return true;
 }
 

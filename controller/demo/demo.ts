@@ -94,10 +94,12 @@ export function demoConfig(
       board: { driver: 'sim', boards: [{ address: 0, locks: 8 }] },
       gpio: {
         driver: 'sim',
-        outputs: [{ name: 'front-relay', line: 17, activeLow: true }],
+        // Fail-safe: the front entrance is a fire escape (released by the fire panel).
+        outputs: [{ name: 'front-relay', line: 17, activeLow: true, failMode: 'safe' }],
         inputs: [
           { name: 'front-contact', line: 27, kind: 'door' },
           { name: 'front-exit', line: 22, kind: 'rex' },
+          { name: 'fire-panel', line: 5, kind: 'fire' },
         ],
       },
       compartments,
@@ -108,6 +110,7 @@ export function demoConfig(
           relay: 'front-relay',
           contact: 'front-contact',
           rex: 'front-exit',
+          fireInput: 'fire-panel',
         },
       ],
     },

@@ -48,7 +48,23 @@ describe('jpki-locker demo --script', () => {
     const states = out
       .filter((l) => l.kind === 'door.state')
       .map((l) => (l.data as { status: string }).status);
-    expect(states).toEqual(['unlocked', 'open', 'locked', 'unlocked', 'open', 'locked']);
+    // Card, exit button, then the fire input releasing the fail-safe door until it clears.
+    expect(states).toEqual([
+      'unlocked',
+      'open',
+      'locked',
+      'unlocked',
+      'open',
+      'locked',
+      'unlocked',
+      'locked',
+    ]);
+    const fire = out.filter(
+      (l) =>
+        (l.kind === 'alarm.raised' || l.kind === 'alarm.cleared') &&
+        (l.data as { alarm: string }).alarm === 'fire_alarm',
+    );
+    expect(fire.map((l) => l.kind)).toEqual(['alarm.raised', 'alarm.cleared']);
     expect(out.at(-1)).toEqual({ step: 'door cycled' });
   }, 120_000);
 
