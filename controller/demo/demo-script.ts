@@ -368,7 +368,7 @@ async function doorStory(c: StoryContext): Promise<boolean> {
       {
         ruleId: 'demo-all-hours',
         who: { certSpkiSha256: [c.spki(member)] },
-        doors: [door.id],
+        doors: c.config.doors.map((d) => d.id),
         schedule: {
           timezone: c.config.station.timezone,
           weekly: [
@@ -437,6 +437,33 @@ async function doorStory(c: StoryContext): Promise<boolean> {
     next = doorState('locked');
     c.hw.gpio.closeDoor(door.contact);
     await next;
+  }
+  const staffDoor = c.config.doors.find((d) => d.reader);
+  if (staffDoor) {
+    c.step(`a card in the ${staffDoor.id} door's own reader opens that door`);
+    screen = c.kiosk.next('pin');
+    const reader = c.hw.reader
+      .readers()
+      .map((r) => r.name)
+      .find((n) => n.includes(staffDoor.reader));
+    c.simulator.insert(member, reader);
+    await screen;
+    const decided = c.office.events.next(
+      (e) => e.kind === 'door.decision' && e.data.decision === 'granted',
+      'the staff door decision',
+      15_000,
+    );
+    screen = c.kiosk.next('door_open');
+    await c.kiosk.pin(member.pinHint);
+    const opened = await screen;
+    if (
+      opened.door !== staffDoor.id ||
+      ((await decided).data as { door?: string }).door !== staffDoor.id
+    )
+      throw new DemoScriptError(`the ${staffDoor.id} reader opened another door`);
+    idle = c.kiosk.next('idle');
+    c.simulator.remove();
+    await idle;
   }
   if (door.fireInput) {
     const alarm = (kind: 'alarm.raised' | 'alarm.cleared') =>
