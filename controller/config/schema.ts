@@ -447,7 +447,7 @@ export const configSchema = {
               maximum: 60000,
               default: 2000,
               description:
-                'How long to wait for the responder before falling back (prefer) or refusing (require).',
+                'The most the online check may add to a decision: the responder is given up in time for the fallback (prefer) or the refusal (require) to be decided within it.',
             },
             requireNonce: {
               type: 'boolean',
