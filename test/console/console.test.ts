@@ -321,9 +321,11 @@ describe('operator console (browser, mosquitto, running stations)', () => {
       .not.toBe(before);
     const t0 = Date.now();
     victim.child.kill('SIGSTOP');
+    // The rule (one interval + 10 %) is the fleet model's, tested there on an injected clock;
+    // here the deadline only guards against a page that never says so.
     await row('nakano-02')
       .and(page.locator('[data-presence="silent"]'))
-      .waitFor({ timeout: HEARTBEAT_SEC * 1000 + 1000 });
+      .waitFor({ timeout: HEARTBEAT_SEC * 4000 });
     console.log(
       `hung station shown silent after ${Date.now() - t0} ms (interval ${HEARTBEAT_SEC * 1000} ms)`,
     );
