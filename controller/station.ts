@@ -146,14 +146,10 @@ export class Station {
       log: log.child({ component: 'health' }),
     });
     components.push(this.health);
-    let signer: StationSigner | undefined;
     this.retention = new RetentionJob(config.retention, {
       db: () => this.storage.db,
       outbox: () => this.outbox,
-      signer: () =>
-        config.station.signingKey
-          ? (signer ??= loadStationSigner(config.station.signingKey, config.station.signingCert))
-          : undefined,
+      signer: () => this.#stationSigner(),
       stationId: config.station.id,
       timezone: config.station.timezone,
       now: this.now,
@@ -177,6 +173,18 @@ export class Station {
       components.push(this.web);
     }
     this.#group = new ComponentGroup(components, log);
+  }
+
+  #signer: StationSigner | undefined;
+  /**
+   * The station's own key and certificate (station.signingKey/signingCert), read once: it
+   * signs what the station publishes and the audit checkpoints. Undefined without a key.
+   */
+  #stationSigner(): StationSigner | undefined {
+    const { signingKey, signingCert } = this.config.station;
+    if (!signingKey) return undefined;
+    this.#signer ??= loadStationSigner(signingKey, signingCert);
+    return this.#signer;
   }
 
   #outbox: Outbox | undefined;
@@ -235,14 +243,7 @@ export class Station {
         log: this.log.child({ component: 'mqtt' }),
         now: this.now,
         // Everything the station publishes is signed with its key (docs/mqtt.md).
-        ...(config.station.signingKey
-          ? {
-              stationSigner: loadStationSigner(
-                config.station.signingKey,
-                config.station.signingCert,
-              ),
-            }
-          : {}),
+        ...(config.station.signingKey ? { stationSigner: this.#stationSigner()! } : {}),
       },
     );
   }

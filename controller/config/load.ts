@@ -225,6 +225,34 @@ function checkSemantics(cfg: Config, problems: ConfigProblem[]): void {
         path: `doors.${i}.rex`,
         message: `no gpio input named ${JSON.stringify(d.rex)}`,
       });
+    const fire = cfg.gpio.inputs.find((x) => x.name === d.fireInput);
+    if (d.fireInput && !fire)
+      problems.push({
+        path: `doors.${i}.fireInput`,
+        message: `no gpio input named ${JSON.stringify(d.fireInput)}`,
+      });
+    else if (fire && fire.kind !== 'fire')
+      problems.push({
+        path: `doors.${i}.fireInput`,
+        message: `gpio input ${JSON.stringify(d.fireInput)} is of kind ${fire.kind}, not fire`,
+      });
+  });
+  // One reader serves one place: a door reader is not the kiosk's, nor another door's.
+  const readers = new Map<string, string>();
+  cfg.doors.forEach((d, i) => {
+    if (!d.reader) return;
+    const other = readers.get(d.reader);
+    if (other)
+      problems.push({
+        path: `doors.${i}.reader`,
+        message: `reader ${JSON.stringify(d.reader)} is also the reader of ${other}`,
+      });
+    readers.set(d.reader, `doors.${i}`);
+    if (cfg.card.reader && cfg.card.reader === d.reader)
+      problems.push({
+        path: `doors.${i}.reader`,
+        message: `reader ${JSON.stringify(d.reader)} is the kiosk's reader (card.reader)`,
+      });
   });
   if (cfg.board.driver === 'kerong' && !cfg.board.port)
     problems.push({ path: 'board.port', message: 'is required when board.driver is kerong' });

@@ -639,9 +639,9 @@ export const configSchema = {
               },
               kind: {
                 type: 'string',
-                enum: ['door', 'rex', 'tamper'],
+                enum: ['door', 'rex', 'tamper', 'fire'],
                 default: 'door',
-                description: 'What is wired.',
+                description: 'What is wired (fire: the fire-alarm panel contact).',
               },
               activeLow: {
                 type: 'boolean',
@@ -724,6 +724,26 @@ export const configSchema = {
             minimum: 1,
             default: 30,
             description: 'Raise held-open after this long.',
+          },
+          reader: {
+            type: 'string',
+            default: '',
+            description:
+              "Card reader of this door (a reader-name substring, as card.reader): a card presented there asks for this door. Empty: the door is opened from the kiosk's reader or remotely only.",
+          },
+          fireInput: {
+            type: 'string',
+            default: '',
+            description:
+              'GPIO input (kind fire) of the fire-alarm panel: while active a fail-safe (failMode safe) door is released; afterwards it locks and opens only on a new decision.',
+          },
+          antiPassbackSec: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 86400,
+            default: 0,
+            description:
+              'Anti-passback: after a grant, the same card is refused at this door for this long (0: off).',
           },
         },
       },

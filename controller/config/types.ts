@@ -106,7 +106,7 @@ export interface GpioOutputConfig {
 export interface GpioInputConfig {
   name: string;
   line: number;
-  kind: 'door' | 'rex' | 'tamper';
+  kind: 'door' | 'rex' | 'tamper' | 'fire';
   activeLow: boolean;
   debounceMs: number;
 }
@@ -124,6 +124,12 @@ export interface DoorConfig {
   rex: string;
   unlockMs: number;
   heldOpenSec: number;
+  /** Reader-name substring of this door's own reader ('' = none). */
+  reader: string;
+  /** GPIO input (kind fire) that releases this door when it is fail-safe ('' = none). */
+  fireInput: string;
+  /** Seconds a granted card is refused again at this door (0 = off). */
+  antiPassbackSec: number;
 }
 export interface RetentionConfig {
   deliveriesDays: number;

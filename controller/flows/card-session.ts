@@ -11,14 +11,19 @@ import { type StaffGrant } from '../domain/model.js';
 import type { CertificateChecker, HolderCard } from '../domain/ports.js';
 import { withinHours } from '../domain/schedule.js';
 import { proveCardHolder } from './card-proof.js';
+import { completeReceipt, draftReceipt, type ReceiptDraft } from './receipt.js';
+import type { Receipt } from '../../shared/mqtt/receipt.js';
 import type { DoorController } from './door-access.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { LoadingFlow } from './loading.js';
+import type { MaintenanceFlow } from './maintenance.js';
 import type { PickupFlow } from './pickup.js';
 import type { RetrievalFlow } from './retrieval.js';
 import { attemptReasonOf, FlowEnd, type FlowUi, type KioskErrorCode } from './screens.js';
 
 export interface CardSessionSettings {
+  /** The station id named in collection receipts. */
+  stationId?: string;
   timezone: string;
   hours: { open: string; close: string };
   mode: 'locker' | 'door' | 'both';
@@ -43,6 +48,8 @@ export interface HolderFlows {
   loading: LoadingFlow;
   retrieval: RetrievalFlow;
   doors: DoorController | undefined;
+  /** Maintenance staff clearing checked faults (absent: not offered). */
+  maintenance?: MaintenanceFlow;
 }
 
 /** Races a card call against removal / cancel (the signal's reason wins). */
@@ -111,7 +118,10 @@ export class CardSessionFlow {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
     this.ledger.attempts.setRevocationSource(undefined);
     const card = await guard(open());
+    const reader = card.reader;
     let staff: StaffGrant | undefined;
+    let draft: ReceiptDraft | undefined;
+    let receipt: Receipt | undefined;
     let phone = false;
     try {
       const proof = await proveCardHolder(card, {
@@ -121,6 +131,10 @@ export class CardSessionFlow {
         },
         guard,
         ...(this.settings.nonce ? { nonce: this.settings.nonce } : {}),
+        message: (spki) => {
+          draft = this.#receiptDraft(spki, staff);
+          return draft?.bytes;
+        },
         checkCertificate: async (der, spki) => {
           const now = this.ledger.now();
           const check = await this.checker.checkAuthCertificate(der, now);
@@ -175,6 +189,7 @@ export class CardSessionFlow {
         throw new FlowEnd('proof_failed');
       }
       state.proven = proof.spkiSha256;
+      if (draft) receipt = completeReceipt(draft, proof.certificate, proof.signature);
       this.ledger.attempts.record({
         kind: 'attempt',
         action: 'card.presence',
@@ -184,7 +199,21 @@ export class CardSessionFlow {
     } finally {
       await card.close();
     }
-    await this.#dispatch(state.proven, staff, ui, signal);
+    await this.#dispatch(state.proven, staff, ui, signal, receipt, reader);
+  }
+
+  /** A resident about to collect signs a receipt's challenge as the proof (staff: a nonce). */
+  #receiptDraft(spki: string, staff: StaffGrant | undefined): ReceiptDraft | undefined {
+    if (staff || !this.settings.stationId || this.settings.mode === 'door') return undefined;
+    const ids = this.flows.pickup.readyDeliveryIds(spki);
+    if (ids.length === 0) return undefined;
+    const nonce = this.settings.nonce?.();
+    return draftReceipt(
+      this.settings.stationId,
+      ids,
+      this.ledger.now(),
+      nonce?.length === 32 ? nonce : undefined,
+    );
   }
 
   /** Outside hours or in maintenance, only staff (and door stations) go on. */
@@ -200,23 +229,28 @@ export class CardSessionFlow {
     staff: StaffGrant | undefined,
     ui: FlowUi,
     signal: AbortSignal,
+    receipt?: Receipt,
+    reader?: string,
   ): Promise<void> {
     const { pickup, loading, retrieval, doors } = this.flows;
     if (loading.applies(staff)) return loading.run(spki, ui);
     if (retrieval.applies(staff)) return retrieval.run(spki, ui);
+    if (this.flows.maintenance?.applies(staff)) return this.flows.maintenance.run(spki, ui);
     const mode = this.settings.mode;
-    if (mode === 'door' || (mode === 'both' && !pickup.hasBusiness(spki))) {
+    // A card in a door's own reader asks for that door, whatever else the holder has here.
+    const atDoorReader = doors?.ownDoor(reader) !== undefined;
+    if (atDoorReader || mode === 'door' || (mode === 'both' && !pickup.hasBusiness(spki))) {
       if (!doors) throw new FlowEnd('door_denied', 'no_door');
-      const result = await doors.requestAccess(spki);
+      const result = await doors.requestAccess(spki, doors.doorFor(reader));
       // A lockers-and-door station: a resident with no rule for the doors came for a
       // document, and has none. Say that, not "the building is closed".
-      if (!result.granted && mode === 'both' && result.reason === 'no_rule')
+      if (!result.granted && mode === 'both' && result.reason === 'no_rule' && !atDoorReader)
         throw new FlowEnd('nothing_to_collect', result.reason);
       if (!result.granted) throw new FlowEnd('door_denied', result.reason);
       ui.pastPointOfNoReturn();
       ui.show({ screen: 'door_open', door: result.door });
       return;
     }
-    return pickup.run(spki, ui, signal);
+    return pickup.run(spki, ui, signal, receipt);
   }
 }

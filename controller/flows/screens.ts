@@ -15,6 +15,16 @@ export type {
 /** One compartment on the screen. */
 export type ScreenCompartment = NonNullable<KioskPageState['compartments']>[number];
 
+/** One delivery on the loading screen: where it goes and how far it is. */
+export type LoadingItem = NonNullable<KioskPageState['loading']>['items'][number];
+
+/** Why a scanned envelope was refused on the loading screen. */
+export type ScanRefusal = NonNullable<NonNullable<KioskPageState['loading']>['refused']>;
+
+/** What the loader did on the loading screen. */
+export type ScanInput =
+  { kind: 'code'; code: string } | { kind: 'pick'; deliveryId: string } | { kind: 'done' };
+
 /**
  * What the kiosk page renders; published on the `kiosk` SSE channel. The page's contract is
  * shared/kiosk/state.ts (its codes are the message catalogue's); the daemon adds the token.
@@ -47,6 +57,11 @@ export interface FlowUi {
   waitPin(signal: AbortSignal): Promise<Secret>;
   /** Waits for "try again" (true) or "go to the counter" / timeout (false). */
   waitRetry(signal: AbortSignal): Promise<boolean>;
+  /**
+   * Waits for the loader: an envelope scanned, a delivery picked on screen, or "done"
+   * (also on timeout). Rejects with the signal's reason when aborted.
+   */
+  waitScan(signal: AbortSignal): Promise<ScanInput>;
   /** Locks were opened: removing the card no longer cancels anything. */
   pastPointOfNoReturn(): void;
   /** Aborts when the station stops (door observation ends). */

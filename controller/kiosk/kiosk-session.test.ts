@@ -56,7 +56,11 @@ describe('pickup', () => {
     // Loading: staff card -> reserved compartment opens -> closed with the item -> loaded.
     const loading = h.next('loading');
     await present(staff, '1234');
-    const l = await loading;
+    await loading;
+    // One item at a time: the delivery is picked on screen, then only its compartment opens.
+    const opened = h.next((s) => s.screen === 'loading' && s.loading?.current === 'd1');
+    expect(h.session.submitScan({ kind: 'pick', deliveryId: 'd1' })).toBe(true);
+    const l = await opened;
     expect(l.compartments).toEqual([{ id: 'A01', state: 'open' }]);
     const loaded = h.next('loaded');
     h.board.putItem(0, 1);

@@ -22,6 +22,7 @@ import {
   type FlowUi,
   type KioskState,
   type OutOfServiceReason,
+  type ScanInput,
   type Screen,
 } from '../flows/screens.js';
 import type { AlarmCode } from '../../shared/mqtt/state.js';
@@ -68,6 +69,7 @@ export class KioskSession implements FlowUi {
   #abort: AbortController | undefined;
   #pinWaiter: Waiter<Secret> | undefined;
   #retryWaiter: Waiter<boolean> | undefined;
+  #scanWaiter: Waiter<ScanInput> | undefined;
   #unsubscribe: (() => void)[] = [];
   #idleTimer: unknown;
   #pastPointOfNoReturn = false;
@@ -195,6 +197,19 @@ export class KioskSession implements FlowUi {
     return true;
   }
 
+  /**
+   * The loader scanned an envelope (keyboard-wedge scanner on the page), picked a delivery
+   * on screen, or pressed "done". False when the screen is not waiting for one.
+   */
+  submitScan(input: ScanInput): boolean {
+    const w = this.#scanWaiter;
+    if (!w) return false;
+    this.#scanWaiter = undefined;
+    w.clear();
+    w.resolve(input);
+    return true;
+  }
+
   // ------------------------------------------------------------------ FlowUi
 
   show(s: Screen): void {
@@ -219,6 +234,17 @@ export class KioskSession implements FlowUi {
       () => {
         this.#retryWaiter = undefined;
         return false;
+      },
+    );
+  }
+
+  waitScan(signal: AbortSignal): Promise<ScanInput> {
+    return this.#wait<ScanInput>(
+      signal,
+      (w) => (this.#scanWaiter = w),
+      () => {
+        this.#scanWaiter = undefined;
+        return { kind: 'done' };
       },
     );
   }

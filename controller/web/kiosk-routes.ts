@@ -7,6 +7,11 @@ import { CATALOGUE, KIOSK_LANGUAGES, LANGUAGE_INFO } from '../../shared/i18n/cat
 import type { KioskPageConfig } from '../../shared/kiosk/state.js';
 import type { KioskSession, KioskState } from '../kiosk/kiosk-session.js';
 import { HttpError, type WebServer } from './server.js';
+import type { ScanInput } from '../flows/screens.js';
+import { ENVELOPE_CODE_PATTERN } from '../../shared/mqtt/commands.js';
+
+const ENVELOPE = new RegExp(ENVELOPE_CODE_PATTERN);
+const IDENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 import { SPEECH_DIR } from './speech.js';
 
 /** SSE channel the kiosk page listens on. */
@@ -86,6 +91,22 @@ export function registerKioskRoutes(
     return { ok: true };
   });
   web.route('POST', '/api/kiosk/cancel', () => ({ ok: need().cancel() }));
+  // Loading: an envelope scanned ({code}), a delivery picked on screen ({deliveryId}), or done.
+  web.route('POST', '/api/kiosk/scan', ({ body }) => {
+    const b = body as { code?: unknown; deliveryId?: unknown; done?: unknown };
+    let input: ScanInput;
+    if (typeof b.code === 'string' && ENVELOPE.test(b.code)) input = { kind: 'code', code: b.code };
+    else if (typeof b.deliveryId === 'string' && IDENT.test(b.deliveryId))
+      input = { kind: 'pick', deliveryId: b.deliveryId };
+    else if (b.done === true) input = { kind: 'done' };
+    else
+      throw new HttpError(
+        400,
+        'give code (4-128 printable ASCII characters), deliveryId, or done: true',
+      );
+    if (!need().submitScan(input)) throw new HttpError(409, 'not loading');
+    return { ok: true };
+  });
   web.route('POST', '/api/kiosk/retry', ({ body }) => {
     const again = (body as { again?: unknown }).again;
     if (typeof again !== 'boolean') throw new HttpError(400, 'again must be true or false');

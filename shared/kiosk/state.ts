@@ -97,6 +97,19 @@ export interface KioskPageState {
   /** The screen offers "try again" (a lock that did not open). */
   canRetry?: boolean;
   door?: string;
+  /**
+   * Loading one item at a time: every delivery waiting to be loaded and where it goes, the
+   * one whose compartment is open now, and why the last scanned envelope was refused.
+   */
+  loading?: {
+    items: {
+      deliveryId: string;
+      compartment: string;
+      state: 'waiting' | 'open' | 'loaded' | 'failed';
+    }[];
+    current?: string;
+    refused?: 'unknown_envelope' | 'wrong_envelope' | 'already_loaded';
+  };
   /** A timeout is close: the page asks "need more time?" (POST /api/kiosk/more-time). */
   moreTime?: { secondsLeft: number };
   /** The session is over but the card is still on the reader. */

@@ -49,6 +49,8 @@ export const ATTEMPT_REASONS = [
   'rule_not_yet_valid',
   /** Door: no such door at this station. */
   'unknown_door',
+  /** Door: the same card was granted at this door less than antiPassbackSec ago. */
+  'anti_passback',
 ] as const;
 /** An attempt reason. */
 export type AttemptReason = (typeof ATTEMPT_REASONS)[number];

@@ -321,6 +321,8 @@ async function load(deliveryId: string, c: { id: string; lock: number }) {
   const opened = compartmentDoor(c.id, 'open');
   await kiosk.pin(pinOf('holder-02'));
   await screen;
+  // One item at a time: the delivery is picked (or its envelope scanned), then its door opens.
+  expect(await kiosk.post('/api/kiosk/scan', { deliveryId })).toBe(200);
   await opened;
   const loaded = event('delivery.loaded', (d) => d.deliveryId === deliveryId);
   emulator.putItem(0, c.lock);
@@ -628,6 +630,145 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     // Nothing was opened for the late holder.
     const after = office.events.seen.slice(seenBefore);
     expect(after.some((e) => e.kind === 'actuation' && e.data.id === c.id)).toBe(false);
+  });
+
+  // Before the blocked-PIN test: holder-01 collects here.
+  it('issue 17: three deliveries loaded one by one by scanning (a wrong envelope refused), collected with a receipt that verifies; a compartment faulted, out of service, cleared and reused; a counter hand-over', async () => {
+    // The compartment left expired by the deadline test is taken back by staff: remote.open
+    // with the `retrieved` disposition; free again once its door closes.
+    const last = office.state.seen.filter((m) => m.part === 'compartments').at(-1)!;
+    const expired = (last.value.compartments as { compartment: string; status: string }[]).find(
+      (c) => c.status === 'expired',
+    );
+    if (expired) {
+      const disposed = event('delivery.disposed', (d) => d.compartment === expired.compartment);
+      const r = await office.send('remote.open', {
+        compartment: expired.compartment,
+        reason: 'taken back to the office',
+        disposition: 'retrieved',
+      });
+      expect(r.status, JSON.stringify(r)).toBe('accepted');
+      expect((await disposed).data).toMatchObject({ disposition: 'retrieved', state: 'retrieved' });
+      const lock = Number(expired.compartment.slice(1));
+      emulator.takeItem(0, lock);
+      emulator.closeDoor(0, lock);
+    }
+    // Three deliveries, each with the code printed on its envelope.
+    const ids = ['E2E-S1', 'E2E-S2', 'E2E-S3'];
+    const where = new Map<string, { id: string; lock: number }>();
+    for (const id of ids) {
+      const r = await office.send('delivery.assign', {
+        deliveryId: id,
+        size: 'M',
+        holderSpkiSha256: spki('holder-01'),
+        pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
+        envelopeCode: `ENV-${id}`,
+      });
+      expect(r.status, JSON.stringify(r)).toBe('accepted');
+      const c = String(r.detail?.compartment);
+      where.set(id, { id: c, lock: Number(c.slice(1)) });
+    }
+    let screen = kiosk.next('pin', WAIT_MS);
+    const staff = await insert('holder-02');
+    await screen;
+    screen = kiosk.next('loading', WAIT_MS);
+    await kiosk.pin(pinOf('holder-02'));
+    await screen;
+    const unlocks: string[] = [];
+    const seen = office.events.seen.length;
+    for (const [n, id] of ids.entries()) {
+      const c = where.get(id)!;
+      const opened = compartmentDoor(c.id, 'open');
+      expect(await kiosk.post('/api/kiosk/scan', { code: `ENV-${id}` })).toBe(200);
+      await opened;
+      if (n === 0) {
+        const refused = kiosk.screens.next(
+          (s) => s.loading?.refused === 'wrong_envelope',
+          'wrong envelope refused',
+          WAIT_MS,
+        );
+        expect(await kiosk.post('/api/kiosk/scan', { code: `ENV-${ids[1]}` })).toBe(200);
+        await refused;
+      }
+      const loaded = event('delivery.loaded', (d) => d.deliveryId === id);
+      emulator.putItem(0, c.lock);
+      emulator.closeDoor(0, c.lock);
+      await loaded;
+      unlocks.push(
+        ...office.events.seen
+          .slice(seen)
+          .filter((e) => e.kind === 'actuation' && e.data.cause === 'load')
+          .map((e) => (e.data as { id: string }).id),
+      );
+      // Only that delivery's compartment was opened, once.
+      expect([...new Set(unlocks)]).toEqual(ids.slice(0, n + 1).map((x) => where.get(x)!.id));
+    }
+    // The last one loaded ends the session; the card comes out.
+    await staff.remove();
+    // The holder collects all three; each delivery.collected carries the card-signed receipt.
+    screen = kiosk.next('pin', WAIT_MS);
+    const resident = await insert('holder-01');
+    await screen;
+    screen = kiosk.next('open', WAIT_MS);
+    await kiosk.pin(pinOf('holder-01'));
+    await screen;
+    const collected = ids.map((id) => event('delivery.collected', (d) => d.deliveryId === id));
+    const done = kiosk.next('collected', WAIT_MS);
+    for (const id of ids) {
+      emulator.takeItem(0, where.get(id)!.lock);
+      emulator.closeDoor(0, where.get(id)!.lock);
+    }
+    const events = await Promise.all(collected);
+    await done;
+    await resident.remove();
+    const receipt = events[0]!.data.receipt!;
+    expect(receipt.challenge).toMatchObject({ station: STATION, deliveryIds: ids });
+    const file = path.join(dir, 'receipt.json');
+    writeFileSync(file, JSON.stringify(receipt));
+    const ok = await runCli(['receipt', 'verify', file]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`holder:     ${spki('holder-01')}`);
+    writeFileSync(
+      file,
+      JSON.stringify({ ...receipt, challenge: { ...receipt.challenge, station: 'x' } }),
+    );
+    expect((await runCli(['receipt', 'verify', file])).code).toBe(1);
+
+    // A jammed compartment: a remote open does not open it -> fault; out of service and back;
+    // cleared only once the board reports the latch closed; then reused.
+    const x = where.get(ids[0]!)!;
+    emulator.jamLatch(0, x.lock);
+    const jam = await office.send('remote.open', { compartment: x.id, reason: 'check' });
+    expect(jam).toMatchObject({ status: 'rejected', reason: 'hardware_fault' });
+    for (const enabled of [true, false]) {
+      const m = await office.send('compartment.maintenance', { compartment: x.id, enabled });
+      expect(m.status, JSON.stringify(m)).toBe('accepted');
+    }
+    emulator.jamLatch(0, x.lock, false);
+    const cleared = await office.send('compartment.clear', {
+      compartment: x.id,
+      reason: 'checked',
+    });
+    expect(cleared.status, JSON.stringify(cleared)).toBe('accepted');
+    const reuse = await office.send('delivery.assign', {
+      deliveryId: 'E2E-S4',
+      compartment: x.id,
+      holderSpkiSha256: spki('holder-01'),
+      pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
+    });
+    expect(reuse.status, JSON.stringify(reuse)).toBe('accepted');
+    // Loaded, then handed over at the counter by a remote.open with its disposition.
+    await load('E2E-S4', x);
+    const handed = event('delivery.disposed', (d) => d.deliveryId === 'E2E-S4');
+    const counter = await office.send('remote.open', {
+      compartment: x.id,
+      reason: 'resident at the counter',
+      disposition: 'handed_over_at_counter',
+    });
+    expect(counter.status, JSON.stringify(counter)).toBe('accepted');
+    expect((await handed).data).toMatchObject({ state: 'handed_over' });
+    emulator.takeItem(0, x.lock);
+    emulator.closeDoor(0, x.lock);
   });
 
   it('blocked PIN: three wrong tries block it; the blocked card is never sent a PIN again', async () => {

@@ -89,6 +89,7 @@ export class CoreHarness {
       outbox: this.outbox,
       audit: this.audit,
       station: {
+        id: 'test-station',
         name: 'Test station',
         timezone: 'Asia/Tokyo',
         hours: options.hours ?? { open: '00:00', close: '00:00' },
@@ -129,12 +130,14 @@ export class CoreHarness {
   async start(): Promise<void> {
     await this.board.open();
     await this.lockers.start();
+    this.core.watch.start();
     this.session.start();
   }
 
   async stop(): Promise<void> {
     this.session.stop();
     await this.session.settled;
+    this.core.watch.stop();
     this.lockers.stop();
     await this.board.close();
     this.db.close();

@@ -9,6 +9,7 @@ import {
   type CompartmentState,
 } from '../../domain/model.js';
 import type { UnitOfWork } from '../../domain/ports.js';
+import type { Receipt } from '../../../shared/mqtt/receipt.js';
 import { clearAlarmIn, moveCompartmentIn, raiseAlarmIn } from './tx-helpers.js';
 
 /** See the module comment. */
@@ -83,15 +84,21 @@ export class CompartmentRecords {
   }
 
   /** The door was opened and closed again: the delivery is collected. */
-  markCollected(id: string, holderSpki: string): void {
+  markCollected(id: string, holderSpki: string, receipt?: Receipt): void {
     this.uow.run((tx) => {
       const deliveryId = tx.compartments.get(id)?.delivery_id ?? null;
       moveCompartmentIn(tx, id, 'collected', { deliveryId: null });
       if (deliveryId) {
-        tx.deliveries.setState(deliveryId, 'collected', { collected_at: tx.at });
+        tx.deliveries.setState(deliveryId, 'collected', { collected_at: tx.at, closed_at: tx.at });
         tx.emit({
           kind: 'delivery.collected',
-          data: { deliveryId, compartment: id, holderSpkiSha256: holderSpki },
+          data: {
+            deliveryId,
+            compartment: id,
+            holderSpkiSha256: holderSpki,
+            // The receipt is evidence for the deliveries it names only.
+            ...(receipt?.challenge.deliveryIds.includes(deliveryId) ? { receipt } : {}),
+          },
         });
       }
       tx.audit({
@@ -159,7 +166,9 @@ export class CompartmentRecords {
       if (deliveryId) {
         const d = tx.deliveries.get(deliveryId);
         if (d)
-          tx.deliveries.setState(deliveryId, d.state === 'cancelled' ? 'cancelled' : 'retrieved');
+          tx.deliveries.setState(deliveryId, d.state === 'cancelled' ? 'cancelled' : 'retrieved', {
+            closed_at: tx.at,
+          });
         tx.emit({
           kind: 'delivery.retrieved',
           data: { deliveryId, compartment: id, staffSpkiSha256: staffSpki },
