@@ -45,7 +45,11 @@ export interface HolderFlows {
 
 /** Races a card call against removal / cancel (the signal's reason wins). */
 export function guarded<T>(signal: AbortSignal, p: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) {
+    // The call was made: its own failure (the card is gone) is expected and not news.
+    p.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -96,6 +100,7 @@ export class CardSessionFlow {
       this.log.error({ err: recordErr }, 'session end could not be recorded');
     }
     if (end.code === 'cancelled') ui.show({ screen: 'idle' });
+    else if (end.code === 'out_of_service') ui.show({ screen: 'out_of_service', error: end.code });
     else
       ui.show({ screen: 'error', error: end.code, ...(end.reason ? { reason: end.reason } : {}) });
   }
@@ -107,6 +112,16 @@ export class CardSessionFlow {
     state: { proven: string | null },
   ): Promise<void> {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
+    if (this.outOfService()) {
+      this.ledger.attempts.record({
+        kind: 'denial',
+        action: 'pickup',
+        actor: 'unproven',
+        outcome: 'denied',
+        reason: 'out_of_service',
+      });
+      throw new FlowEnd('out_of_service', 'outbox_full', null);
+    }
     const card = await guard(open());
     let staff: StaffGrant | undefined;
     try {
@@ -168,6 +183,22 @@ export class CardSessionFlow {
       await card.close();
     }
     await this.#dispatch(state.proven, staff, ui, signal);
+  }
+
+  /**
+   * True while only the outbox's safety reserve is left: no new session starts (the `outbox_full`
+   * alarm is raised; cleared once there is room again).
+   */
+  outOfService(): boolean {
+    const { alarms } = this.ledger;
+    const active = alarms.alarms().some((a) => a.alarm === 'outbox_full');
+    if (this.ledger.uow.reserveOnly) {
+      if (!active)
+        alarms.raiseAlarm('outbox_full', 'critical', '', 'only the safety reserve is left');
+      return true;
+    }
+    if (active) alarms.clearAlarm('outbox_full');
+    return false;
   }
 
   /** Outside hours or in maintenance, only staff (and door stations) go on. */

@@ -379,7 +379,7 @@ export class MqttGateway implements Component {
         const alarms = s
           .alarms()
           .filter((a) => a.alarm !== 'outbox_filling' && a.alarm !== 'outbox_full');
-        if (this.#d.outbox.full)
+        if (this.#d.outbox.reserveOnly)
           alarms.push({ alarm: 'outbox_full', severity: 'critical', since: at });
         else if (this.#d.outbox.fillingAlarm)
           alarms.push({ alarm: 'outbox_filling', severity: 'warning', since: at });

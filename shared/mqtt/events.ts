@@ -91,6 +91,16 @@ export interface EventData {
     deliveryId?: string;
     compartment?: string;
   };
+  /**
+   * A lock is about to be pulsed: committed BEFORE any output is driven, so an opening is never
+   * unrecorded. Its `actuation` (what the sensor read back) follows; an intent without one means
+   * the station stopped in between (the lock may have opened).
+   */
+  'actuation.intent': {
+    target: 'compartment' | 'door';
+    id: string;
+    cause: 'pickup' | 'load' | 'retrieval' | 'remote' | 'door_access' | 'maintenance';
+  };
   /** A lock was pulsed (remote or local) and what the sensor read back. */
   actuation: {
     target: 'compartment' | 'door';
@@ -141,6 +151,7 @@ export const EVENT_KINDS = [
   'door.state',
   'door.decision',
   'pickup.attempt',
+  'actuation.intent',
   'actuation',
   'alarm.raised',
   'alarm.cleared',

@@ -10,7 +10,9 @@ import { openDatabase, type Db } from '../../storage/db.js';
 import { SimLockerBoard } from '../../../hardware/locker-board/sim-locker-board.js';
 import { BoardCompartments } from '../../adapters/board-compartments.js';
 import { spkiSha256 } from '../../domain/identity.js';
-import type { CertificateChecker, Timers } from '../../domain/ports.js';
+import type { CertificateChecker, EventOutbox, Timers } from '../../domain/ports.js';
+import { GpioDoorHardware } from '../../adapters/gpio-doors.js';
+import { SimGpio } from '../../../hardware/gpio/sim-gpio.js';
 import type { Ledger } from '../../flows/ledger/ledger.js';
 import type { KioskState } from '../../flows/screens.js';
 import type { KioskSession } from '../../kiosk/kiosk-session.js';
@@ -35,6 +37,12 @@ export interface HarnessOptions {
   checker?: CertificateChecker;
   /** Outbox bound (default 10,000,000). */
   outboxMaxEvents?: number;
+  /** The outbox the core appends to (default: the real one); e.g. a fault-injecting wrapper. */
+  wrapOutbox?: (outbox: Outbox) => EventOutbox;
+  /** Station mode (default `locker`). */
+  mode?: 'locker' | 'door' | 'both';
+  /** Adds door `front` on a simulated GPIO (relay, contact, exit button). */
+  door?: boolean;
 }
 
 /** Core + sim board + manual card, wired by {@link composeCore}. */
@@ -45,6 +53,8 @@ export class CoreHarness {
   readonly core: Core;
   readonly board: SimLockerBoard;
   readonly lockers: BoardCompartments;
+  /** The simulated GPIO of door `front` (with `door: true`). */
+  readonly gpio: SimGpio | undefined;
   readonly cards = new ManualCardSource();
   readonly checker = new FixedCertificateChecker();
   readonly timers: Timers;
@@ -53,7 +63,14 @@ export class CoreHarness {
     pred: (s: KioskState) => boolean;
     resolve: (s: KioskState) => void;
   }[] = [];
+  readonly #screenListeners = new Set<(s: KioskState) => void>();
   now: () => Date;
+
+  /** Calls `listener` with every published screen; returns the unsubscribe function. */
+  onScreen(listener: (s: KioskState) => void): () => void {
+    this.#screenListeners.add(listener);
+    return () => this.#screenListeners.delete(listener);
+  }
 
   constructor(options: HarnessOptions = {}) {
     const n = options.compartments ?? 4;
@@ -80,18 +97,46 @@ export class CoreHarness {
     }));
     this.board = new SimLockerBoard({ boards });
     this.lockers = new BoardCompartments(this.board, wiring, 50, this.timers);
+    const manual = this.timers instanceof ManualTimers ? this.timers : undefined;
+    this.gpio = options.door
+      ? new SimGpio(
+          {
+            chipLabel: 'sim',
+            outputs: [
+              {
+                name: 'front-relay',
+                line: 17,
+                activeLow: true,
+                failMode: 'secure',
+                maxPulseMs: 3000,
+                cooldownMs: 500,
+              },
+            ],
+            inputs: [
+              { name: 'front-contact', line: 27, kind: 'door', activeLow: true, debounceMs: 30 },
+              { name: 'front-exit', line: 22, kind: 'rex', activeLow: true, debounceMs: 30 },
+            ],
+          },
+          manual ? { timers: manual } : {},
+        )
+      : undefined;
     this.core = composeCore({
       db: this.db,
-      outbox: this.outbox,
+      outbox: options.wrapOutbox?.(this.outbox) ?? this.outbox,
       audit: this.audit,
       station: {
         name: 'Test station',
         timezone: 'Asia/Tokyo',
         hours: options.hours ?? { open: '00:00', close: '00:00' },
-        mode: 'locker',
+        mode: options.mode ?? 'locker',
       },
       compartments: wiring.map((w) => ({ id: w.id, size: 'M' })),
-      doors: [],
+      doors: this.gpio ? [{ id: 'front', unlockMs: 2000, heldOpenSec: 30 }] : [],
+      doorHardware: this.gpio
+        ? new GpioDoorHardware(this.gpio, [
+            { id: 'front', relay: 'front-relay', contact: 'front-contact', rex: 'front-exit' },
+          ])
+        : undefined,
       pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 30, doorLeftOpenSec: 120 },
       lockers: this.lockers,
       cards: this.cards,
@@ -99,6 +144,7 @@ export class CoreHarness {
       publish: (s) => {
         options.publish?.(s);
         this.screens.push(s);
+        for (const l of [...this.#screenListeners]) l(s);
         for (const w of [...this.#screenWaiters]) {
           if (w.pred(s)) {
             this.#screenWaiters.splice(this.#screenWaiters.indexOf(w), 1);
@@ -125,12 +171,16 @@ export class CoreHarness {
   async start(): Promise<void> {
     await this.board.open();
     await this.lockers.start();
+    await this.gpio?.start();
+    this.core.doors.start();
     this.session.start();
   }
 
   async stop(): Promise<void> {
     this.session.stop();
     await this.session.settled;
+    this.core.doors.stop();
+    await this.gpio?.stop();
     this.lockers.stop();
     await this.board.close();
     this.db.close();
