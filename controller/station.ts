@@ -19,6 +19,8 @@ import { HealthMonitor } from './health-monitor.js';
 import { Secret } from '../shared/secret.js';
 import { VERSION } from './version.js';
 import { readFileSync } from 'node:fs';
+import { RetentionJob } from './retention/retention-job.js';
+import { loadStationSigner, type StationSigner } from './audit/checkpoint.js';
 
 /** Things the station takes from outside so tests can replace them. */
 export interface StationOptions {
@@ -49,6 +51,8 @@ export class Station {
   readonly health: HealthMonitor;
   /** The back-office link (built at start, when `mqtt.enabled`). */
   readonly mqtt: LazyComponent<MqttGateway>;
+  /** The nightly retention job (signed audit checkpoint, then pruning). */
+  readonly retention: RetentionJob;
   readonly #group: ComponentGroup;
   readonly now: () => Date;
 
@@ -139,6 +143,20 @@ export class Station {
       log: log.child({ component: 'health' }),
     });
     components.push(this.health);
+    let signer: StationSigner | undefined;
+    this.retention = new RetentionJob(config.retention, {
+      db: () => this.storage.db,
+      outbox: () => this.outbox,
+      signer: () =>
+        config.station.signingKey
+          ? (signer ??= loadStationSigner(config.station.signingKey, config.station.signingCert))
+          : undefined,
+      stationId: config.station.id,
+      timezone: config.station.timezone,
+      now: this.now,
+      log: log.child({ component: 'retention' }),
+    });
+    components.push(this.retention);
     this.mqtt = new LazyComponent('mqtt', () =>
       config.mqtt.enabled ? this.#buildGateway() : undefined,
     );

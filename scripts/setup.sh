@@ -23,7 +23,7 @@ fi
 # 2. System packages.
 packages=(libpcsclite-dev python3 make g++)
 if [ "$profile" = test ]; then
-  packages+=(pcscd pcsc-tools vsmartcard-vpcd mosquitto mosquitto-clients socat chromium fonts-ipafont-gothic openssl util-linux)
+  packages+=(pcscd pcsc-tools vsmartcard-vpcd mosquitto mosquitto-clients socat chromium fonts-ipafont-gothic openssl util-linux faketime)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -45,3 +45,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   npm ci --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
+
+# 4. The compiled program (bin/jpki-locker.js runs dist/; a few seconds).
+say "Building dist/ (npm run build)"
+node scripts/build.mjs >/dev/null

@@ -10,6 +10,7 @@ export class DomainStateProvider implements StateProvider {
     private readonly ledger: Ledger,
     private readonly crlState: () => CrlState,
     private readonly health: () => Record<string, DeviceHealth>,
+    private readonly head: () => { seq: number; hash: string } | undefined = () => undefined,
   ) {}
   compartments() {
     return this.ledger.compartmentStates();
@@ -28,6 +29,10 @@ export class DomainStateProvider implements StateProvider {
   }
   mode(): 'active' | 'maintenance' {
     return this.ledger.alarms.mode();
+  }
+  /** The audit chain's head, published in the heartbeat (rewriting the chain shows outside). */
+  auditHead(): { seq: number; hash: string } | undefined {
+    return this.head();
   }
   onChange(listener: (part: StatePart) => void): () => void {
     this.#listeners.add(listener);

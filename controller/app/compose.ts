@@ -35,6 +35,7 @@ import { DomainStateProvider } from '../adapters/state-provider.js';
 import { KioskSession } from '../kiosk/kiosk-session.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../storage/db.js';
+import { auditHead } from '../audit/audit-log.js';
 
 /** Everything the core is built from: storage, devices, settings, clock, log. */
 export interface CoreParts {
@@ -138,6 +139,7 @@ export function composeCore(p: CoreParts): Core {
     ledger,
     p.crlState ?? (() => NO_CRL),
     p.health ?? (() => ({})),
+    () => auditHead(p.db),
   );
   const commandHandler = new DomainCommandHandler(
     ledger,

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Config } from '../config/types.js';
 import { isWritable, openDatabase } from '../storage/db.js';
+import { kioskSpeech } from './speech.js';
 
 const require = createRequire(import.meta.url);
 
@@ -351,6 +352,7 @@ export const CHECKS: Check[] = [
   gpio,
   serialPorts,
   broker,
+  kioskSpeech,
 ];
 
 /**

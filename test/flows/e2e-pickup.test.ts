@@ -44,6 +44,7 @@ import { Mosquitto, freePort } from '../support/mosquitto.js';
 import { startPcscd, type PrivatePcscd } from '../support/pcscd.js';
 import { createPtyPair, type PtyPair } from '../support/socat.js';
 import { getTestPki, type TestPki } from '../support/test-pki.js';
+import { waitFor } from '../support/wait.js';
 import { JpkiOid } from '../../shared/apdu/jpki.js';
 
 x509.cryptoProvider.set(globalThis.crypto);
@@ -244,13 +245,8 @@ async function cardWith(kind: 'expired' | 'unknown'): Promise<VirtualJpkiCard> {
 }
 
 /** Polls `cond` until it holds (only for wall-clock time passing: no event announces it). */
-async function until(cond: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (cond: () => boolean, what: string, timeoutMs = WAIT_MS) =>
+  waitFor(cond, what, { timeoutMs, pollMs: 50 });
 
 /** The current kiosk screen, as the page reads it on load. */
 async function currentScreen(): Promise<KioskState> {
