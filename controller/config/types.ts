@@ -23,6 +23,7 @@ export interface Config {
     host: string;
     port: number;
     simulator: boolean;
+    allowRemote: boolean;
     defaultLanguage: 'ja' | 'en';
   };
   mqtt: {
@@ -79,7 +80,12 @@ export interface Config {
   };
   compartments: CompartmentConfig[];
   doors: DoorConfig[];
-  pickup: { pinTimeoutSec: number; doorOpenTimeoutSec: number; doorLeftOpenSec: number };
+  pickup: {
+    pinTimeoutSec: number;
+    doorOpenTimeoutSec: number;
+    doorLeftOpenSec: number;
+    refuseLastTry: boolean;
+  };
 }
 
 export interface BoardConfig {

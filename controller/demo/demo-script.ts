@@ -242,12 +242,16 @@ export class KioskClient {
     if (status !== 200) throw new DemoScriptError(`the kiosk refused the PIN: HTTP ${status}`);
   }
 
-  /** POSTs JSON to a kiosk route (`/api/kiosk/cancel`, `/api/kiosk/retry`); the HTTP status. */
-  async post(route: string, body: unknown = {}): Promise<number> {
+  /**
+   * POSTs JSON to a kiosk route (`/api/kiosk/cancel`, `/api/kiosk/retry`) with the token of
+   * the card session on screen, like the page; the HTTP status.
+   */
+  async post(route: string, body: Record<string, unknown> = {}): Promise<number> {
+    const token = this.screens.seen.at(-1)?.token;
     const res = await fetch(`${this.url}${route}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...body, ...(token ? { token } : {}) }),
     });
     await res.arrayBuffer();
     return res.status;

@@ -22,6 +22,8 @@ export interface CardSessionSettings {
   timezone: string;
   hours: { open: string; close: string };
   mode: 'locker' | 'door' | 'both';
+  /** Never ask for the PIN when only one try is left (the resident goes to the counter). */
+  refuseLastTry: boolean;
   nonce?: () => Uint8Array;
 }
 
@@ -34,6 +36,9 @@ const CERT_SCREEN: Record<string, [KioskErrorCode, AttemptReason]> = {
   crl_not_yet_valid: ['crl_stale', 'crl_stale'],
   no_crl: ['crl_stale', 'crl_stale'],
 };
+
+/** Thrown when no session may start: only the outbox's safety reserve is left. */
+class OutOfService extends Error {}
 
 /** The flows a proven holder can reach. */
 export interface HolderFlows {
@@ -88,6 +93,11 @@ export class CardSessionFlow {
   }
 
   #ended(err: unknown, signal: AbortSignal, ui: FlowUi, proven: string | null): void {
+    if (err instanceof OutOfService) {
+      // The idle screen is the out-of-service screen while station.outOfService is set.
+      ui.show({ screen: 'idle', reason: 'outbox_full' });
+      return;
+    }
     const known =
       err instanceof FlowEnd ? err : signal.reason instanceof FlowEnd ? signal.reason : undefined;
     if (!known) this.log.warn({ err }, 'card session failed');
@@ -100,7 +110,6 @@ export class CardSessionFlow {
       this.log.error({ err: recordErr }, 'session end could not be recorded');
     }
     if (end.code === 'cancelled') ui.show({ screen: 'idle' });
-    else if (end.code === 'out_of_service') ui.show({ screen: 'out_of_service', error: end.code });
     else
       ui.show({ screen: 'error', error: end.code, ...(end.reason ? { reason: end.reason } : {}) });
   }
@@ -120,7 +129,7 @@ export class CardSessionFlow {
         outcome: 'denied',
         reason: 'out_of_service',
       });
-      throw new FlowEnd('out_of_service', 'outbox_full', null);
+      throw new OutOfService();
     }
     const card = await guard(open());
     let staff: StaffGrant | undefined;
@@ -147,9 +156,12 @@ export class CardSessionFlow {
           }
           staff = this.ledger.roster.staffRoles(spki, now);
           this.#checkOpen(staff, now);
+          // Nothing here for this holder: say so without spending a PIN try.
+          if (!this.#hasBusiness(spki, staff)) throw new FlowEnd('nothing_to_collect');
           return true;
         },
         pin: async (triesLeft, wrongPin) => {
+          if (this.settings.refuseLastTry && triesLeft <= 1) throw new FlowEnd('last_try');
           ui.show({ screen: 'pin', triesLeft, ...(wrongPin ? { wrongPin } : {}) });
           const pin = await ui.waitPin(signal);
           ui.show({ screen: 'verifying' });
@@ -199,6 +211,16 @@ export class CardSessionFlow {
     }
     if (active) alarms.clearAlarm('outbox_full');
     return false;
+  }
+
+  /** Whether the holder has anything here: a delivery, a staff task, or a door rule. */
+  #hasBusiness(spki: string, staff: StaffGrant | undefined): boolean {
+    const { pickup, loading, retrieval, doors } = this.flows;
+    const mode = this.settings.mode;
+    if (loading.applies(staff) || retrieval.applies(staff)) return true;
+    if (mode !== 'door' && pickup.hasBusiness(spki)) return true;
+    if (mode === 'locker' || !doors) return false;
+    return !!staff?.roles.includes('door') || doors.hasRuleFor(spki);
   }
 
   /** Outside hours or in maintenance, only staff (and door stations) go on. */

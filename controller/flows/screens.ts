@@ -4,80 +4,20 @@
  */
 import type { Secret } from '../../shared/secret.js';
 import type { AttemptReason } from '../../shared/mqtt/events.js';
+import type { KioskErrorCode, KioskPageState } from '../../shared/kiosk/state.js';
 
-/** Screen codes: the kiosk page shows one message per code, in Japanese and English. */
-export type KioskScreenName =
-  | 'idle'
-  | 'reading'
-  | 'pin'
-  | 'verifying'
-  | 'opening'
-  | 'open'
-  | 'collected'
-  | 'loading'
-  | 'loaded'
-  | 'retrieval'
-  | 'door_open'
-  | 'out_of_service'
-  | 'error';
-
-/** Edge cases, each with its own message on the screen. */
-export type KioskErrorCode =
-  | 'pin_blocked'
-  | 'pin_timeout'
-  | 'cert_revoked'
-  | 'cert_expired'
-  | 'cert_untrusted'
-  | 'crl_stale'
-  | 'nothing_to_collect'
-  | 'card_removed'
-  | 'card_error'
-  | 'proof_failed'
-  | 'door_not_opened'
-  | 'door_left_open'
-  | 'lock_failed'
-  | 'deadline_passed'
-  | 'outside_hours'
-  | 'maintenance_mode'
-  | 'door_denied'
-  | 'last_try'
-  | 'out_of_service'
-  | 'cancelled';
+export type { KioskErrorCode, KioskScreenName } from '../../shared/kiosk/state.js';
 
 /** One compartment on the screen. */
-export interface ScreenCompartment {
-  id: string;
-  state: 'opening' | 'open' | 'closed' | 'failed' | 'not_opened' | 'left_open';
-}
+export type ScreenCompartment = NonNullable<KioskPageState['compartments']>[number];
 
-/** What the kiosk page renders; published on the `kiosk` SSE channel. */
-export interface KioskState {
-  screen: KioskScreenName;
-  /** Increments on every change, so a page can ignore stale messages. */
-  rev: number;
-  error?: KioskErrorCode;
-  /** Reason code from the trust engine or door rules, for the detail line. */
-  reason?: string;
-  triesLeft?: number;
-  /** The last PIN typed was wrong. */
-  wrongPin?: boolean;
-  compartments?: ScreenCompartment[];
-  /** The screen offers "try again" (a lock that did not open). */
-  canRetry?: boolean;
-  door?: string;
-  /** Token of the card session on screen; the page sends it back with the PIN. */
+/**
+ * What the kiosk page renders (the wire contract in shared/kiosk/state.ts), published on the
+ * `kiosk` SSE channel, with the token of the card session on screen: the page sends it back
+ * with every POST (the PIN among them) and the API refuses any other.
+ */
+export interface KioskState extends KioskPageState {
   token?: string;
-  station: {
-    name: string;
-    hours: { open: string; close: string };
-    open: boolean;
-    mode: string;
-    alarms: number;
-    /** Pickups are refused until a current CRL arrives (alarm crl_stale): shown on the idle screen. */
-    crlStale: boolean;
-    /** Only the outbox's safety reserve is left: no new sessions start. */
-    outOfService?: boolean;
-  };
 }
 
 /** A screen as a flow shows it (the session adds `rev`, `station` and `token`). */
@@ -118,6 +58,7 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
   if (end.record !== undefined) return end.record;
   switch (end.code) {
     case 'door_not_opened':
+    case 'not_collected':
     case 'door_left_open':
     case 'lock_failed':
     case 'door_denied':
@@ -125,10 +66,9 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
     case 'pin_blocked':
       return 'pin_locked';
     case 'nothing_to_collect':
-    case 'last_try':
       return 'no_delivery';
-    case 'out_of_service':
-      return 'card_error';
+    case 'last_try':
+      return 'pin_last_try';
     default:
       return end.code;
   }

@@ -230,7 +230,7 @@ export class KioskSession implements FlowUi {
       mode: this.ledger.alarms.mode(),
       alarms: alarms.length,
       crlStale: alarms.some((a) => a.alarm === 'crl_stale'),
-      outOfService: this.ledger.uow.reserveOnly,
+      ...(this.ledger.uow.reserveOnly ? { outOfService: ['outbox' as const] } : {}),
     };
   }
 

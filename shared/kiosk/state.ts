@@ -23,6 +23,8 @@ export type KioskScreenName = (typeof KIOSK_SCREENS)[number];
 /** Edge cases, each with its own message. */
 export const KIOSK_ERROR_CODES = [
   'pin_blocked',
+  /** One PIN try left and pickup.refuseLastTry: the resident is sent to the counter. */
+  'last_try',
   'pin_timeout',
   'cert_revoked',
   'cert_expired',

@@ -41,6 +41,8 @@ export const ATTEMPT_REASONS = [
   'pin_timeout',
   /** Pickup: the card did not prove it holds the certificate's key (forged card). */
   'proof_failed',
+  /** Pickup: one PIN try was left; the station did not ask for it (pickup.refuseLastTry). */
+  'pin_last_try',
   /** Pickup: the delivery's pickup deadline has passed. */
   'deadline_passed',
   /** Door: the only matching rules are past their validity. */

@@ -18,6 +18,7 @@ import { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
 import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
 import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
 import { KioskClient } from '../../controller/demo/demo-script.js';
+import type { KioskState } from '../../controller/flows/screens.js';
 import { SqliteUnitOfWork } from '../../controller/adapters/sqlite/unit-of-work.js';
 import { AuditLog } from '../../controller/audit/audit-log.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
@@ -121,7 +122,8 @@ beforeAll(async () => {
     env: { PCSCLITE_CSOCK_NAME: pcscd.socketPath },
   });
   await daemon.waitFor('station ready');
-  kiosk = new KioskClient(`http://127.0.0.1:${webPort}`);
+  webUrl = `http://127.0.0.1:${webPort}`;
+  kiosk = new KioskClient(webUrl);
   await kiosk.open();
 }, 180_000);
 
@@ -146,11 +148,20 @@ async function insert() {
   return {
     card,
     async remove() {
-      const idle = kiosk.next('idle', WAIT_MS);
+      const idle = kiosk.screens.next((s) => s.screen === 'idle' && !s.reason, 'idle', WAIT_MS);
       await connector.remove();
       await idle;
     },
   };
+}
+
+let webUrl: string;
+
+/** The current kiosk screen, as the page reads it on load. */
+async function currentScreen(): Promise<KioskState> {
+  const res = await fetch(`${webUrl}/api/kiosk/state`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as KioskState;
 }
 
 /** Unsent events in the station's outbox, read from its file (a read-only connection). */
@@ -170,10 +181,16 @@ it(
   { timeout: 120_000 },
   async () => {
     const unlocksBefore = emulator.count(0, 'unlock');
-    const refused = kiosk.next('out_of_service', WAIT_MS);
+    // The idle screen is the out-of-service screen while station.outOfService is set.
+    expect((await currentScreen()).station.outOfService).toEqual(['outbox']);
+    const refused = kiosk.screens.next(
+      (s) => s.screen === 'idle' && s.reason === 'outbox_full',
+      'the pickup refused out of service',
+      WAIT_MS,
+    );
     const first = await insert();
     const s = await refused;
-    expect(s.error).toBe('out_of_service');
+    expect(s.station.outOfService).toEqual(['outbox']);
     expect(first.card.verifyAttempts()).toBe(0); // no PIN asked, no try spent
     expect(emulator.count(0, 'unlock')).toBe(unlocksBefore); // nothing opened
     await first.remove();

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   wrapOutbox?: (outbox: Outbox) => EventOutbox;
   /** Station mode (default `locker`). */
   mode?: 'locker' | 'door' | 'both';
+  /** pickup.refuseLastTry (default true). */
+  refuseLastTry?: boolean;
   /** Adds door `front` on a simulated GPIO (relay, contact, exit button). */
   door?: boolean;
 }
@@ -137,7 +139,12 @@ export class CoreHarness {
             { id: 'front', relay: 'front-relay', contact: 'front-contact', rex: 'front-exit' },
           ])
         : undefined,
-      pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 30, doorLeftOpenSec: 120 },
+      pickup: {
+        pinTimeoutSec: 60,
+        doorOpenTimeoutSec: 30,
+        doorLeftOpenSec: 120,
+        refuseLastTry: options.refuseLastTry ?? true,
+      },
       lockers: this.lockers,
       cards: this.cards,
       checker: options.checker ?? this.checker,

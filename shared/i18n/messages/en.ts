@@ -71,6 +71,9 @@ export const en: Messages = {
 
   'error.pin_blocked.title': 'Your PIN is locked',
   'error.pin_blocked.body': 'Please reset it at your municipal office. Take your card.',
+  'error.last_try.title': 'One PIN try left',
+  'error.last_try.body':
+    'To protect your card, the PIN is not asked here. Please go to the counter. Take your card.',
   'error.pin_timeout.title': 'Time is up',
   'error.pin_timeout.body': 'Please place your card again.',
   'error.cert_revoked.title': "This card's certificate has been revoked",

@@ -78,6 +78,9 @@ export const jaEasy: Messages = {
   'error.pin_blocked.title': 'カードの {番号|ばんごう}が {使|つか}えません',
   'error.pin_blocked.body':
     '{市役所|しやくしょ}で {番号|ばんごう}を {新|あたら}しく して ください。',
+  'error.last_try.title': 'カードの {番号|ばんごう}は あと 1{回|かい}です',
+  'error.last_try.body':
+    'ここでは {番号|ばんごう}を {入|い}れません。{窓口|まどぐち}に {行|い}って ください。カードを {取|と}って ください。',
   'error.pin_timeout.title': '{時間|じかん}が おわりました',
   'error.pin_timeout.body': 'もう {一回|いっかい} カードを {置|お}いて ください。',
   'error.cert_revoked.title': 'この カードは {使|つか}えません',

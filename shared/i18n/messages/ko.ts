@@ -71,6 +71,9 @@ export const ko: Messages = {
 
   'error.pin_blocked.title': '비밀번호가 잠겼습니다',
   'error.pin_blocked.body': '시구정촌 창구에서 비밀번호를 다시 설정하세요. 카드를 가져가세요.',
+  'error.last_try.title': '비밀번호 입력 기회가 한 번 남았습니다',
+  'error.last_try.body':
+    '카드를 보호하기 위해 여기서는 비밀번호를 묻지 않습니다. 창구로 가세요. 카드를 가져가세요.',
   'error.pin_timeout.title': '시간이 초과되었습니다',
   'error.pin_timeout.body': '카드를 다시 올려 주세요.',
   'error.cert_revoked.title': '이 카드의 전자증명서는 실효되었습니다',

@@ -71,6 +71,8 @@ export const ne: Messages = {
 
   'error.pin_blocked.title': 'तपाईंको पिन लक भयो',
   'error.pin_blocked.body': 'नगरपालिका कार्यालयमा पिन फेरि सेट गर्नुहोस्। कार्ड लिनुहोस्।',
+  'error.last_try.title': 'पिनको एक पटक मात्र प्रयास बाँकी छ',
+  'error.last_try.body': 'कार्ड सुरक्षित राख्न यहाँ पिन सोधिँदैन। काउन्टरमा जानुहोस्। कार्ड लिनुहोस्।',
   'error.pin_timeout.title': 'समय सकियो',
   'error.pin_timeout.body': 'कार्ड फेरि राख्नुहोस्।',
   'error.cert_revoked.title': 'यो कार्डको प्रमाणपत्र रद्द भएको छ',

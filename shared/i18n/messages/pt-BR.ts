@@ -71,6 +71,9 @@ export const ptBR: Messages = {
 
   'error.pin_blocked.title': 'A sua senha está bloqueada',
   'error.pin_blocked.body': 'Redefina-a na prefeitura. Pegue o seu cartão.',
+  'error.last_try.title': 'Resta uma tentativa de senha',
+  'error.last_try.body':
+    'Para proteger o seu cartão, a senha não é pedida aqui. Vá ao balcão. Pegue o seu cartão.',
   'error.pin_timeout.title': 'O tempo acabou',
   'error.pin_timeout.body': 'Coloque o cartão de novo.',
   'error.cert_revoked.title': 'O certificado deste cartão foi revogado',

@@ -71,6 +71,9 @@ export const tl: Messages = {
 
   'error.pin_blocked.title': 'Naka-lock ang iyong PIN',
   'error.pin_blocked.body': 'Ipa-reset ito sa munisipyo. Kunin ang iyong card.',
+  'error.last_try.title': 'Isang subok na lang ang natitira sa PIN',
+  'error.last_try.body':
+    'Para maprotektahan ang card, hindi hinihingi rito ang PIN. Pumunta sa counter. Kunin ang iyong card.',
   'error.pin_timeout.title': 'Ubos na ang oras',
   'error.pin_timeout.body': 'Ilagay muli ang card.',
   'error.cert_revoked.title': 'Binawi na ang sertipiko ng card na ito',

@@ -71,6 +71,9 @@ export const vi: Messages = {
 
   'error.pin_blocked.title': 'Mã PIN của bạn đã bị khóa',
   'error.pin_blocked.body': 'Hãy đặt lại mã tại ủy ban thành phố. Xin lấy lại thẻ.',
+  'error.last_try.title': 'Chỉ còn một lần nhập mã PIN',
+  'error.last_try.body':
+    'Để bảo vệ thẻ, máy không hỏi mã PIN ở đây. Hãy đến quầy. Xin lấy lại thẻ.',
   'error.pin_timeout.title': 'Đã hết thời gian',
   'error.pin_timeout.body': 'Hãy đặt thẻ lại một lần nữa.',
   'error.cert_revoked.title': 'Chứng thư điện tử của thẻ này đã bị thu hồi',

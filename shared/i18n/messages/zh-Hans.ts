@@ -71,6 +71,8 @@ export const zhHans: Messages = {
 
   'error.pin_blocked.title': '您的密码已被锁定',
   'error.pin_blocked.body': '请到市区町村窗口重新设置密码。请取回卡片。',
+  'error.last_try.title': '密码只剩一次输入机会',
+  'error.last_try.body': '为保护您的卡片，此处不要求输入密码。请到窗口办理。请取回卡片。',
   'error.pin_timeout.title': '时间已到',
   'error.pin_timeout.body': '请重新放置卡片。',
   'error.cert_revoked.title': '此卡的电子证书已失效',
