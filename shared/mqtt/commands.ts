@@ -246,6 +246,10 @@ export interface CommandClaimsOf<K extends CommandKind> {
   notBefore: string;
   expiresAt: string;
   body: CommandBodies[K];
+  /** The operator account that asked for it (the office console), when one did. */
+  operator?: string;
+  /** The second operator who approved it (two-person rule), when one had to. */
+  approvedBy?: string;
 }
 /** Any command's claims (a discriminated union on `kind`). */
 export type CommandClaims = { [K in CommandKind]: CommandClaimsOf<K> }[CommandKind];

@@ -261,6 +261,8 @@ export const commandClaimsSchema = {
     notBefore: instant,
     expiresAt: instant,
     body: { type: 'object' },
+    operator: { type: 'string', minLength: 1, maxLength: 64 },
+    approvedBy: { type: 'string', minLength: 1, maxLength: 64 },
   },
   allOf: COMMAND_KINDS.map((k) => ({
     if: { properties: { kind: { const: k } } },

@@ -13,7 +13,7 @@ import {
   DemoSimulator,
   ensureDemoPki,
 } from '../../demo/demo.js';
-import { BackOffice, DEMO_SCRIPTS, ensureOfficePki, runDemoStory } from '../../demo/demo-script.js';
+import { BackOffice, DEMO_SCRIPTS, officePkiFiles, runDemoStory } from '../../demo/demo-script.js';
 import { loadCommandSigner } from '../../mqtt/command-signer.js';
 import { applyStoredOverrides } from '../../config/overrides.js';
 import { action, resolveConfig, UsageError } from '../context.js';
@@ -95,7 +95,7 @@ export function registerStation(program: Command): void {
         const dataDir = path.resolve(opts.data);
         log.info({ dataDir }, 'preparing the demo (a test PKI is generated on the first run)');
         const pki = await ensureDemoPki(dataDir);
-        const office = await ensureOfficePki(dataDir);
+        const office = officePkiFiles(dataDir, pki);
         const config = demoConfig(dataDir, pki, {
           webPort,
           brokerPort,
