@@ -3,7 +3,7 @@ import { isLoopbackHost } from './config/load.js';
 import { ComponentGroup, type Component } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { StorageComponent } from './storage/storage-component.js';
-import { createHardware, type HardwareSet } from './hardware.js';
+import { createHardware, HardwareLossWatch, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
 import { CoreComponent } from './app/core-component.js';
 import { TrustCertificateChecker } from './adapters/certificate-checker.js';
@@ -85,6 +85,15 @@ export class Station {
       now: this.now,
     });
     components.push(this.trust);
+    // Hardware lost at run time: outputs locked, then the shell stops with exit code 3.
+    components.push(
+      new HardwareLossWatch(
+        this.hardware,
+        () => hw.locks.lockAll(),
+        (err) => this.reportFatal(err),
+        log.child({ component: 'hardware' }),
+      ),
+    );
     components.push(...(options.extraComponents?.(this) ?? []));
     // Web server built first so the domain can register the kiosk routes; started last.
     let web: WebServer | undefined;
