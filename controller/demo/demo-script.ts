@@ -375,23 +375,22 @@ async function doorStory(c: StoryContext): Promise<boolean> {
   });
   if (rules.status !== 'accepted') throw new DemoScriptError(`door rules: ${rules.reason}`);
 
-  c.step('a holder without a rule: refused');
-  let screen = c.kiosk.next('pin');
-  c.simulator.insert(stranger);
-  await screen;
+  c.step('a holder without a rule: refused before any PIN');
+  const refused = c.kiosk.next('door_denied');
   const denied = c.office.events.next(
     (e) => e.kind === 'door.decision' && e.data.decision === 'denied',
     'the denial',
     15_000,
   );
-  await c.kiosk.pin(stranger.pinHint);
+  c.simulator.insert(stranger);
+  await refused;
   await denied;
   let idle = c.kiosk.next('idle');
   c.simulator.remove();
   await idle;
 
   c.step('the holder with a rule: card, PIN, door unlocked');
-  screen = c.kiosk.next('pin');
+  let screen = c.kiosk.next('pin');
   c.simulator.insert(member);
   await screen;
   screen = c.kiosk.next('door_open');

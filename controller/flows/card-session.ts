@@ -157,7 +157,7 @@ export class CardSessionFlow {
           staff = this.ledger.roster.staffRoles(spki, now);
           this.#checkOpen(staff, now);
           // Nothing here for this holder: say so without spending a PIN try.
-          if (!this.#hasBusiness(spki, staff)) throw new FlowEnd('nothing_to_collect');
+          if (!this.#hasBusiness(spki, staff)) this.#nothingHere();
           return true;
         },
         pin: async (triesLeft, wrongPin) => {
@@ -211,6 +211,23 @@ export class CardSessionFlow {
     }
     if (active) alarms.clearAlarm('outbox_full');
     return false;
+  }
+
+  /**
+   * Ends a session whose holder has nothing here, before any PIN: a door station records the
+   * door decision (`no_rule`, unproven) and says "not allowed"; a locker says "nothing to
+   * collect" (recorded `no_delivery`).
+   */
+  #nothingHere(): never {
+    const doors = this.flows.doors;
+    if (this.settings.mode !== 'locker' && doors) {
+      this.ledger.roster.recordDoorDecision(doors.defaultDoor, null, {
+        granted: false,
+        reason: 'no_rule',
+      });
+      throw new FlowEnd('door_denied', 'no_rule', null);
+    }
+    throw new FlowEnd('nothing_to_collect');
   }
 
   /** Whether the holder has anything here: a delivery, a staff task, or a door rule. */
