@@ -6,6 +6,7 @@
 import { sign } from 'node:crypto';
 import { makeCert, makeKey, makeRoot, type TestCert } from '../../trust/testing/pki.js';
 import type { Secret } from '../../../shared/secret.js';
+import type { GpioSpec } from '../../../hardware/gpio/gpio.js';
 import type {
   CardSource,
   CertCheck,
@@ -167,3 +168,22 @@ export class ManualTimers implements Timers {
     return n;
   }
 }
+
+/** One door `front` on a simulated GPIO: its relay, door contact and exit button. */
+export const FRONT_DOOR_GPIO: GpioSpec = {
+  chipLabel: 'sim',
+  outputs: [
+    {
+      name: 'front-relay',
+      line: 17,
+      activeLow: true,
+      failMode: 'secure',
+      maxPulseMs: 3000,
+      cooldownMs: 500,
+    },
+  ],
+  inputs: [
+    { name: 'front-contact', line: 27, kind: 'door', activeLow: true, debounceMs: 30 },
+    { name: 'front-exit', line: 22, kind: 'rex', activeLow: true, debounceMs: 30 },
+  ],
+};

@@ -20,6 +20,7 @@ import { composeCore, type Core } from '../compose.js';
 import {
   FixedCertificateChecker,
   ManualCardSource,
+  FRONT_DOOR_GPIO,
   ManualTimers,
   type FakeJpkiCard,
 } from './fakes.js';
@@ -101,26 +102,7 @@ export class CoreHarness {
     this.lockers = new BoardCompartments(this.board, wiring, 50, this.timers);
     const manual = this.timers instanceof ManualTimers ? this.timers : undefined;
     this.gpio = options.door
-      ? new SimGpio(
-          {
-            chipLabel: 'sim',
-            outputs: [
-              {
-                name: 'front-relay',
-                line: 17,
-                activeLow: true,
-                failMode: 'secure',
-                maxPulseMs: 3000,
-                cooldownMs: 500,
-              },
-            ],
-            inputs: [
-              { name: 'front-contact', line: 27, kind: 'door', activeLow: true, debounceMs: 30 },
-              { name: 'front-exit', line: 22, kind: 'rex', activeLow: true, debounceMs: 30 },
-            ],
-          },
-          manual ? { timers: manual } : {},
-        )
+      ? new SimGpio(FRONT_DOOR_GPIO, manual ? { timers: manual } : {})
       : undefined;
     this.core = composeCore({
       db: this.db,
