@@ -47,22 +47,6 @@ export class ReaderCardSource implements CardSource {
       throw Object.assign(new Error('no card in the configured reader'), { code: 'card_removed' });
     const session = await this.reader.connect(name ? { reader: name } : {});
     const client = new JpkiClient(session.transmit, { log: this.log });
-    return {
-      readAuthCertificate: () => client.readAuthCertificate(),
-      pinStatus: async () => {
-        const s = await client.pinStatus('auth');
-        if (s.state === 'blocked') return { triesLeft: 0, blocked: true };
-        // `verified` cannot happen on a fresh session (a reset clears it); show a full count.
-        return { triesLeft: s.state === 'tries' ? s.triesLeft : 3, blocked: false };
-      },
-      verifyPin: async (pin) => {
-        const r = await client.verifyPin('auth', pin);
-        // `malformed` never reaches here: the route refuses anything but 4 digits.
-        if (r.outcome === 'malformed') return { outcome: 'wrong', triesLeft: -1 };
-        return r;
-      },
-      signNonce: (nonce) => client.signNonce(nonce, 'auth'),
-      close: () => session.close('reset'),
-    };
+    return client.holderCard(() => session.close('reset'));
   }
 }
