@@ -6,7 +6,8 @@
  * that does not verify are both results with a reason, never exceptions: a verifier in the
  * back office reads files it did not write.
  */
-import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import { spkiSha256 } from '../domain/identity.js';
+import { verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import {
   receiptChallenge,
   receiptChallengeBytes,
@@ -40,11 +41,9 @@ export type ReceiptCheck =
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** SHA-256 (hex) of a certificate's DER SubjectPublicKeyInfo. */
+/** SHA-256 (hex) of a certificate's DER SubjectPublicKeyInfo (the one rule: domain/identity). */
 export function certificateSpkiSha256(cert: X509Certificate): string {
-  return createHash('sha256')
-    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('hex');
+  return spkiSha256(new Uint8Array(cert.raw));
 }
 
 /** PEM text of a DER certificate (64-character lines). */
