@@ -1,3 +1,5 @@
+import { KIOSK_LANGUAGES } from '../../shared/i18n/catalogue.js';
+
 /**
  * The one configuration schema: defaults and a description for every key. JSON Schema
  * (draft 2020-12 subset understood by Ajv). Keys marked `x-path` are file paths resolved
@@ -70,6 +72,37 @@ export const configSchema = {
           enum: ['locker', 'door', 'both'],
           default: 'locker',
           description: 'What this station runs: document lockers, building doors, or both.',
+        },
+        help: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description:
+            'Who a stuck resident can call: shown with a QR code on every kiosk error and out-of-service screen.',
+          properties: {
+            phone: {
+              type: 'string',
+              default: '',
+              description:
+                'Help line or intercom number, e.g. 0120-000-123 (empty: "ask at the counter").',
+            },
+            hours: {
+              type: 'string',
+              default: '',
+              description:
+                'When the help line answers, as shown, e.g. "平日 8:30-17:15 / weekdays".',
+            },
+            text: {
+              type: 'string',
+              default: '',
+              description: 'One more line under the number, e.g. the office name.',
+            },
+            qr: {
+              type: 'string',
+              default: '',
+              description: 'What the QR code holds; empty means tel:<phone>.',
+            },
+          },
         },
         signingKey: {
           type: 'string',
@@ -203,9 +236,10 @@ export const configSchema = {
         },
         defaultLanguage: {
           type: 'string',
-          enum: ['ja', 'en'],
+          enum: [...KIOSK_LANGUAGES],
           default: 'ja',
-          description: 'Language the kiosk starts in.',
+          description:
+            'Language the kiosk starts in, and returns to when a card is removed or a session ends (ja-easy: やさしい日本語).',
         },
       },
     },
@@ -419,7 +453,7 @@ export const configSchema = {
               maximum: 60000,
               default: 2000,
               description:
-                'How long to wait for the responder before falling back (prefer) or refusing (require).',
+                'The most the online check may add to a decision: the responder is given up in time for the fallback (prefer) or the refusal (require) to be decided within it.',
             },
             requireNonce: {
               type: 'boolean',

@@ -1,3 +1,4 @@
+import type { KioskLanguage } from '../../shared/i18n/catalogue.js';
 /** The checked configuration (see schema.ts for descriptions and defaults). */
 export interface Config {
   station: {
@@ -7,6 +8,7 @@ export interface Config {
     timezone: string;
     hours: { open: string; close: string };
     mode: 'locker' | 'door' | 'both';
+    help: { phone: string; hours: string; text: string; qr: string };
     /** PEM private key signing audit checkpoints ('' = none). */
     signingKey: string;
     /** Its certificate ('' = none). */
@@ -24,7 +26,7 @@ export interface Config {
     port: number;
     simulator: boolean;
     allowRemote: boolean;
-    defaultLanguage: 'ja' | 'en';
+    defaultLanguage: KioskLanguage;
   };
   mqtt: {
     enabled: boolean;

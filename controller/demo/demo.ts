@@ -74,7 +74,13 @@ export function demoConfig(
   }));
   return checkConfig(
     {
-      station: { id: 'demo-station', name: 'デモ駅 Demo station', area: 'demo', mode: 'both' },
+      station: {
+        id: 'demo-station',
+        name: 'デモ駅 Demo station',
+        area: 'demo',
+        mode: 'both',
+        help: { phone: '0120-000-000', hours: '24時間 / 24 h (demo)', text: '', qr: '' },
+      },
       storage: { path: options.dbPath ?? path.resolve(dataDir, 'demo.db') },
       web: { port: options.webPort ?? 8080, simulator: true },
       mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, embeddedBroker: true, protocolVersion: 4 },

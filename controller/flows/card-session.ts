@@ -35,6 +35,8 @@ const CERT_SCREEN: Record<string, [KioskErrorCode, AttemptReason]> = {
   crl_stale: ['crl_stale', 'crl_stale'],
   crl_not_yet_valid: ['crl_stale', 'crl_stale'],
   no_crl: ['crl_stale', 'crl_stale'],
+  // trust.ocsp.mode require and no believable answer: the status could not be confirmed.
+  ocsp_unavailable: ['crl_stale', 'crl_stale'],
 };
 
 /** Thrown when no session may start: only the outbox's safety reserve is left. */
@@ -121,6 +123,7 @@ export class CardSessionFlow {
     state: { proven: string | null },
   ): Promise<void> {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
+    this.ledger.attempts.setRevocationSource(undefined);
     if (this.outOfService()) {
       this.ledger.attempts.record({
         kind: 'denial',
@@ -133,13 +136,19 @@ export class CardSessionFlow {
     }
     const card = await guard(open());
     let staff: StaffGrant | undefined;
+    let phone = false;
     try {
       const proof = await proveCardHolder(card, {
+        // A smartphone: the PIN first (its certificate is readable only after it).
+        onPhone: () => {
+          phone = true;
+        },
         guard,
         ...(this.settings.nonce ? { nonce: this.settings.nonce } : {}),
         checkCertificate: async (der, spki) => {
           const now = this.ledger.now();
           const check = await this.checker.checkAuthCertificate(der, now);
+          this.ledger.attempts.setRevocationSource(check.source);
           if (!check.valid) {
             this.ledger.attempts.record({
               kind: 'denial',
@@ -162,7 +171,12 @@ export class CardSessionFlow {
         },
         pin: async (triesLeft, wrongPin) => {
           if (this.settings.refuseLastTry && triesLeft <= 1) throw new FlowEnd('last_try');
-          ui.show({ screen: 'pin', triesLeft, ...(wrongPin ? { wrongPin } : {}) });
+          ui.show({
+            screen: 'pin',
+            triesLeft,
+            ...(wrongPin ? { wrongPin } : {}),
+            ...(phone ? { device: 'phone' as const } : {}),
+          });
           const pin = await ui.waitPin(signal);
           ui.show({ screen: 'verifying' });
           return pin;
@@ -170,6 +184,9 @@ export class CardSessionFlow {
         onWrongPin: (triesLeft) =>
           this.ledger.attempts.recordPickupAttempt('denied', 'wrong_pin', null, { triesLeft }),
       });
+      // A transit card or anything else without the JPKI application.
+      if (proof.outcome === 'not_jpki')
+        throw new FlowEnd('not_my_number_card', 'not_jpki', 'card_error');
       if (proof.outcome === 'refused') {
         if (proof.reason === 'pin_blocked') {
           this.ledger.attempts.record({
@@ -214,19 +231,19 @@ export class CardSessionFlow {
   }
 
   /**
-   * Ends a session whose holder has nothing here, before any PIN: a door station records the
-   * door decision (`no_rule`, unproven) and says "not allowed"; a locker says "nothing to
-   * collect" (recorded `no_delivery`).
+   * Ends a session whose holder has nothing here, before any PIN: a station with doors records
+   * the door decision (`no_rule`, unproven); a door-only station says "not allowed", one with
+   * lockers "nothing to collect" (recorded `no_delivery`).
    */
   #nothingHere(): never {
     const doors = this.flows.doors;
-    if (this.settings.mode !== 'locker' && doors) {
+    if (this.settings.mode !== 'locker' && doors)
       this.ledger.roster.recordDoorDecision(doors.defaultDoor, null, {
         granted: false,
         reason: 'no_rule',
       });
-      throw new FlowEnd('door_denied', 'no_rule', null);
-    }
+    // A door-only station says "not allowed"; with lockers, "nothing to collect".
+    if (this.settings.mode === 'door') throw new FlowEnd('door_denied', 'no_rule', null);
     throw new FlowEnd('nothing_to_collect');
   }
 
@@ -261,6 +278,10 @@ export class CardSessionFlow {
     if (mode === 'door' || (mode === 'both' && !pickup.hasBusiness(spki))) {
       if (!doors) throw new FlowEnd('door_denied', 'no_door');
       const result = await doors.requestAccess(spki);
+      // A lockers-and-door station: a resident with no rule for the doors came for a
+      // document, and has none. Say that, not "the building is closed".
+      if (!result.granted && mode === 'both' && result.reason === 'no_rule')
+        throw new FlowEnd('nothing_to_collect', result.reason);
       if (!result.granted) throw new FlowEnd('door_denied', result.reason);
       ui.pastPointOfNoReturn();
       ui.show({ screen: 'door_open', door: result.door });

@@ -104,7 +104,7 @@ export class PickupFlow {
           // Closed on the document still inside (item sensor): nothing was collected.
           if (lockers.occupied(id) === true) {
             ledger.compartments.markNotOpened(id);
-            return 'not_opened';
+            return 'not_collected';
           }
           ledger.compartments.markCollected(id, spki);
           return 'closed';

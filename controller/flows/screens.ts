@@ -6,7 +6,11 @@ import type { Secret } from '../../shared/secret.js';
 import type { AttemptReason } from '../../shared/mqtt/events.js';
 import type { KioskErrorCode, KioskPageState } from '../../shared/kiosk/state.js';
 
-export type { KioskErrorCode, KioskScreenName } from '../../shared/kiosk/state.js';
+export type {
+  KioskScreenName,
+  KioskErrorCode,
+  OutOfServiceReason,
+} from '../../shared/kiosk/state.js';
 
 /** One compartment on the screen. */
 export type ScreenCompartment = NonNullable<KioskPageState['compartments']>[number];
@@ -69,6 +73,11 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
       return 'no_delivery';
     case 'last_try':
       return 'pin_last_try';
+    case 'not_collected':
+      return null;
+    case 'out_of_service':
+    case 'not_my_number_card':
+      return 'card_error';
     default:
       return end.code;
   }

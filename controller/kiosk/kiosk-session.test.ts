@@ -121,6 +121,78 @@ describe('pickup', () => {
     expect(JSON.parse(attempt.data)).toMatchObject({ result: 'denied', reason: 'cert_revoked' });
   });
 
+  it('every pickup attempt carries the revocation source of the certificate check (ocsp, ocsp-cache, crl)', async () => {
+    const attempts = () =>
+      h.outbox
+        .readFrom(0, 1000)
+        .filter((e) => e.kind === 'pickup.attempt')
+        .map((e) => JSON.parse(e.data) as { reason: string; revocationSource?: string });
+    h.checker.answer = { valid: false, reason: 'revoked', source: 'ocsp' };
+    const refused = h.next('error');
+    h.cards.insert(alice);
+    await refused;
+    expect(attempts().at(-1)).toMatchObject({ reason: 'cert_revoked', revocationSource: 'ocsp' });
+    h.cards.remove();
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    h.checker.answer = { valid: true, source: 'ocsp-cache' };
+    const open = h.next('open');
+    await present(alice, '9999', '1234');
+    await open;
+    expect(attempts().slice(-2)).toEqual([
+      expect.objectContaining({ reason: 'wrong_pin', revocationSource: 'ocsp-cache' }),
+      expect.objectContaining({ reason: 'ok', revocationSource: 'ocsp-cache' }),
+    ]);
+  });
+
+  it('a smartphone: PIN first (the screen says so), then the certificate is read and checked, then the pickup', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    alice.kind = 'phone';
+    try {
+      const pinScreen = h.next('pin');
+      h.cards.insert(alice);
+      const s = await pinScreen;
+      expect(s).toMatchObject({ screen: 'pin', device: 'phone', triesLeft: 3 });
+      expect(alice.calls.read).toBe(0);
+      expect(h.checker.checks).toBe(0);
+      const open = h.next('open');
+      expect(h.session.submitPin(new Secret('1234'))).toBe(true);
+      await open;
+      expect(h.checker.checks).toBe(1);
+      expect(h.ledger.compartments.get('A01')!.state).toBe('opened_for_pickup');
+    } finally {
+      alice.kind = 'card';
+    }
+  });
+
+  it('a smartphone whose certificate is revoked: refused after the PIN, nothing opens', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    alice.kind = 'phone';
+    try {
+      h.checker.answer = { valid: false, reason: 'revoked', source: 'ocsp' };
+      await present(alice, '1234');
+      expect(h.screens.at(-1)).toMatchObject({ screen: 'error', error: 'cert_revoked' });
+      expect(alice.calls.sign).toBe(0);
+      expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
+    } finally {
+      alice.kind = 'card';
+    }
+  });
+
+  it('a card without the JPKI application is told "this is not a My Number card"', async () => {
+    bob.kind = 'not_jpki';
+    try {
+      const err = h.next('error');
+      h.cards.insert(bob);
+      expect(await err).toMatchObject({ error: 'not_my_number_card' });
+      expect(bob.calls).toMatchObject({ read: 0, pinStatus: 0, verify: 0 });
+    } finally {
+      bob.kind = 'card';
+    }
+  });
+
   it.each([
     ['expired', 'cert_expired'],
     ['unknown_issuer', 'cert_untrusted'],
@@ -303,15 +375,16 @@ describe('pickup', () => {
     expect(h.eventKinds()).toEqual(expect.arrayContaining(['alarm.raised', 'alarm.cleared']));
   });
 
-  it('keeps the delivery when the door is shut on the untouched document', async () => {
+  it('keeps the delivery when the door is shut on the untouched document, and says so', async () => {
     h.assign('d1', 'A01', alice);
     h.loadDirect('A01');
     const open = h.next('open');
     await present(alice, '1234');
     await open;
-    const err = h.next('door_not_opened');
+    // Not "the door could not be opened": it was opened, and closed on the document.
+    const err = h.next('not_collected');
     h.board.closeDoor(0, 1);
-    await err;
+    expect((await err).compartments).toEqual([{ id: 'A01', state: 'not_collected' }]);
     expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
     expect(h.ledger.deliveries.get('d1')!.state).toBe('loaded');
   });
@@ -444,5 +517,99 @@ describe('deliveries and state machines', () => {
     expect(h.ledger.compartments.get('A01')!.state).toBe('empty');
     expect(h.outbox.lastSeq()).toBe(before);
     expect(() => h.ledger.compartments.move('A01', 'collected')).toThrow(/not allowed/);
+  });
+});
+
+describe('nobody stuck', () => {
+  it('asks "need more time?" 15 s before the PIN times out; yes starts the time again', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    const pin = h.next('pin');
+    h.cards.insert(alice);
+    await pin;
+    const asked = h.next((s) => s.screen === 'pin' && s.moreTime !== undefined);
+    expect(timers.fire(45_000)).toBe(1);
+    expect((await asked).moreTime).toEqual({ secondsLeft: 15 });
+    const again = h.next((s) => s.screen === 'pin' && s.moreTime === undefined);
+    expect(h.session.moreTime()).toBe(true);
+    expect((await again).triesLeft).toBe(3);
+    // The old timeout is gone; the new one is a full minute again.
+    expect(timers.fire(45_000)).toBe(1);
+    const err = h.next('pin_timeout');
+    expect(timers.fire(60_000)).toBe(1);
+    expect((await err).moreTime).toBeUndefined();
+    expect(h.session.moreTime()).toBe(false);
+  });
+
+  it('asks before "try again" times out too', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    h.board.jamLatch(0, 1);
+    const failed = h.next('lock_failed');
+    await present(alice, '1234');
+    await failed;
+    const asked = h.next((s) => s.error === 'lock_failed' && s.moreTime !== undefined);
+    timers.fire(45_000);
+    expect((await asked).canRetry).toBe(true);
+    expect(h.session.moreTime()).toBe(true);
+  });
+
+  it('reminds and raises card_left when the card lies on the reader 30 s after the session', async () => {
+    h.checker.answer = { valid: false, reason: 'revoked' };
+    const err = h.next('cert_revoked');
+    h.cards.insert(alice);
+    await err;
+    await h.session.settled;
+    const reminder = h.next((s) => s.reminder === 'card_left');
+    expect(timers.fire(30_000)).toBe(1);
+    expect((await reminder).screen).toBe('idle');
+    expect(h.ledger.alarms.alarms().map((a) => a.alarm)).toEqual(['card_left']);
+    expect(h.eventKinds()).toContain('alarm.raised');
+    // Idle refreshes keep the reminder until the card is taken.
+    timers.fire(10_000);
+    expect(h.session.state.reminder).toBe('card_left');
+    const gone = h.next((s) => s.screen === 'idle' && s.reminder === undefined);
+    h.cards.remove();
+    await gone;
+    expect(h.ledger.alarms.alarms()).toEqual([]);
+    expect(h.eventKinds()).toContain('alarm.cleared');
+  });
+
+  it('no reminder when the card is taken in time', async () => {
+    h.checker.answer = { valid: false, reason: 'revoked' };
+    const err = h.next('cert_revoked');
+    h.cards.insert(alice);
+    await err;
+    await h.session.settled;
+    h.cards.remove();
+    expect(timers.fire(30_000)).toBe(0);
+    expect(h.ledger.alarms.alarms()).toEqual([]);
+  });
+
+  it('names what makes pickups impossible on the idle screen', async () => {
+    const oos = h.next((s) => (s.station.outOfService ?? []).length === 2);
+    h.ledger.alarms.raiseAlarm('reader_gone', 'critical', 'reader');
+    h.ledger.alarms.raiseAlarm('outbox_full', 'critical', 'outbox');
+    expect((await oos).station.outOfService).toEqual(['reader', 'outbox']);
+    const back = h.next((s) => s.station.outOfService === undefined);
+    h.ledger.alarms.clearAlarm('reader_gone', 'reader');
+    h.ledger.alarms.clearAlarm('outbox_full', 'outbox');
+    await back;
+  });
+
+  it('a resident with nothing to collect at a lockers-and-door station is told so, not "no entry"', async () => {
+    await h.stop();
+    h = new CoreHarness({
+      timers,
+      mode: 'both',
+      doors: [{ id: 'front', unlockMs: 3000, heldOpenSec: 60 }],
+    });
+    await h.start();
+    const err = h.next((s) => s.screen === 'error');
+    h.cards.insert(alice);
+    const s = await err;
+    expect(s.error).toBe('nothing_to_collect');
+    expect(alice.calls.verify).toBe(0); // nothing here: no PIN asked
+    expect(h.eventKinds()).toContain('door.decision');
   });
 });

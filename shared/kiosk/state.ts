@@ -6,6 +6,8 @@
 /** Screen codes: the page shows one message per code. */
 export const KIOSK_SCREENS = [
   'idle',
+  /** Idle while pickups are impossible (station.outOfService says why). */
+  'out_of_service',
   'reading',
   'pin',
   'verifying',
@@ -23,8 +25,6 @@ export type KioskScreenName = (typeof KIOSK_SCREENS)[number];
 /** Edge cases, each with its own message. */
 export const KIOSK_ERROR_CODES = [
   'pin_blocked',
-  /** One PIN try left and pickup.refuseLastTry: the resident is sent to the counter. */
-  'last_try',
   'pin_timeout',
   'cert_revoked',
   'cert_expired',
@@ -42,6 +42,12 @@ export const KIOSK_ERROR_CODES = [
   'outside_hours',
   'maintenance_mode',
   'door_denied',
+  /** One PIN try left and nothing that needs it here: the card is not put at risk. */
+  'last_try',
+  /** A session refused because pickups are impossible right now. */
+  'out_of_service',
+  /** The card has no JPKI application (a transit card, a bank card): "this is not a My Number card". */
+  'not_my_number_card',
   'cancelled',
 ] as const;
 export type KioskErrorCode = (typeof KIOSK_ERROR_CODES)[number];
@@ -85,6 +91,8 @@ export interface KioskPageState {
   triesLeft?: number;
   /** The last PIN typed was wrong. */
   wrongPin?: boolean;
+  /** A smartphone certificate: its certificate is read and checked after the PIN. */
+  device?: 'phone';
   compartments?: { id: string; state: CompartmentViewState }[];
   /** The screen offers "try again" (a lock that did not open). */
   canRetry?: boolean;

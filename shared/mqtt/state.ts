@@ -52,6 +52,7 @@ export const ALARM_CODES = [
   'session_takeover',
   'outbox_filling',
   'outbox_full',
+  'card_left',
 ] as const;
 /** An alarm code. */
 export type AlarmCode = (typeof ALARM_CODES)[number];

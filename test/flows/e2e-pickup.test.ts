@@ -523,7 +523,7 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await card.remove();
   });
 
-  it('door never opened: the latch engages on the untouched document; re-locked, delivery kept', async () => {
+  it('door closed on the untouched document: "not collected" (not "could not be opened"); re-locked, delivery kept', async () => {
     const c = await assign('E2E-N', 'holder-01');
     await load('E2E-N', c);
     let screen = kiosk.next('pin', WAIT_MS);
@@ -532,14 +532,15 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     screen = kiosk.next('open', WAIT_MS);
     await kiosk.pin(pinOf('holder-01'));
     await screen;
-    const notOpened = kiosk.next('door_not_opened', WAIT_MS);
+    // The door sensor saw the door open, then close on the document: "not collected", kept.
+    const notOpened = kiosk.next('not_collected', WAIT_MS);
     const relocked = event(
       'compartment.state',
       (d) => d.compartment === c.id && d.status === 'loaded' && d.deliveryId === 'E2E-N',
     );
     emulator.closeDoor(0, c.lock); // nobody opened it: the document is still inside
     const s = await notOpened;
-    expect(s.compartments).toEqual([{ id: c.id, state: 'not_opened' }]);
+    expect(s.compartments).toEqual([{ id: c.id, state: 'not_collected' }]);
     await relocked;
     await card.remove();
   });

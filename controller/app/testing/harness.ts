@@ -13,6 +13,7 @@ import { spkiSha256 } from '../../domain/identity.js';
 import type { CertificateChecker, EventOutbox, Timers } from '../../domain/ports.js';
 import { GpioDoorHardware } from '../../adapters/gpio-doors.js';
 import { SimGpio } from '../../../hardware/gpio/sim-gpio.js';
+import type { DoorSettings } from '../../flows/door-access.js';
 import type { Ledger } from '../../flows/ledger/ledger.js';
 import type { KioskState } from '../../flows/screens.js';
 import type { KioskSession } from '../../kiosk/kiosk-session.js';
@@ -46,6 +47,8 @@ export interface HarnessOptions {
   refuseLastTry?: boolean;
   /** Adds door `front` on a simulated GPIO (relay, contact, exit button). */
   door?: boolean;
+  /** Doors (default: door `front` with `door: true`, else none). */
+  doors?: DoorSettings[];
 }
 
 /** Core + sim board + manual card, wired by {@link composeCore}. */
@@ -115,7 +118,7 @@ export class CoreHarness {
         mode: options.mode ?? 'locker',
       },
       compartments: wiring.map((w) => ({ id: w.id, size: 'M' })),
-      doors: this.gpio ? [{ id: 'front', unlockMs: 2000, heldOpenSec: 30 }] : [],
+      doors: options.doors ?? (this.gpio ? [{ id: 'front', unlockMs: 2000, heldOpenSec: 30 }] : []),
       doorHardware: this.gpio
         ? new GpioDoorHardware(this.gpio, [
             { id: 'front', relay: 'front-relay', contact: 'front-contact', rex: 'front-exit' },

@@ -49,6 +49,11 @@
   var moreTimeTimer = 0;
   var moreTimeLeft = 0;
 
+  /** The screens between sessions (no card being handled). */
+  function idle(screen) {
+    return screen === 'idle' || screen === 'out_of_service';
+  }
+
   // ---- messages ----
 
   function info(code) {
@@ -129,7 +134,7 @@
         speech: 'offline',
         help: true,
       };
-    if (s.screen === 'idle') {
+    if (s.screen === 'idle' || s.screen === 'out_of_service') {
       var oos = outOfService(s);
       if (oos.length)
         return {
@@ -184,6 +189,10 @@
         kind: 'info',
         speech: last ? 'pin.lastTry' : 'pin.wrongPin.' + s.triesLeft,
       };
+    }
+    if (s.screen === 'pin' && s.device === 'phone') {
+      // A smartphone certificate: the PIN unlocks it before it can be read and checked.
+      return { title: 'screen.pin.title', body: 'pin.phone', kind: 'info', speech: 'pin.phone' };
     }
     return {
       title: 'screen.' + s.screen + '.title',
@@ -328,7 +337,7 @@
   }
 
   function renderOverlays() {
-    var more = state.moreTime && connection !== 'lost' && state.screen !== 'idle';
+    var more = state.moreTime && connection !== 'lost' && !idle(state.screen);
     var which = more ? 'moreTime' : overlay;
     if (which) document.body.setAttribute('data-overlay', which);
     else document.body.removeAttribute('data-overlay');
@@ -382,7 +391,7 @@
   // ---- speech ----
 
   function currentSpeech() {
-    if (connection !== 'lost' && state.moreTime && state.screen !== 'idle') return 'moreTime';
+    if (connection !== 'lost' && state.moreTime && !idle(state.screen)) return 'moreTime';
     if (overlay) return '';
     return view(state).speech;
   }
@@ -440,9 +449,9 @@
 
   function touched() {
     clearTimeout(idleTimer);
-    if (state.screen !== 'idle') return;
+    if (!idle(state.screen)) return;
     idleTimer = setTimeout(function () {
-      if (state.screen !== 'idle') return;
+      if (!idle(state.screen)) return;
       resetSettings();
       render();
     }, IDLE_RESET_MS);
@@ -452,8 +461,8 @@
     var prev = state;
     state = next;
     // Card removed or session over: the next resident gets the default language.
-    if (next.screen === 'idle' && prev.screen !== 'idle') resetSettings();
-    if (next.screen !== 'idle' && overlay === 'languages' && prev.screen === 'idle') overlay = null;
+    if (idle(next.screen) && !idle(prev.screen)) resetSettings();
+    if (!idle(next.screen) && overlay === 'languages' && idle(prev.screen)) overlay = null;
     clearInterval(moreTimeTimer);
     if (next.moreTime) {
       moreTimeLeft = next.moreTime.secondsLeft;
@@ -488,7 +497,7 @@
       var p = pin;
       pin = '';
       renderDots();
-      post('/api/kiosk/pin', { pin: p });
+      post('/api/kiosk/pin', state.token ? { pin: p, token: state.token } : { pin: p });
       return;
     } else if (pin.length < 4) pin += key;
     renderDots();

@@ -37,6 +37,8 @@ export const en: Messages = {
   'pin.tries': 'Tries left: {n}',
   'pin.wrongPin': 'Wrong PIN. Tries left: {n}.',
   'pin.lastTry': 'Wrong PIN. One more wrong try locks the card.',
+  'pin.phone':
+    'Smartphone: enter the PIN of your user-authentication certificate. The certificate on the phone is read and checked after it.',
 
   'compartment.opening': 'opening',
   'compartment.open': 'open',
@@ -71,9 +73,6 @@ export const en: Messages = {
 
   'error.pin_blocked.title': 'Your PIN is locked',
   'error.pin_blocked.body': 'Please reset it at your municipal office. Take your card.',
-  'error.last_try.title': 'One PIN try left',
-  'error.last_try.body':
-    'To protect your card, the PIN is not asked here. Please go to the counter. Take your card.',
   'error.pin_timeout.title': 'Time is up',
   'error.pin_timeout.body': 'Please place your card again.',
   'error.cert_revoked.title': "This card's certificate has been revoked",
@@ -90,6 +89,9 @@ export const en: Messages = {
   'error.card_removed.body': 'Nothing was done. Please start again.',
   'error.card_error.title': 'The card could not be read',
   'error.card_error.body': 'Please place it again.',
+  'error.not_my_number_card.title': 'This is not a My Number card',
+  'error.not_my_number_card.body':
+    'Please place your My Number card (or a phone with the JPKI app).',
   'error.proof_failed.title': 'We could not confirm it is you',
   'error.proof_failed.body': 'Please take your card.',
   'error.door_not_opened.title': 'The door was not opened, so it locked again',
@@ -110,6 +112,11 @@ export const en: Messages = {
   'error.door_denied.body': 'This card cannot open the door now.',
   'error.cancelled.title': 'Cancelled',
   'error.cancelled.body': 'Please take your card.',
+  'error.last_try.title': 'Only one PIN try is left',
+  'error.last_try.body':
+    'To keep your card from locking, it is not asked here. Please ask at the counter.',
+  'error.out_of_service.title': 'Pickups are not possible right now',
+  'error.out_of_service.body': 'Please ask at the counter. Take your card.',
 
   'outOfService.title': 'Pickups are not possible right now',
   'outOfService.body': 'Please wait until it is fixed, or ask at the counter.',

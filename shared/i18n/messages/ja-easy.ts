@@ -42,6 +42,8 @@ export const jaEasy: Messages = {
   'pin.wrongPin': '{番号|ばんごう}が ちがいます。あと {n}{回|かい} できます。',
   'pin.lastTry':
     '{番号|ばんごう}が ちがいます。あと 1{回|かい} まちがえると カードが {使|つか}えなく なります。',
+  'pin.phone':
+    'スマートフォン です。 {暗証番号|あんしょうばんごう} を {入|い}れて ください。 そのあと {証明書|しょうめいしょ} を {調|しら}べます。',
 
   'compartment.opening': '{開|あ}けて います',
   'compartment.open': '{開|あ}いて います',
@@ -78,9 +80,6 @@ export const jaEasy: Messages = {
   'error.pin_blocked.title': 'カードの {番号|ばんごう}が {使|つか}えません',
   'error.pin_blocked.body':
     '{市役所|しやくしょ}で {番号|ばんごう}を {新|あたら}しく して ください。',
-  'error.last_try.title': 'カードの {番号|ばんごう}は あと 1{回|かい}です',
-  'error.last_try.body':
-    'ここでは {番号|ばんごう}を {入|い}れません。{窓口|まどぐち}に {行|い}って ください。カードを {取|と}って ください。',
   'error.pin_timeout.title': '{時間|じかん}が おわりました',
   'error.pin_timeout.body': 'もう {一回|いっかい} カードを {置|お}いて ください。',
   'error.cert_revoked.title': 'この カードは {使|つか}えません',
@@ -98,6 +97,8 @@ export const jaEasy: Messages = {
   'error.card_removed.body': 'はじめから して ください。',
   'error.card_error.title': 'カードが {読|よ}めません でした',
   'error.card_error.body': 'もう {一回|いっかい} カードを {置|お}いて ください。',
+  'error.not_my_number_card.title': 'これは マイナンバーカード では ありません',
+  'error.not_my_number_card.body': 'マイナンバーカード を {置|お}いて ください。',
   'error.proof_failed.title': 'あなたの ことを {確|たし}かめられません でした',
   'error.proof_failed.body': 'カードを {取|と}って ください。',
   'error.door_not_opened.title': 'ドアが {開|あ}かなかったので かぎを かけました',
@@ -121,6 +122,12 @@ export const jaEasy: Messages = {
   'error.door_denied.body': 'この カードでは いま {入|はい}れません。',
   'error.cancelled.title': 'やめました',
   'error.cancelled.body': 'カードを {取|と}って ください。',
+  'error.last_try.title': '{番号|ばんごう}は あと 1{回|かい}だけです',
+  'error.last_try.body':
+    'カードが {使|つか}えなく ならないように、ここでは {押|お}しません。{窓口|まどぐち}に {聞|き}いて ください。',
+  'error.out_of_service.title': 'いま {書類|しょるい}を {渡|わた}せません',
+  'error.out_of_service.body':
+    '{窓口|まどぐち}に {聞|き}いて ください。カードを {取|と}って ください。',
 
   'outOfService.title': 'いま {書類|しょるい}を {渡|わた}せません',
   'outOfService.body': '{直|なお}るまで {待|ま}つか、{窓口|まどぐち}に {聞|き}いて ください。',

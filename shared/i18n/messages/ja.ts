@@ -45,6 +45,8 @@ export const ja = {
   'pin.wrongPin': '{暗証番号|あんしょうばんごう}が{違|ちが}います。{残|のこ}り {n} {回|かい}です。',
   'pin.lastTry':
     '{暗証番号|あんしょうばんごう}が{違|ちが}います。あと1{回|かい}{間違|まちが}えるとカードがロックされます。',
+  'pin.phone':
+    'スマートフォンです。{利用者証明用|りようしゃしょうめいよう}の{暗証番号|あんしょうばんごう}を{入力|にゅうりょく}してください。そのあと{証明書|しょうめいしょ}を{確認|かくにん}します。',
 
   'compartment.opening': '{解錠中|かいじょうちゅう}',
   'compartment.open': '{開|あ}いています',
@@ -85,9 +87,6 @@ export const ja = {
   'error.pin_blocked.title': '{暗証番号|あんしょうばんごう}がロックされています',
   'error.pin_blocked.body':
     '{市区町村|しくちょうそん}の{窓口|まどぐち}で{暗証番号|あんしょうばんごう}の{再設定|さいせってい}をしてください。カードをお{取|と}りください。',
-  'error.last_try.title': '{暗証番号|あんしょうばんごう}の{残|のこ}りが1{回|かい}です',
-  'error.last_try.body':
-    'カードを{守|まも}るため、ここでは{暗証番号|あんしょうばんごう}を{入力|にゅうりょく}しません。{窓口|まどぐち}にお{越|こ}しください。カードをお{取|と}りください。',
   'error.pin_timeout.title': '{時間切|じかんぎ}れです',
   'error.pin_timeout.body': 'もう{一度|いちど}カードを{置|お}き{直|なお}してください。',
   'error.cert_revoked.title':
@@ -112,6 +111,8 @@ export const ja = {
     '{手続|てつづ}きを{中止|ちゅうし}しました。{最初|さいしょ}からやり{直|なお}してください。',
   'error.card_error.title': 'カードを{読|よ}み{取|と}れませんでした',
   'error.card_error.body': 'カードを{置|お}き{直|なお}してください。',
+  'error.not_my_number_card.title': 'マイナンバーカードではありません',
+  'error.not_my_number_card.body': 'マイナンバーカードを{置|お}いてください。',
   'error.proof_failed.title': '{本人確認|ほんにんかくにん}ができませんでした',
   'error.proof_failed.body': 'カードをお{取|と}りください。',
   'error.door_not_opened.title': '{扉|とびら}が{開|あ}けられなかったため{施錠|せじょう}しました',
@@ -136,6 +137,12 @@ export const ja = {
   'error.door_denied.body': 'このカードでは{今|いま}{入館|にゅうかん}できません。',
   'error.cancelled.title': '{中止|ちゅうし}しました',
   'error.cancelled.body': 'カードをお{取|と}りください。',
+  'error.last_try.title': '{暗証番号|あんしょうばんごう}はあと1{回|かい}しか{試|ため}せません',
+  'error.last_try.body':
+    'カードがロックされないよう、ここでは{入力|にゅうりょく}しません。{窓口|まどぐち}にお{問|と}い{合|あ}わせください。',
+  'error.out_of_service.title': 'ただいま{受|う}け{取|と}りできません',
+  'error.out_of_service.body':
+    '{窓口|まどぐち}にお{問|と}い{合|あ}わせください。カードをお{取|と}りください。',
 
   'outOfService.title': 'ただいま{受|う}け{取|と}りできません',
   'outOfService.body':

@@ -37,6 +37,7 @@ export const ko: Messages = {
   'pin.tries': '남은 횟수 {n}회',
   'pin.wrongPin': '비밀번호가 틀렸습니다. 남은 횟수 {n}회.',
   'pin.lastTry': '비밀번호가 틀렸습니다. 한 번 더 틀리면 카드가 잠깁니다.',
+  'pin.phone': '스마트폰입니다. 이용자 증명용 비밀번호를 입력해 주세요. 그 후 인증서를 확인합니다.',
 
   'compartment.opening': '여는 중',
   'compartment.open': '열림',
@@ -71,9 +72,6 @@ export const ko: Messages = {
 
   'error.pin_blocked.title': '비밀번호가 잠겼습니다',
   'error.pin_blocked.body': '시구정촌 창구에서 비밀번호를 다시 설정하세요. 카드를 가져가세요.',
-  'error.last_try.title': '비밀번호 입력 기회가 한 번 남았습니다',
-  'error.last_try.body':
-    '카드를 보호하기 위해 여기서는 비밀번호를 묻지 않습니다. 창구로 가세요. 카드를 가져가세요.',
   'error.pin_timeout.title': '시간이 초과되었습니다',
   'error.pin_timeout.body': '카드를 다시 올려 주세요.',
   'error.cert_revoked.title': '이 카드의 전자증명서는 실효되었습니다',
@@ -90,6 +88,8 @@ export const ko: Messages = {
   'error.card_removed.body': '절차를 중지했습니다. 처음부터 다시 하세요.',
   'error.card_error.title': '카드를 읽을 수 없었습니다',
   'error.card_error.body': '카드를 다시 올려 주세요.',
+  'error.not_my_number_card.title': '마이넘버 카드가 아닙니다',
+  'error.not_my_number_card.body': '마이넘버 카드를 올려 주세요.',
   'error.proof_failed.title': '본인 확인을 할 수 없었습니다',
   'error.proof_failed.body': '카드를 가져가세요.',
   'error.door_not_opened.title': '문이 열리지 않아 다시 잠갔습니다',
@@ -111,6 +111,10 @@ export const ko: Messages = {
   'error.door_denied.body': '이 카드로는 지금 문을 열 수 없습니다.',
   'error.cancelled.title': '취소했습니다',
   'error.cancelled.body': '카드를 가져가세요.',
+  'error.last_try.title': '비밀번호 입력이 한 번만 남았습니다',
+  'error.last_try.body': '카드가 잠기지 않도록 여기서는 입력하지 않습니다. 창구에 문의하세요.',
+  'error.out_of_service.title': '지금은 서류를 받을 수 없습니다',
+  'error.out_of_service.body': '창구에 문의하세요. 카드를 가져가세요.',
 
   'outOfService.title': '지금은 서류를 받을 수 없습니다',
   'outOfService.body': '수리될 때까지 기다리거나 창구에 문의하세요.',

@@ -37,6 +37,7 @@ export const ne: Messages = {
   'pin.tries': 'बाँकी प्रयास: {n}',
   'pin.wrongPin': 'पिन गलत छ। बाँकी प्रयास: {n}।',
   'pin.lastTry': 'पिन गलत छ। फेरि एक पटक गलत भए कार्ड लक हुन्छ।',
+  'pin.phone': 'स्मार्टफोन: प्रयोगकर्ता प्रमाणीकरण PIN हाल्नुहोस्। त्यसपछि प्रमाणपत्र जाँच गरिन्छ।',
 
   'compartment.opening': 'खोल्दैछ',
   'compartment.open': 'खुला',
@@ -71,8 +72,6 @@ export const ne: Messages = {
 
   'error.pin_blocked.title': 'तपाईंको पिन लक भयो',
   'error.pin_blocked.body': 'नगरपालिका कार्यालयमा पिन फेरि सेट गर्नुहोस्। कार्ड लिनुहोस्।',
-  'error.last_try.title': 'पिनको एक पटक मात्र प्रयास बाँकी छ',
-  'error.last_try.body': 'कार्ड सुरक्षित राख्न यहाँ पिन सोधिँदैन। काउन्टरमा जानुहोस्। कार्ड लिनुहोस्।',
   'error.pin_timeout.title': 'समय सकियो',
   'error.pin_timeout.body': 'कार्ड फेरि राख्नुहोस्।',
   'error.cert_revoked.title': 'यो कार्डको प्रमाणपत्र रद्द भएको छ',
@@ -89,6 +88,8 @@ export const ne: Messages = {
   'error.card_removed.body': 'केही भएन। फेरि सुरु गर्नुहोस्।',
   'error.card_error.title': 'कार्ड पढ्न सकिएन',
   'error.card_error.body': 'कार्ड फेरि राख्नुहोस्।',
+  'error.not_my_number_card.title': 'यो माइ नम्बर कार्ड होइन',
+  'error.not_my_number_card.body': 'आफ्नो माइ नम्बर कार्ड राख्नुहोस्।',
   'error.proof_failed.title': 'तपाईं नै हो भनी पुष्टि गर्न सकिएन',
   'error.proof_failed.body': 'कार्ड लिनुहोस्।',
   'error.door_not_opened.title': 'ढोका नखोलिएकाले फेरि लक गरियो',
@@ -109,6 +110,10 @@ export const ne: Messages = {
   'error.door_denied.body': 'यो कार्डले अहिले ढोका खोल्न सक्दैन।',
   'error.cancelled.title': 'रद्द गरियो',
   'error.cancelled.body': 'कार्ड लिनुहोस्।',
+  'error.last_try.title': 'पिनको एक मात्र प्रयास बाँकी छ',
+  'error.last_try.body': 'कार्ड लक नहोस् भनेर यहाँ पिन सोधिँदैन। काउन्टरमा सोध्नुहोस्।',
+  'error.out_of_service.title': 'अहिले कागजात लिन सकिँदैन',
+  'error.out_of_service.body': 'काउन्टरमा सोध्नुहोस्। कार्ड लिनुहोस्।',
 
   'outOfService.title': 'अहिले कागजात लिन सकिँदैन',
   'outOfService.body': 'मर्मत नहुँदासम्म पर्खनुहोस्, वा काउन्टरमा सोध्नुहोस्।',

@@ -37,6 +37,8 @@ export const ptBR: Messages = {
   'pin.tries': 'Tentativas restantes: {n}',
   'pin.wrongPin': 'Senha errada. Tentativas restantes: {n}.',
   'pin.lastTry': 'Senha errada. Mais um erro e o cartão será bloqueado.',
+  'pin.phone':
+    'Smartphone: digite o PIN do certificado de autenticação. O certificado do telefone é lido e verificado depois.',
 
   'compartment.opening': 'abrindo',
   'compartment.open': 'aberta',
@@ -71,9 +73,6 @@ export const ptBR: Messages = {
 
   'error.pin_blocked.title': 'A sua senha está bloqueada',
   'error.pin_blocked.body': 'Redefina-a na prefeitura. Pegue o seu cartão.',
-  'error.last_try.title': 'Resta uma tentativa de senha',
-  'error.last_try.body':
-    'Para proteger o seu cartão, a senha não é pedida aqui. Vá ao balcão. Pegue o seu cartão.',
   'error.pin_timeout.title': 'O tempo acabou',
   'error.pin_timeout.body': 'Coloque o cartão de novo.',
   'error.cert_revoked.title': 'O certificado deste cartão foi revogado',
@@ -90,6 +89,8 @@ export const ptBR: Messages = {
   'error.card_removed.body': 'Nada foi feito. Comece de novo.',
   'error.card_error.title': 'Não foi possível ler o cartão',
   'error.card_error.body': 'Coloque-o de novo.',
+  'error.not_my_number_card.title': 'Este não é um cartão My Number',
+  'error.not_my_number_card.body': 'Coloque o seu cartão My Number.',
   'error.proof_failed.title': 'Não foi possível confirmar a sua identidade',
   'error.proof_failed.body': 'Pegue o seu cartão.',
   'error.door_not_opened.title': 'A porta não foi aberta e foi trancada de novo',
@@ -110,6 +111,11 @@ export const ptBR: Messages = {
   'error.door_denied.body': 'Este cartão não abre a porta agora.',
   'error.cancelled.title': 'Cancelado',
   'error.cancelled.body': 'Pegue o seu cartão.',
+  'error.last_try.title': 'Resta só uma tentativa de senha',
+  'error.last_try.body':
+    'Para o cartão não bloquear, a senha não é pedida aqui. Informe-se no balcão.',
+  'error.out_of_service.title': 'Não é possível retirar agora',
+  'error.out_of_service.body': 'Informe-se no balcão. Pegue o seu cartão.',
 
   'outOfService.title': 'Não é possível retirar agora',
   'outOfService.body': 'Aguarde o conserto ou informe-se no balcão.',

@@ -37,6 +37,8 @@ export const tl: Messages = {
   'pin.tries': 'Natitirang subok: {n}',
   'pin.wrongPin': 'Mali ang PIN. Natitirang subok: {n}.',
   'pin.lastTry': 'Mali ang PIN. Isa pang mali at mala-lock ang card.',
+  'pin.phone':
+    'Smartphone: ilagay ang PIN ng iyong authentication certificate. Babasahin at susuriin ang certificate pagkatapos.',
 
   'compartment.opening': 'binubuksan',
   'compartment.open': 'bukas',
@@ -71,9 +73,6 @@ export const tl: Messages = {
 
   'error.pin_blocked.title': 'Naka-lock ang iyong PIN',
   'error.pin_blocked.body': 'Ipa-reset ito sa munisipyo. Kunin ang iyong card.',
-  'error.last_try.title': 'Isang subok na lang ang natitira sa PIN',
-  'error.last_try.body':
-    'Para maprotektahan ang card, hindi hinihingi rito ang PIN. Pumunta sa counter. Kunin ang iyong card.',
   'error.pin_timeout.title': 'Ubos na ang oras',
   'error.pin_timeout.body': 'Ilagay muli ang card.',
   'error.cert_revoked.title': 'Binawi na ang sertipiko ng card na ito',
@@ -90,6 +89,8 @@ export const tl: Messages = {
   'error.card_removed.body': 'Walang nagawa. Magsimula muli.',
   'error.card_error.title': 'Hindi mabasa ang card',
   'error.card_error.body': 'Ilagay itong muli.',
+  'error.not_my_number_card.title': 'Hindi ito My Number card',
+  'error.not_my_number_card.body': 'Ilagay ang iyong My Number card.',
   'error.proof_failed.title': 'Hindi makumpirma na ikaw ito',
   'error.proof_failed.body': 'Kunin ang iyong card.',
   'error.door_not_opened.title': 'Hindi binuksan ang pinto kaya na-lock muli',
@@ -110,6 +111,11 @@ export const tl: Messages = {
   'error.door_denied.body': 'Hindi mabubuksan ng card na ito ang pinto ngayon.',
   'error.cancelled.title': 'Kinansela',
   'error.cancelled.body': 'Kunin ang iyong card.',
+  'error.last_try.title': 'Isang subok na lang ang natitira sa PIN',
+  'error.last_try.body':
+    'Para hindi ma-lock ang card, hindi ito hihingin dito. Magtanong sa counter.',
+  'error.out_of_service.title': 'Hindi maaaring kumuha ngayon',
+  'error.out_of_service.body': 'Magtanong sa counter. Kunin ang iyong card.',
 
   'outOfService.title': 'Hindi maaaring kumuha ngayon',
   'outOfService.body': 'Hintaying maayos ito, o magtanong sa counter.',

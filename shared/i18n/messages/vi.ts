@@ -37,6 +37,8 @@ export const vi: Messages = {
   'pin.tries': 'Còn {n} lần',
   'pin.wrongPin': 'Sai mã PIN. Còn {n} lần.',
   'pin.lastTry': 'Sai mã PIN. Sai thêm một lần nữa thẻ sẽ bị khóa.',
+  'pin.phone':
+    'Điện thoại: hãy nhập mã PIN của chứng thư xác thực. Sau đó chứng thư sẽ được đọc và kiểm tra.',
 
   'compartment.opening': 'đang mở',
   'compartment.open': 'đã mở',
@@ -71,9 +73,6 @@ export const vi: Messages = {
 
   'error.pin_blocked.title': 'Mã PIN của bạn đã bị khóa',
   'error.pin_blocked.body': 'Hãy đặt lại mã tại ủy ban thành phố. Xin lấy lại thẻ.',
-  'error.last_try.title': 'Chỉ còn một lần nhập mã PIN',
-  'error.last_try.body':
-    'Để bảo vệ thẻ, máy không hỏi mã PIN ở đây. Hãy đến quầy. Xin lấy lại thẻ.',
   'error.pin_timeout.title': 'Đã hết thời gian',
   'error.pin_timeout.body': 'Hãy đặt thẻ lại một lần nữa.',
   'error.cert_revoked.title': 'Chứng thư điện tử của thẻ này đã bị thu hồi',
@@ -90,6 +89,8 @@ export const vi: Messages = {
   'error.card_removed.body': 'Đã dừng thủ tục. Hãy bắt đầu lại.',
   'error.card_error.title': 'Không đọc được thẻ',
   'error.card_error.body': 'Hãy đặt thẻ lại.',
+  'error.not_my_number_card.title': 'Đây không phải thẻ My Number',
+  'error.not_my_number_card.body': 'Hãy đặt thẻ My Number của bạn.',
   'error.proof_failed.title': 'Không thể xác nhận danh tính của bạn',
   'error.proof_failed.body': 'Xin lấy lại thẻ.',
   'error.door_not_opened.title': 'Cửa không được mở nên đã khóa lại',
@@ -110,6 +111,10 @@ export const vi: Messages = {
   'error.door_denied.body': 'Thẻ này hiện không mở được cửa.',
   'error.cancelled.title': 'Đã hủy',
   'error.cancelled.body': 'Xin lấy lại thẻ.',
+  'error.last_try.title': 'Chỉ còn một lần nhập mã PIN',
+  'error.last_try.body': 'Để thẻ không bị khóa, máy không hỏi mã ở đây. Hãy hỏi tại quầy.',
+  'error.out_of_service.title': 'Hiện không thể nhận giấy tờ',
+  'error.out_of_service.body': 'Hãy hỏi tại quầy. Xin lấy lại thẻ.',
 
   'outOfService.title': 'Hiện không thể nhận giấy tờ',
   'outOfService.body': 'Hãy chờ sửa xong, hoặc hỏi tại quầy.',

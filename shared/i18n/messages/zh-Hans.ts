@@ -37,6 +37,7 @@ export const zhHans: Messages = {
   'pin.tries': '剩余 {n} 次',
   'pin.wrongPin': '密码错误。剩余 {n} 次。',
   'pin.lastTry': '密码错误。再错一次，卡片将被锁定。',
+  'pin.phone': '智能手机：请输入用户认证证书的密码。之后将读取并检查证书。',
 
   'compartment.opening': '正在开锁',
   'compartment.open': '已打开',
@@ -71,8 +72,6 @@ export const zhHans: Messages = {
 
   'error.pin_blocked.title': '您的密码已被锁定',
   'error.pin_blocked.body': '请到市区町村窗口重新设置密码。请取回卡片。',
-  'error.last_try.title': '密码只剩一次输入机会',
-  'error.last_try.body': '为保护您的卡片，此处不要求输入密码。请到窗口办理。请取回卡片。',
   'error.pin_timeout.title': '时间已到',
   'error.pin_timeout.body': '请重新放置卡片。',
   'error.cert_revoked.title': '此卡的电子证书已失效',
@@ -89,6 +88,8 @@ export const zhHans: Messages = {
   'error.card_removed.body': '操作已中止。请重新开始。',
   'error.card_error.title': '无法读取卡片',
   'error.card_error.body': '请重新放置卡片。',
+  'error.not_my_number_card.title': '这不是个人编号卡',
+  'error.not_my_number_card.body': '请放置您的个人编号卡。',
   'error.proof_failed.title': '无法确认您的身份',
   'error.proof_failed.body': '请取回卡片。',
   'error.door_not_opened.title': '柜门未被打开，已重新上锁',
@@ -109,6 +110,10 @@ export const zhHans: Messages = {
   'error.door_denied.body': '此卡现在无法开门。',
   'error.cancelled.title': '已取消',
   'error.cancelled.body': '请取回卡片。',
+  'error.last_try.title': '密码只剩一次机会',
+  'error.last_try.body': '为避免卡片被锁定，这里不再要求输入。请咨询窗口。',
+  'error.out_of_service.title': '目前无法领取',
+  'error.out_of_service.body': '请咨询窗口。请取回卡片。',
 
   'outOfService.title': '目前无法领取',
   'outOfService.body': '请等待修复，或咨询窗口。',
