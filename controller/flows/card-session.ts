@@ -96,8 +96,8 @@ export class CardSessionFlow {
 
   #ended(err: unknown, signal: AbortSignal, ui: FlowUi, proven: string | null): void {
     if (err instanceof OutOfService) {
-      // The idle screen is the out-of-service screen while station.outOfService is set.
-      ui.show({ screen: 'idle', reason: 'outbox_full' });
+      // Nothing recorded in the outbox (only its safety reserve is left); the audit has it.
+      ui.show({ screen: 'error', error: 'out_of_service', reason: 'outbox_full' });
       return;
     }
     const known =

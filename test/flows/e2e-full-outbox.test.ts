@@ -148,7 +148,7 @@ async function insert() {
   return {
     card,
     async remove() {
-      const idle = kiosk.screens.next((s) => s.screen === 'idle' && !s.reason, 'idle', WAIT_MS);
+      const idle = kiosk.next('idle', WAIT_MS);
       await connector.remove();
       await idle;
     },
@@ -183,13 +183,10 @@ it(
     const unlocksBefore = emulator.count(0, 'unlock');
     // The idle screen is the out-of-service screen while station.outOfService is set.
     expect((await currentScreen()).station.outOfService).toEqual(['outbox']);
-    const refused = kiosk.screens.next(
-      (s) => s.screen === 'idle' && s.reason === 'outbox_full',
-      'the pickup refused out of service',
-      WAIT_MS,
-    );
+    const refused = kiosk.next('out_of_service', WAIT_MS);
     const first = await insert();
     const s = await refused;
+    expect(s).toMatchObject({ screen: 'error', reason: 'outbox_full' });
     expect(s.station.outOfService).toEqual(['outbox']);
     expect(first.card.verifyAttempts()).toBe(0); // no PIN asked, no try spent
     expect(emulator.count(0, 'unlock')).toBe(unlocksBefore); // nothing opened
