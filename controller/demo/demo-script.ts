@@ -376,7 +376,8 @@ async function doorStory(c: StoryContext): Promise<boolean> {
   if (rules.status !== 'accepted') throw new DemoScriptError(`door rules: ${rules.reason}`);
 
   c.step('a holder without a rule: refused before any PIN');
-  const refused = c.kiosk.next('door_denied');
+  // door_denied on a door-only station, nothing_to_collect where there are lockers too.
+  const refused = c.kiosk.screens.next((s) => s.screen === 'error', 'the refusal', 15_000);
   const denied = c.office.events.next(
     (e) => e.kind === 'door.decision' && e.data.decision === 'denied',
     'the denial',
