@@ -258,6 +258,15 @@ export class Station {
         },
         log: this.log.child({ component: 'mqtt' }),
         now: this.now,
+        // Everything the station publishes is signed with its key (docs/mqtt.md).
+        ...(config.station.signingKey
+          ? {
+              stationSigner: loadStationSigner(
+                config.station.signingKey,
+                config.station.signingCert,
+              ),
+            }
+          : {}),
       },
     );
   }

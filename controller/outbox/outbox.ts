@@ -211,25 +211,47 @@ export class Outbox {
    */
   markSent(seq: number): void {
     if (seq <= this.#sentUpto) return;
-    this.#db.transaction(() => {
-      this.#setCursor.run(seq, this.#opts.now().toISOString());
-      this.#sentUpto = seq;
-      const keep = this.#opts.keepSentEvents;
-      if (seq - keep - this.#prunedUpto >= 1000) {
-        this.#prune.run(seq - keep);
-        this.#prunedUpto = seq - keep;
-      }
-      if (
-        this.#fillingAlarm &&
-        this.lastSeq() - seq < (this.#opts.maxEvents * this.#opts.alarmRatio) / 2
-      ) {
+    // The cursor and the pruning need no sync of their own: losing them to a power cut only
+    // sends some events again (flagged historical). So they commit without waiting for the
+    // disk (synchronous=NORMAL for this one transaction; the next FULL commit syncs them),
+    // which keeps a 100,000-event backlog from costing one fsync per acknowledgement. An
+    // event (alarm.cleared) is never written that way: it goes in a durable transaction.
+    this.#withoutSync(() =>
+      this.#db.transaction(() => {
+        this.#setCursor.run(seq, this.#opts.now().toISOString());
+        this.#sentUpto = seq;
+        const keep = this.#opts.keepSentEvents;
+        if (seq - keep - this.#prunedUpto >= 1000) {
+          this.#prune.run(seq - keep);
+          this.#prunedUpto = seq - keep;
+        }
+      })(),
+    );
+    if (
+      this.#fillingAlarm &&
+      this.lastSeq() - seq < (this.#opts.maxEvents * this.#opts.alarmRatio) / 2
+    ) {
+      this.#db.transaction(() => {
         this.#insertRow({ kind: 'alarm.cleared', data: { alarm: 'outbox_filling' } });
         this.#setAlarm.run(0);
-        this.#fillingAlarm = false;
-        this.#emitAlarm(false);
-        this.#scheduleNotify();
-      }
-    })();
+      })();
+      this.#fillingAlarm = false;
+      this.#emitAlarm(false);
+      this.#scheduleNotify();
+    }
+  }
+
+  /** Runs `fn` (a transaction that writes no event) with synchronous=NORMAL, then restores. */
+  #withoutSync(fn: () => void): void {
+    if (this.#db.inTransaction || this.#db.memory || this.#db.readonly) return fn();
+    const before = this.#db.pragma('synchronous', { simple: true }) as number;
+    if (before < 2) return fn(); // already NORMAL (1) or OFF (0)
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      fn();
+    } finally {
+      this.#db.pragma(`synchronous = ${before}`);
+    }
   }
 
   /** Turns a stored event into its wire message. */
