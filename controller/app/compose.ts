@@ -61,6 +61,8 @@ export interface CoreParts {
     pinTimeoutSec: number;
     doorOpenTimeoutSec: number;
     doorLeftOpenSec: number;
+    /** Default true. */
+    refuseLastTry?: boolean;
     resultScreenSec?: number;
   };
   lockers?: CompartmentHardware | undefined;
@@ -152,6 +154,7 @@ export function composeCore(p: CoreParts): Core {
       timezone: p.station.timezone,
       hours: p.station.hours,
       mode: p.station.mode,
+      refuseLastTry: p.pickup.refuseLastTry ?? true,
       ...(p.nonce ? { nonce: p.nonce } : {}),
     },
     p.log.child({ component: 'kiosk' }),

@@ -102,7 +102,9 @@ export class CoreComponent implements Component {
       );
       await this.#lockers.start();
     }
-    const cards = deps.cards ?? (deps.card ? new ReaderCardSource(deps.card, deps.log) : undefined);
+    const cards =
+      deps.cards ??
+      (deps.card ? new ReaderCardSource(deps.card, deps.log, config.card.reader) : undefined);
     const core = composeCore({
       db,
       outbox: deps.outbox(),

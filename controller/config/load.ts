@@ -132,7 +132,17 @@ function resolvePaths(node: SchemaNode, value: unknown, baseDir: string): unknow
   return value;
 }
 
+/** True for a loopback listen address (the kiosk's only safe place). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 function checkSemantics(cfg: Config, problems: ConfigProblem[]): void {
+  if (cfg.web.enabled && !isLoopbackHost(cfg.web.host) && !cfg.web.allowRemote)
+    problems.push({
+      path: 'web.host',
+      message: `${cfg.web.host} is not loopback: the kiosk API would answer the network (set web.allowRemote: true to allow it)`,
+    });
   try {
     new Intl.DateTimeFormat('en', { timeZone: cfg.station.timezone });
   } catch {

@@ -228,6 +228,12 @@ export const configSchema = {
           default: false,
           description: 'Also serve the simulator page (demo only).',
         },
+        allowRemote: {
+          type: 'boolean',
+          default: false,
+          description:
+            'Allow a web.host other than loopback (the kiosk API then answers the network; a warning is logged).',
+        },
         defaultLanguage: {
           type: 'string',
           enum: [...KIOSK_LANGUAGES],
@@ -771,6 +777,12 @@ export const configSchema = {
           minimum: 5,
           default: 120,
           description: 'Alarm when a compartment stays open.',
+        },
+        refuseLastTry: {
+          type: 'boolean',
+          default: true,
+          description:
+            'Never ask for the PIN when only one try is left: send the resident to the counter (the PIN is shared with other services).',
         },
       },
     },

@@ -25,6 +25,7 @@ export interface Config {
     host: string;
     port: number;
     simulator: boolean;
+    allowRemote: boolean;
     defaultLanguage: KioskLanguage;
   };
   mqtt: {
@@ -86,7 +87,12 @@ export interface Config {
   };
   compartments: CompartmentConfig[];
   doors: DoorConfig[];
-  pickup: { pinTimeoutSec: number; doorOpenTimeoutSec: number; doorLeftOpenSec: number };
+  pickup: {
+    pinTimeoutSec: number;
+    doorOpenTimeoutSec: number;
+    doorLeftOpenSec: number;
+    refuseLastTry: boolean;
+  };
 }
 
 export interface BoardConfig {

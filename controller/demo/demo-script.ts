@@ -236,12 +236,16 @@ export class KioskClient {
     if (status !== 200) throw new DemoScriptError(`the kiosk refused the PIN: HTTP ${status}`);
   }
 
-  /** POSTs JSON to a kiosk route (`/api/kiosk/cancel`, `/api/kiosk/retry`); the HTTP status. */
-  async post(route: string, body: unknown = {}): Promise<number> {
+  /**
+   * POSTs JSON to a kiosk route (`/api/kiosk/cancel`, `/api/kiosk/retry`) with the token of
+   * the card session on screen, like the page; the HTTP status.
+   */
+  async post(route: string, body: Record<string, unknown> = {}): Promise<number> {
+    const token = this.screens.seen.at(-1)?.token;
     const res = await fetch(`${this.url}${route}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...body, ...(token ? { token } : {}) }),
     });
     await res.arrayBuffer();
     return res.status;
@@ -382,23 +386,23 @@ async function doorStory(c: StoryContext): Promise<boolean> {
   });
   if (rules.status !== 'accepted') throw new DemoScriptError(`door rules: ${rules.reason}`);
 
-  c.step('a holder without a rule: refused');
-  let screen = c.kiosk.next('pin');
-  c.simulator.insert(stranger);
-  await screen;
+  c.step('a holder without a rule: refused before any PIN');
+  // door_denied on a door-only station, nothing_to_collect where there are lockers too.
+  const refused = c.kiosk.screens.next((s) => s.screen === 'error', 'the refusal', 15_000);
   const denied = c.office.events.next(
     (e) => e.kind === 'door.decision' && e.data.decision === 'denied',
     'the denial',
     15_000,
   );
-  await c.kiosk.pin(stranger.pinHint);
+  c.simulator.insert(stranger);
+  await refused;
   await denied;
   let idle = c.kiosk.next('idle');
   c.simulator.remove();
   await idle;
 
   c.step('the holder with a rule: card, PIN, door unlocked');
-  screen = c.kiosk.next('pin');
+  let screen = c.kiosk.next('pin');
   c.simulator.insert(member);
   await screen;
   screen = c.kiosk.next('door_open');

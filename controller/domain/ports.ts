@@ -117,9 +117,14 @@ export interface DoorHardware {
   ): () => void;
 }
 
-/** The transactional outbox: must be called inside the caller's SQLite transaction. */
+/**
+ * The transactional outbox: must be called inside the caller's SQLite transaction. A safety
+ * event (`reserve: true`: actuations, alarms, the steps after a lock opened) may use the
+ * reserved room; `reserveOnly` is true when only that room is left.
+ */
 export interface EventOutbox {
-  append(event: NewEvent): unknown;
+  append(event: NewEvent, options?: { reserve?: boolean }): unknown;
+  readonly reserveOnly?: boolean;
 }
 
 /** Timers, injectable so tests can use fake ones. */
@@ -238,7 +243,10 @@ export interface Tx extends Repositories {
  */
 export interface UnitOfWork {
   readonly read: Repositories;
-  run<T>(fn: (tx: Tx) => T): T;
+  /** `safety`: its events may use the outbox reserve (actuations, alarms, steps after an opening). */
+  run<T>(fn: (tx: Tx) => T, options?: { safety?: boolean }): T;
+  /** True when only the outbox's safety reserve is left (no new sessions start). */
+  readonly reserveOnly: boolean;
   now(): Date;
   /** Subscribes to changes of the retained state; returns the unsubscribe function. */
   onStateChange(listener: (part: StatePart) => void): () => void;

@@ -27,6 +27,8 @@ export interface CardSessionSettings {
   timezone: string;
   hours: { open: string; close: string };
   mode: 'locker' | 'door' | 'both';
+  /** Never ask for the PIN when only one try is left (the resident goes to the counter). */
+  refuseLastTry: boolean;
   nonce?: () => Uint8Array;
 }
 
@@ -42,6 +44,9 @@ const CERT_SCREEN: Record<string, [KioskErrorCode, AttemptReason]> = {
   ocsp_unavailable: ['crl_stale', 'crl_stale'],
 };
 
+/** Thrown when no session may start: only the outbox's safety reserve is left. */
+class OutOfService extends Error {}
+
 /** The flows a proven holder can reach. */
 export interface HolderFlows {
   pickup: PickupFlow;
@@ -54,7 +59,11 @@ export interface HolderFlows {
 
 /** Races a card call against removal / cancel (the signal's reason wins). */
 export function guarded<T>(signal: AbortSignal, p: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) {
+    // The call was made: its own failure (the card is gone) is expected and not news.
+    p.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -93,6 +102,11 @@ export class CardSessionFlow {
   }
 
   #ended(err: unknown, signal: AbortSignal, ui: FlowUi, proven: string | null): void {
+    if (err instanceof OutOfService) {
+      // Nothing recorded in the outbox (only its safety reserve is left); the audit has it.
+      ui.show({ screen: 'error', error: 'out_of_service', reason: 'outbox_full' });
+      return;
+    }
     const known =
       err instanceof FlowEnd ? err : signal.reason instanceof FlowEnd ? signal.reason : undefined;
     if (!known) this.log.warn({ err }, 'card session failed');
@@ -117,6 +131,16 @@ export class CardSessionFlow {
   ): Promise<void> {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
     this.ledger.attempts.setRevocationSource(undefined);
+    if (this.outOfService()) {
+      this.ledger.attempts.record({
+        kind: 'denial',
+        action: 'pickup',
+        actor: 'unproven',
+        outcome: 'denied',
+        reason: 'out_of_service',
+      });
+      throw new OutOfService();
+    }
     const card = await guard(open());
     const reader = card.reader;
     let staff: StaffGrant | undefined;
@@ -155,9 +179,12 @@ export class CardSessionFlow {
           }
           staff = this.ledger.roster.staffRoles(spki, now);
           this.#checkOpen(staff, now);
+          // Nothing here for this holder: say so without spending a PIN try.
+          if (!this.#hasBusiness(spki, staff)) this.#nothingHere();
           return true;
         },
         pin: async (triesLeft, wrongPin) => {
+          if (this.settings.refuseLastTry && triesLeft <= 1) throw new FlowEnd('last_try');
           ui.show({
             screen: 'pin',
             triesLeft,
@@ -214,6 +241,49 @@ export class CardSessionFlow {
       this.ledger.now(),
       nonce?.length === 32 ? nonce : undefined,
     );
+  }
+
+  /**
+   * True while only the outbox's safety reserve is left: no new session starts (the `outbox_full`
+   * alarm is raised; cleared once there is room again).
+   */
+  outOfService(): boolean {
+    const { alarms } = this.ledger;
+    const active = alarms.alarms().some((a) => a.alarm === 'outbox_full');
+    if (this.ledger.uow.reserveOnly) {
+      if (!active)
+        alarms.raiseAlarm('outbox_full', 'critical', '', 'only the safety reserve is left');
+      return true;
+    }
+    if (active) alarms.clearAlarm('outbox_full');
+    return false;
+  }
+
+  /**
+   * Ends a session whose holder has nothing here, before any PIN: a station with doors records
+   * the door decision (`no_rule`, unproven); a door-only station says "not allowed", one with
+   * lockers "nothing to collect" (recorded `no_delivery`).
+   */
+  #nothingHere(): never {
+    const doors = this.flows.doors;
+    if (this.settings.mode !== 'locker' && doors)
+      this.ledger.roster.recordDoorDecision(doors.defaultDoor, null, {
+        granted: false,
+        reason: 'no_rule',
+      });
+    // A door-only station says "not allowed"; with lockers, "nothing to collect".
+    if (this.settings.mode === 'door') throw new FlowEnd('door_denied', 'no_rule', null);
+    throw new FlowEnd('nothing_to_collect');
+  }
+
+  /** Whether the holder has anything here: a delivery, a staff task, or a door rule. */
+  #hasBusiness(spki: string, staff: StaffGrant | undefined): boolean {
+    const { pickup, loading, retrieval, doors } = this.flows;
+    const mode = this.settings.mode;
+    if (loading.applies(staff) || retrieval.applies(staff)) return true;
+    if (mode !== 'door' && pickup.hasBusiness(spki)) return true;
+    if (mode === 'locker' || !doors) return false;
+    return !!staff?.roles.includes('door') || doors.hasRuleFor(spki);
   }
 
   /** Outside hours or in maintenance, only staff (and door stations) go on. */

@@ -38,6 +38,8 @@ export class DoorController {
   readonly #heldTimers = new Map<string, unknown>();
   /** Anti-passback: last grant per door and holder (ms since epoch). */
   readonly #lastGrant = new Map<string, number>();
+  /** Request-to-exit pulses in flight (see {@link idle}). */
+  readonly #inFlight = new Set<Promise<unknown>>();
   #unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -70,6 +72,11 @@ export class DoorController {
       this.#timers.clearTimeout(t);
     this.#pulseTimers.clear();
     this.#heldTimers.clear();
+  }
+
+  /** Resolves when every request-to-exit pulse started so far has been driven and recorded. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
   }
 
   #settings(door: string): DoorSettings | undefined {
@@ -186,9 +193,12 @@ export class DoorController {
         target: `door:${door}`,
         outcome: 'granted',
       });
-      this.#pulse(door, 'door_access', 'station').catch((err: unknown) =>
-        this.log.error({ err, door }, 'request-to-exit not recorded: the door stays locked'),
-      );
+      const p = this.#pulse(door, 'door_access', 'station')
+        .catch((err: unknown) =>
+          this.log.error({ err, door }, 'request-to-exit not recorded: the door stays locked'),
+        )
+        .finally(() => this.#inFlight.delete(p));
+      this.#inFlight.add(p);
       return;
     }
     if (input === 'open') {

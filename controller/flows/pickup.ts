@@ -91,6 +91,7 @@ export class PickupFlow {
       if (!(await ui.waitRetry(signal))) {
         ledger.attempts.recordPickupAttempt('denied', 'lock_failed', spki, {
           compartment: pending[0]!.id,
+          safety: true,
         });
         if (opened.length === 0) {
           ui.show({

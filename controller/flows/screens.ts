@@ -26,11 +26,11 @@ export type ScanInput =
   { kind: 'code'; code: string } | { kind: 'pick'; deliveryId: string } | { kind: 'done' };
 
 /**
- * What the kiosk page renders; published on the `kiosk` SSE channel. The page's contract is
- * shared/kiosk/state.ts (its codes are the message catalogue's); the daemon adds the token.
+ * What the kiosk page renders (the wire contract in shared/kiosk/state.ts), published on the
+ * `kiosk` SSE channel, with the token of the card session on screen: the page sends it back
+ * with every POST (the PIN among them) and the API refuses any other.
  */
 export interface KioskState extends KioskPageState {
-  /** Token of the card session on screen; the page sends it back with the PIN. */
   token?: string;
 }
 
@@ -77,6 +77,7 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
   if (end.record !== undefined) return end.record;
   switch (end.code) {
     case 'door_not_opened':
+    case 'not_collected':
     case 'door_left_open':
     case 'lock_failed':
     case 'door_denied':
@@ -84,8 +85,9 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
     case 'pin_blocked':
       return 'pin_locked';
     case 'nothing_to_collect':
-    case 'last_try':
       return 'no_delivery';
+    case 'last_try':
+      return 'pin_last_try';
     case 'not_collected':
       return null;
     case 'out_of_service':

@@ -229,6 +229,8 @@ describe('pickup', () => {
   });
 
   it('stops at a blocked PIN without spending a try', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
     alice.triesLeft = 0;
     const err = h.next('error');
     h.cards.insert(alice);
@@ -236,7 +238,39 @@ describe('pickup', () => {
     expect(alice.calls.verify).toBe(0);
   });
 
-  it('blocks after the last wrong try', async () => {
+  it('never asks for the last try (pickup.refuseLastTry): the resident goes to the counter', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    alice.triesLeft = 2;
+    const pin = h.next('pin');
+    h.cards.insert(alice);
+    expect((await pin).triesLeft).toBe(2);
+    const err = h.next('error');
+    h.session.submitPin(new Secret('0000'));
+    expect((await err).error).toBe('last_try');
+    expect(alice.calls.verify).toBe(1);
+    expect(alice.triesLeft).toBe(1);
+    const attempt = h.outbox
+      .readFrom(0, 1000)
+      .filter((e) => e.kind === 'pickup.attempt')
+      .at(-1)!;
+    expect(JSON.parse(attempt.data)).toMatchObject({ reason: 'pin_last_try' });
+    // Inserted again with one try left: no PIN screen at all.
+    h.cards.remove();
+    await h.session.settled;
+    const again = h.next('error');
+    h.cards.insert(alice);
+    expect((await again).error).toBe('last_try');
+    expect(alice.calls.verify).toBe(1);
+    expect(h.screens.filter((s) => s.screen === 'pin')).toHaveLength(1);
+  });
+
+  it('blocks after the last wrong try (pickup.refuseLastTry: false)', async () => {
+    await h.stop();
+    h = new CoreHarness({ timers, refuseLastTry: false });
+    await h.start();
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
     alice.triesLeft = 1;
     const pin = h.next('pin');
     h.cards.insert(alice);
@@ -246,10 +280,22 @@ describe('pickup', () => {
     expect((await err).error).toBe('pin_blocked');
   });
 
-  it('says so when there is nothing to collect', async () => {
+  it('says so when there is nothing to collect, without asking for the PIN', async () => {
     const err = h.next('error');
-    await present(bob, '1234');
+    h.cards.insert(bob);
     expect((await err).error).toBe('nothing_to_collect');
+    expect(bob.calls.pinStatus).toBe(0);
+    expect(bob.calls.verify).toBe(0);
+    expect(h.screens.some((s) => s.screen === 'pin')).toBe(false);
+    const attempt = h.outbox
+      .readFrom(0, 1000)
+      .filter((e) => e.kind === 'pickup.attempt')
+      .at(-1)!;
+    expect(JSON.parse(attempt.data)).toEqual({
+      result: 'denied',
+      reason: 'no_delivery',
+      holderSpkiSha256: null,
+    });
   });
 
   it('cancels when the card is removed mid-flow', async () => {
@@ -396,6 +442,8 @@ describe('pickup', () => {
   });
 
   it('times out waiting for the PIN', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
     const pin = h.next('pin');
     h.cards.insert(alice);
     await pin;
@@ -478,6 +526,8 @@ describe('deliveries and state machines', () => {
 
 describe('nobody stuck', () => {
   it('asks "need more time?" 15 s before the PIN times out; yes starts the time again', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
     const pin = h.next('pin');
     h.cards.insert(alice);
     await pin;
@@ -560,9 +610,10 @@ describe('nobody stuck', () => {
     });
     await h.start();
     const err = h.next((s) => s.screen === 'error');
-    await present(alice, '1234');
+    h.cards.insert(alice);
     const s = await err;
     expect(s.error).toBe('nothing_to_collect');
+    expect(alice.calls.verify).toBe(0); // nothing here: no PIN asked
     expect(h.eventKinds()).toContain('door.decision');
   });
 });

@@ -300,6 +300,8 @@ export class KioskSession implements FlowUi {
     const alarms = this.ledger.alarms.alarms();
     // In one fixed order, whatever order the alarms came in.
     const causes = new Set(alarms.map((a) => OUT_OF_SERVICE[a.alarm]));
+    // Only the outbox's safety reserve left: no session starts (the alarm may lag behind).
+    if (this.ledger.uow.reserveOnly) causes.add('outbox');
     const outOfService = OUT_OF_SERVICE_REASONS.filter((r) => causes.has(r));
     return {
       name: this.options.stationName,

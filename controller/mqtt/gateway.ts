@@ -500,7 +500,7 @@ export class MqttGateway implements Component {
           .alarms()
           .filter((a) => a.alarm !== 'outbox_filling' && a.alarm !== 'outbox_full');
         alarms.push(...this.#alarms.list());
-        if (this.#d.outbox.full)
+        if (this.#d.outbox.reserveOnly)
           alarms.push({ alarm: 'outbox_full', severity: 'critical', since: at });
         else if (this.#d.outbox.fillingAlarm)
           alarms.push({ alarm: 'outbox_filling', severity: 'warning', since: at });

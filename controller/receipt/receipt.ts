@@ -41,7 +41,7 @@ export type ReceiptCheck =
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** SHA-256 (hex) of a certificate's DER SubjectPublicKeyInfo. */
+/** SHA-256 (hex) of a certificate's DER SubjectPublicKeyInfo (the one rule: domain/identity). */
 export function certificateSpkiSha256(cert: X509Certificate): string {
   return spkiSha256(new Uint8Array(cert.raw));
 }

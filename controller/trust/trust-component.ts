@@ -23,7 +23,7 @@ import { isJpkiRootName, loadJpkiRoot } from './jpki-roots.js';
 import { OcspClient } from './ocsp/client.js';
 import { verifyWithStatus, type OcspMode, type StatusResult } from './ocsp/policy.js';
 import { validatePath } from './path.js';
-import type { CrlStatus, TrustPurpose, TrustResult } from './types.js';
+import { crlUsable, type CrlStatus, type TrustPurpose, type TrustResult } from './types.js';
 
 /** Timer functions (injected so tests can use fake timers). */
 export interface TrustTimers {
@@ -354,9 +354,7 @@ export class TrustComponent implements Component {
 
   #checkFreshness(): void {
     const statuses = this.freshness();
-    const bad = statuses.filter(
-      (s) => s.verdict === 'stale' || s.verdict === 'missing' || s.verdict === 'future',
-    );
+    const bad = statuses.filter((s) => !crlUsable(s.verdict));
     const key = bad
       .map((s) => `${s.issuerKeySha256}:${s.verdict}`)
       .sort()

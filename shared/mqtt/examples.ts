@@ -249,6 +249,7 @@ export const exampleEventDataFull: { [K in EventKind]: Full<EventData[K]> } = {
     compartment: 'A05',
     revocationSource: 'ocsp',
   },
+  'actuation.intent': { target: 'compartment', id: 'A05', cause: 'pickup' },
   actuation: { target: 'compartment', id: 'A05', cause: 'pickup', opened: true },
   'alarm.raised': {
     alarm: 'compartment_jammed',
@@ -311,6 +312,7 @@ export const exampleEventDataMinimal: { [K in EventKind]: Minimal<EventData[K]> 
   'door.state': { door: 'main', status: 'locked' },
   'door.decision': { door: 'main', decision: 'denied', reason: 'no_rule', holderSpkiSha256: null },
   'pickup.attempt': { result: 'denied', reason: 'card_error', holderSpkiSha256: null },
+  'actuation.intent': { target: 'door', id: 'main', cause: 'remote' },
   actuation: { target: 'door', id: 'main', cause: 'remote', opened: false },
   'alarm.raised': { alarm: 'disk_low', severity: 'warning' },
   'alarm.cleared': { alarm: 'disk_low' },

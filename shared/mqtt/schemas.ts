@@ -365,6 +365,11 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
     },
     ['result', 'reason', 'holderSpkiSha256'],
   ),
+  'actuation.intent': obj({
+    target: { enum: ['compartment', 'door'] },
+    id: ident,
+    cause: { enum: ['pickup', 'load', 'retrieval', 'remote', 'door_access', 'maintenance'] },
+  }),
   actuation: obj({
     target: { enum: ['compartment', 'door'] },
     id: ident,

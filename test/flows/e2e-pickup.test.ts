@@ -13,8 +13,8 @@
  * compartment that did not open (stuck latch: fault, then "try again" once it is freed); a door
  * never opened (the latch re-engages on the untouched document: re-locked, delivery kept);
  * several deliveries for one holder open together; a door left open (alarm, cleared on close);
- * deadline passed; blocked PIN (last: the station then remembers holder-01's PIN as blocked,
- * and no VERIFY is ever sent again to the blocked card).
+ * deadline passed; the last PIN try refused (pickup.refuseLastTry) and a blocked card (no PIN
+ * sent to either; the blocked state is read from each card, never remembered by certificate).
  *
  * On a Kerong board a door counts as open while its latch reads released, so "the door never
  * opened" is seen as the latch engaging again with the document still inside (the
@@ -399,9 +399,19 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await resident.remove();
   });
 
-  it('wrong PIN: the screen shows the tries left, then nothing to collect', async () => {
+  it('nothing here: said at once, no PIN asked; wrong PIN: the tries left, then nothing to collect', async () => {
+    // holder-01 has nothing at the station: no PIN is asked (issue 12), no try is spent.
+    const nothingAtOnce = kiosk.next('nothing_to_collect', WAIT_MS);
+    const unproven = event('pickup.attempt', (d) => d.reason === 'no_delivery');
+    let card = await insert('holder-01');
+    await nothingAtOnce;
+    expect((await unproven).data.holderSpkiSha256).toBeNull();
+    expect(card.card.verifyAttempts()).toBe(0);
+    await card.remove();
+    // A delivery assigned but not loaded yet: the PIN is asked, then nothing is ready.
+    const pending = await assign('E2E-W', 'holder-01');
     let screen = kiosk.next('pin', WAIT_MS);
-    const card = await insert('holder-01');
+    card = await insert('holder-01');
     expect((await screen).triesLeft).toBe(3);
     screen = kiosk.screens.next(
       (s) => s.screen === 'pin' && s.wrongPin === true,
@@ -412,7 +422,7 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await kiosk.pin('0000' === pinOf('holder-01') ? '1111' : '0000');
     expect((await screen).triesLeft).toBe(2);
     expect((await denied).data.result).toBe('denied');
-    // The right PIN now: holder-01 has nothing waiting.
+    // The right PIN now: nothing of holder-01's is loaded yet.
     const nothing = kiosk.next('nothing_to_collect', WAIT_MS);
     const noDelivery = event('pickup.attempt', (d) => d.reason === 'no_delivery');
     await kiosk.pin(pinOf('holder-01'));
@@ -420,6 +430,9 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await noDelivery;
     expect(card.card.triesLeft('auth')).toBe(3); // a right PIN resets the counter
     await card.remove();
+    const cancelled = await office.send('delivery.cancel', { deliveryId: 'E2E-W' });
+    expect(cancelled.status).toBe('accepted');
+    void pending;
   });
 
   it('revoked card: refused before the PIN is asked', async () => {
@@ -771,33 +784,52 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     emulator.closeDoor(0, x.lock);
   });
 
-  it('blocked PIN: three wrong tries block it; the blocked card is never sent a PIN again', async () => {
+  it('last try and blocked PIN: the station stops before the last try; a blocked card is never sent a PIN; the state is read from each card', async () => {
     const virtual = new VirtualJpkiCard(pki.profile('holder-01'));
     const wrong = pinOf('holder-01') === '0000' ? '1111' : '0000';
     let screen = kiosk.next('pin', WAIT_MS);
     let card = await insert('holder-01', virtual);
     await screen;
-    for (const left of [2, 1]) {
-      screen = kiosk.screens.next(
-        (s) => s.screen === 'pin' && s.triesLeft === left,
-        `${left} tries left`,
-        WAIT_MS,
-      );
-      await kiosk.pin(wrong);
-      await screen;
-    }
-    let blocked = kiosk.next('pin_blocked', WAIT_MS);
-    const locked = event('pickup.attempt', (d) => d.reason === 'pin_locked');
+    screen = kiosk.screens.next(
+      (s) => s.screen === 'pin' && s.triesLeft === 2,
+      '2 tries left',
+      WAIT_MS,
+    );
     await kiosk.pin(wrong);
+    await screen;
+    // One try would be left: pickup.refuseLastTry (default) sends the resident to the counter.
+    let lastTry = kiosk.next('last_try', WAIT_MS);
+    const refused = event('pickup.attempt', (d) => d.reason === 'pin_last_try');
+    await kiosk.pin(wrong);
+    await lastTry;
+    await refused;
+    expect(virtual.triesLeft('auth')).toBe(1);
+    await card.remove();
+    let verifies = virtual.verifyAttempts('auth');
+    lastTry = kiosk.next('last_try', WAIT_MS);
+    card = await insert('holder-01', virtual);
+    await lastTry;
+    expect(virtual.verifyAttempts('auth')).toBe(verifies); // the last try is never asked
+    await card.remove();
+    // A card whose PIN is blocked: refused without any PIN.
+    const blockedCard = new VirtualJpkiCard({ ...pki.profile('holder-01'), authPinTries: 0 });
+    const blocked = kiosk.next('pin_blocked', WAIT_MS);
+    const locked = event('pickup.attempt', (d) => d.reason === 'pin_locked');
+    card = await insert('holder-01', blockedCard);
     await blocked;
     await locked;
-    expect(virtual.triesLeft('auth')).toBe(0);
+    expect(blockedCard.verifyAttempts('auth')).toBe(0);
     await card.remove();
-    const verifies = virtual.verifyAttempts('auth');
-    blocked = kiosk.next('pin_blocked', WAIT_MS);
-    card = await insert('holder-01', virtual);
-    await blocked;
-    expect(virtual.verifyAttempts('auth')).toBe(verifies);
+    // Nothing is remembered by certificate hash: a card with all its tries gets the PIN screen.
+    const fresh = new VirtualJpkiCard(pki.profile('holder-01'));
+    screen = kiosk.next('pin', WAIT_MS);
+    card = await insert('holder-01', fresh);
+    expect((await screen).triesLeft).toBe(3);
+    verifies = fresh.verifyAttempts('auth');
+    const idle = kiosk.next('idle', WAIT_MS);
+    expect(await kiosk.post('/api/kiosk/cancel')).toBe(200);
+    await idle;
+    expect(fresh.verifyAttempts('auth')).toBe(verifies);
     await card.remove();
   });
 
@@ -854,6 +886,7 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
       'card_removed',
       'deadline_passed',
       'pin_locked',
+      'pin_last_try',
     ])
       expect(seen, reason).toContain(`denial pickup denied ${reason}`);
     expect(seen).toContain('actuation compartment.relock ok door_not_opened');

@@ -73,6 +73,9 @@ describe('kiosk: nobody stuck', () => {
     await page.click('#large-text');
     await page.click('#volume');
     await page.waitForSelector('html[data-lang="vi"][lang="vi"][data-large="yes"]');
+    // Something to collect, so the PIN is asked (with nothing here it never is).
+    h.assign('d1', 'A01', card);
+    h.loadDirect('A01');
     h.cards.insert(card);
     await page.waitForSelector('body[data-screen="pin"]');
     expect(await page.getAttribute('html', 'data-lang')).toBe('vi'); // kept for this resident

@@ -493,11 +493,13 @@
 
   // ---- input ----
 
+  /** POSTs JSON with the token of the card session on screen (the API refuses others). */
   function post(path, body) {
+    var payload = Object.assign({}, body || {}, { token: state.token });
     return fetch(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body || {}),
+      body: JSON.stringify(payload),
     }).catch(function () {});
   }
 
