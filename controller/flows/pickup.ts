@@ -9,6 +9,7 @@ import type { CompartmentActuator } from './actuator.js';
 import type { Ledger } from './ledger/ledger.js';
 import { observeDoors, type DoorWatchSettings } from './observe-doors.js';
 import { FlowEnd, type FlowUi } from './screens.js';
+import type { Receipt } from '../../shared/mqtt/receipt.js';
 
 /** See the module comment. */
 export class PickupFlow {
@@ -23,7 +24,17 @@ export class PickupFlow {
     return this.ledger.deliveries.forHolder(spki).length > 0;
   }
 
-  async run(spki: string, ui: FlowUi, signal: AbortSignal): Promise<void> {
+  /** The deliveries a pickup would hand over now (what the receipt names). */
+  readyDeliveryIds(spki: string): string[] {
+    const { ledger } = this;
+    return pickupPlan(
+      ledger.deliveries.forHolder(spki),
+      (id) => ledger.compartments.get(id)?.state,
+    ).ready.map((d) => d.id);
+  }
+
+  /** Opens the holder's compartments; `receipt` (signed at the proof) goes with each collection. */
+  async run(spki: string, ui: FlowUi, signal: AbortSignal, receipt?: Receipt): Promise<void> {
     const { ledger } = this;
     ledger.deliveries.expireDue();
     const plan = pickupPlan(
@@ -78,6 +89,7 @@ export class PickupFlow {
       if (!(await ui.waitRetry(signal))) {
         ledger.attempts.recordPickupAttempt('denied', 'lock_failed', spki, {
           compartment: pending[0]!.id,
+          safety: true,
         });
         if (opened.length === 0) {
           ui.show({
@@ -99,7 +111,7 @@ export class PickupFlow {
           ledger.compartments.markNotOpened(id);
           return 'not_collected';
         }
-        ledger.compartments.markCollected(id, spki);
+        ledger.compartments.markCollected(id, spki, receipt);
         return 'closed';
       },
       onNeverOpened: (id) => ledger.compartments.markNotOpened(id),

@@ -15,12 +15,22 @@ export type {
 /** One compartment on the screen. */
 export type ScreenCompartment = NonNullable<KioskPageState['compartments']>[number];
 
+/** One delivery on the loading screen: where it goes and how far it is. */
+export type LoadingItem = NonNullable<KioskPageState['loading']>['items'][number];
+
+/** Why a scanned envelope was refused on the loading screen. */
+export type ScanRefusal = NonNullable<NonNullable<KioskPageState['loading']>['refused']>;
+
+/** What the loader did on the loading screen. */
+export type ScanInput =
+  { kind: 'code'; code: string } | { kind: 'pick'; deliveryId: string } | { kind: 'done' };
+
 /**
- * What the kiosk page renders; published on the `kiosk` SSE channel. The page's contract is
- * shared/kiosk/state.ts (its codes are the message catalogue's); the daemon adds the token.
+ * What the kiosk page renders (the wire contract in shared/kiosk/state.ts), published on the
+ * `kiosk` SSE channel, with the token of the card session on screen: the page sends it back
+ * with every POST (the PIN among them) and the API refuses any other.
  */
 export interface KioskState extends KioskPageState {
-  /** Token of the card session on screen; the page sends it back with the PIN. */
   token?: string;
 }
 
@@ -53,6 +63,11 @@ export interface FlowUi {
    * is for opening the door, or for finishing and closing it); yes starts the time again.
    */
   deadline(timeoutSec: number, door: 'open' | 'close', expired: () => void): () => void;
+  /**
+   * Waits for the loader: an envelope scanned, a delivery picked on screen, or "done"
+   * (also on timeout). Rejects with the signal's reason when aborted.
+   */
+  waitScan(signal: AbortSignal): Promise<ScanInput>;
   /** Locks were opened: removing the card no longer cancels anything. */
   pastPointOfNoReturn(): void;
   /** Aborts when the station stops (door observation ends). */
@@ -68,6 +83,7 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
   if (end.record !== undefined) return end.record;
   switch (end.code) {
     case 'door_not_opened':
+    case 'not_collected':
     case 'door_left_open':
     case 'lock_failed':
     case 'door_denied':
@@ -75,8 +91,9 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
     case 'pin_blocked':
       return 'pin_locked';
     case 'nothing_to_collect':
-    case 'last_try':
       return 'no_delivery';
+    case 'last_try':
+      return 'pin_last_try';
     case 'not_collected':
       return null;
     case 'out_of_service':

@@ -17,7 +17,13 @@ import type { CardSource, Timers } from '../domain/ports.js';
 import { realTimers } from '../domain/ports.js';
 import type { CardSessionFlow } from '../flows/card-session.js';
 import type { Ledger } from '../flows/ledger/ledger.js';
-import { FlowEnd, type FlowUi, type KioskState, type Screen } from '../flows/screens.js';
+import {
+  FlowEnd,
+  type FlowUi,
+  type KioskState,
+  type ScanInput,
+  type Screen,
+} from '../flows/screens.js';
 import { CardLeftReminder } from './card-left-reminder.js';
 import { MoreTime, type MoreTimeChange } from './more-time.js';
 import { ResidentAnswers } from './resident-answers.js';
@@ -169,6 +175,14 @@ export class KioskSession implements FlowUi {
     return this.#answers.retry(again);
   }
 
+  /**
+   * The loader scanned an envelope (keyboard-wedge scanner on the page), picked a delivery
+   * on screen, or pressed "done". False when the screen is not waiting for one.
+   */
+  submitScan(input: ScanInput): boolean {
+    return this.#answers.scan(input);
+  }
+
   // ------------------------------------------------------------------ FlowUi
 
   show(s: Screen): void {
@@ -186,6 +200,10 @@ export class KioskSession implements FlowUi {
   deadline(timeoutSec: number, door: 'open' | 'close', expired: () => void): () => void {
     const limit = this.#moreTime.start(timeoutSec, expired, door);
     return () => limit.stop();
+  }
+
+  waitScan(signal: AbortSignal): Promise<ScanInput> {
+    return this.#answers.waitScan(signal);
   }
 
   pastPointOfNoReturn(): void {

@@ -1,16 +1,17 @@
 /**
- * What the kiosk waits for from the resident — the PIN and "try again" — each under a time
- * limit (with "need more time?" before it): the PIN times out as FlowEnd('pin_timeout'),
- * "try again" as "go to the counter".
+ * What the kiosk waits for from the resident — the PIN, "try again", the loader's next scan —
+ * each under a time limit (with "need more time?" before it): the PIN times out as
+ * FlowEnd('pin_timeout'), "try again" as "go to the counter", the scan as "done".
  */
 import type { Secret } from '../../shared/secret.js';
-import { FlowEnd } from '../flows/screens.js';
+import { FlowEnd, type ScanInput } from '../flows/screens.js';
 import { timedWait, type Countdown, type TimedWaiter } from './timed-wait.js';
 
 /** See the module comment. */
 export class ResidentAnswers {
   #pin: TimedWaiter<Secret> | undefined;
   #retry: TimedWaiter<boolean> | undefined;
+  #scan: TimedWaiter<ScanInput> | undefined;
 
   /** `limit` starts the time limit of one wait. */
   constructor(private readonly limit: (expired: () => void) => Countdown) {}
@@ -43,6 +44,28 @@ export class ResidentAnswers {
         return false;
       },
     });
+  }
+
+  /** Times out as "done". */
+  waitScan(signal: AbortSignal): Promise<ScanInput> {
+    return timedWait<ScanInput>({
+      signal,
+      start: this.limit,
+      install: (w) => (this.#scan = w),
+      onTimeout: () => {
+        this.#scan = undefined;
+        return { kind: 'done' };
+      },
+    });
+  }
+
+  /** A scan, a pick or "done" from the loader. False when none is waited for. */
+  scan(input: ScanInput): boolean {
+    const w = this.#scan;
+    if (!w) return false;
+    this.#scan = undefined;
+    w.resolve(input);
+    return true;
   }
 
   /** The PIN arrived. False when none is waited for. */

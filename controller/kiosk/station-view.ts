@@ -17,7 +17,10 @@ export interface StationViewOptions {
 /** See the module comment. */
 export function stationView(ledger: Ledger, o: StationViewOptions): KioskState['station'] {
   const alarms = ledger.alarms.alarms();
-  const outOfService = outOfServiceReasons(alarms);
+  // Only the outbox's safety reserve left: no session starts (the alarm may lag behind).
+  const outOfService = outOfServiceReasons(
+    ledger.uow.reserveOnly ? [...alarms, { alarm: 'outbox_full' as const }] : alarms,
+  );
   return {
     name: o.stationName,
     hours: o.hours,

@@ -500,7 +500,7 @@ export class MqttGateway implements Component {
           .alarms()
           .filter((a) => a.alarm !== 'outbox_filling' && a.alarm !== 'outbox_full');
         alarms.push(...this.#alarms.list());
-        if (this.#d.outbox.full)
+        if (this.#d.outbox.reserveOnly)
           alarms.push({ alarm: 'outbox_full', severity: 'critical', since: at });
         else if (this.#d.outbox.fillingAlarm)
           alarms.push({ alarm: 'outbox_filling', severity: 'warning', since: at });
@@ -668,6 +668,17 @@ export class MqttGateway implements Component {
       now,
       new Date(claims.expiresAt).toISOString(),
     );
+    const run = this.#executeAndAnswer(checked, answer);
+    // crl.available downloads a file: it runs beside the command chain, so a slow URL never
+    // holds up the commands after it (an emergency remote.open is answered at once).
+    if (claims.kind === 'crl.available')
+      run.catch((err: unknown) => this.#d.log.error({ err }, 'command handling failed'));
+    else await run;
+  }
+
+  /** Executes a verified, begun command, records the answer and sends it. */
+  async #executeAndAnswer(checked: CheckedCommand, answer: Answer): Promise<void> {
+    const { claims } = checked;
     const result = await this.#execute(checked);
     const response: CommandResponse = {
       v: 1,

@@ -26,6 +26,12 @@ export interface OutboxOptions {
   stationId: string;
   /** Bound on unsent events; append throws OutboxFullError beyond it. */
   maxEvents: number;
+  /**
+   * Room kept for safety events (actuations, alarms: appends with `{ reserve: true }`):
+   * ordinary appends are refused once only this much is left. Default 5% of `maxEvents`
+   * (at least 10, at most 1000; none below 20 events).
+   */
+  reserveEvents?: number;
   /** Fill ratio at which `outbox_filling` is raised (default 0.8); cleared below half of it. */
   alarmRatio?: number;
   /** Sent events kept for inspection before pruning (default 10,000). */
@@ -74,6 +80,10 @@ export class Outbox {
   constructor(db: Db, options: OutboxOptions) {
     this.#db = db;
     this.#opts = {
+      reserveEvents:
+        options.maxEvents >= 20
+          ? Math.min(1000, Math.max(10, Math.floor(options.maxEvents * 0.05)))
+          : 0,
       alarmRatio: 0.8,
       keepSentEvents: 10_000,
       now: () => new Date(),
@@ -107,20 +117,25 @@ export class Outbox {
   }
 
   /**
-   * Stores one event. Call it inside the transaction that makes the state change.
-   * @throws OutboxFullError when `maxEvents` unsent events are waiting.
+   * Stores one event. Call it inside the transaction that makes the state change. A safety
+   * event (`reserve: true`) may use the reserved room; an ordinary one may not.
+   * @throws OutboxFullError when no room is left for it.
    */
-  append<K extends EventKind>(event: { kind: K; data: EventData[K] } & NewEvent): Appended {
-    if (this.#db.inTransaction) return this.#appendIn(event);
-    return this.#db.transaction(() => this.#appendIn(event))();
+  append<K extends EventKind>(
+    event: { kind: K; data: EventData[K] } & NewEvent,
+    options: { reserve?: boolean } = {},
+  ): Appended {
+    if (this.#db.inTransaction) return this.#appendIn(event, options.reserve === true);
+    return this.#db.transaction(() => this.#appendIn(event, options.reserve === true))();
   }
 
-  #appendIn(event: NewEvent): Appended {
+  #appendIn(event: NewEvent, reserve: boolean): Appended {
+    const limit = reserve ? this.#opts.maxEvents : this.#opts.maxEvents - this.#opts.reserveEvents;
     // The cached seq can only be too high (after a rolled-back append): re-read before refusing.
-    if (this.#lastSeqCache - this.#sentUpto >= this.#opts.maxEvents) {
+    if (this.#lastSeqCache - this.#sentUpto >= limit) {
       this.#lastSeqCache = this.lastSeq();
       const depthBefore = this.#lastSeqCache - this.#sentUpto;
-      if (depthBefore >= this.#opts.maxEvents) throw new OutboxFullError(depthBefore);
+      if (depthBefore >= limit) throw new OutboxFullError(depthBefore);
     }
     const appended = this.#insertRow(event);
     const depth = appended.seq - this.#sentUpto;
@@ -172,6 +187,11 @@ export class Outbox {
   /** True when the bound is reached: appends are refused until the backlog drains. */
   get full(): boolean {
     return this.depth() >= this.#opts.maxEvents;
+  }
+
+  /** True when only the safety reserve is left: ordinary appends are refused. */
+  get reserveOnly(): boolean {
+    return this.depth() >= this.#opts.maxEvents - this.#opts.reserveEvents;
   }
 
   /** True while the outbox_filling alarm is raised. */

@@ -98,6 +98,19 @@ export interface KioskPageState {
   canRetry?: boolean;
   door?: string;
   /**
+   * Loading one item at a time: every delivery waiting to be loaded and where it goes, the
+   * one whose compartment is open now, and why the last scanned envelope was refused.
+   */
+  loading?: {
+    items: {
+      deliveryId: string;
+      compartment: string;
+      state: 'waiting' | 'open' | 'loaded' | 'failed';
+    }[];
+    current?: string;
+    refused?: 'unknown_envelope' | 'wrong_envelope' | 'already_loaded';
+  };
+  /**
    * A timeout is close: the page asks "need more time?" (POST /api/kiosk/more-time). `door`:
    * the time is for opening a locker door (`open`) or for finishing and closing it (`close`).
    */

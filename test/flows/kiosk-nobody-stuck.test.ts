@@ -3,7 +3,7 @@
  * health monitor's check raises reader_gone -> the kiosk page shows the out-of-service screen
  * naming the reader; a card inserted while the boards are out ends there at once, no PIN
  * asked; before an open locker door raises its alarm the page asks (and speaks) "need more
- * time?" and its "continue" holds the alarm off; a card left on the reader 30 s after its
+ * time?" and its "continue" holds the "please close" screen off; a card left on the reader 30 s after its
  * session -> the page shows and speaks the reminder (when espeak-ng or Open JTalk rendered it)
  * and card_left is raised; the language, text size and volume a resident chose go back to the
  * station's defaults (web.defaultLanguage) when the card is removed.
@@ -91,6 +91,9 @@ describe('kiosk: nobody stuck', () => {
     await page.click('#large-text');
     await page.click('#volume');
     await page.waitForSelector('html[data-lang="vi"][lang="vi"][data-large="yes"]');
+    // Something to collect, so the PIN is asked (with nothing here it never is).
+    h.assign('d1', 'A01', card);
+    h.loadDirect('A01');
     h.cards.insert(card);
     await page.waitForSelector('body[data-screen="pin"]');
     expect(await page.getAttribute('html', 'data-lang')).toBe('vi'); // kept for this resident
@@ -139,7 +142,7 @@ describe('kiosk: nobody stuck', () => {
     }
   });
 
-  it('asks (spoken) "need more time?" before an open locker door raises its alarm; "continue" holds it off', async () => {
+  it('asks (spoken) "need more time?" before an open locker door turns into "please close"; "continue" holds it off', async () => {
     h.assign('d1', 'A01', card);
     h.loadDirect('A01');
     h.cards.insert(card);

@@ -265,7 +265,23 @@
     });
     var list = $('compartments');
     list.textContent = '';
-    if (connection !== 'lost')
+    // Loading one item at a time: which delivery goes into which compartment (tap to pick).
+    document.body.setAttribute('data-refused', (s.loading && s.loading.refused) || '');
+    if (connection !== 'lost' && s.loading && !s.loading.current)
+      s.loading.items.forEach(function (it) {
+        var li = document.createElement('li');
+        li.setAttribute('data-state', it.state);
+        li.setAttribute('data-delivery', it.deliveryId);
+        var b = document.createElement('b');
+        b.textContent = it.compartment;
+        b.setAttribute('data-free', 'compartment');
+        li.appendChild(b);
+        var span = document.createElement('span');
+        span.textContent = ' ← ' + it.deliveryId;
+        li.appendChild(span);
+        list.appendChild(li);
+      });
+    else if (connection !== 'lost')
       (s.compartments || []).forEach(function (c) {
         var li = document.createElement('li');
         li.setAttribute('data-state', c.state);
@@ -488,11 +504,13 @@
 
   // ---- input ----
 
+  /** POSTs JSON with the token of the card session on screen (the API refuses others). */
   function post(path, body) {
+    var payload = Object.assign({}, body || {}, { token: state.token });
     return fetch(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body || {}),
+      body: JSON.stringify(payload),
     }).catch(function () {});
   }
 
@@ -550,6 +568,24 @@
   });
   $('more-time-yes').addEventListener('click', function () {
     post('/api/kiosk/more-time');
+  });
+  // Envelope codes from a keyboard-wedge barcode scanner (scanner.js), while loading.
+  var scanner =
+    typeof JpkiWedgeScanner === 'function'
+      ? JpkiWedgeScanner({
+          onCode: function (code) {
+            post('/api/kiosk/scan', { code: code });
+          },
+        })
+      : null;
+  document.addEventListener('keydown', function (e) {
+    if (!scanner || state.screen !== 'loading') return;
+    if (scanner.key(e)) e.preventDefault();
+  });
+  $('compartments').addEventListener('click', function (e) {
+    var li = e.target && e.target.closest && e.target.closest('[data-delivery]');
+    if (li && state.screen === 'loading' && li.getAttribute('data-state') === 'waiting')
+      post('/api/kiosk/scan', { deliveryId: li.getAttribute('data-delivery') });
   });
   document.addEventListener('pointerdown', touched, true);
   window.addEventListener('resize', fit);
