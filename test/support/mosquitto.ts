@@ -2,7 +2,7 @@
  * A private mosquitto for tests: free loopback ports, a generated configuration, a CA with
  * per-station client certificates, and ACLs that confine each station to its own topics.
  *
- * Listeners (`per_listener_settings true`):
+ * Listeners (one set of authentication settings, `per_listener_settings false`):
  * - plain: user name + password (password file), the same ACL;
  * - TLS: client certificate required, `use_identity_as_username true` (the certificate CN
  *   becomes the user name), the same ACL.
@@ -121,7 +121,14 @@ export class Mosquitto {
     write(
       'mosquitto.conf',
       [
-        'per_listener_settings true',
+        // One set of authentication settings for both listeners. `per_listener_settings true`
+        // loses messages with mosquitto 2.0.21 (Debian 13): a persisted offline session is not
+        // tied to its listener again after a restart ("Failed to associate persisted user ...
+        // with ACLs"), so every message queued for it is refused by the ACL check.
+        'per_listener_settings false',
+        'allow_anonymous false',
+        `password_file ${path.join(dir, 'passwd')}`,
+        `acl_file ${path.join(dir, 'acl')}`,
         ...(options.persistence
           ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1']
           : ['persistence false']),
@@ -133,18 +140,13 @@ export class Mosquitto {
         'max_queued_messages 200000',
         '',
         `listener ${m.port} 127.0.0.1`,
-        'allow_anonymous false',
-        `password_file ${path.join(dir, 'passwd')}`,
-        `acl_file ${path.join(dir, 'acl')}`,
         '',
         `listener ${m.tlsPort} 127.0.0.1`,
-        'allow_anonymous false',
         `cafile ${path.join(dir, 'ca.pem')}`,
         `certfile ${path.join(dir, 'server.pem')}`,
         `keyfile ${path.join(dir, 'server-key.pem')}`,
         'require_certificate true',
         'use_identity_as_username true',
-        `acl_file ${path.join(dir, 'acl')}`,
         '',
       ].join('\n'),
     );
