@@ -14,6 +14,7 @@
 #   /var/lib/jpki-locker (jpki-locker, 0700; the unit's UMask=0077 keeps the database 0600);
 # - /etc/polkit-1/rules.d/60-jpki-locker-pcscd.rules: lets `jpki-locker` use pcscd 2;
 # - the systemd units, enabled (and started when systemd runs).
+# shellcheck disable=SC2016 # the builder's commands are expanded by its own shell
 set -euo pipefail
 kiosk=0
 for arg in "$@"; do
@@ -37,7 +38,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 packages=(pcscd polkitd libpcsclite-dev python3 make g++ rsync ca-certificates)
 [ $kiosk -eq 1 ] && packages+=(cage chromium fonts-ipafont-gothic fonts-ipafont-mincho)
 # With no Node.js at all, Debian's own only fetches the pinned one (scripts/node-env.sh).
-command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
 say "system packages: ${packages[*]}"
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
@@ -64,9 +65,12 @@ rsync -a --exclude node_modules --exclude .runtime --exclude dist --exclude data
 chown -R nobody:nogroup "$stage"
 chmod 0755 "$stage"
 say "building in $stage as nobody (runtime, npm ci, dist/; a few minutes on a Pi)"
-# shellcheck disable=SC2016 # expanded by the builder's shell
+pass=()
+for v in NODE_EXTRA_CA_CERTS npm_config_registry https_proxy HTTPS_PROXY http_proxy HTTP_PROXY no_proxy NO_PROXY; do
+  [ -n "${!v:-}" ] && pass+=("$v=${!v}")
+done
 setpriv --reuid=nobody --regid=nogroup --clear-groups \
-  env -i HOME="$stage/home" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+  env -i HOME="$stage/home" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "${pass[@]}" \
   bash -c 'set -euo pipefail
     cd "$HOME/../src"
     scripts/node-env.sh --ensure >/dev/null

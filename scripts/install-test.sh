@@ -72,6 +72,11 @@ check() { # check "what" command...
 # ---- chroots -----------------------------------------------------------------------------------
 
 roots=()
+# What this machine's network needs, passed into the roots.
+passed_env=()
+for v in NODE_EXTRA_CA_CERTS npm_config_registry https_proxy HTTPS_PROXY http_proxy HTTP_PROXY no_proxy NO_PROXY; do
+  [ -n "${!v:-}" ] && passed_env+=("$v=${!v}")
+done
 # Ends what runs inside a chroot (only processes whose root is one of ours) and unmounts it.
 release_root() {
   local dir=$1 p r
@@ -118,6 +123,12 @@ new_root() {
   tar --zstd -C "$dir" -xf "$tarball"
   roots+=("$dir")
   cp /etc/resolv.conf "$dir/etc/resolv.conf"
+  # The certificate authorities this machine added for its network (a TLS-inspecting proxy,
+  # say) are the new root's too, as on any machine of that network.
+  if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$dir/usr/local/share/ca-certificates/"
+    chroot "$dir" update-ca-certificates >/dev/null 2>&1
+  fi
   mount -t proc proc "$dir/proc"
   mount --rbind /sys "$dir/sys" && mount --make-rslave "$dir/sys"
   mount --rbind /dev "$dir/dev" && mount --make-rslave "$dir/dev"
@@ -142,7 +153,7 @@ in_root() {
   local dir=$1
   shift
   chroot "$dir" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    LANG=C.UTF-8 TERM=dumb CI="${CI:-}" /bin/bash -c "cd /root/jpki-locker && $*"
+    LANG=C.UTF-8 TERM=dumb CI="${CI:-}" "${passed_env[@]}" /bin/bash -c "cd /root/jpki-locker && $*"
 }
 
 # Runs a README command in a root, timed, its output in $work/<name>.log (the tail on failure).
@@ -221,7 +232,7 @@ install_checks() {
   check "station.db created 0600 by the service user (UMask)" \
     bash -c "$(declare -f owner_mode); owner_mode '$dir' /var/lib/jpki-locker/station.db jpki-locker:jpki-locker 600"
   ms=$(in_root "$dir" 't0=$(date +%s%N); /usr/local/bin/jpki-locker --version >/dev/null && echo $(( ($(date +%s%N) - t0) / 1000000 ))' || true)
-  [ -n "$ms" ] && ok "installed jpki-locker --version: $ms ms" || bad "installed jpki-locker --version"
+  if [ -n "$ms" ]; then ok "installed jpki-locker --version: $ms ms"; else bad "installed jpki-locker --version"; fi
   polkit_checks "$dir"
 }
 

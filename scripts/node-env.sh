@@ -11,12 +11,12 @@
 #       `node-linux-<arch>` package (binary and include/node headers, so native addons build
 #       offline against it) and a pinned npm, unpacked into .runtime/ and checked against the
 #       integrity recorded here;
-#     - with no node or npm at all, Debian's own nodejs and npm are installed first, only to
-#       fetch those two packages.
+#     - with no node at all, Debian's own nodejs is installed first, only to fetch those two
+#       packages (with npm when there is one, else with the same two registry requests npm makes).
 # 32-bit ARM (armhf, armel) has no Node.js 22 or newer on the registry: refused with a message.
 #
 # Pins: change a version together with its SHA-512 (sha512sum of the file `npm pack NAME@VERSION` writes).
-# shellcheck disable=SC2034 # JPKI_NODE_SHA512_<arch> is read through ${!var}
+# shellcheck disable=SC2034,SC2016 # JPKI_NODE_SHA512_<arch> is read through ${!var}; node -e code is single-quoted
 JPKI_NODE_MIN=22.12.0
 JPKI_NODE_PIN=24.22.3
 JPKI_NODE_SHA512_x64=287b286fe16ff587ab013bd8ba331b8b226a9d10af2edadcaff79336a46a88e486a7dec43a244fd723f8efe9271a043fc677375d8f31ce45b9f3b76567336a44
@@ -69,18 +69,39 @@ jpki_apt() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# Fetches package $1@$2 from the npm registry with npm, checks its SHA-512 against $3 and
-# unpacks it into directory $4.
+# Fetches package $1@$2 from the npm registry, checks its SHA-512 against $3 and unpacks it into
+# directory $4. With npm, `npm pack`; with only a node (Debian's, installed when there is none:
+# a dozen packages, where Debian's npm would be hundreds), the same two requests npm makes.
 jpki_fetch() {
-  local name=$1 version=$2 sha512=$3 dest=$4 npm_cmd tmp got
-  npm_cmd=$(command -v npm 2>/dev/null || true)
-  if [ -z "$npm_cmd" ]; then
-    jpki_say "No npm on this machine: installing Debian's nodejs and npm, only to fetch Node.js $JPKI_NODE_PIN"
-    jpki_apt nodejs npm ca-certificates
-    npm_cmd=$(command -v npm)
-  fi
+  local name=$1 version=$2 sha512=$3 dest=$4 tmp got fetched=0
   tmp=$(mktemp -d)
-  if ! (cd "$tmp" && "$npm_cmd" pack --silent --no-fund --no-audit "$name@$version" >/dev/null); then
+  if command -v npm >/dev/null 2>&1; then
+    (cd "$tmp" && npm pack --silent --no-fund --no-audit "$name@$version" >/dev/null) && fetched=1
+  else
+    if ! command -v node >/dev/null 2>&1; then
+      jpki_say "No Node.js on this machine: installing Debian's nodejs, only to fetch Node.js $JPKI_NODE_PIN"
+      jpki_apt nodejs ca-certificates
+    fi
+    node -e '
+      const https = require("node:https");
+      const fs = require("node:fs");
+      const [name, version, out] = process.argv.slice(1);
+      const registry = (process.env.npm_config_registry || "https://registry.npmjs.org/").replace(/\/?$/, "/");
+      const get = (url, sink) => new Promise((resolve, reject) => {
+        https.get(url, { headers: { accept: "application/json" } }, (res) => {
+          if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location)
+            return get(new URL(res.headers.location, url).href, sink).then(resolve, reject);
+          if (res.statusCode !== 200) return reject(new Error(`${url}: HTTP ${res.statusCode}`));
+          if (sink) res.pipe(sink).on("finish", resolve).on("error", reject);
+          else { let body = ""; res.setEncoding("utf8"); res.on("data", (d) => (body += d)); res.on("end", () => resolve(body)); }
+        }).on("error", reject);
+      });
+      get(`${registry}${name}/${version}`)
+        .then((meta) => get(JSON.parse(meta).dist.tarball, fs.createWriteStream(out)))
+        .catch((err) => { console.error(err.message); process.exit(1); });
+    ' "$name" "$version" "$tmp/$name-$version.tgz" && fetched=1
+  fi
+  if [ $fetched -ne 1 ]; then
     rm -rf "$tmp"
     jpki_say "could not fetch $name@$version from the npm registry"
     return 1
