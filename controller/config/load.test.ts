@@ -69,6 +69,25 @@ describe('configuration', () => {
     );
   });
 
+  it('lists cross-reference problems together with schema problems, each key once', () => {
+    const problems = problemsOf(() =>
+      checkConfig({
+        station: { id: 'Not An Id' },
+        gpio: { driver: 'sim', outputs: [{ name: 'relay-a', line: 17 }] },
+        doors: [
+          { id: 'front', relay: 'relay-b' },
+          { id: 'back', relay: 7 },
+        ],
+      }),
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'doors.0.relay',
+      'doors.1.relay',
+      'station.id',
+    ]);
+    expect(problems.find((p) => p.path === 'doors.0.relay')?.message).toMatch(/relay-b/);
+  });
+
   it('refuses GPIO names or lines used twice, locks beyond a board, and ids unfit for MQTT', () => {
     const problems = problemsOf(() =>
       checkConfig({

@@ -228,6 +228,32 @@ function checkSemantics(cfg: Config, problems: ConfigProblem[]): void {
     problems.push({ path: 'board.port', message: 'is required when board.driver is kerong' });
 }
 
+/**
+ * With schema problems, the cross-reference problems too (a door's relay that no GPIO output
+ * has, say), where the data is whole enough to follow them, so every problem shows at once;
+ * none is repeated for a key that already has a schema problem.
+ */
+function addCrossReferenceProblems(
+  data: Record<string, unknown>,
+  options: LoadOptions,
+  problems: ConfigProblem[],
+): void {
+  const found: ConfigProblem[] = [];
+  try {
+    const cfg = resolvePaths(
+      configSchema as unknown as SchemaNode,
+      data,
+      options.baseDir ?? process.cwd(),
+    ) as Config;
+    checkSemantics(cfg, found);
+  } catch {
+    // Too broken to follow references (a list that is not a list): the schema problems say why.
+  }
+  const covered = (p: ConfigProblem) =>
+    problems.some((q) => q.path === '' || p.path === q.path || p.path.startsWith(`${q.path}.`));
+  for (const p of found) if (!covered(p)) problems.push(p);
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -276,7 +302,10 @@ export function checkConfig(raw: unknown, options: LoadOptions = {}): Readonly<C
       seen.add(key);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) {
+    addCrossReferenceProblems(data, options, problems);
+    throw new ConfigError(problems);
+  }
   const cfg = resolvePaths(
     configSchema as unknown as SchemaNode,
     data,
