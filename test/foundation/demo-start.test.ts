@@ -3,10 +3,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { CliProcess, runCli } from '../support/cli.js';
 import { freeLoopbackPort } from '../support/ports.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-port-clash-'));
+const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-demo-start-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('a demo whose web port is taken ends with the port and the option to change it, no stack trace', async () => {
@@ -31,5 +31,31 @@ it('a demo whose web port is taken ends with the port and the option to change i
     expect(out).not.toMatch(/\bat \S+ \(/);
   } finally {
     taken.close();
+  }
+});
+
+it('a first demo start shows the banner last, with no CRL warning or alarm before it', async () => {
+  const data = path.join(dir, 'first');
+  const demo = new CliProcess(
+    [
+      'demo',
+      '--data',
+      data,
+      '--port',
+      String(await freeLoopbackPort()),
+      '--broker-port',
+      String(await freeLoopbackPort()),
+    ],
+    { env: { JPKI_LOCKER_LOG_LEVEL: '' } },
+  );
+  try {
+    await demo.waitFor('Press Ctrl+C to stop.');
+    const out = demo.stdout + demo.stderr;
+    expect(out).toMatch(/station screen: http:\/\/127\.0\.0\.1:\d+\//);
+    expect(out).not.toMatch(/CRL not usable|crl_stale|"level":(40|50|60)/);
+    expect(out.trim().split('\n').length).toBeLessThanOrEqual(8);
+  } finally {
+    demo.kill();
+    await demo.exited;
   }
 });
