@@ -1,6 +1,75 @@
 #!/usr/bin/env node
-// Entry point of the `jpki-locker` command: runs the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
+// Entry point of the `jpki-locker` command.
+//
+// It runs the compiled JavaScript in dist/ (built by `npm run build`, which setup and install
+// run). When dist/ is missing or older than the sources, a development checkout (one with tsx
+// installed) runs the TypeScript sources through tsx instead and, on a terminal, says how to
+// get the fast start back; anywhere else it refuses with the command that fixes it.
+//
+// `console` and `office` belong to the municipality's side (office/) when that folder exists;
+// every other command is the station's (controller/).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-await import('../controller/cli/main.ts');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Folders compiled into dist/ (tsconfig.build.json), whose changes make dist/ stale. */
+const SOURCE_DIRS = ['shared', 'hardware', 'firmware-host', 'controller', 'office'];
+const OFFICE_COMMANDS = new Set(['console', 'office']);
+
+/** The newest modification time (ms) of a compiled source or page below `dir`. */
+function newestSource(dir, newest = 0) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return newest;
+  }
+  for (const e of entries) {
+    if (e.isDirectory()) {
+      if (e.name !== 'testing' && e.name !== 'node_modules')
+        newest = newestSource(path.join(dir, e.name), newest);
+    } else if (!e.name.endsWith('.test.ts') && !e.name.endsWith('.md')) {
+      newest = Math.max(newest, statSync(path.join(dir, e.name)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** Whether dist/ was built after the last change to any source it is compiled from. */
+function distIsCurrent() {
+  let built;
+  try {
+    built = statSync(path.join(root, 'dist/BUILT')).mtimeMs;
+  } catch {
+    return false;
+  }
+  return SOURCE_DIRS.every((d) => newestSource(path.join(root, d)) <= built);
+}
+
+const word = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const side =
+  OFFICE_COMMANDS.has(word ?? '') && existsSync(path.join(root, 'office'))
+    ? 'office'
+    : 'controller';
+
+let entry;
+if (distIsCurrent()) {
+  entry = path.join(root, `dist/${side}/cli/main.js`);
+} else if (existsSync(path.join(root, 'node_modules/tsx'))) {
+  if (process.stderr.isTTY && !process.env.JPKI_LOCKER_QUIET_TSX) {
+    process.stderr.write(
+      'jpki-locker: running from the TypeScript sources (dist/ is missing or older); `npm run build` makes it start faster\n',
+    );
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = path.join(root, `${side}/cli/main.ts`);
+} else {
+  process.stderr.write(
+    `jpki-locker: the compiled program in ${root}/dist is missing or older than its sources: run \`npm run build\` there\n`,
+  );
+  process.exit(1);
+}
+const { main } = await import(pathToFileURL(entry).href);
+await main(process.argv);

@@ -4,9 +4,10 @@ import type { Logger } from './log.js';
 import { StorageComponent } from './storage/storage-component.js';
 import { createHardware, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
-import { DomainComponent } from './domain/domain-component.js';
-import { GpioDoorHardware } from './domain/gpio-doors.js';
-import { crlStateOf, deviceHealthOf } from './domain/station-state.js';
+import { CoreComponent } from './app/core-component.js';
+import { TrustCertificateChecker } from './adapters/certificate-checker.js';
+import { GpioDoorHardware } from './adapters/gpio-doors.js';
+import { crlStateOf, deviceHealthOf } from './adapters/station-state.js';
 import { TrustComponent } from './trust/trust-component.js';
 import { installAvailableCrl } from './trust/crl-command.js';
 import { MetaRepository } from './storage/meta-repository.js';
@@ -18,6 +19,8 @@ import { HealthMonitor } from './health-monitor.js';
 import { Secret } from '../shared/secret.js';
 import { VERSION } from './version.js';
 import { readFileSync } from 'node:fs';
+import { RetentionJob } from './retention/retention-job.js';
+import { loadStationSigner, type StationSigner } from './audit/checkpoint.js';
 
 /** Things the station takes from outside so tests can replace them. */
 export interface StationOptions {
@@ -40,14 +43,16 @@ export class Station {
   readonly hardware: HardwareSet;
   /** The kiosk web server, when `web.enabled`. */
   readonly web: WebServer | undefined;
-  /** Compartments, deliveries, doors, the kiosk session and the audit log (issue 7). */
-  readonly domain: DomainComponent;
+  /** The core: ledger, flows, door controller, kiosk session (built by app/compose.ts). */
+  readonly core: CoreComponent;
   /** Trust anchors and the CRL cache. */
   readonly trust: TrustComponent;
   /** Alarms from the station's own health (CRL, boards, reader, disk, clock, tamper). */
   readonly health: HealthMonitor;
   /** The back-office link (built at start, when `mqtt.enabled`). */
   readonly mqtt: LazyComponent<MqttGateway>;
+  /** The nightly retention job (signed audit checkpoint, then pruning). */
+  readonly retention: RetentionJob;
   readonly #group: ComponentGroup;
   readonly now: () => Date;
 
@@ -90,15 +95,16 @@ export class Station {
         log.child({ component: 'web' }),
       );
     }
-    this.domain = new DomainComponent(config, {
+    this.core = new CoreComponent(config, {
       db: () => this.storage.db,
+      // The card check goes through the trust component: its anchors and revocationFor apply.
+      checker: () => new TrustCertificateChecker(this.trust),
       card: this.hardware.card,
       board: this.hardware.board,
       doors: this.hardware.gpio
         ? new GpioDoorHardware(this.hardware.gpio, config.doors, log.child({ component: 'doors' }))
         : undefined,
       web,
-      revocation: () => this.trust.crl,
       installCrl: (body) => installAvailableCrl(this.trust, body),
       changeConfig: (body) => {
         const meta = new MetaRepository(this.storage.db);
@@ -123,13 +129,9 @@ export class Station {
       now: this.now,
       log: log.child({ component: 'domain' }),
     });
-    components.push(this.domain);
+    components.push(this.core);
     this.health = new HealthMonitor({
-      alarms: () => {
-        const d = this.domain.domain;
-        if (!d) throw new Error('domain not started');
-        return d;
-      },
+      alarms: () => this.core.core.ledger.alarms,
       trust: this.trust,
       card: this.hardware.card,
       board: this.hardware.board,
@@ -141,6 +143,20 @@ export class Station {
       log: log.child({ component: 'health' }),
     });
     components.push(this.health);
+    let signer: StationSigner | undefined;
+    this.retention = new RetentionJob(config.retention, {
+      db: () => this.storage.db,
+      outbox: () => this.outbox,
+      signer: () =>
+        config.station.signingKey
+          ? (signer ??= loadStationSigner(config.station.signingKey, config.station.signingCert))
+          : undefined,
+      stationId: config.station.id,
+      timezone: config.station.timezone,
+      now: this.now,
+      log: log.child({ component: 'retention' }),
+    });
+    components.push(this.retention);
     this.mqtt = new LazyComponent('mqtt', () =>
       config.mqtt.enabled ? this.#buildGateway() : undefined,
     );
@@ -197,8 +213,8 @@ export class Station {
       {
         db: this.storage.db,
         outbox: this.outbox,
-        handler: this.domain.commandHandler!,
-        state: this.domain.stateProvider!,
+        handler: this.core.core.commandHandler,
+        state: this.core.core.stateProvider,
         // Command signers are checked by the trust engine against trust.commandAnchors, with
         // the CRL cache when trust.revocationFor lists `command`.
         signerTrust: {

@@ -20,7 +20,7 @@ jpki_node_export
 # 2. System packages.
 packages=(libpcsclite-dev python3 make g++)
 if [ "$profile" = test ]; then
-  packages+=(pcscd pcsc-tools vsmartcard-vpcd mosquitto mosquitto-clients socat chromium fonts-ipafont-gothic openssl util-linux)
+  packages+=(pcscd pcsc-tools vsmartcard-vpcd mosquitto mosquitto-clients socat chromium fonts-ipafont-gothic openssl util-linux faketime)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -46,3 +46,7 @@ fi
 if [ "$(readlink -f "$(command -v node)")" != "$(readlink -f node_modules/.bin/node 2>/dev/null)" ]; then
   ln -sfn ../../.runtime/bin/node node_modules/.bin/node
 fi
+
+# 4. The compiled program (bin/jpki-locker.js runs dist/; a few seconds).
+say "Building dist/ (npm run build)"
+node scripts/build.mjs >/dev/null

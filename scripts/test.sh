@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: installs what is missing, then type-checks, lints,
-# checks formatting and runs every vitest suite (unit, contract, end-to-end, reliability,
-# browser). Extra arguments go to vitest (e.g. scripts/test.sh test/foundation).
+# The whole test suite on a fresh machine: installs what is missing and builds dist/, then
+# type-checks, lints, checks formatting and runs both vitest projects: `unit` (tests beside the
+# code) and `system` (test/: pcscd, mosquitto, socat, Chromium, started by the tests on free
+# loopback ports). Extra arguments go to vitest (e.g. scripts/test.sh test/foundation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test

@@ -13,10 +13,10 @@ import { parseCertificate } from '../../controller/trust/certificate.js';
 import { CrlCache } from '../../controller/trust/crl-cache.js';
 import { MemoryCrlStore } from '../../controller/trust/crl-store.js';
 import { makeCrl } from '../../controller/trust/testing/crl-writer.js';
-import { PathCertificateChecker } from '../../controller/domain/adapters.js';
-import { DomainHarness } from '../../controller/domain/domain-harness.js';
-import { spkiSha256 } from '../../controller/domain/kiosk-session.js';
-import { FakeJpkiCard, ManualTimers, testRoot } from '../../controller/domain/testing.js';
+import { PathCertificateChecker } from '../../controller/adapters/certificate-checker.js';
+import { CoreHarness } from '../../controller/app/testing/harness.js';
+import { spkiSha256 } from '../../controller/domain/identity.js';
+import { FakeJpkiCard, ManualTimers, testRoot } from '../../controller/app/testing/fakes.js';
 import { Secret } from '../../shared/secret.js';
 
 function arg(name: string, dflt: number): number {
@@ -48,18 +48,17 @@ const crlSetupMs = performance.now() - t0;
 
 const timers = new ManualTimers();
 // Enough compartments for the pending deliveries plus the measured ones.
-const h = new DomainHarness({ timers, compartments: PENDING + PICKUPS });
+// The real path validation + CRL instead of the fixed checker.
 const checker = new PathCertificateChecker(() => [root.der], cache);
-// Swap the fixed checker for the real path validation + CRL.
-Object.defineProperty(h.session, 'checker', { value: checker });
+const h = new CoreHarness({ timers, compartments: PENDING + PICKUPS, checker });
 await h.start();
 
 // 10,000 pending deliveries for other holders.
 const deadline = new Date(Date.now() + 48 * 3600_000).toISOString();
-h.domain.tx(() => {
+h.core.uow.run(() => {
   for (let i = 0; i < PENDING; i++) {
     const c = `A${String(i + 1).padStart(2, '0')}`;
-    h.domain.assign({
+    h.ledger.deliveries.assign({
       deliveryId: `p${i}`,
       compartment: c,
       holderSpkiSha256: i.toString(16).padStart(64, '0'),
@@ -74,7 +73,7 @@ const signMs: number[] = [];
 for (let i = 0; i < PICKUPS; i++) {
   const card = holders[i % holders.length]!;
   const c = `A${String(PENDING + i + 1).padStart(2, '0')}`;
-  h.domain.assign({
+  h.ledger.deliveries.assign({
     deliveryId: `m${i}`,
     compartment: c,
     holderSpkiSha256: spkiSha256(card.cert.der),

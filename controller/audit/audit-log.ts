@@ -37,6 +37,8 @@ export interface AuditRow {
   details: string;
   prev_hash: string;
   hash: string;
+  /** 1 when retention redacted the row's content (its place in the chain stays). */
+  redacted?: number;
 }
 
 /** The previous hash of the very first row. */
@@ -94,6 +96,32 @@ export interface AuditVerifyReport {
   rows: number;
   lastSeq: number;
   problem?: AuditProblem;
+  /** When rows were pruned: the chain is checked from this row on (the last one pruned). */
+  base?: { seq: number; hash: string };
+  /** Rows whose content retention redacted (their links were checked, their content is gone). */
+  redacted?: number;
+}
+
+/** The front of the chain after pruning: the seq and hash of the last row deleted. */
+export interface AuditBase {
+  seq: number;
+  hash: string;
+}
+
+/** The content fields a redacted row carries (everything but its place in the chain). */
+const REDACTED = { action: '', actor: '', target: '', outcome: '', reason: '', details: '{}' };
+
+/** True when `row` is a well-formed redacted row (flag set, content blank). */
+function isRedacted(row: AuditRow): boolean {
+  return (
+    row.redacted === 1 &&
+    row.action === REDACTED.action &&
+    row.actor === REDACTED.actor &&
+    row.target === REDACTED.target &&
+    row.outcome === REDACTED.outcome &&
+    row.reason === REDACTED.reason &&
+    row.details === REDACTED.details
+  );
 }
 
 /**
@@ -182,15 +210,25 @@ function canonicalDetails(details: AuditEntry['details']): string {
 /** Keys that look forbidden but are not personal (hash of a key, counts). */
 const ALLOWED_DETAIL_KEYS = new Set(['triesLeft', 'spkiSha256', 'keyHash', 'ruleVersion']);
 
-/** Reads the rows and head from a database and verifies them. */
-export function verifyAuditDb(db: Db): AuditVerifyReport {
-  const rows = db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').all();
+/** The recorded front of a pruned chain, if any rows were pruned. */
+export function auditBase(db: Db): AuditBase | undefined {
+  return db.prepare<[], AuditBase>('SELECT seq, hash FROM audit_base WHERE id = 1').get();
+}
+
+/** The chain's recorded head (last seq and hash), if any row was ever written. */
+export function auditHead(db: Db): { seq: number; hash: string } | undefined {
   const head = db
     .prepare<[], { last_seq: number; last_hash: string }>(
       'SELECT last_seq, last_hash FROM audit_head WHERE id = 1',
     )
     .get();
-  return verifyAuditRows(rows, head ? { seq: head.last_seq, hash: head.last_hash } : undefined);
+  return head ? { seq: head.last_seq, hash: head.last_hash } : undefined;
+}
+
+/** Reads the rows, base and head from a database and verifies them. */
+export function verifyAuditDb(db: Db): AuditVerifyReport {
+  const rows = db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').all();
+  return verifyAuditRows(rows, auditHead(db), auditBase(db));
 }
 
 /**
@@ -207,9 +245,11 @@ export function verifyAuditDb(db: Db): AuditVerifyReport {
 export function verifyAuditRows(
   rows: readonly AuditRow[],
   head?: { seq: number; hash: string },
+  base?: AuditBase,
 ): AuditVerifyReport {
-  let lastHash = GENESIS_HASH;
-  let lastSeq = 0;
+  let lastHash = base?.hash ?? GENESIS_HASH;
+  let lastSeq = base?.seq ?? 0;
+  let redacted = 0;
   const fail = (problem: AuditProblem): AuditVerifyReport => ({
     ok: false,
     rows: rows.length,
@@ -220,7 +260,10 @@ export function verifyAuditRows(
     const r = rows[i]!;
     const next = rows[i + 1];
     const prev = rows[i - 1];
-    const selfOk = auditRowHash(r) === r.hash;
+    // A redacted row cannot be re-hashed (its content is gone): its links are still checked,
+    // by its own prev_hash here and by the next row's prev_hash pointing at its hash.
+    const selfOk = r.redacted === 1 ? isRedacted(r) : auditRowHash(r) === r.hash;
+    if (r.redacted === 1 && selfOk) redacted++;
     const linkOk = r.prev_hash === lastHash;
     if (!selfOk) {
       if (!linkOk && next && next.prev_hash === lastHash) {
@@ -269,7 +312,7 @@ export function verifyAuditRows(
             : `a row before ${r.seq} was deleted (or the row before it edited and re-hashed)`,
       });
     }
-    if (r.seq !== lastSeq + 1 && rows.length > 0 && i > 0) {
+    if (r.seq !== lastSeq + 1 && (i > 0 || base)) {
       // Linked correctly across a gap: only sequence numbers were changed.
       return fail({
         kind: 'edited',
@@ -309,5 +352,44 @@ export function verifyAuditRows(
       message: 'rows exist but the chain head was never recorded',
     });
   }
-  return { ok: true, rows: rows.length, lastSeq };
+  return {
+    ok: true,
+    rows: rows.length,
+    lastSeq,
+    ...(base ? { base } : {}),
+    ...(redacted ? { redacted } : {}),
+  };
+}
+
+/** Redacts one row in place (retention of attempts): keeps its place in the chain. */
+export function redactAuditRows(db: Db, seqs: readonly number[]): number {
+  const stmt = db.prepare<[number]>(
+    `UPDATE audit_log SET redacted = 1, action = '', actor = '', target = '', outcome = '',
+       reason = '', details = '{}' WHERE seq = ? AND redacted = 0`,
+  );
+  let n = 0;
+  for (const seq of seqs) n += stmt.run(seq).changes;
+  return n;
+}
+
+/**
+ * Prunes the front of the chain up to and including `uptoSeq`: records that row's hash as the
+ * new base first (the triggers allow deleting only at or below it), then deletes. Returns the
+ * rows deleted. Never touches the head: `uptoSeq` is capped below the last row.
+ */
+export function pruneAuditFront(db: Db, uptoSeq: number): number {
+  const head = auditHead(db);
+  if (!head) return 0;
+  const upto = Math.min(uptoSeq, head.seq - 1);
+  const current = auditBase(db);
+  if (upto <= (current?.seq ?? 0)) return 0;
+  const row = db
+    .prepare<[number], { hash: string }>('SELECT hash FROM audit_log WHERE seq = ?')
+    .get(upto);
+  if (!row) return 0;
+  db.prepare(
+    `INSERT INTO audit_base(id, seq, hash) VALUES (1, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+  ).run(upto, row.hash);
+  return db.prepare<[number]>('DELETE FROM audit_log WHERE seq <= ?').run(upto).changes;
 }

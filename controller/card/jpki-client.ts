@@ -17,7 +17,8 @@
  * Broken exchanges throw typed errors (`ApduError`, `CardProtocolError`, `CardRemovedError`,
  * `CardReaderError`); negative answers (wrong PIN, blocked, bad signature) are results.
  */
-import { createHash, randomBytes, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { spkiSha256 as identitySpkiSha256, verifyNonceSignature } from '../domain/identity.js';
 import type { Logger } from 'pino';
 import { parseResponse, type ApduTransmit, type ResponseApdu } from '../../shared/apdu/apdu.js';
 import { parseDerHeader } from '../../shared/apdu/der.js';
@@ -366,35 +367,18 @@ export class JpkiClient {
   }
 }
 
-/**
- * True when `signature` is a valid RSASSA-PKCS1-v1_5 / SHA-256 signature of `message` under
- * the certificate's public key (what the card computes over the DigestInfo). False for any
- * mismatch or an unusable certificate; never throws.
- */
-export function verifyNonceSignature(
-  certificate: Uint8Array,
-  message: Uint8Array,
-  signature: Uint8Array,
-): boolean {
-  try {
-    const key = new X509Certificate(certificate).publicKey;
-    return cryptoVerify('sha256', message, key, signature);
-  } catch {
-    return false;
-  }
-}
-
 /** SHA-256 (hex) of the certificate's SubjectPublicKeyInfo. @throws CardProtocolError on a bad cert. */
 export function spkiSha256(certificate: Uint8Array): string {
   try {
-    const spki = new X509Certificate(certificate).publicKey.export({ type: 'spki', format: 'der' });
-    return createHash('sha256').update(spki).digest('hex');
+    return identitySpkiSha256(certificate);
   } catch (err) {
     throw new CardProtocolError('unexpected_data', 'certificate has no usable public key', {
       cause: err,
     });
   }
 }
+
+export { verifyNonceSignature };
 
 function sha256Hex(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');

@@ -14,6 +14,8 @@ type SchemaNode = {
   properties?: Record<string, SchemaNode>;
   items?: SchemaNode;
   'x-path'?: boolean;
+  /** Names accepted instead of a path (kept as they are). */
+  'x-names'?: readonly string[];
   'x-error'?: string;
   'x-timezone'?: boolean;
   description?: string;
@@ -116,7 +118,7 @@ function describe(e: ErrorObject): ConfigProblem {
 
 function resolvePaths(node: SchemaNode, value: unknown, baseDir: string): unknown {
   if (node['x-path'] && typeof value === 'string' && value !== '')
-    return path.resolve(baseDir, value);
+    return node['x-names']?.includes(value) ? value : path.resolve(baseDir, value);
   if (node.type === 'array' && Array.isArray(value) && node.items) {
     return value.map((v) => resolvePaths(node.items!, v, baseDir));
   }

@@ -10,6 +10,8 @@ import {
   checkConfigChange,
   OVERRIDES_META_KEY,
   readStoredOverrides,
+  REMOTE_CONFIG_BOUNDS,
+  REMOTE_CONFIG_KEYS,
 } from './overrides.js';
 
 describe('config.change (versioned overrides from the back office)', () => {
@@ -51,6 +53,26 @@ describe('config.change (versioned overrides from the back office)', () => {
     });
     expect(bad.result).toMatchObject({ accepted: false, reason: 'malformed' });
     expect(JSON.stringify(bad.result)).toContain('station.hours.open');
+  });
+
+  it('trust and freshness keys are never remotely changeable; every remote key has a bound', () => {
+    for (const key of ['trust.crlToleranceHours', 'trust.crlRefreshMinutes']) {
+      expect(REMOTE_CONFIG_KEYS).not.toContain(key);
+      const r = checkConfigChange(base, undefined, { version: 1, settings: { [key]: 1e9 } });
+      expect(r.result).toMatchObject({ accepted: false, reason: 'not_supported' });
+    }
+    for (const key of REMOTE_CONFIG_KEYS) expect(REMOTE_CONFIG_BOUNDS[key]).toBeDefined();
+    const huge = checkConfigChange(base, undefined, {
+      version: 1,
+      settings: { 'pickup.doorOpenTimeoutSec': 2 ** 31 },
+    });
+    expect(huge.result).toMatchObject({ accepted: false, reason: 'malformed' });
+    expect(JSON.stringify(huge.result)).toContain('between 5 and 600');
+    const name = checkConfigChange(base, undefined, {
+      version: 1,
+      settings: { 'station.name': 'x'.repeat(101) },
+    });
+    expect(name.result).toMatchObject({ accepted: false, reason: 'malformed' });
   });
 
   it('the next start applies what was stored; a database without overrides changes nothing', () => {

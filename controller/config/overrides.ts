@@ -1,30 +1,41 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../../shared/errors.js';
-import type { CommandResult, ConfigChangeBody } from '../../shared/mqtt/commands.js';
+import {
+  REMOTE_CONFIG_BOUNDS,
+  type CommandResult,
+  type ConfigChangeBody,
+  type RemoteConfigKey,
+  type RemoteKeyBound,
+} from '../../shared/mqtt/commands.js';
 import { checkConfig } from './load.js';
 import type { Config } from './types.js';
 
-/**
- * Keys the back office may change with a signed `config.change` command. Everything that
- * decides whom the station trusts or where it connects (trust anchors, broker, storage,
- * drivers) stays in the file on the station: a stolen signing key must not be able to
- * re-point the station.
- */
-export const REMOTE_CONFIG_KEYS = [
-  'station.name',
-  'station.area',
-  'station.hours.open',
-  'station.hours.close',
-  'web.defaultLanguage',
-  'pickup.pinTimeoutSec',
-  'pickup.doorOpenTimeoutSec',
-  'pickup.doorLeftOpenSec',
-  'mqtt.heartbeatSec',
-  'trust.crlToleranceHours',
-  'trust.crlRefreshMinutes',
-  'log.level',
+/** Keys the back office may change (bounds: REMOTE_CONFIG_BOUNDS in the MQTT contract). */
+export const REMOTE_CONFIG_KEYS = Object.keys(REMOTE_CONFIG_BOUNDS) as readonly RemoteConfigKey[];
+
+/** Keys that decide trust or freshness: never remotely changeable, whatever the list above says. */
+export const NEVER_REMOTE_PREFIXES = [
+  'trust.',
+  'mqtt.url',
+  'mqtt.tls',
+  'storage.',
+  'hardware.',
 ] as const;
+
+function outOfBounds(key: string, value: unknown): string | undefined {
+  const bound: RemoteKeyBound = REMOTE_CONFIG_BOUNDS[key as RemoteConfigKey];
+  if (bound.type === 'integer') {
+    if (typeof value !== 'number' || !Number.isInteger(value)) return `${key}: must be an integer`;
+    if (value < bound.minimum || value > bound.maximum)
+      return `${key}: must be between ${bound.minimum} and ${bound.maximum}`;
+    return undefined;
+  }
+  if (typeof value !== 'string') return `${key}: must be a string`;
+  return value.length > bound.maxLength
+    ? `${key}: at most ${bound.maxLength} characters`
+    : undefined;
+}
 
 /** Where the accepted overrides are kept (station_meta key). */
 export const OVERRIDES_META_KEY = 'config.overrides';
@@ -72,11 +83,25 @@ export function checkConfigChange(
     };
   }
   const refused = Object.keys(body.settings).filter(
-    (k) => !(REMOTE_CONFIG_KEYS as readonly string[]).includes(k),
+    (k) =>
+      !(REMOTE_CONFIG_KEYS as readonly string[]).includes(k) ||
+      NEVER_REMOTE_PREFIXES.some((p) => k.startsWith(p)),
   );
   if (refused.length) {
     return {
       result: { accepted: false, reason: 'not_supported', detail: { keys: refused.join(',') } },
+    };
+  }
+  const bounds = Object.entries(body.settings)
+    .map(([k, v]) => outOfBounds(k, v))
+    .filter((p): p is string => p !== undefined);
+  if (bounds.length) {
+    return {
+      result: {
+        accepted: false,
+        reason: 'malformed',
+        detail: { problem: bounds.join('; ').slice(0, 300) },
+      },
     };
   }
   const merged = { ...(stored?.settings ?? {}), ...body.settings };
@@ -134,3 +159,5 @@ export function readStoredOverrides(dbPath: string): StoredOverrides | undefined
     db?.close();
   }
 }
+
+export { REMOTE_CONFIG_BOUNDS };

@@ -4,6 +4,8 @@
  * against the configuration file's folder; `x-error` gives the message for a failed check.
  * Later components add their keys here, in their own section.
  */
+import { JPKI_ROOT_NAMES } from '../trust/jpki-roots.js';
+
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
@@ -69,6 +71,20 @@ export const configSchema = {
           default: 'locker',
           description: 'What this station runs: document lockers, building doors, or both.',
         },
+        signingKey: {
+          type: 'string',
+          default: '',
+          'x-path': true,
+          description:
+            "The station's own private key (PEM): signs the audit chain's checkpoints. Without it, retention prunes nothing.",
+        },
+        signingCert: {
+          type: 'string',
+          default: '',
+          'x-path': true,
+          description:
+            "The certificate of station.signingKey (PEM or DER), sent in the checkpoints' x5c; audit verify checks checkpoints with it.",
+        },
       },
     },
     storage: {
@@ -90,6 +106,49 @@ export const configSchema = {
           default: 2000,
           description: 'How long to wait for a lock held by another process before failing.',
         },
+      },
+    },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description:
+        'How long records are kept (days). A nightly job deletes what has expired, after signing a checkpoint of the audit chain; nothing pending or unsent is ever deleted.',
+      properties: {
+        deliveriesDays: {
+          type: 'integer',
+          minimum: 1,
+          default: 90,
+          description:
+            'Closed deliveries (collected, cancelled, retrieved, handed over), from when they closed.',
+        },
+        attemptsDays: {
+          type: 'integer',
+          minimum: 1,
+          default: 30,
+          description:
+            'Pickup and door attempts: their audit rows are redacted (the chain keeps their place) and their sent events deleted.',
+        },
+        auditDays: {
+          type: 'integer',
+          minimum: 1,
+          default: 365,
+          description: 'Audit rows: the oldest are pruned from the front of the chain.',
+        },
+        eventsSentDays: {
+          type: 'integer',
+          minimum: 1,
+          default: 14,
+          description: 'Events the broker acknowledged; unsent events are always kept.',
+        },
+        runAt: {
+          type: 'string',
+          pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+          default: '03:30',
+          'x-error': 'must be HH:MM',
+          description: 'When the nightly job runs (station time zone).',
+        },
+        enabled: { type: 'boolean', default: true, description: 'Run the nightly job.' },
       },
     },
     log: {
@@ -276,10 +335,9 @@ export const configSchema = {
       properties: {
         authAnchors: {
           type: 'array',
-          items: { type: 'string', 'x-path': true },
+          items: { type: 'string', 'x-path': true, 'x-names': JPKI_ROOT_NAMES },
           default: [],
-          description:
-            'JPKI user-authentication root certificates (PEM or DER files), every generation.',
+          description: `JPKI user-authentication root certificates, every generation: the shipped real roots by name (${JPKI_ROOT_NAMES.join(', ')}; pinned by SHA-256) or PEM/DER files.`,
         },
         signAnchors: {
           type: 'array',
@@ -328,6 +386,42 @@ export const configSchema = {
           default: 60,
           description:
             'How often to re-fetch crlUrls (conditional GET) and re-check CRL freshness; 0 = only at start.',
+        },
+        ocsp: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description:
+            'Online certificate status (OCSP, RFC 6960) for user-authentication certificates, before the CRL.',
+          properties: {
+            mode: {
+              type: 'string',
+              enum: ['off', 'prefer', 'require'],
+              default: 'off',
+              description:
+                'off: CRL only. prefer: an OCSP answer within timeoutMs decides, else the CRL with its freshness rule. require: no OCSP answer means refusal. Revoked in either source wins.',
+            },
+            url: {
+              type: 'string',
+              default: '',
+              description:
+                "Responder URL (JPKI's responder is reached through the back office); empty: the certificate's authorityInfoAccess.",
+            },
+            timeoutMs: {
+              type: 'integer',
+              minimum: 50,
+              maximum: 60000,
+              default: 2000,
+              description:
+                'How long to wait for the responder before falling back (prefer) or refusing (require).',
+            },
+            requireNonce: {
+              type: 'boolean',
+              default: true,
+              description:
+                'Refuse a fetched response that does not echo the request nonce (a responder serving pre-produced answers needs false).',
+            },
+          },
         },
       },
     },

@@ -7,8 +7,13 @@ export interface Config {
     timezone: string;
     hours: { open: string; close: string };
     mode: 'locker' | 'door' | 'both';
+    /** PEM private key signing audit checkpoints ('' = none). */
+    signingKey: string;
+    /** Its certificate ('' = none). */
+    signingCert: string;
   };
   storage: { path: string; busyTimeoutMs: number };
+  retention: RetentionConfig;
   log: {
     level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     format: 'auto' | 'json' | 'pretty';
@@ -51,6 +56,12 @@ export interface Config {
     crlUrls: string[];
     revocationFor: ('auth' | 'sign' | 'command')[];
     crlRefreshMinutes: number;
+    ocsp: {
+      mode: 'off' | 'prefer' | 'require';
+      url: string;
+      timeoutMs: number;
+      requireNonce: boolean;
+    };
   };
   board: {
     driver: 'kerong' | 'sim' | 'none';
@@ -106,4 +117,13 @@ export interface DoorConfig {
   rex: string;
   unlockMs: number;
   heldOpenSec: number;
+}
+export interface RetentionConfig {
+  deliveriesDays: number;
+  attemptsDays: number;
+  auditDays: number;
+  eventsSentDays: number;
+  /** HH:MM, station time zone. */
+  runAt: string;
+  enabled: boolean;
 }

@@ -13,7 +13,7 @@ import type { Station } from '../station.js';
 import { openDatabase } from '../storage/db.js';
 import { CrlCache, loadAnchors, SqliteCrlStore } from '../trust/index.js';
 import { HttpError } from '../web/server.js';
-import { spkiSha256 } from '../domain/kiosk-session.js';
+import { spkiSha256 } from '../domain/identity.js';
 import type { CommandBodies, CommandKind, CommandResponse } from '../../shared/mqtt/commands.js';
 
 /** Where the demo keeps its database and generated test PKI (relative to the working folder). */

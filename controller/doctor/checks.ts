@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/types.js';
 import { isWritable, loadMigrations } from '../storage/db.js';
+import { kioskSpeech } from './speech.js';
 import { lookAtStationDb, readStationDb } from './station-db.js';
 
 const require = createRequire(import.meta.url);
@@ -410,6 +411,7 @@ export const CHECKS: Check[] = [
   gpio,
   serialPorts,
   broker,
+  kioskSpeech,
 ];
 
 /**

@@ -1,11 +1,25 @@
 /**
- * What the domain needs from the parts around it, as small interfaces. Adapters in
- * `adapters.ts` fit the card client (controller/card), the trust engine (controller/trust),
- * the locker boards (hardware/locker-board), the GPIO doors (hardware/gpio) and the outbox
- * (controller/outbox) onto them; tests use the simulated ones.
+ * What the domain and the flows need from the parts around them, as small interfaces.
+ * controller/adapters fits the card client (controller/card), the trust engine
+ * (controller/trust), the locker boards (hardware/locker-board), the GPIO doors
+ * (hardware/gpio), the outbox and SQLite (the repositories and the unit of work) onto them;
+ * tests use the simulated ones.
  */
 import type { Secret } from '../../shared/secret.js';
 import type { NewEvent } from '../../shared/mqtt/events.js';
+import type { CompartmentSize, StaffRosterBody } from '../../shared/mqtt/commands.js';
+import type { AlarmCode } from '../../shared/mqtt/state.js';
+import type {
+  AlarmRow,
+  AuditRecord,
+  CompartmentRow,
+  CompartmentState,
+  DeliveryRow,
+  DeliveryState,
+  DoorState,
+  StaffRow,
+  StatePart,
+} from './model.js';
 
 /** How a PIN verification ended. A wrong PIN is a result, not an exception. */
 export type PinVerifyOutcome =
@@ -96,3 +110,106 @@ export const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
+
+/** Compartment rows (SQL in controller/adapters/sqlite). */
+export interface CompartmentRepository {
+  get(id: string): CompartmentRow | undefined;
+  all(): CompartmentRow[];
+  inState(state: CompartmentState): CompartmentRow[];
+  save(row: CompartmentRow): void;
+  /** Records the door sensor; true when it changed. */
+  setDoor(id: string, door: CompartmentRow['door']): boolean;
+  firstFree(size: CompartmentSize): string | undefined;
+  /** Creates rows for configured compartments that have none yet (updates their size). */
+  ensure(list: readonly { id: string; size: CompartmentSize }[], at: string): void;
+}
+
+/** Delivery rows. */
+export interface DeliveryRepository {
+  get(id: string): DeliveryRow | undefined;
+  /** The holder's deliveries still in the station (assigned, loaded or expired). */
+  activeForHolder(spki: string): DeliveryRow[];
+  /** Assigned or loaded deliveries whose deadline is at or before `at`. */
+  due(at: string): DeliveryRow[];
+  insert(d: {
+    id: string;
+    compartment: string;
+    holderSpki: string;
+    deadline: string;
+    at: string;
+  }): void;
+  setState(
+    id: string,
+    state: DeliveryState,
+    patch?: { loaded_at?: string; collected_at?: string; closed_reason?: string },
+  ): void;
+  setDeadline(id: string, deadline: string): void;
+}
+
+/** Door rows. */
+export interface DoorRepository {
+  get(id: string): DoorState | undefined;
+  all(): { id: string; state: DoorState }[];
+  save(id: string, state: DoorState, at: string): void;
+  ensure(ids: readonly string[], at: string): void;
+}
+
+/** The staff roster. */
+export interface StaffRepository {
+  bySpki(spki: string): StaffRow | undefined;
+  replace(staff: StaffRosterBody['staff']): void;
+  /** True when some staff entry names this key (whatever its validity). */
+  has(spki: string): boolean;
+}
+
+/** Versioned documents (roster version, door rules). */
+export interface DocumentRepository {
+  get(name: string): { version: number; body: string } | undefined;
+  put(name: string, version: number, body: string, at: string): void;
+}
+
+/** Active alarms and the station mode. */
+export interface AlarmRepository {
+  /** Inserts an alarm; false when it was already active. */
+  insert(a: AlarmRow): boolean;
+  /** Deletes an alarm; false when it was not active. */
+  remove(alarm: AlarmCode, target: string): boolean;
+  all(): AlarmRow[];
+  mode(): { mode: 'active' | 'maintenance'; reason: string | null } | undefined;
+  setMode(mode: 'active' | 'maintenance', reason: string | null): void;
+}
+
+/** Every repository, for reads outside a transaction. */
+export interface Repositories {
+  compartments: CompartmentRepository;
+  deliveries: DeliveryRepository;
+  doors: DoorRepository;
+  staff: StaffRepository;
+  documents: DocumentRepository;
+  alarms: AlarmRepository;
+}
+
+/** What a transaction can do: the repositories, plus the event and the audit row it writes. */
+export interface Tx extends Repositories {
+  /** The transaction's instant (ISO 8601). */
+  readonly at: string;
+  /** Appends an outbox event (same transaction). @throws OutboxFullError when full. */
+  emit(event: NewEvent): void;
+  /** Appends an audit row (same transaction). */
+  audit(entry: AuditRecord): void;
+  /** Marks a retained state part changed without an event (door sensor). */
+  touch(part: StatePart): void;
+}
+
+/**
+ * One unit of work: `run` writes state, outbox events and audit rows in ONE transaction, so
+ * the back office and the audit trail never disagree with the state. Nested runs join the
+ * outer transaction. Listeners hear which retained parts changed, after the commit.
+ */
+export interface UnitOfWork {
+  readonly read: Repositories;
+  run<T>(fn: (tx: Tx) => T): T;
+  now(): Date;
+  /** Subscribes to changes of the retained state; returns the unsubscribe function. */
+  onStateChange(listener: (part: StatePart) => void): () => void;
+}

@@ -72,6 +72,9 @@ describe('heartbeat', () => {
       override mode() {
         return 'maintenance' as const;
       }
+      auditHead() {
+        return { seq: 12, hash: 'ab'.repeat(32) };
+      }
     }
     const state = new State();
     gateway = new MqttGateway(
@@ -115,6 +118,7 @@ describe('heartbeat', () => {
       crlAgeSec: 5400,
       hardware: { cardReader: 'ok', board0: 'lost', gpio: 'absent' },
       mode: 'maintenance',
+      auditHead: { seq: 12, hash: 'ab'.repeat(32) },
     });
     expect(validatePayload('heartbeat', hb).ok).toBe(true);
   });

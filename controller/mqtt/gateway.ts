@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import type {
-  CommandKind,
-  CommandRejectReason,
-  CommandResponse,
-  CommandResult,
+import {
+  MAX_COMMAND_PAYLOAD_BYTES,
+  STATION_MAX_PACKET_BYTES,
+  type CommandKind,
+  type CommandRejectReason,
+  type CommandResponse,
+  type CommandResult,
 } from '../../shared/mqtt/commands.js';
 import type { HeartbeatMessage, StatusMessage } from '../../shared/mqtt/state.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
@@ -13,9 +17,14 @@ import type { Logger } from '../log.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Db } from '../storage/db.js';
 import { MetaRepository } from '../storage/meta-repository.js';
+import { ClockGuard } from './clock-guard.js';
 import { CommandLog } from './command-log.js';
-import { CommandVerifier, type CheckedCommand } from './command-verifier.js';
+import { CommandVerifier, type CheckedCommand, type RefusedCommand } from './command-verifier.js';
+import { LinkAlarms } from './link-alarms.js';
+import { RefusalFilter } from './refusal-filter.js';
 import type { CommandSignerTrust } from './signer-trust.js';
+import { TakeoverWatch } from './takeover-watch.js';
+import { systemTimers, type TimerHandle, type Timers } from './timers.js';
 import type { CommandHandler, StatePart, StateProvider } from './types.js';
 
 /** Connection and behaviour settings of the gateway (from the `mqtt` config section). */
@@ -41,6 +50,12 @@ export interface MqttGatewayOptions {
   clockSkewSec?: number;
   /** Longest accepted command lifetime (default 1 day). */
   maxCommandLifetimeSec?: number;
+  /** Wall-clock step against the monotonic clock that counts as a `clock_jump` (default 300 s). */
+  clockMaxJumpSec?: number;
+  /** How long the clock must run in step before a jump settles (default 600 s). */
+  clockSettleSec?: number;
+  /** Session takeovers (MQTT 5 DISCONNECT 0x8E) within 10 minutes that raise `session_takeover` (default 3). */
+  takeoverAlarmCount?: number;
   /** Software version for the birth message and heartbeat. */
   version: string;
 }
@@ -56,7 +71,19 @@ export interface MqttGatewayDeps {
   now?: () => Date;
   /** [0, 1) source for reconnect jitter. */
   random?: () => number;
+  /** A clock no one can set (ms; default performance.now): clock jumps, rate limits. */
+  monotonicMs?: () => number;
+  /** Reconnect, heartbeat and clock-check timers (default Node's). */
+  timers?: Timers;
 }
+
+/** Sends one answer on `cmd/response`. */
+type Answer = (r: Omit<CommandResponse, 'v' | 'station' | 'at'>) => void;
+
+/** MQTT 5 DISCONNECT reason code 0x8E "Session taken over" (MQTT 5 §3.14.2.1). */
+const SESSION_TAKEN_OVER = 0x8e;
+/** How often the clock is looked at between commands. */
+const CLOCK_CHECK_MS = 30_000;
 
 /** Per-connection delivery state. */
 interface Link {
@@ -97,12 +124,18 @@ export class MqttGateway implements Component {
   readonly #verifier: CommandVerifier;
   readonly #commands: CommandLog;
   readonly #meta: MetaRepository;
+  readonly #timers: Timers;
+  readonly #clock: ClockGuard;
+  readonly #refusals: RefusalFilter;
+  readonly #takeovers: TakeoverWatch;
+  readonly #alarms: LinkAlarms;
   #link: Link | undefined;
   #stopping = false;
   #started = false;
   #attempt = 0;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #reconnectTimer: TimerHandle | undefined;
+  #heartbeatTimer: TimerHandle | undefined;
+  #clockTimer: TimerHandle | undefined;
   #pumpScheduled = false;
   #flushScheduled = false;
   #commandChain: Promise<void> = Promise.resolve();
@@ -117,6 +150,9 @@ export class MqttGateway implements Component {
       maxInflight: 100,
       clockSkewSec: 60,
       maxCommandLifetimeSec: 86_400,
+      clockMaxJumpSec: 300,
+      clockSettleSec: 600,
+      takeoverAlarmCount: 3,
       ...options,
     };
     if (!this.#o.clientId) this.#o.clientId = `jpki-locker-${options.stationId}`;
@@ -134,6 +170,23 @@ export class MqttGateway implements Component {
     );
     this.#commands = new CommandLog(deps.db);
     this.#meta = new MetaRepository(deps.db);
+    this.#timers = deps.timers ?? systemTimers;
+    const monotonicMs = deps.monotonicMs ?? (() => performance.now());
+    this.#clock = new ClockGuard(
+      deps.db,
+      {
+        maxJumpSec: this.#o.clockMaxJumpSec,
+        settleSec: this.#o.clockSettleSec,
+        skewSec: this.#o.clockSkewSec,
+      },
+      this.#now,
+      monotonicMs,
+    );
+    this.#refusals = new RefusalFilter({}, monotonicMs);
+    this.#takeovers = new TakeoverWatch(this.#o.takeoverAlarmCount, 600_000, monotonicMs);
+    this.#alarms = new LinkAlarms(deps.outbox, deps.log, this.#now, () =>
+      this.#publishState('alarms'),
+    );
     this.#startedAtMs = this.#now().getTime();
   }
 
@@ -160,7 +213,10 @@ export class MqttGateway implements Component {
     const interrupted = this.#commands.markInterrupted();
     if (interrupted > 0)
       this.#d.log.warn({ interrupted }, 'commands were executing when the station stopped');
+    this.#unsubscribe.push(this.#clock.onChange((v) => this.#onClockVerdict(v)));
+    this.#clock.observe();
     this.#purgeCommands();
+    this.#clockTimer = this.#timers.setInterval(() => this.#clock.observe(), CLOCK_CHECK_MS);
     this.#unsubscribe.push(
       this.#d.outbox.onAppended(() => this.#schedulePump()),
       this.#d.outbox.onAlarm(() => this.#publishState('alarms')),
@@ -173,8 +229,9 @@ export class MqttGateway implements Component {
     if (!this.#started) return;
     this.#started = false;
     this.#stopping = true;
-    clearTimeout(this.#reconnectTimer);
-    clearInterval(this.#heartbeatTimer);
+    this.#reconnectTimer?.cancel();
+    this.#heartbeatTimer?.cancel();
+    this.#clockTimer?.cancel();
     for (const u of this.#unsubscribe.splice(0)) u();
     await Promise.race([this.#commandChain, delay(2000)]);
     const link = this.#link;
@@ -202,13 +259,18 @@ export class MqttGateway implements Component {
   }
 
   /**
-   * Drops replay-cache entries of commands that expired more than a day ago (far beyond the
-   * clock skew: such a command is refused as `expired` anyway). Run at start and on every
-   * connect, so a station that runs for months keeps the table small.
+   * Drops replay-cache entries of commands that expired more than twice the clock skew before
+   * the high-water mark of station time (never the wall clock, which can be set forward and
+   * back): a command refused as `expired` at any time not behind the mark. Commands are
+   * refused while the clock is behind the mark, so a purged command can never run again.
+   * Run at start and on every connect, so a station that runs for months keeps the table small.
    */
   #purgeCommands(): void {
     try {
-      this.#commands.purge(new Date(this.#now().getTime() - 86_400_000));
+      this.#clock.observe();
+      this.#clock.persist();
+      const mark = this.#clock.highWaterMs;
+      if (mark > 0) this.#commands.purge(new Date(mark - 2 * this.#o.clockSkewSec * 1000));
     } catch (err) {
       this.#d.log.warn({ err }, 'cannot purge the command replay cache');
     }
@@ -242,7 +304,13 @@ export class MqttGateway implements Component {
       ...(this.#o.tls?.cert ? { cert: this.#o.tls.cert } : {}),
       ...(this.#o.tls?.key ? { key: this.#o.tls.key } : {}),
       rejectUnauthorized: true,
-      ...(this.#o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 0 } } : {}),
+      // MQTT 5: the broker never forwards this client a packet above its Maximum Packet Size
+      // (§3.1.2.11.4), so an oversized command never reaches the station's memory.
+      ...(this.#o.protocolVersion === 5
+        ? {
+            properties: { sessionExpiryInterval: 0, maximumPacketSize: STATION_MAX_PACKET_BYTES },
+          }
+        : {}),
     };
     const client = mqtt.connect(this.#o.url, opts);
     const link: Link = {
@@ -266,7 +334,17 @@ export class MqttGateway implements Component {
       if (this.#link !== link || topic !== this.topics.command) return;
       // An empty payload is a retained message being cleared: nothing to answer.
       if (payload.length === 0) return;
+      // Size before anything else (MQTT 3.1.1 has no Maximum Packet Size): the payload is not
+      // parsed, hashed or queued.
+      if (payload.length > MAX_COMMAND_PAYLOAD_BYTES) {
+        this.#refuseTooLarge(payload.length);
+        return;
+      }
       this.#enqueueCommand(link, payload, packet);
+    });
+    client.on('disconnect', (packet) => {
+      if (this.#link !== link || packet.reasonCode !== SESSION_TAKEN_OVER) return;
+      this.#onTakeover();
     });
     client.on('error', (err) => {
       this.#d.log.warn(
@@ -312,9 +390,12 @@ export class MqttGateway implements Component {
     this.#publish(link, this.topics.status, online, { qos: 1, retain: true });
     for (const part of STATE_PARTS) this.#publishState(part);
     this.#sendHeartbeat();
-    clearInterval(this.#heartbeatTimer);
-    this.#heartbeatTimer = setInterval(() => this.#sendHeartbeat(), this.#o.heartbeatSec * 1000);
-    this.#heartbeatTimer.unref?.();
+    this.#heartbeatTimer?.cancel();
+    this.#heartbeatTimer = this.#timers.setInterval(
+      () => this.#sendHeartbeat(),
+      this.#o.heartbeatSec * 1000,
+    );
+    if (!this.#takeovers.recent()) this.#alarms.clear('session_takeover');
     for (const l of this.#connectionListeners) l(true);
     this.#schedulePump();
   }
@@ -324,7 +405,7 @@ export class MqttGateway implements Component {
     const wasConnected = link.connected;
     link.connected = false;
     this.#flushCursor(link);
-    clearInterval(this.#heartbeatTimer);
+    this.#heartbeatTimer?.cancel();
     link.client.removeAllListeners('message');
     link.client.end(true);
     if (wasConnected) {
@@ -339,8 +420,7 @@ export class MqttGateway implements Component {
       this.#random(),
     );
     this.#attempt = Math.min(this.#attempt + 1, 30);
-    this.#reconnectTimer = setTimeout(() => this.#connect(), wait);
-    this.#reconnectTimer.unref?.();
+    this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), wait);
   }
 
   #publish(
@@ -379,6 +459,7 @@ export class MqttGateway implements Component {
         const alarms = s
           .alarms()
           .filter((a) => a.alarm !== 'outbox_filling' && a.alarm !== 'outbox_full');
+        alarms.push(...this.#alarms.list());
         if (this.#d.outbox.full)
           alarms.push({ alarm: 'outbox_full', severity: 'critical', since: at });
         else if (this.#d.outbox.fillingAlarm)
@@ -408,6 +489,8 @@ export class MqttGateway implements Component {
       hardware: this.#d.state.hardware(),
       mode: this.#d.state.mode(),
     };
+    const auditHead = this.#d.state.auditHead?.();
+    if (auditHead) hb.auditHead = auditHead;
     this.#publish(link, this.topics.heartbeat, hb, { qos: 0 });
   }
 
@@ -485,61 +568,40 @@ export class MqttGateway implements Component {
   }
 
   async #handleCommand(link: Link, payload: Buffer, packet: IPublishPacket): Promise<void> {
+    const contentHash = createHash('sha256').update(payload).digest('hex');
+    const answer = this.#answerer(packet);
+    const clock = this.#clock.observe();
+    if (!clock.ok) {
+      this.#refuse(answer, contentHash, {
+        ok: false,
+        reason: 'clock_jump',
+        commandId: null,
+        kind: null,
+        authenticated: false,
+        detail: clock.detail,
+      });
+      return;
+    }
     const now = this.#now();
-    const correlationData = packet.properties?.correlationData;
-    const answer = (r: Omit<CommandResponse, 'v' | 'station' | 'at'>) => {
-      const response: CommandResponse = {
-        v: 1,
-        ...r,
-        station: this.#o.stationId,
-        at: this.#now().toISOString(),
-      };
-      // On the current connection: the one the command came on may be gone by now.
-      const current = this.#link;
-      if (current)
-        this.#publish(current, this.topics.response, response, {
-          qos: 1,
-          ...(correlationData && this.#o.protocolVersion === 5
-            ? { properties: { correlationData } }
-            : {}),
-        });
-      return response;
-    };
     const checked = this.#verifier.verify(payload, packet.retain, now);
     if (!checked.ok) {
-      this.#d.log.warn(
-        {
-          commandId: checked.commandId,
-          kind: checked.kind,
-          reason: checked.reason,
-          detail: checked.detail,
-        },
-        'command rejected',
-      );
-      answer({
-        commandId: checked.commandId,
-        kind: checked.kind,
-        status: 'rejected',
-        reason: checked.reason,
-        duplicate: false,
-      });
-      if (checked.authenticated)
-        this.#audit(checked.commandId, checked.kind, 'rejected', checked.reason);
+      this.#refuse(answer, contentHash, checked);
       return;
     }
     const { claims } = checked;
     const seen = this.#commands.get(claims.id);
     if (seen) {
       if (seen.contentHash !== checked.contentHash) {
-        this.#d.log.warn({ commandId: claims.id }, 'command id reused for other content');
-        answer({
+        this.#refuse(answer, contentHash, {
+          ok: false,
+          reason: 'replayed',
           commandId: claims.id,
           kind: claims.kind,
-          status: 'rejected',
-          reason: 'replayed',
-          duplicate: false,
+          authenticated: true,
+          detail: 'command id reused for other content',
         });
-        this.#audit(claims.id, claims.kind, 'rejected', 'replayed');
+      } else if (!this.#refusals.allowAnswer()) {
+        // A flood of copies of a handled command: nothing executes, answers are rate-limited.
       } else if (seen.state === 'done') {
         const { v: _v, station: _s, at: _a, ...prev } = seen.response;
         answer({ ...prev, duplicate: true });
@@ -601,6 +663,85 @@ export class MqttGateway implements Component {
     );
     const { v: _v, station: _s, at: _a, ...r } = response;
     answer(r);
+  }
+
+  /** Publishes an answer on the current connection (the command's may be gone by now). */
+  #answerer(packet: IPublishPacket | undefined): Answer {
+    const correlationData = packet?.properties?.correlationData;
+    return (r: Omit<CommandResponse, 'v' | 'station' | 'at'>): void => {
+      const response: CommandResponse = {
+        v: 1,
+        ...r,
+        station: this.#o.stationId,
+        at: this.#now().toISOString(),
+      };
+      const current = this.#link;
+      if (current)
+        this.#publish(current, this.topics.response, response, {
+          qos: 1,
+          ...(correlationData && this.#o.protocolVersion === 5
+            ? { properties: { correlationData } }
+            : {}),
+        });
+    };
+  }
+
+  /**
+   * A refusal: the first copy of a content (by SHA-256 of the payload) is logged and, when the
+   * signer was verified, recorded as `command.handled`; further copies only count. Answers
+   * are rate-limited. So 2,000 replays of a captured command cost one outbox row.
+   */
+  #refuse(answer: Answer, contentHash: string, refused: RefusedCommand): void {
+    const d = this.#refusals.refuse(contentHash);
+    const fields = {
+      commandId: refused.commandId,
+      kind: refused.kind,
+      reason: refused.reason,
+      detail: refused.detail,
+    };
+    if (d.first) {
+      this.#d.log.warn(fields, 'command rejected');
+      if (refused.authenticated)
+        this.#audit(refused.commandId, refused.kind, 'rejected', refused.reason);
+    } else {
+      this.#d.log.debug({ ...fields, copies: d.copies }, 'command rejected again');
+    }
+    if (d.answer)
+      answer({
+        commandId: refused.commandId,
+        kind: refused.kind,
+        status: 'rejected',
+        reason: refused.reason,
+        duplicate: !d.first,
+      });
+  }
+
+  /** A payload above the size limit, refused without reading it. */
+  #refuseTooLarge(bytes: number): void {
+    this.#refuse(this.#answerer(undefined), `too_large:${bytes}`, {
+      ok: false,
+      reason: 'too_large',
+      commandId: null,
+      kind: null,
+      authenticated: false,
+      detail: `${bytes} bytes`,
+    });
+  }
+
+  #onTakeover(): void {
+    const count = this.#takeovers.note();
+    this.#d.log.warn({ count }, 'the broker says another client took over this session');
+    if (count >= this.#o.takeoverAlarmCount)
+      this.#alarms.raise(
+        'session_takeover',
+        'critical',
+        `${count} session takeovers within 10 minutes: another client uses this station's identity`,
+      );
+  }
+
+  #onClockVerdict(v: ReturnType<ClockGuard['observe']>): void {
+    if (v.ok) this.#alarms.clear('clock_jump');
+    else this.#alarms.raise('clock_jump', 'critical', `${v.kind}: ${v.detail}`);
   }
 
   async #execute(checked: CheckedCommand): Promise<CommandResult> {

@@ -46,6 +46,8 @@ export interface StateProvider {
   /** Device name -> health, for the heartbeat. */
   hardware(): Record<string, DeviceHealth>;
   mode(): 'active' | 'maintenance';
+  /** The audit chain's head for the heartbeat (undefined before the first row). */
+  auditHead?(): { seq: number; hash: string } | undefined;
   /** Subscribes to changes; returns the unsubscribe function. */
   onChange(listener: (part: StatePart) => void): () => void;
 }

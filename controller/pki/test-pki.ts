@@ -254,6 +254,14 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
   const revoked = await makeCard(holders + 1, 'revoked-01');
   save('revoked', 'revoked-01', revoked.profile, revoked.auth);
 
+  // RFC 5280 §5.2.3: every CRL carries a non-critical cRLNumber (here thisUpdate in seconds).
+  const crlNumberExtension = (n: number): x509.Extension => {
+    let hex = n.toString(16);
+    if (hex.length % 2) hex = `0${hex}`;
+    if (parseInt(hex[0]!, 16) >= 8) hex = `00${hex}`;
+    const len = (hex.length / 2).toString(16).padStart(2, '0');
+    return new x509.Extension('2.5.29.20', false, Buffer.from(`02${len}${hex}`, 'hex'));
+  };
   const crl = async (
     ca: { cert: x509.X509Certificate; pair: Pair },
     entries: x509.X509CrlEntryParams[],
@@ -266,7 +274,10 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
           nextUpdate: new Date(now.getTime() + DAY_MS),
           signingAlgorithm: SIGNING,
           signingKey: ca.pair.keys.privateKey,
-          extensions: [await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false)],
+          extensions: [
+            await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
+            crlNumberExtension(Math.floor(now.getTime() / 1000)),
+          ],
           entries,
         })
       ).rawData,

@@ -74,6 +74,8 @@ export interface OpenOptions {
   /** Open read-only (CLI inspection while the daemon runs). */
   readonly?: boolean;
   migrationsDir?: string;
+  /** SQLite `synchronous` (default FULL: durable across power loss). */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 /**
@@ -107,7 +109,11 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   try {
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      // FULL: in WAL mode every commit syncs the WAL before it returns, so whatever a
+      // transaction lets leave the station (an event that may be acknowledged, a command's
+      // replay row, an actuation's intent) survives a power cut. NORMAL would only survive a
+      // process crash: its last commits roll back when the power goes (test/mqtt/power-loss).
+      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     }
     db.pragma('foreign_keys = ON');
     const version = db.pragma('user_version', { simple: true }) as number;

@@ -24,17 +24,25 @@ import {
   contents,
   DerReader,
   encoding,
-  normalizeSerial,
+  canonicalInteger,
   readHeader,
   readOid,
   readSmallInt,
   readTime,
   Tag,
-  toHex,
-  type Tlv,
 } from './der.js';
+import { parseCrlDistributionPoints, type DistributionPoint } from './distribution-points.js';
 import { CertificateError, DerError } from './errors.js';
+import { parseGeneralNamesValue, type GeneralName } from './general-names.js';
+import { parseNameConstraints, type NameConstraints } from './name-constraints.js';
 import { nameKey, nameToString, readNameDer } from './names.js';
+import {
+  parseCertificatePolicies,
+  parseInhibitAnyPolicy,
+  parsePolicyConstraints,
+  parsePolicyMappings,
+  type CertPolicies,
+} from './policy.js';
 
 /** Extension OIDs (RFC 5280 §4.2). */
 export const ExtOid = {
@@ -57,14 +65,15 @@ export const ExtOid = {
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
   subjectInfoAccess: '1.3.6.1.5.5.7.1.11',
   subjectDirectoryAttributes: '2.5.29.9',
+  nameConstraints: '2.5.29.30',
+  policyMappings: '2.5.29.33',
+  policyConstraints: '2.5.29.36',
+  inhibitAnyPolicy: '2.5.29.54',
 } as const;
 
 /**
- * Certificate extensions this validator understands well enough to accept when critical
- * (RFC 5280 §6.1.4 (o): any other critical extension makes the path invalid). Certificate
- * policies are accepted with initial-policy-set = anyPolicy and initial-explicit-policy false
- * (RFC 5280 §6.1.1 (c),(f)); nameConstraints and policyConstraints are not processed, so a
- * critical one is refused.
+ * Certificate extensions this validator processes (or may safely ignore) when critical
+ * (RFC 5280 §6.1.4 (o): any other critical extension makes the path invalid).
  */
 const KNOWN_CERT_EXTENSIONS = new Set<string>([
   ExtOid.subjectKeyIdentifier,
@@ -80,6 +89,10 @@ const KNOWN_CERT_EXTENSIONS = new Set<string>([
   ExtOid.subjectInfoAccess,
   ExtOid.subjectDirectoryAttributes,
   ExtOid.freshestCrl,
+  ExtOid.nameConstraints,
+  ExtOid.policyMappings,
+  ExtOid.policyConstraints,
+  ExtOid.inhibitAnyPolicy,
 ]);
 
 /** KeyUsage bits (RFC 5280 §4.2.1.3). */
@@ -133,8 +146,17 @@ export interface Certificate {
   extKeyUsage: string[] | undefined;
   subjectKeyId: Uint8Array | undefined;
   authorityKeyId: Uint8Array | undefined;
-  /** GeneralName encodings (hex) of every cRLDistributionPoints fullName (IDP scope checks). */
-  crlDistributionPointNames: string[];
+  /** cRLDistributionPoints (empty when absent). */
+  distributionPoints: DistributionPoint[];
+  /** subjectAltName, or undefined when absent. */
+  subjectAltNames: GeneralName[] | undefined;
+  nameConstraints: NameConstraints | undefined;
+  /** certificatePolicies, policyMappings, policyConstraints, inhibitAnyPolicy. */
+  policies: CertPolicies;
+  /** serialNumber contents as encoded (profile checks: sign and length). */
+  serialEncoded: Uint8Array;
+  /** True when the subject is an empty sequence. */
+  subjectEmpty: boolean;
   /** OIDs of critical extensions this validator does not process. */
   unknownCritical: string[];
   /** sha256 of the SubjectPublicKeyInfo (hex), identifies the key across generations. */
@@ -209,6 +231,8 @@ function parseExtKeyUsage(value: Uint8Array): string[] {
   const { r } = single(value, Tag.Sequence, 'extKeyUsage');
   const out: string[] = [];
   while (r.hasMore) out.push(readOid(r, 'KeyPurposeId'));
+  // SIZE (1..MAX): an empty extKeyUsage allows nothing and is not a conforming encoding.
+  if (out.length === 0) throw new DerError('bad_value', 'extKeyUsage is empty', 0);
   return out;
 }
 
@@ -217,44 +241,6 @@ export function parseAuthorityKeyId(value: Uint8Array): Uint8Array | undefined {
   const { r, buf } = single(value, Tag.Sequence, 'authorityKeyIdentifier');
   const k = r.optional(0x80);
   return k ? contents(buf, k) : undefined;
-}
-
-/**
- * DistributionPointName ::= CHOICE { fullName [0] GeneralNames,
- *   nameRelativeToCRLIssuer [1] RelativeDistinguishedName }.
- * Returns the GeneralName encodings of fullName (hex); a relative name is kept whole.
- */
-export function distributionPointNames(buf: Uint8Array, dpn: Tlv): string[] {
-  if (dpn.tag === 0xa0) {
-    const r = DerReader.inside(buf, dpn);
-    const out: string[] = [];
-    while (r.hasMore) out.push(toHex(encoding(buf, r.next(undefined, 'GeneralName'))));
-    return out;
-  }
-  return [toHex(encoding(buf, dpn))];
-}
-
-/**
- * RFC 5280 §4.2.1.13 CRLDistributionPoints ::= SEQUENCE SIZE (1..MAX) OF DistributionPoint
- *   DistributionPoint ::= SEQUENCE { distributionPoint [0] DistributionPointName OPTIONAL, ... }
- * Returns the GeneralName encodings (hex) of every distributionPoint's full name.
- */
-function parseCrlDistributionPoints(value: Uint8Array): string[] {
-  const { r, buf } = single(value, Tag.Sequence, 'cRLDistributionPoints');
-  const out: string[] = [];
-  while (r.hasMore) {
-    const dp = r.next(Tag.Sequence, 'DistributionPoint');
-    const dr = DerReader.inside(buf, dp);
-    const name = dr.optional(0xa0);
-    if (name)
-      out.push(
-        ...distributionPointNames(
-          buf,
-          DerReader.inside(buf, name).next(undefined, 'DistributionPointName'),
-        ),
-      );
-  }
-  return out;
 }
 
 /** Parses a DER certificate. @throws DerError on broken input. */
@@ -312,7 +298,7 @@ export function parseCertificate(input: Uint8Array): Certificate {
     der,
     tbs: encoding(der, tbsTlv),
     version,
-    serial: normalizeSerial(contents(der, serialTlv)),
+    serial: canonicalInteger(contents(der, serialTlv)),
     signatureAlgorithm,
     signature: bitStringBytes(der, sigTlv).bytes,
     issuerDer,
@@ -331,7 +317,18 @@ export function parseCertificate(input: Uint8Array): Certificate {
     extKeyUsage: undefined,
     subjectKeyId: undefined,
     authorityKeyId: undefined,
-    crlDistributionPointNames: [],
+    distributionPoints: [],
+    subjectAltNames: undefined,
+    nameConstraints: undefined,
+    policies: {
+      policies: undefined,
+      mappings: undefined,
+      requireExplicitPolicy: undefined,
+      inhibitPolicyMapping: undefined,
+      inhibitAnyPolicy: undefined,
+    },
+    serialEncoded: contents(der, serialTlv),
+    subjectEmpty: subjectDer.length === 2,
     unknownCritical: [],
     spkiSha256: createHash('sha256').update(encoding(der, spkiTlv)).digest('hex'),
     publicKey: () => 'malformed',
@@ -361,7 +358,25 @@ export function parseCertificate(input: Uint8Array): Certificate {
         cert.authorityKeyId = parseAuthorityKeyId(e.value);
         break;
       case ExtOid.crlDistributionPoints:
-        cert.crlDistributionPointNames = parseCrlDistributionPoints(e.value);
+        cert.distributionPoints = parseCrlDistributionPoints(e.value, cert.issuerKey);
+        break;
+      case ExtOid.subjectAltName:
+        cert.subjectAltNames = parseGeneralNamesValue(e.value);
+        break;
+      case ExtOid.nameConstraints:
+        cert.nameConstraints = parseNameConstraints(e.value);
+        break;
+      case ExtOid.certificatePolicies:
+        cert.policies.policies = parseCertificatePolicies(e.value);
+        break;
+      case ExtOid.policyMappings:
+        cert.policies.mappings = parsePolicyMappings(e.value);
+        break;
+      case ExtOid.policyConstraints:
+        Object.assign(cert.policies, parsePolicyConstraints(e.value));
+        break;
+      case ExtOid.inhibitAnyPolicy:
+        cert.policies.inhibitAnyPolicy = parseInhibitAnyPolicy(e.value);
         break;
       default:
         if (e.critical && !KNOWN_CERT_EXTENSIONS.has(e.oid)) cert.unknownCritical.push(e.oid);

@@ -289,10 +289,23 @@ describe('CRL cache: import', () => {
     expect(v(inScope)).toBe('revoked');
     expect(v(otherDp)).toBe('crl_missing');
     expect(v(ca)).toBe('crl_missing');
+  });
+
+  it('§6.3.3 (d),(j) a CRL partitioned by reason alone leaves the status undetermined: crl_missing', async () => {
+    const { cache } = freshCache();
+    // idpValue's onlySomeReasons is keyCompromise only.
     const partitioned = makeCrl({ issuerName: ROOT, key: rootKey, idp: { onlySomeReasons: true } });
-    await expect(cache.importBytes(partitioned, opts())).rejects.toMatchObject({
-      kind: 'unsupported_scope',
-    });
+    await cache.importBytes(partitioned, opts());
+    const leaf = makeCert({ subject: 'C=JP, CN=partitioned', key: makeKey('p256'), issuer: root });
+    expect(
+      validatePath({
+        leaf: leaf.der,
+        anchors: [root.der],
+        at: new Date(),
+        purpose: 'any',
+        revocation: cache,
+      }).reason,
+    ).toBe('crl_missing');
   });
 });
 

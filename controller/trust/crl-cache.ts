@@ -11,7 +11,8 @@ import { StreamingVerifier } from './algorithms.js';
 import { KeyUsageBit, type Certificate } from './certificate.js';
 import { bytesEqual } from './der.js';
 import { CrlError, DerError } from './errors.js';
-import { CrlIndex, NO_REASON, REMOVE_FROM_CRL } from './crl-index.js';
+import { CrlIndex, NO_REASON, REMOVE_FROM_CRL, type CrlIndexBuilder } from './crl-index.js';
+import { crlCoversPoint, crlRevocationStatus } from './crl-revocation.js';
 import { CrlStreamParser, type CrlHeader, type CrlInfo } from './crl-parser.js';
 import type { CrlSourceState, CrlStore, StoredCrl } from './crl-store.js';
 import type {
@@ -92,24 +93,15 @@ export interface UrlImportOptions extends Omit<ImportOptions, 'source' | 'totalB
 
 const HOUR_MS = 3600_000;
 
-function cacheKey(issuerKey: string, spkiSha256: string): string {
-  return `${issuerKey}|${spkiSha256}`;
-}
-
 /**
- * RFC 5280 §6.3.3 (b): the CRL's scope must cover the certificate. (b)(2)(i) distribution
- * point names must match one of the certificate's cRLDistributionPoints names; (ii)/(iii)
- * onlyContainsUserCerts / onlyContainsCACerts against basicConstraints cA; (iv)
- * onlyContainsAttributeCerts never covers a public-key certificate.
+ * RFC 5280 §6.3.3 (b) for a CRL of the certificate's own issuer: does its scope cover the
+ * certificate through one of the certificate's distribution points (or the implied one)?
  */
-export function crlCovers(idp: IssuingDistributionPoint | undefined, cert: Certificate): boolean {
-  if (!idp) return true;
-  if (idp.onlyUser && cert.isCa) return false;
-  if (idp.onlyCa && !cert.isCa) return false;
-  if (idp.onlyAttribute) return false;
-  if (idp.names.length > 0 && !idp.names.some((n) => cert.crlDistributionPointNames.includes(n)))
-    return false;
-  return true;
+export function crlCovers(crl: StoredCrl, cert: Certificate): boolean {
+  const points = cert.distributionPoints.length
+    ? cert.distributionPoints.filter((dp) => !dp.crlIssuers)
+    : [{ names: undefined, reasons: undefined, crlIssuers: undefined }];
+  return points.some((dp) => crlCoversPoint(crl, dp, cert));
 }
 
 /** Freshness verdict at `at` with the given tolerance. */
@@ -118,8 +110,12 @@ export function verdictOf(
   at: Date,
   toleranceHours: number,
 ): CrlVerdict {
-  if (crl.thisUpdate.getTime() > at.getTime() + 5 * 60_000) return 'future';
-  if (!crl.nextUpdate || at.getTime() <= crl.nextUpdate.getTime()) return 'fresh';
+  // RFC 5280 §6.3.3 (a): a CRL is used from its thisUpdate on, until nextUpdate (plus the
+  // station's tolerance). Without nextUpdate (§5.1.2.5: conforming issuers MUST include it)
+  // there is no freshness to rely on: stale.
+  if (crl.thisUpdate.getTime() > at.getTime()) return 'future';
+  if (!crl.nextUpdate) return 'stale';
+  if (at.getTime() <= crl.nextUpdate.getTime()) return 'fresh';
   if (at.getTime() <= crl.nextUpdate.getTime() + toleranceHours * HOUR_MS) return 'grace';
   return 'stale';
 }
@@ -225,10 +221,11 @@ export class CrlCache implements RevocationSource {
   }
 
   #remember(c: StoredCrl): void {
-    const k = cacheKey(c.issuerKey, c.issuerSpkiSha256);
-    const list = (this.#byIssuer.get(k) ?? []).filter((x) => x.scope !== c.scope);
+    const list = (this.#byIssuer.get(c.issuerKey) ?? []).filter(
+      (x) => x.scope !== c.scope || x.issuerSpkiSha256 !== c.issuerSpkiSha256,
+    );
     list.push(c);
-    this.#byIssuer.set(k, list);
+    this.#byIssuer.set(c.issuerKey, list);
   }
 
   /** Every cached CRL. */
@@ -236,35 +233,30 @@ export class CrlCache implements RevocationSource {
     return [...this.#byIssuer.values()].flat();
   }
 
-  /** The cached CRLs of one issuer certificate (all scopes). */
+  /** The cached CRLs issued under a name (names.ts nameKey): every signer key and scope. */
+  crlsNamed(issuerKey: string): readonly StoredCrl[] {
+    return this.#byIssuer.get(issuerKey) ?? [];
+  }
+
+  /** The cached CRLs signed by one issuer certificate's key (all scopes). */
   crlsFor(issuer: Certificate): StoredCrl[] {
-    return this.#byIssuer.get(cacheKey(issuer.subjectKey, issuer.spkiSha256)) ?? [];
+    return this.crlsNamed(issuer.subjectKey).filter(
+      (c) => c.issuerSpkiSha256 === issuer.spkiSha256,
+    );
+  }
+
+  /** Freshness verdict of a cached CRL with its tolerance. */
+  verdict(crl: StoredCrl, at: Date): CrlVerdict {
+    return verdictOf(crl, at, this.toleranceFor(crl));
   }
 
   /**
-   * RevocationSource: RFC 5280 §6.3.3 with the station's policy. Uses the cached CRLs of the
-   * issuer's key whose scope covers the certificate: listed -> revoked (whatever the
-   * freshness); otherwise beyond nextUpdate + tolerance -> stale; no covering CRL -> missing.
+   * RevocationSource: RFC 5280 §6.3.3 with the station's policy (crl-revocation.ts): listed ->
+   * revoked (whatever the freshness); reasons not all covered by usable CRLs -> stale when a
+   * covering CRL is past nextUpdate + tolerance, else missing.
    */
   check(q: RevocationQuery): RevocationStatus {
-    const covering = this.crlsFor(q.issuer).filter((c) => crlCovers(c.idp, q.cert));
-    if (covering.length === 0) return { state: 'missing' };
-    for (const c of covering) {
-      const r = c.index.lookup(q.cert.serial);
-      if (r >= 0 && r !== REMOVE_FROM_CRL)
-        return { state: 'revoked', reasonCode: r === NO_REASON ? 0 : r };
-    }
-    const usable = covering.some((c) => {
-      const v = verdictOf(c, q.at, this.toleranceFor(c));
-      return v === 'fresh' || v === 'grace' || v === 'future';
-    });
-    if (!usable) {
-      const latest = covering
-        .map((c) => c.nextUpdate)
-        .sort((a, b) => (b?.getTime() ?? 0) - (a?.getTime() ?? 0))[0];
-      return { state: 'stale', nextUpdate: latest };
-    }
-    return { state: 'good' };
+    return crlRevocationStatus(this, q);
   }
 
   /**
@@ -275,7 +267,7 @@ export class CrlCache implements RevocationSource {
     issuer: Certificate,
     serial: Uint8Array,
   ): { listed: boolean; reasonCode: number | undefined; crl: StoredCrl } | undefined {
-    const crls = this.crlsFor(issuer);
+    const crls = this.crlsNamed(issuer.subjectKey);
     if (crls.length === 0) return undefined;
     for (const c of crls) {
       const r = c.index.lookup(serial);
@@ -309,10 +301,10 @@ export class CrlCache implements RevocationSource {
     }));
     const seen = new Set<string>();
     for (const a of anchors) {
-      const k = cacheKey(a.subjectKey, a.spkiSha256);
+      const k = `${a.subjectKey}|${a.spkiSha256}`;
       if (seen.has(k)) continue;
       seen.add(k);
-      if (!this.#byIssuer.has(k))
+      if (this.crlsFor(a).length === 0)
         out.push({ issuer: a.subject, issuerKeySha256: a.spkiSha256, verdict: 'missing' });
     }
     return out;
@@ -455,11 +447,16 @@ export class CrlCache implements RevocationSource {
     for await (const chunk of derChunks(chunks)) {
       parser.push(chunk);
     }
-    const { info, builder } = parser.end();
+    const { info, builder, others: otherBuilders } = parser.end();
     if (!header) throw new DerError('truncated', 'CRL has no header');
     const signer = this.#verify(info, verifiers);
     this.#checkCrlFacts(info);
     const { index, duplicates } = builder.finish();
+    const { others, duplicates: otherDuplicates } = finishOthers(otherBuilders);
+    // Each serial is revoked once per certificate issuer; a repeated entry is a broken list.
+    const repeated = duplicates + otherDuplicates;
+    if (repeated > 0)
+      throw new CrlError('malformed', `CRL lists ${repeated} serial number(s) more than once`);
     // Identity of the CRL: the signature value is unique to the signed content, and hashing it
     // avoids a second pass over tens of megabytes.
     const derSha256 = createHash('sha256').update(info.signature).digest('hex');
@@ -504,6 +501,7 @@ export class CrlCache implements RevocationSource {
         source: options.source,
         importedAt: this.#now(),
         index: current.index.merge(index),
+        others: mergeOthers(current.others, others),
       };
       outcome = 'delta_applied';
     } else {
@@ -536,7 +534,8 @@ export class CrlCache implements RevocationSource {
         source: options.source,
         importedAt: this.#now(),
         // removeFromCRL belongs in delta CRLs only; in a complete CRL it means "not revoked".
-        index: hasRemovals(index) ? CrlIndex.empty().merge(index) : index,
+        index: withoutRemovals(index),
+        others: new Map([...others].map(([k, v]) => [k, withoutRemovals(v)])),
       };
       outcome = 'imported';
     }
@@ -581,15 +580,25 @@ export class CrlCache implements RevocationSource {
     );
   }
 
+  /** The CRL profile (RFC 5280 §5) rules that say MUST. */
   #checkCrlFacts(info: CrlInfo): void {
-    if (info.nextUpdate && info.nextUpdate.getTime() < info.thisUpdate.getTime())
+    // §5.1.2.5: "Conforming CRL issuers MUST include the nextUpdate time in all CRLs."
+    if (!info.nextUpdate) throw new CrlError('bad_dates', 'CRL has no nextUpdate');
+    if (info.nextUpdate.getTime() < info.thisUpdate.getTime())
       throw new CrlError('bad_dates', 'CRL nextUpdate is before thisUpdate');
-    const idp = info.idp;
-    if (idp && (idp.indirect || idp.onlySomeReasons || idp.onlyAttribute))
+    // §5.2.3: "CRL issuers conforming to this profile MUST include this extension in all CRLs
+    // and MUST mark this extension as non-critical."
+    if (info.crlNumber === undefined) throw new CrlError('malformed', 'CRL has no cRLNumber');
+    if (info.crlNumberCritical) throw new CrlError('malformed', 'cRLNumber is marked critical');
+    // §5.2.1 (authorityKeyIdentifier), §5.2.7 / §4.2.2.1 (authorityInfoAccess): non-critical.
+    if (info.wronglyCritical.length)
       throw new CrlError(
-        'unsupported_scope',
-        'CRLs partitioned by reason, indirect CRLs and attribute-certificate CRLs are not supported',
+        'malformed',
+        `CRL extension ${info.wronglyCritical.join(', ')} must not be critical`,
       );
+    // §6.3.3 (b)(2)(iv): a CRL of attribute certificates never covers a public-key certificate.
+    if (info.idp?.onlyAttribute)
+      throw new CrlError('unsupported_scope', 'attribute-certificate CRLs are not used');
   }
 }
 
@@ -613,6 +622,34 @@ function hasRemovals(index: CrlIndex): boolean {
   for (let i = 0; i < index.count; i++)
     if (index.rows[i * index.rowSize + index.width] === REMOVE_FROM_CRL) return true;
   return false;
+}
+
+/** removeFromCRL belongs in delta CRLs only; in a complete CRL it means "not revoked". */
+function withoutRemovals(index: CrlIndex): CrlIndex {
+  return hasRemovals(index) ? CrlIndex.empty().merge(index) : index;
+}
+
+function finishOthers(builders: Map<string, CrlIndexBuilder>): {
+  others: Map<string, CrlIndex>;
+  duplicates: number;
+} {
+  const others = new Map<string, CrlIndex>();
+  let duplicates = 0;
+  for (const [k, b] of builders) {
+    const f = b.finish();
+    others.set(k, f.index);
+    duplicates += f.duplicates;
+  }
+  return { others, duplicates };
+}
+
+function mergeOthers(
+  base: ReadonlyMap<string, CrlIndex>,
+  delta: Map<string, CrlIndex>,
+): Map<string, CrlIndex> {
+  const out = new Map(base);
+  for (const [k, d] of delta) out.set(k, (out.get(k) ?? CrlIndex.empty()).merge(d));
+  return out;
 }
 
 export type { CrlSourceState };

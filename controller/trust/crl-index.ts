@@ -1,7 +1,9 @@
 /**
  * The compact revoked-serial index: no object per entry. Rows of fixed width in one buffer,
- * sorted; each row is the serial right-aligned in `width` bytes (zero padded, so byte order
- * equals numeric order) followed by one byte of CRLReason (0xff: no reasonCode extension).
+ * sorted; each row is the serial in two's complement, right-aligned in `width` bytes and
+ * sign-extended (0x00 for positive, 0xff for negative serials, so 255 = `00 ff` and -1 = `ff ff`
+ * stay apart: serials compare as signed integers), followed by one byte of CRLReason (0xff: no
+ * reasonCode extension). Rows sort by their bytes, which orders positives among themselves.
  * A 64 Ki bucket table over the first two bytes after the common prefix narrows the binary
  * search to a handful of rows. The rows buffer is what gets persisted; loading it back needs
  * no parsing, only the bucket table (one pass).
@@ -69,21 +71,23 @@ export class CrlIndex {
   }
 
   /**
-   * Looks a serial up (canonical form: no leading zero octets, see normalizeSerial).
+   * Looks a serial up (INTEGER contents in two's complement; redundant sign octets are
+   * ignored, see canonicalInteger).
    * Returns the reason byte when listed (NO_REASON when the entry had none), else -1.
    */
   lookup(serial: Uint8Array): number {
     const w = this.width;
     let len = serial.length;
     let off = 0;
-    while (len > 1 && serial[off] === 0) {
+    while (len > 1 && isRedundantSign(serial[off]!, serial[off + 1]!)) {
       off++;
       len--;
     }
     if (len > w || this.count === 0) return -1;
     const s = this.#scratch;
     const pad = w - len;
-    for (let k = 0; k < pad; k++) s[k] = 0;
+    const fill = signFill(serial[off] ?? 0);
+    for (let k = 0; k < pad; k++) s[k] = fill;
     for (let k = 0; k < len; k++) s[pad + k] = serial[off + k]!;
     const rows = this.rows;
     const R = this.rowSize;
@@ -116,7 +120,7 @@ export class CrlIndex {
   entry(i: number): { serial: Uint8Array; reason: number } {
     const at = i * this.rowSize;
     let k = 0;
-    while (k < this.width - 1 && this.rows[at + k] === 0) k++;
+    while (k < this.width - 1 && isRedundantSign(this.rows[at + k]!, this.rows[at + k + 1]!)) k++;
     return {
       serial: this.rows.slice(at + k, at + this.width),
       reason: this.rows[at + this.width]!,
@@ -154,14 +158,44 @@ export class CrlIndex {
   }
 }
 
+/** True when `first` only repeats the sign of `next` (X.690 §8.3.2: not minimal). */
+function isRedundantSign(first: number, next: number): boolean {
+  return (first === 0 && (next & 0x80) === 0) || (first === 0xff && (next & 0x80) !== 0);
+}
+
+/** The octet that sign-extends a two's-complement value whose first octet is `first`. */
+function signFill(first: number): number {
+  return first & 0x80 ? 0xff : 0;
+}
+
+/** Copies rows of width `from` into `out` (rows of width `to` >= from), sign-extending each. */
+function widenRows(rows: Uint8Array, count: number, from: number, to: number, out: Uint8Array) {
+  const shift = to - from;
+  for (let i = 0; i < count; i++) {
+    const src = i * (from + 1);
+    const dst = i * (to + 1);
+    out.fill(signFill(rows[src]!), dst, dst + shift);
+    out.set(rows.subarray(src, src + from + 1), dst + shift);
+  }
+}
+
 function widen(idx: CrlIndex, w: number): Uint8Array {
   if (idx.width === w) return idx.rows;
-  const R = w + 1;
-  const out = new Uint8Array(idx.count * R);
-  const shift = w - idx.width;
-  for (let i = 0; i < idx.count; i++)
-    out.set(idx.rows.subarray(i * idx.rowSize, (i + 1) * idx.rowSize), i * R + shift);
+  const out = new Uint8Array(idx.count * (w + 1));
+  widenRows(idx.rows, idx.count, idx.width, w, out);
   return out;
+}
+
+/**
+ * Rows written by an older station (format 0: serial magnitudes, zero padded, no sign) in the
+ * signed layout: one more octet of width, zero, so every old row stays a positive serial.
+ */
+export function fromUnsignedRows(width: number, rows: Uint8Array): CrlIndex {
+  const count = rows.length / (width + 1);
+  const out = new Uint8Array(count * (width + 2));
+  for (let i = 0; i < count; i++)
+    out.set(rows.subarray(i * (width + 1), (i + 1) * (width + 1)), i * (width + 2) + 1);
+  return new CrlIndex(width + 1, out);
 }
 
 /**
@@ -185,7 +219,10 @@ export class CrlIndexBuilder {
     return this.#count;
   }
 
-  /** Adds one serial (canonical bytes, at most MAX_SERIAL_OCTETS) with its reason byte. */
+  /**
+   * Adds one serial (minimal two's-complement bytes `serial[serialStart..serialEnd)`, at most
+   * MAX_SERIAL_OCTETS) with its reason byte.
+   */
   add(serial: Uint8Array, serialStart: number, serialEnd: number, reason: number): void {
     const len = serialEnd - serialStart;
     if (len > this.#width) this.#widen(len);
@@ -199,7 +236,8 @@ export class CrlIndexBuilder {
     }
     const rows = this.#rows;
     const pad = w - len;
-    for (let k = 0; k < pad; k++) rows[at + k] = 0;
+    const fill = signFill(serial[serialStart]!);
+    for (let k = 0; k < pad; k++) rows[at + k] = fill;
     for (let k = 0; k < len; k++) rows[at + pad + k] = serial[serialStart + k]!;
     rows[at + w] = reason;
     if (this.#count > 0 && this.#sorted) {
@@ -221,8 +259,7 @@ export class CrlIndexBuilder {
     const w = Math.max(len, old);
     const R = w + 1;
     const out = new Uint8Array(Math.max(this.#rows.length / (old + 1), 16) * R);
-    for (let i = 0; i < this.#count; i++)
-      out.set(this.#rows.subarray(i * (old + 1), (i + 1) * (old + 1)), i * R + (w - old));
+    widenRows(this.#rows, this.#count, old, w, out);
     this.#rows = out;
     this.#width = w;
   }

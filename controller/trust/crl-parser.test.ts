@@ -3,7 +3,7 @@ import { CrlIndex, CrlIndexBuilder, NO_REASON, radixSortRows } from './crl-index
 import { CrlStreamParser, parseCrl } from './crl-parser.js';
 import { CrlError, DerError } from './errors.js';
 import { makeCrl, reasonExtension, serialFor } from './testing/crl-writer.js';
-import { seq } from './testing/der-writer.js';
+import { explicit, name, seq } from './testing/der-writer.js';
 import { extension, makeKey, type TestKey } from './testing/pki.js';
 
 const ISSUER = 'C=JP, O=JPKI, OU=Test';
@@ -48,7 +48,9 @@ describe('RFC 5280 §5.1 streaming CRL parser', () => {
     expect(index.count).toBe(2003);
     expect(index.lookup(Uint8Array.of(3))).toBe(1);
     expect(index.lookup(Uint8Array.of(0, 0, 3))).toBe(1);
-    expect(index.lookup(Uint8Array.of(0xff))).toBe(NO_REASON);
+    expect(index.lookup(Uint8Array.of(0, 0xff))).toBe(NO_REASON);
+    // §4.1.2.2 / PKITS 4.4.14: serials are signed; `ff` is -1, not 255.
+    expect(index.lookup(Uint8Array.of(0xff))).toBe(-1);
     expect(index.lookup(new Uint8Array(20).fill(0x7f))).toBe(6);
     expect(index.lookup(serialFor(1999))).toBe(4);
     expect(index.lookup(serialFor(2000))).toBe(-1);
@@ -115,7 +117,7 @@ describe('RFC 5280 §5.1 streaming CRL parser', () => {
     expect(parseCrl(ok).index.count).toBe(0);
   });
 
-  it('§5.3 refuses an unknown critical entry extension, and indirect-CRL entries', () => {
+  it('§5.3 refuses an unknown critical entry extension, and §5.3.3 certificateIssuer in a direct CRL', () => {
     const bad = makeCrl({
       issuerName: ISSUER,
       key,
@@ -127,11 +129,14 @@ describe('RFC 5280 §5.1 streaming CRL parser', () => {
     const indirect = makeCrl({
       issuerName: ISSUER,
       key,
-      entries: [{ serial: 1, extensions: [extension('2.5.29.29', true, seq())] }],
+      entries: [
+        {
+          serial: 1,
+          extensions: [extension('2.5.29.29', true, seq(explicit(4, name('C=JP, CN=Other CA'))))],
+        },
+      ],
     });
-    expect(() => parseCrl(indirect)).toThrowError(
-      expect.objectContaining({ kind: 'unsupported_scope' }),
-    );
+    expect(() => parseCrl(indirect)).toThrowError(expect.objectContaining({ kind: 'malformed' }));
   });
 
   it('§5.3.1 keeps reason codes, refuses an unknown one', () => {
@@ -173,7 +178,14 @@ describe('RFC 5280 §5.1 streaming CRL parser', () => {
       parseCrl(makeCrl({ issuerName: ISSUER, key, nextUpdate: null })).info.nextUpdate,
     ).toBeUndefined();
     const v1 = parseCrl(
-      makeCrl({ issuerName: ISSUER, key, v1: true, akiKey: false, entries: [{ serial: 1 }] }),
+      makeCrl({
+        issuerName: ISSUER,
+        key,
+        v1: true,
+        akiKey: false,
+        crlNumber: null,
+        entries: [{ serial: 1 }],
+      }),
     );
     expect(v1.info.version).toBe(1);
     expect(v1.index.count).toBe(1);
@@ -190,7 +202,8 @@ describe('CrlIndex', () => {
       const len = 1 + (s % 12);
       const bytes = new Uint8Array(len);
       for (let k = 0; k < len; k++) bytes[k] = (s >>> ((k % 4) * 8)) & 0xff;
-      if (bytes[0] === 0) bytes[0] = 1;
+      // Positive serials in their minimal form (the first octet neither 0 nor >= 0x80).
+      bytes[0] = bytes[0]! & 0x7f || 1;
       serials.push(bytes);
       b.add(bytes, 0, len, i % 11);
     }

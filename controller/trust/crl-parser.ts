@@ -23,7 +23,13 @@
  *        crlExtensions        [0] EXPLICIT Extensions OPTIONAL -- if present, version MUST be v2 }
  */
 import { readSignatureAlgorithm, type SignatureAlgorithm } from './algorithms.js';
-import { distributionPointNames, ExtOid, parseAuthorityKeyId } from './certificate.js';
+import { ExtOid, parseAuthorityKeyId } from './certificate.js';
+import {
+  distributionPointNameKeys,
+  innerDistributionPointName,
+  readReasonFlags,
+} from './distribution-points.js';
+import { directoryNameKey, generalNameKey, parseGeneralNamesValue } from './general-names.js';
 import {
   bytesEqual,
   contents,
@@ -56,12 +62,14 @@ export interface CrlHeader {
 
 /** RFC 5280 §5.2.5 IssuingDistributionPoint, as far as scope decisions need it. */
 export interface IssuingDistributionPoint {
-  /** GeneralName encodings (hex) of the distributionPoint fullName. */
+  /** Name keys (general-names.ts) of the distributionPoint; a relative name is resolved. */
   names: string[];
   onlyUser: boolean;
   onlyCa: boolean;
   onlyAttribute: boolean;
   onlySomeReasons: boolean;
+  /** onlySomeReasons as a ReasonFlags mask (distribution-points.ts); undefined when absent. */
+  reasons: number | undefined;
   indirect: boolean;
   /** Hex of the extension value: identifies the scope. */
   valueHex: string;
@@ -70,6 +78,10 @@ export interface IssuingDistributionPoint {
 /** Everything about a CRL except its entries. */
 export interface CrlInfo extends CrlHeader {
   crlNumber: bigint | undefined;
+  /** True when the cRLNumber extension is marked critical (RFC 5280 §5.2.3: MUST NOT). */
+  crlNumberCritical: boolean;
+  /** Critical extensions the profile requires to be non-critical (AKI, AIA). */
+  wronglyCritical: string[];
   /** deltaCRLIndicator BaseCRLNumber: set for delta CRLs. */
   deltaBase: bigint | undefined;
   authorityKeyId: Uint8Array | undefined;
@@ -142,7 +154,7 @@ function readBigInt(buf: Uint8Array, tlv: Tlv, what: string): bigint {
  *        indirectCRL                [4] BOOLEAN DEFAULT FALSE,
  *        onlyContainsAttributeCerts [5] BOOLEAN DEFAULT FALSE }
  */
-export function parseIdp(value: Uint8Array): IssuingDistributionPoint {
+export function parseIdp(value: Uint8Array, crlIssuerKey: string): IssuingDistributionPoint {
   const t = readHeader(value, 0);
   if (t.tag !== Tag.Sequence || t.end !== value.length)
     throw new DerError('bad_value', 'issuingDistributionPoint must be one SEQUENCE', 0);
@@ -153,14 +165,16 @@ export function parseIdp(value: Uint8Array): IssuingDistributionPoint {
     onlyCa: false,
     onlyAttribute: false,
     onlySomeReasons: false,
+    reasons: undefined,
     indirect: false,
     valueHex: Buffer.from(value).toString('hex'),
   };
   const dp = r.optional(0xa0);
   if (dp)
-    idp.names = distributionPointNames(
+    idp.names = distributionPointNameKeys(
       value,
-      DerReader.inside(value, dp).next(undefined, 'DistributionPointName'),
+      innerDistributionPointName(value, dp),
+      crlIssuerKey,
     );
   const flag = (tag: number) => {
     const f = r.optional(tag);
@@ -168,7 +182,11 @@ export function parseIdp(value: Uint8Array): IssuingDistributionPoint {
   };
   idp.onlyUser = flag(0x81);
   idp.onlyCa = flag(0x82);
-  idp.onlySomeReasons = r.optional(0x83) !== undefined;
+  const reasons = r.optional(0x83);
+  if (reasons) {
+    idp.onlySomeReasons = true;
+    idp.reasons = readReasonFlags(value, reasons);
+  }
   idp.indirect = flag(0x84);
   idp.onlyAttribute = flag(0x85);
   r.finish('issuingDistributionPoint');
@@ -196,10 +214,15 @@ export class CrlStreamParser {
   #thisUpdateMs = 0;
   /** thisUpdate as the number YYYYMMDDHHMMSS (UTC). */
   #thisUpdateNum = 0;
-  readonly #builder: CrlIndexBuilder;
+  /** Where entries go: the CRL issuer's, or the last certificateIssuer's (indirect CRLs). */
+  #builder: CrlIndexBuilder;
+  readonly #own: CrlIndexBuilder;
+  /** Entries of other certificate issuers (RFC 5280 §5.3.3), by GeneralName key. */
+  readonly #others = new Map<string, CrlIndexBuilder>();
 
   constructor(private readonly hooks: CrlParserHooks = {}) {
-    this.#builder = new CrlIndexBuilder();
+    this.#own = new CrlIndexBuilder();
+    this.#builder = this.#own;
   }
 
   /** Feeds the next chunk. @throws DerError / CrlError on broken input. */
@@ -232,12 +255,15 @@ export class CrlStreamParser {
   }
 
   /** Signals the end of input; returns the parsed CRL. @throws DerError when incomplete. */
-  end(): { info: CrlInfo; builder: CrlIndexBuilder } {
+  end(): { info: CrlInfo; builder: CrlIndexBuilder; others: Map<string, CrlIndexBuilder> } {
     if (this.#state !== 'done')
       throw new DerError('truncated', `CRL cut short after ${this.#total} bytes`, this.#total);
     if (this.#off < this.#pending.length)
       throw new DerError('trailing_data', 'data after the CRL', this.#base + this.#off);
-    return { info: this.#info!, builder: this.#builder };
+    // RFC 5280 §5.3.3: certificateIssuer appears in indirect CRLs only.
+    if (this.#others.size > 0 && !this.#info!.idp?.indirect)
+      throw new CrlError('malformed', 'certificateIssuer entry extension in a direct CRL');
+    return { info: this.#info!, builder: this.#own, others: this.#others };
   }
 
   #info: CrlInfo | undefined;
@@ -357,11 +383,11 @@ export class CrlStreamParser {
     const signatureAlgorithm = readSignatureAlgorithm(buf, alg);
     const issuer = r.next(Tag.Sequence, 'issuer');
     const thisUpdate = r.next(undefined, 'thisUpdate');
-    const thisUpdateMs = readTimeMs(buf, thisUpdate);
+    const thisUpdateMs = readTimeMs(buf, thisUpdate, true);
     let nextUpdate: Date | undefined;
     const nt = r.peekTag();
     if (nt === Tag.UtcTime || nt === Tag.GeneralizedTime)
-      nextUpdate = new Date(readTimeMs(buf, r.next()));
+      nextUpdate = new Date(readTimeMs(buf, r.next(), true));
     r.finish('tbsCertList header');
     const issuerDer = encoding(buf, issuer).slice();
     this.#header = {
@@ -402,7 +428,6 @@ export class CrlStreamParser {
     const buf = this.#pending;
     const end = Math.min(buf.length, this.#rel(this.#revEnd));
     const revLimit = this.#rel(this.#revEnd);
-    const builder = this.#builder;
     const v2 = this.#header!.version === 2;
     let p = this.#off;
     while (p < end) {
@@ -437,7 +462,13 @@ export class CrlStreamParser {
       const s1 = s0 + sl;
       if (s1 > entryEnd)
         throw new DerError('bad_length', 'serial number runs past its entry', this.#base + q);
-      while (s0 < s1 - 1 && buf[s0] === 0) s0++;
+      // Minimal two's complement: serials are signed (RFC 5280 §4.1.2.2, §6.3.3 (i)).
+      while (
+        s0 < s1 - 1 &&
+        ((buf[s0] === 0 && (buf[s0 + 1]! & 0x80) === 0) ||
+          (buf[s0] === 0xff && (buf[s0 + 1]! & 0x80) !== 0))
+      )
+        s0++;
       if (s1 - s0 > MAX_SERIAL_OCTETS)
         throw new DerError('too_large', 'serial number is longer than 32 octets', this.#base + q);
       // revocationDate Time. Fast path: UTCTime YYMMDDHHMMSSZ compared as the number
@@ -463,7 +494,7 @@ export class CrlStreamParser {
         timeEnd = s1 + 15;
       } else {
         const th = readHeader(buf, s1, entryEnd);
-        if (readTimeMs(buf, th) > this.#thisUpdateMs) this.#futureDated++;
+        if (readTimeMs(buf, th, true) > this.#thisUpdateMs) this.#futureDated++;
         timeEnd = th.end;
       }
       let reason = NO_REASON;
@@ -493,7 +524,7 @@ export class CrlStreamParser {
           reason = buf[timeEnd + 13]!;
         } else reason = this.#entryExtensions(buf, timeEnd, entryEnd);
       }
-      builder.add(buf, s0, s1, reason);
+      this.#builder.add(buf, s0, s1, reason);
       this.#entriesRead++;
       p = entryEnd;
     }
@@ -547,12 +578,16 @@ export class CrlStreamParser {
       } else if (bytesEqual(oidBytes, OID_INVALIDITY_DATE)) {
         // informational
       } else if (bytesEqual(oidBytes, OID_CERT_ISSUER)) {
-        // RFC 5280 §5.3.3: certificateIssuer only appears in indirect CRLs, which the
-        // station does not accept.
-        throw new CrlError(
-          'unsupported_scope',
-          'indirect CRL entries (certificateIssuer) are not supported',
-        );
+        // RFC 5280 §5.3.3: "this CRL entry and all subsequent entries" belong to the
+        // certificate issuer named here (indirect CRLs; checked at the end).
+        const names = parseGeneralNamesValue(buf.slice(val.valueStart, val.end));
+        const key = generalNameKey(names.find((n) => n.type === 'dn') ?? names[0]!);
+        if (key === directoryNameKey(this.#header!.issuerKey)) this.#builder = this.#own;
+        else {
+          let b = this.#others.get(key);
+          if (!b) this.#others.set(key, (b = new CrlIndexBuilder(16)));
+          this.#builder = b;
+        }
       } else if (critical) {
         let name: string;
         try {
@@ -581,6 +616,8 @@ export class CrlStreamParser {
     let deltaBase: bigint | undefined;
     let authorityKeyId: Uint8Array | undefined;
     let idp: IssuingDistributionPoint | undefined;
+    let crlNumberCritical = false;
+    const wronglyCritical: string[] = [];
     if (this.#pos < this.#tbsEnd) {
       const t = r.next(0xa0, 'crlExtensions');
       if (t.end !== this.#rel(this.#tbsEnd))
@@ -608,9 +645,17 @@ export class CrlStreamParser {
             e.start + this.#base,
           );
         seen.add(oid);
+        // RFC 5280 §5.2.1 / §4.2.2.1: authorityKeyIdentifier and authorityInfoAccess MUST be
+        // non-critical.
+        if (
+          critical &&
+          (oid === ExtOid.authorityKeyIdentifier || oid === ExtOid.authorityInfoAccess)
+        )
+          wronglyCritical.push(oid);
         switch (oid) {
           case ExtOid.crlNumber:
             crlNumber = readBigInt(value, readHeader(value, 0), 'cRLNumber');
+            crlNumberCritical = critical;
             break;
           case ExtOid.deltaCrlIndicator:
             deltaBase = readBigInt(value, readHeader(value, 0), 'BaseCRLNumber');
@@ -619,7 +664,7 @@ export class CrlStreamParser {
             authorityKeyId = parseAuthorityKeyId(value)?.slice();
             break;
           case ExtOid.issuingDistributionPoint:
-            idp = parseIdp(value.slice());
+            idp = parseIdp(value.slice(), header.issuerKey);
             break;
           default:
             // RFC 5280 §5.2: "If a CRL contains a critical extension that the application
@@ -652,6 +697,8 @@ export class CrlStreamParser {
     this.#info = {
       ...header,
       crlNumber,
+      crlNumberCritical,
+      wronglyCritical,
       deltaBase,
       authorityKeyId,
       idp,

@@ -3,7 +3,7 @@
  * daemon and the CLI, memory for one-shot checks (`cert verify --crl`) and tests.
  */
 import type { Db } from '../storage/db.js';
-import { CrlIndex } from './crl-index.js';
+import { CrlIndex, fromUnsignedRows } from './crl-index.js';
 import { parseIdp, type IssuingDistributionPoint } from './crl-parser.js';
 
 /** One cached CRL (after any delta CRLs were merged into it). */
@@ -23,7 +23,10 @@ export interface StoredCrl {
   derSha256: string;
   source: string;
   importedAt: Date;
+  /** Entries of the CRL issuer's own certificates. */
   index: CrlIndex;
+  /** Indirect CRLs: entries of other certificate issuers, by GeneralName key (general-names.ts). */
+  others: ReadonlyMap<string, CrlIndex>;
 }
 
 /** Conditional-GET state and last outcome of a source. */
@@ -82,7 +85,21 @@ interface CrlRow {
   der_sha256: string;
   source: string;
   imported_at: string;
+  serial_format: number;
   rows: Buffer;
+}
+
+interface OtherIndexRow {
+  crl_id: number;
+  cert_issuer: string;
+  serial_width: number;
+  rows: Buffer;
+}
+
+/** Rows in the layout of crl-index.ts (serial_format 1); older rows are magnitudes. */
+function indexFrom(width: number, rows: Buffer, format: number): CrlIndex {
+  const data = new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
+  return format === 1 ? new CrlIndex(width, data) : fromUnsignedRows(width, data);
 }
 
 interface SourceRow {
@@ -104,16 +121,23 @@ export class SqliteCrlStore implements CrlStore {
       .prepare(
         `SELECT c.*, i.rows FROM trust_crl c JOIN trust_crl_index i ON i.crl_id = c.id ORDER BY c.id`,
       )
-      .all() as CrlRow[];
+      .all() as (CrlRow & { id: number })[];
+    const others = new Map<number, Map<string, CrlIndex>>();
+    for (const o of this.db
+      .prepare(`SELECT * FROM trust_crl_entry_issuer_index`)
+      .all() as OtherIndexRow[]) {
+      const m = others.get(o.crl_id) ?? new Map<string, CrlIndex>();
+      m.set(o.cert_issuer, indexFrom(o.serial_width, o.rows, 1));
+      others.set(o.crl_id, m);
+    }
     return rows.map((r) => {
       const idpDer = r.idp ? new Uint8Array(r.idp) : undefined;
-      const data = new Uint8Array(r.rows.buffer, r.rows.byteOffset, r.rows.byteLength);
       return {
         issuerKey: r.issuer_key,
         issuer: r.issuer,
         issuerSpkiSha256: r.issuer_spki_sha256,
         scope: r.scope,
-        idp: idpDer ? parseIdp(idpDer) : undefined,
+        idp: idpDer ? parseIdp(idpDer, r.issuer_key) : undefined,
         idpDer,
         thisUpdate: new Date(r.this_update),
         nextUpdate: r.next_update ? new Date(r.next_update) : undefined,
@@ -123,7 +147,8 @@ export class SqliteCrlStore implements CrlStore {
         derSha256: r.der_sha256,
         source: r.source,
         importedAt: new Date(r.imported_at),
-        index: new CrlIndex(r.serial_width, data),
+        index: indexFrom(r.serial_width, r.rows, r.serial_format),
+        others: others.get(r.id) ?? new Map(),
       };
     });
   }
@@ -135,16 +160,16 @@ export class SqliteCrlStore implements CrlStore {
         .prepare(
           `INSERT INTO trust_crl (issuer_key, issuer, issuer_spki_sha256, scope, idp, this_update,
              next_update, crl_number, full_crl_number, deltas_applied, entries, serial_width,
-             der_sha256, source, imported_at)
+             der_sha256, source, imported_at, serial_format)
            VALUES (@issuerKey, @issuer, @spki, @scope, @idp, @thisUpdate, @nextUpdate, @crlNumber,
-             @fullCrlNumber, @deltasApplied, @entries, @width, @derSha256, @source, @importedAt)
+             @fullCrlNumber, @deltasApplied, @entries, @width, @derSha256, @source, @importedAt, 1)
            ON CONFLICT (issuer_key, issuer_spki_sha256, scope) DO UPDATE SET
              issuer = excluded.issuer, idp = excluded.idp, this_update = excluded.this_update,
              next_update = excluded.next_update, crl_number = excluded.crl_number,
              full_crl_number = excluded.full_crl_number, deltas_applied = excluded.deltas_applied,
              entries = excluded.entries, serial_width = excluded.serial_width,
              der_sha256 = excluded.der_sha256, source = excluded.source,
-             imported_at = excluded.imported_at
+             imported_at = excluded.imported_at, serial_format = 1
            RETURNING id`,
         )
         .get({
@@ -168,6 +193,18 @@ export class SqliteCrlStore implements CrlStore {
       this.db
         .prepare(`INSERT OR REPLACE INTO trust_crl_index (crl_id, rows) VALUES (?, ?)`)
         .run(id, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength));
+      this.db.prepare(`DELETE FROM trust_crl_entry_issuer_index WHERE crl_id = ?`).run(id);
+      const insert = this.db.prepare(
+        `INSERT INTO trust_crl_entry_issuer_index (crl_id, cert_issuer, serial_width, rows)
+         VALUES (?, ?, ?, ?)`,
+      );
+      for (const [issuer, idx] of crl.others)
+        insert.run(
+          id,
+          issuer,
+          idx.width,
+          Buffer.from(idx.rows.buffer, idx.rows.byteOffset, idx.rows.byteLength),
+        );
     });
     tx.immediate();
   }

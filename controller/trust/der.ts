@@ -188,13 +188,18 @@ export function readOid(r: DerReader, what = 'OID'): string {
 }
 
 /**
- * X.690 §8.3: INTEGER contents as a non-negative magnitude without leading zero octets (the
- * canonical form used for serial-number lookups). Negative serials (RFC 5280 §4.1.2.2 says
- * verifiers should handle them gracefully) keep their two's-complement bytes.
+ * X.690 §8.3.2: INTEGER contents in their minimal two's-complement form (redundant leading
+ * 0x00 or 0xff octets dropped), the canonical form of serial numbers in lookups. The sign is
+ * kept: `00 ff` (255) and `ff` (-1) stay different (RFC 5280 §4.1.2.2, PKITS 4.4.14).
  */
-export function normalizeSerial(bytes: Uint8Array): Uint8Array {
+export function canonicalInteger(bytes: Uint8Array): Uint8Array {
   let i = 0;
-  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  while (
+    i < bytes.length - 1 &&
+    ((bytes[i] === 0 && (bytes[i + 1]! & 0x80) === 0) ||
+      (bytes[i] === 0xff && (bytes[i + 1]! & 0x80) !== 0))
+  )
+    i++;
   return bytes.subarray(i);
 }
 
@@ -229,9 +234,12 @@ function digits(buf: Uint8Array, at: number, n: number, offset: number): number 
 
 /**
  * RFC 5280 §4.1.2.5.1 UTCTime `YYMMDDHHMMSSZ` (YY >= 50 is 19YY) and §4.1.2.5.2
- * GeneralizedTime `YYYYMMDDHHMMSSZ`; returns milliseconds since the epoch.
+ * GeneralizedTime `YYYYMMDDHHMMSSZ`; returns milliseconds since the epoch. With
+ * `utcBefore2050` (CRL dates, RFC 5280 §5.1.2.4-§5.1.2.6: "CRL issuers conforming to this
+ * profile MUST encode thisUpdate as UTCTime for dates through the year 2049"), a
+ * GeneralizedTime before 2050 is refused.
  */
-export function readTimeMs(buf: Uint8Array, tlv: Tlv): number {
+export function readTimeMs(buf: Uint8Array, tlv: Tlv, utcBefore2050 = false): number {
   const p = tlv.valueStart;
   let year: number;
   let q: number;
@@ -241,6 +249,8 @@ export function readTimeMs(buf: Uint8Array, tlv: Tlv): number {
     q = p + 2;
   } else if (tlv.tag === Tag.GeneralizedTime && tlv.length === 15) {
     year = digits(buf, p, 4, tlv.start);
+    if (utcBefore2050 && year < 2050)
+      throw new DerError('bad_value', 'a date before 2050 must be a UTCTime', tlv.start);
     q = p + 4;
   } else {
     throw new DerError('bad_value', 'time must be UTCTime or GeneralizedTime in Z form', tlv.start);

@@ -62,31 +62,33 @@ function decodeString(
   }
 }
 
+/** RelativeDistinguishedName ::= SET SIZE (1..MAX) OF AttributeTypeAndValue. */
+function parseRdn(der: Uint8Array, set: { start: number; valueStart: number; end: number }) {
+  const sr = new DerReader(der, set.valueStart, set.end);
+  const rdn: Attribute[] = [];
+  while (sr.hasMore) {
+    const atv = sr.next(Tag.Sequence, 'AttributeTypeAndValue');
+    const ar = DerReader.inside(der, atv);
+    const oid = readOid(ar, 'attribute type');
+    const v = ar.next(undefined, 'attribute value');
+    ar.finish('AttributeTypeAndValue');
+    rdn.push({
+      oid,
+      text: decodeString(der, v.tag, v.valueStart, v.end),
+      hex: toHex(der.subarray(v.start, v.end)),
+    });
+  }
+  if (rdn.length === 0)
+    throw new DerError('bad_value', 'empty RelativeDistinguishedName', set.start);
+  return rdn;
+}
+
 function parseName(der: Uint8Array): Attribute[][] {
   const outer = readHeader(der, 0);
   if (outer.tag !== Tag.Sequence) throw new DerError('bad_tag', 'Name must be a SEQUENCE', 0);
   const rdns: Attribute[][] = [];
   const r = DerReader.inside(der, outer);
-  while (r.hasMore) {
-    const set = r.next(Tag.Set, 'RelativeDistinguishedName');
-    const sr = DerReader.inside(der, set);
-    const rdn: Attribute[] = [];
-    while (sr.hasMore) {
-      const atv = sr.next(Tag.Sequence, 'AttributeTypeAndValue');
-      const ar = DerReader.inside(der, atv);
-      const oid = readOid(ar, 'attribute type');
-      const v = ar.next(undefined, 'attribute value');
-      ar.finish('AttributeTypeAndValue');
-      rdn.push({
-        oid,
-        text: decodeString(der, v.tag, v.valueStart, v.end),
-        hex: toHex(der.subarray(v.start, v.end)),
-      });
-    }
-    if (rdn.length === 0)
-      throw new DerError('bad_value', 'empty RelativeDistinguishedName', set.start);
-    rdns.push(rdn);
-  }
+  while (r.hasMore) rdns.push(parseRdn(der, r.next(Tag.Set, 'RelativeDistinguishedName')));
   return rdns;
 }
 
@@ -114,18 +116,39 @@ export function nameToString(der: Uint8Array): string {
  * other values by their encoding; multi-valued RDNs in sorted order.
  */
 export function nameKey(der: Uint8Array): string {
-  return parseName(der)
-    .map((rdn) =>
-      rdn
-        .map((a) =>
-          a.text === undefined
-            ? `${a.oid}=#${a.hex}`
-            : `${a.oid}=${a.text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase()}`,
-        )
-        .sort()
-        .join('+'),
+  return rdnKeys(der).join(',');
+}
+
+function rdnKeyOf(rdn: Attribute[]): string {
+  return rdn
+    .map((a) =>
+      a.text === undefined
+        ? `${a.oid}=#${a.hex}`
+        : `${a.oid}=${a.text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase()}`,
     )
-    .join(',');
+    .sort()
+    .join('+');
+}
+
+/** The canonical key of each RDN of a Name, in order (nameKey joins them with ','). */
+export function rdnKeys(der: Uint8Array): string[] {
+  return parseName(der).map(rdnKeyOf);
+}
+
+/**
+ * The canonical key of one RelativeDistinguishedName: the SET (or an implicitly tagged one,
+ * as in nameRelativeToCRLIssuer) at `tlv`.
+ */
+export function rdnKey(buf: Uint8Array, tlv: { start: number; valueStart: number; end: number }) {
+  return rdnKeyOf(parseRdn(buf, tlv));
+}
+
+/** PKCS #9 emailAddress attributes of a Name (RFC 5280 §4.2.1.10, rfc822Name constraints). */
+export function emailAddresses(der: Uint8Array): string[] {
+  return parseName(der)
+    .flat()
+    .filter((a) => a.oid === '1.2.840.113549.1.9.1' && a.text !== undefined)
+    .map((a) => a.text!);
 }
 
 /** Name element at the reader's position: its full encoding. */

@@ -132,9 +132,10 @@ describe('RFC 5280 §6.1 path validation', () => {
     expect(
       validatePath({ leaf: l.der, anchors: [root.der, gen2.der], at: NOW, purpose: 'any' }).valid,
     ).toBe(true);
+    // RFC 5280 §4.2.1.1: without authorityKeyIdentifier the leaf breaks the profile.
     expect(
-      validatePath({ leaf: l2.der, anchors: [root.der, gen2.der], at: NOW, purpose: 'any' }).valid,
-    ).toBe(true);
+      validatePath({ leaf: l2.der, anchors: [root.der, gen2.der], at: NOW, purpose: 'any' }).reason,
+    ).toBe('profile_violation');
     expect(validatePath({ leaf: l.der, anchors: [root.der], at: NOW, purpose: 'any' }).valid).toBe(
       false,
     );
@@ -171,7 +172,7 @@ describe('RFC 5280 §6.1 path validation', () => {
     });
 
     it('§6.1.4 (k) refuses an issuer that is not a CA: not_ca', () => {
-      const { ca, l } = sub({ ca: false });
+      const { ca, l } = sub({ ca: false, keyUsage: [KU.digitalSignature] });
       expect(check(l, { intermediates: [ca.der] }).reason).toBe('not_ca');
     });
 

@@ -4,10 +4,18 @@
  * basic path validation over it. The answer is a TrustResult value; broken input never
  * throws out of validatePath.
  */
-import { verifySignature } from './algorithms.js';
 import { KeyUsageBit, parseCertificate, type Certificate } from './certificate.js';
-import { bytesEqual } from './der.js';
-import type { RevocationSource, TrustPurpose, TrustReason, TrustResult } from './types.js';
+import { NameConstraintState } from './name-constraints.js';
+import { buildPaths, isSelfIssued } from './path-build.js';
+import { PolicyState } from './policy.js';
+import { profileProblem } from './profile.js';
+import type {
+  RevocationQuery,
+  RevocationSource,
+  TrustPurpose,
+  TrustReason,
+  TrustResult,
+} from './types.js';
 
 /** Input of validatePath. Certificates are DER (use decodeCertificates for PEM). */
 export interface ValidatePathInput {
@@ -19,10 +27,11 @@ export interface ValidatePathInput {
   purpose: TrustPurpose;
   /** When given, every certificate below the anchor is checked against it. */
   revocation?: RevocationSource;
+  /** The most intermediates allowed between the anchor and the leaf. */
+  maxDepth?: number;
+  /** Extended-key-usage OIDs the leaf must allow (each; a leaf without extKeyUsage allows all). */
+  ekus?: readonly string[];
 }
-
-/** Longest chain searched (anchor excluded). */
-const MAX_DEPTH = 8;
 
 /** RFC 5280 §4.2.1.12 key purposes. */
 const EKU = {
@@ -74,97 +83,6 @@ function parse(c: Uint8Array | Certificate): Certificate | undefined {
   }
 }
 
-/** RFC 5280 §6.1.3 (a)(1): verify `child`'s signature with `issuer`'s key. */
-function signatureReason(child: Certificate, issuer: Certificate): TrustReason {
-  const alg = child.signatureAlgorithm;
-  if (!alg) return 'unsupported_algorithm';
-  const key = issuer.publicKey();
-  if (key === 'malformed') return 'malformed';
-  if (key === 'unsupported_algorithm') return 'unsupported_algorithm';
-  if (key.asymmetricKeyType !== alg.keyType) return 'bad_signature';
-  return verifySignature(alg, key, child.tbs, child.signature) ? 'ok' : 'bad_signature';
-}
-
-/** Could `issuer` have issued `child`? Name chaining plus key identifiers when both present. */
-function couldIssue(child: Certificate, issuer: Certificate): boolean {
-  if (child.issuerKey !== issuer.subjectKey) return false;
-  if (
-    child.authorityKeyId &&
-    issuer.subjectKeyId &&
-    !bytesEqual(child.authorityKeyId, issuer.subjectKeyId)
-  )
-    return false;
-  return true;
-}
-
-function isSelfIssued(c: Certificate): boolean {
-  return c.subjectKey === c.issuerKey;
-}
-
-interface Candidate {
-  /** leaf first, anchor last. */
-  path: Certificate[];
-}
-
-/** Failures ranked so the most telling one is reported when no chain validates. */
-const RANK: Partial<Record<TrustReason, number>> = {
-  unknown_issuer: 0,
-  unsupported_algorithm: 1,
-  bad_signature: 2,
-  malformed: 3,
-};
-
-/**
- * Depth-first chain building from the leaf: issuers whose subject matches the child's issuer
- * (and whose subjectKeyIdentifier matches its authorityKeyIdentifier when both are present)
- * and whose key verifies the child's signature. Anchors are tried before intermediates.
- */
-function buildPaths(
-  leaf: Certificate,
-  intermediates: Certificate[],
-  anchors: Certificate[],
-): { paths: Candidate[]; failure: { reason: TrustReason; chain: Certificate[] } } {
-  const paths: Candidate[] = [];
-  let failure: { reason: TrustReason; chain: Certificate[] } = {
-    reason: 'unknown_issuer',
-    chain: [leaf],
-  };
-  const note = (reason: TrustReason, chain: Certificate[]) => {
-    if ((RANK[reason] ?? 9) > (RANK[failure.reason] ?? 9)) failure = { reason, chain };
-  };
-  const isAnchor = (c: Certificate) => anchors.some((a) => bytesEqual(a.der, c.der));
-  // The leaf itself may be a trust anchor (e.g. a self-signed command signer configured as such).
-  if (isAnchor(leaf)) paths.push({ path: [leaf] });
-  const walk = (chain: Certificate[]) => {
-    if (paths.length >= 16) return;
-    const child = chain[chain.length - 1]!;
-    for (const a of anchors) {
-      if (!couldIssue(child, a)) continue;
-      if (chain.some((c) => bytesEqual(c.der, a.der))) continue;
-      const r = signatureReason(child, a);
-      if (r === 'ok') paths.push({ path: [...chain, a] });
-      else note(r, [...chain, a]);
-    }
-    if (chain.length > MAX_DEPTH) return;
-    for (const i of intermediates) {
-      if (isAnchor(i) || !couldIssue(child, i)) continue;
-      if (
-        chain.some(
-          (c) =>
-            bytesEqual(c.der, i.der) ||
-            (c.subjectKey === i.subjectKey && c.spkiSha256 === i.spkiSha256),
-        )
-      )
-        continue;
-      const r = signatureReason(child, i);
-      if (r === 'ok') walk([...chain, i]);
-      else note(r, [...chain, i]);
-    }
-  };
-  walk([leaf]);
-  return { paths, failure };
-}
-
 function validity(c: Certificate, at: Date): TrustReason {
   // RFC 5280 §6.1.3 (a)(2): "The certificate validity period includes the current time."
   if (at.getTime() < c.notBefore.getTime()) return 'not_yet_valid';
@@ -172,51 +90,101 @@ function validity(c: Certificate, at: Date): TrustReason {
   return 'ok';
 }
 
+/** True when the leaf allows every OID of `ekus` (anyExtendedKeyUsage allows all). */
+function allowsEkus(cert: Certificate, ekus: readonly string[]): boolean {
+  const have = cert.extKeyUsage;
+  if (!have || have.includes(EKU.any)) return true;
+  return ekus.every((o) => have.includes(o));
+}
+
+/** What one path check needs besides the path. */
+interface PathContext {
+  at: Date;
+  purpose: TrustPurpose;
+  revocation: RevocationSource | undefined;
+  maxDepth: number | undefined;
+  ekus: readonly string[];
+  /** §6.3.3 (f) for the CRLs of this path (see crlSigners). */
+  crlSignerTrusted: RevocationQuery['crlSignerTrusted'];
+}
+
+function revocationReason(ctx: PathContext, cert: Certificate, issuer: Certificate): TrustReason {
+  if (!ctx.revocation) return 'ok';
+  const s = ctx.revocation.check({
+    cert,
+    issuer,
+    at: ctx.at,
+    ...(ctx.crlSignerTrusted ? { crlSignerTrusted: ctx.crlSignerTrusted } : {}),
+  });
+  if (s.state === 'revoked') return 'revoked';
+  if (s.state === 'missing') return 'crl_missing';
+  if (s.state === 'stale') return 'crl_stale';
+  if (s.state === 'bad') return 'bad_crl';
+  return 'ok';
+}
+
 /**
- * RFC 5280 §6.1.3-§6.1.5 over one built path (leaf first, anchor last).
- * The anchor's own validity, keyUsage and pathLenConstraint are also enforced (stricter than
- * §6.1.1, which takes anchor information as given: an expired JPKI root is not trusted).
+ * RFC 5280 §6.1.2-§6.1.5 over one built path (leaf first, anchor last): validity, revocation,
+ * name constraints, certificate policies, basic constraints, key usage, unknown critical
+ * extensions, and the profile rules of profile.ts. The anchor's own validity, keyUsage,
+ * pathLenConstraint and nameConstraints are enforced too (stricter than §6.1.1, which takes
+ * anchor information as given: an expired JPKI root is not trusted).
  */
-function checkPath(
-  path: Certificate[],
-  at: Date,
-  purpose: TrustPurpose,
-  revocation?: RevocationSource,
-): TrustReason {
+function checkPath(path: Certificate[], ctx: PathContext): TrustReason {
   const anchor = path[path.length - 1]!;
-  let r = validity(anchor, at);
-  if (r !== 'ok') return r;
-  if (anchor.unknownCritical.length) return 'unknown_critical_extension';
   const n = path.length - 1;
+  let r = validity(anchor, ctx.at);
+  if (r !== 'ok') return r;
+  if (profileProblem(anchor, 'anchor')) return 'profile_violation';
+  if (anchor.unknownCritical.length) return 'unknown_critical_extension';
+  if (ctx.maxDepth !== undefined && n - 1 > ctx.maxDepth) return 'path_too_long';
   // §6.1.2 (k): max_path_length initialised to n; an anchor certificate's own
   // pathLenConstraint (the number of intermediates it allows below it) bounds it further.
   let maxPathLength = anchor.pathLen !== undefined ? Math.min(n, anchor.pathLen) : n;
-  if (path.length > 1 && anchor.keyUsage && !anchor.keyUsage.has(KeyUsageBit.keyCertSign))
+  if (n > 0 && anchor.keyUsage && !anchor.keyUsage.has(KeyUsageBit.keyCertSign))
     return 'wrong_usage';
-  if (path.length > 1 && anchor.version === 3 && !anchor.isCa) return 'not_ca';
+  if (n > 0 && anchor.version === 3 && !anchor.isCa) return 'not_ca';
+  const names = new NameConstraintState();
+  if (n > 0 && anchor.nameConstraints) {
+    if (!anchor.nameConstraints.supported) return 'name_not_permitted';
+    names.add(anchor.nameConstraints);
+  }
+  const policy = new PolicyState(n);
   for (let i = n - 1; i >= 0; i--) {
     const cert = path[i]!;
-    const issuer = path[i + 1]!;
+    const last = i === 0;
+    const selfIssued = isSelfIssued(cert);
+    if (profileProblem(cert, last ? 'leaf' : 'ca')) return 'profile_violation';
     // (a)(1) signature: verified while building. (a)(2) validity:
-    r = validity(cert, at);
+    r = validity(cert, ctx.at);
     if (r !== 'ok') return r;
     // (a)(3) "At the current time, the certificate is not revoked."
-    if (revocation) {
-      const s = revocation.check({ cert, issuer, at });
-      if (s.state === 'revoked') return 'revoked';
-      if (s.state === 'missing') return 'crl_missing';
-      if (s.state === 'stale') return 'crl_stale';
-      if (s.state === 'bad') return 'bad_crl';
-    }
+    r = revocationReason(ctx, cert, path[i + 1]!);
+    if (r !== 'ok') return r;
     // (a)(4) name chaining: by construction (couldIssue).
-    if (i > 0) {
+    // (b),(c): names within the permitted and outside the excluded subtrees, except for a
+    // self-issued certificate that is not the last.
+    if ((last || !selfIssued) && !names.empty) {
+      if (!names.allows(cert.subjectDer, cert.subjectEmpty, cert.subjectAltNames))
+        return 'name_not_permitted';
+    }
+    // (d)-(f): certificate policies.
+    if (!policy.process(cert.policies, selfIssued, last)) return 'no_acceptable_policy';
+    if (!last) {
+      // §6.1.4 (a),(b),(h)-(j): policy mappings and constraints for the certificates below.
+      if (!policy.prepare(cert.policies, selfIssued)) return 'no_acceptable_policy';
+      // §6.1.4 (g): name constraints for the certificates below.
+      if (cert.nameConstraints) {
+        if (!cert.nameConstraints.supported) return 'name_not_permitted';
+        names.add(cert.nameConstraints);
+      }
       // §6.1.4 (o): unknown critical extensions.
       if (cert.unknownCritical.length) return 'unknown_critical_extension';
       // §6.1.4 (k): "verify that the certificate is a CA certificate" (basicConstraints cA).
       if (!cert.isCa) return 'not_ca';
       // §6.1.4 (l): "If the certificate was not self-issued, verify that max_path_length is
       // greater than zero and decrement max_path_length by 1."
-      if (!isSelfIssued(cert)) {
+      if (!selfIssued) {
         if (maxPathLength <= 0) return 'path_too_long';
         maxPathLength--;
       }
@@ -228,21 +196,60 @@ function checkPath(
     } else {
       // §6.1.5 (f): unknown critical extensions of the end certificate.
       if (cert.unknownCritical.length) return 'unknown_critical_extension';
+      // §6.1.5 (a),(b),(g): explicit policy at the end of the path.
+      if (!policy.finish(cert.policies)) return 'no_acceptable_policy';
     }
   }
-  // The intermediates' count against max_path_length was checked on the way down; a chain
-  // with more non-self-issued intermediates than allowed fails at (l) above.
-  if (!allowsPurpose(path[0]!, purpose)) return 'wrong_usage';
+  if (!allowsPurpose(path[0]!, ctx.purpose)) return 'wrong_usage';
+  if (!allowsEkus(path[0]!, ctx.ekus)) return 'wrong_usage';
   return 'ok';
 }
 
+/** Nested CRL-signer validations allowed (a CRL signer whose CRL has another signer, ...). */
+const MAX_SIGNER_NESTING = 4;
+
 /**
- * Validates the leaf certificate for `purpose` at time `at` against a set of trust anchors
- * (RFC 5280 §6.1). Tries every chain that can be built and returns the first valid one;
- * otherwise the failure of the first complete chain, or the most telling building failure
- * (`unknown_issuer`, `bad_signature`, ...). Never throws for bad certificates.
+ * RFC 5280 §6.3.3 (f) for the CRLs of a path ending at `anchor`: a CRL signed by `spkiSha256`
+ * of a CRL issuer named `issuerKey` answers when that key is the anchor's, or a certificate
+ * among `pool` carrying it validates to the same anchor (with its own revocation checked) and
+ * may sign CRLs (cRLSign when keyUsage is present). A signer already being validated further up
+ * (a CRL key whose own certificate is on its own CRL) counts as trusted there, so the nesting
+ * ends.
  */
-export function validatePath(input: ValidatePathInput): TrustResult {
+function crlSigners(
+  anchor: Certificate,
+  pool: Certificate[],
+  input: ValidatePathInput,
+  stack: readonly string[],
+): (issuerKey: string, spkiSha256: string) => boolean {
+  const memo = new Map<string, boolean>();
+  return (issuerKey, spkiSha256) => {
+    const key = `${issuerKey}|${spkiSha256}`;
+    if (stack.includes(key)) return true;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const maySign = (c: Certificate) => !c.keyUsage || c.keyUsage.has(KeyUsageBit.cRLSign);
+    let ok = false;
+    if (anchor.subjectKey === issuerKey && anchor.spkiSha256 === spkiSha256) ok = maySign(anchor);
+    else if (stack.length < MAX_SIGNER_NESTING) {
+      for (const c of pool) {
+        if (c.subjectKey !== issuerKey || c.spkiSha256 !== spkiSha256 || !maySign(c)) continue;
+        const r = validate(
+          { ...input, leaf: c, anchors: [anchor], purpose: 'any', maxDepth: undefined, ekus: [] },
+          [...stack, key],
+        );
+        if (r.valid) {
+          ok = true;
+          break;
+        }
+      }
+    }
+    memo.set(key, ok);
+    return ok;
+  };
+}
+
+function validate(input: ValidatePathInput, stack: readonly string[]): TrustResult {
   const leaf = parse(input.leaf);
   if (!leaf) return { valid: false, reason: 'malformed', chain: [] };
   const anchors = input.anchors.map(parse).filter((c): c is Certificate => c !== undefined);
@@ -253,9 +260,19 @@ export function validatePath(input: ValidatePathInput): TrustResult {
   let first: TrustResult | undefined;
   for (const { path } of paths) {
     const chain = path.map((c) => c.subject);
+    const anchor = path[path.length - 1]!;
     let reason: TrustReason;
     try {
-      reason = checkPath(path, input.at, input.purpose, input.revocation);
+      reason = checkPath(path, {
+        at: input.at,
+        purpose: input.purpose,
+        revocation: input.revocation,
+        maxDepth: input.maxDepth,
+        ekus: input.ekus ?? [],
+        crlSignerTrusted: input.revocation
+          ? crlSigners(anchor, intermediates, { ...input, intermediates }, stack)
+          : undefined,
+      });
     } catch {
       reason = 'bad_crl';
     }
@@ -264,4 +281,14 @@ export function validatePath(input: ValidatePathInput): TrustResult {
   }
   if (first) return first;
   return { valid: false, reason: failure.reason, chain: failure.chain.map((c) => c.subject) };
+}
+
+/**
+ * Validates the leaf certificate for `purpose` at time `at` against a set of trust anchors
+ * (RFC 5280 §6.1). Tries every chain that can be built and returns the first valid one;
+ * otherwise the failure of the first complete chain, or the most telling building failure
+ * (`unknown_issuer`, `bad_signature`, ...). Never throws for bad certificates.
+ */
+export function validatePath(input: ValidatePathInput): TrustResult {
+  return validate(input, []);
 }

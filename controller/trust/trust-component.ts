@@ -17,6 +17,9 @@ import {
   type MissingCrlStatus,
 } from './crl-cache.js';
 import { SqliteCrlStore } from './crl-store.js';
+import { isJpkiRootName, loadJpkiRoot } from './jpki-roots.js';
+import { OcspClient } from './ocsp/client.js';
+import { verifyWithStatus, type OcspMode, type StatusResult } from './ocsp/policy.js';
 import { validatePath } from './path.js';
 import type { CrlStatus, TrustPurpose, TrustResult } from './types.js';
 
@@ -26,14 +29,19 @@ export interface TrustTimers {
   clearInterval(handle: unknown): void;
 }
 
+/** trust.* as the component takes it (`ocsp` may be left out: off). */
+export type TrustConfig = Omit<Config['trust'], 'ocsp'> & { ocsp?: Config['trust']['ocsp'] };
+
 /** What the component needs. */
 export interface TrustComponentOptions {
-  config: Readonly<Config['trust']>;
+  config: Readonly<TrustConfig>;
   /** The open station database (valid once storage has started). */
   db: () => Db;
   log: Logger;
   now?: () => Date;
   timers?: TrustTimers;
+  /** Clock-skew tolerance for OCSP time windows (the station's mqtt.clockSkewSec; default 60). */
+  clockSkewSec?: number;
 }
 
 /** One certificate check. */
@@ -49,15 +57,20 @@ export interface VerifyRequest {
 /** Anchors loaded from the configuration, per purpose. */
 export type AnchorSets = Record<Exclude<TrustPurpose, 'any'>, Certificate[]>;
 
-/** Reads the anchor files of trust.*Anchors. @throws ConfigError listing every bad file. */
+/**
+ * Reads the anchors of trust.*Anchors: files, or shipped JPKI roots by name (jpki-roots.ts).
+ * @throws ConfigError listing every bad entry.
+ */
 export function loadAnchors(
-  config: Readonly<Config['trust']>,
+  config: Readonly<TrustConfig>,
   read = (f: string) => readFileSync(f),
 ): AnchorSets {
   const problems: ConfigProblem[] = [];
   const load = (key: 'authAnchors' | 'signAnchors' | 'commandAnchors') =>
     config[key].flatMap((file, i) => {
       try {
+        // A shipped root by name (jpki-auth-2023), checked against its pinned SHA-256.
+        if (key === 'authAnchors' && isJpkiRootName(file)) return [loadJpkiRoot(file)];
         return loadCertificates(new Uint8Array(read(file)), file);
       } catch (err) {
         problems.push({
@@ -96,6 +109,7 @@ export class TrustComponent implements Component {
   readonly #now: () => Date;
   readonly #timers: TrustTimers;
   #refreshing: Promise<void> | undefined;
+  #ocsp: OcspClient | undefined;
 
   constructor(private readonly options: TrustComponentOptions) {
     this.#now = options.now ?? (() => new Date());
@@ -177,6 +191,51 @@ export class TrustComponent implements Component {
       purpose: req.purpose,
       revocation: checkRevocation ? this.crl : undefined,
     });
+  }
+
+  /**
+   * Like verify, with the online status policy of trust.ocsp.mode for revocation-checked
+   * purposes (see ocsp/policy.ts); the answer says which source decided (`ocsp`,
+   * `ocsp-cache`, `crl`). `ocspUrl` / `mode` override the configuration (CLI).
+   */
+  verifyWithStatus(
+    req: VerifyRequest & { ocspUrl?: string; mode?: OcspMode },
+  ): Promise<StatusResult> {
+    const ocsp = this.options.config.ocsp;
+    const checkRevocation =
+      req.purpose === 'any' || this.options.config.revocationFor.includes(req.purpose);
+    return verifyWithStatus({
+      leaf: req.leaf,
+      intermediates: req.intermediates ?? [],
+      anchors: req.purpose === 'any' ? this.allAnchors() : this.#anchors[req.purpose],
+      at: req.at ?? this.#now(),
+      purpose: req.purpose,
+      crl: checkRevocation ? this.crl : undefined,
+      client: this.ocsp,
+      mode: req.mode ?? ocsp?.mode ?? 'off',
+      url: req.ocspUrl ?? ocsp?.url ?? '',
+      timeoutMs: ocsp?.timeoutMs ?? 2000,
+    });
+  }
+
+  /** The OCSP client and its cache (relayed responses go here). */
+  get ocsp(): OcspClient {
+    this.#ocsp ??= new OcspClient({
+      clockSkewSec: this.options.clockSkewSec ?? 60,
+      now: this.#now,
+      requireNonce: this.options.config.ocsp?.requireNonce ?? true,
+    });
+    return this.#ocsp;
+  }
+
+  /**
+   * Takes OCSP responses relayed by the back office, checked against the auth anchors like
+   * fetched ones. @throws OcspError when one cannot be believed.
+   */
+  acceptRelayedOcsp(der: Uint8Array): number {
+    const n = this.ocsp.acceptRelayed(der, this.allAnchors());
+    this.options.log.info({ answers: n }, 'relayed OCSP response accepted');
+    return n;
   }
 
   /**

@@ -37,10 +37,20 @@ export type TrustReason =
   | 'path_too_long'
   /** A certificate carries a critical extension this validator does not process. */
   | 'unknown_critical_extension'
+  /** A name in the chain is outside the permitted or inside the excluded subtrees (nameConstraints). */
+  | 'name_not_permitted'
+  /** No certificate policy is valid for the path while an explicit policy is required. */
+  | 'no_acceptable_policy'
+  /** A certificate breaks a rule of the RFC 5280 profile that says MUST (see profile.ts). */
+  | 'profile_violation'
   /** Signature algorithm, key type, curve or key size not accepted. */
   | 'unsupported_algorithm'
   /** The leaf or an intermediate is not a well-formed certificate. */
-  | 'malformed';
+  | 'malformed'
+  /** trust.ocsp.mode `require` and no believable OCSP answer (timeout, unreachable, forged, stale). */
+  | 'ocsp_unavailable'
+  /** The issuer's OCSP responder answered `unknown` for the certificate. */
+  | 'ocsp_unknown';
 
 /** The answer of path validation: a value, never an exception. */
 export interface TrustResult {
@@ -86,6 +96,13 @@ export interface RevocationQuery {
   cert: Certificate;
   issuer: Certificate;
   at: Date;
+  /**
+   * RFC 5280 §6.3.3 (f): may a CRL signed by the key `spkiSha256` of a CRL issuer named
+   * `issuerKey` (names.ts nameKey) answer for this certificate? Path validation answers: when
+   * that key's certificate chains to the same trust anchor and may sign CRLs. Without it only
+   * the issuer's own key is trusted.
+   */
+  crlSignerTrusted?(issuerKey: string, spkiSha256: string): boolean;
 }
 
 /** Where path validation gets revocation answers (the CRL cache, or CRLs given on a command line). */

@@ -1,6 +1,13 @@
+import { readFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import path from 'node:path';
+import QRCode from 'qrcode';
 import { Secret } from '../../shared/secret.js';
-import type { KioskSession, KioskState } from '../domain/kiosk-session.js';
+import { CATALOGUE, KIOSK_LANGUAGES, LANGUAGE_INFO } from '../../shared/i18n/catalogue.js';
+import type { KioskPageConfig } from '../../shared/kiosk/state.js';
+import type { KioskSession, KioskState } from '../kiosk/kiosk-session.js';
 import { HttpError, type WebServer } from './server.js';
+import { SPEECH_DIR } from './speech.js';
 
 /** SSE channel the kiosk page listens on. */
 export const KIOSK_CHANNEL = 'kiosk';
@@ -8,21 +15,69 @@ export const KIOSK_CHANNEL = 'kiosk';
 /** The JPKI user-authentication PIN: exactly 4 digits (docs: EF 0018, 3 tries). */
 const PIN_PATTERN = /^[0-9]{4}$/;
 
+/** The page's settings from the station's configuration (`web.defaultLanguage`, `station.help`). */
+export interface KioskPageOptions {
+  defaultLanguage: string;
+  /** Who to call when stuck; shown with a QR code on every error screen. Empty phone: none. */
+  help?: { phone: string; hours: string; text: string; qr: string };
+  /** Folder of the pre-rendered speech (manifest.json, <lang>/<id>.wav); default SPEECH_DIR. */
+  speechDir?: string;
+}
+
+/** The catalogue as the page reads it: languages in picker order, then every message. */
+export function kioskCatalogueJson(): {
+  languages: (typeof LANGUAGE_INFO)[keyof typeof LANGUAGE_INFO][];
+  messages: typeof CATALOGUE;
+} {
+  return { languages: KIOSK_LANGUAGES.map((l) => LANGUAGE_INFO[l]), messages: CATALOGUE };
+}
+
+/** The page config, with the help line's QR code drawn once (SVG; `tel:` by default). */
+export async function kioskPageConfig(options: KioskPageOptions): Promise<KioskPageConfig> {
+  const h = options.help;
+  if (!h || !h.phone) return { defaultLanguage: options.defaultLanguage, help: null };
+  const content = h.qr || `tel:${h.phone.replace(/[^0-9+]/g, '')}`;
+  const qrSvg = await QRCode.toString(content, {
+    type: 'svg',
+    errorCorrectionLevel: 'M',
+    margin: 1,
+  });
+  return {
+    defaultLanguage: options.defaultLanguage,
+    help: { phone: h.phone, hours: h.hours, text: h.text, qrSvg },
+  };
+}
+
 /**
  * The kiosk page's API:
  * - `GET /api/kiosk/state`: the current screen;
+ * - `GET /api/kiosk/catalogue`: languages and messages (shared/i18n);
+ * - `GET /api/kiosk/config`: `{defaultLanguage, help: {phone, hours, text, qrSvg} | null}`;
  * - `POST /api/kiosk/pin` `{pin: "1234"}`: the PIN typed on the pad (a malformed PIN is
  *   answered 400 and never reaches the card, so it spends no try); 409 when no PIN is asked;
- * - `POST /api/kiosk/cancel`; `POST /api/kiosk/retry` `{again: boolean}`.
+ * - `POST /api/kiosk/cancel`; `POST /api/kiosk/retry` `{again: boolean}`;
+ * - `POST /api/kiosk/more-time`: "need more time?" answered yes; 409 when nothing is timing out.
  * Screen changes go out on `GET /events/kiosk`.
  */
-export function registerKioskRoutes(web: WebServer, session: () => KioskSession | undefined): void {
+export function registerKioskRoutes(
+  web: WebServer,
+  session: () => KioskSession | undefined,
+  page: KioskPageOptions = { defaultLanguage: 'ja' },
+): void {
   const need = (): KioskSession => {
     const s = session();
     if (!s) throw new HttpError(503, 'kiosk not running');
     return s;
   };
+  let pageConfig: Promise<KioskPageConfig> | undefined;
   web.route('GET', '/api/kiosk/state', () => need().state);
+  const speechDir = page.speechDir ?? SPEECH_DIR;
+  web.route('GET', '/speech/manifest.json', (_r, res) => sendFile(res, speechDir, 'manifest.json'));
+  web.route('GET', '/speech/:lang/:file', ({ params }, res) =>
+    sendFile(res, speechDir, `${params.lang}/${params.file}`),
+  );
+  web.route('GET', '/api/kiosk/catalogue', () => kioskCatalogueJson());
+  web.route('GET', '/api/kiosk/config', () => (pageConfig ??= kioskPageConfig(page)));
   web.route('POST', '/api/kiosk/pin', ({ body }) => {
     const pin = (body as { pin?: unknown }).pin;
     if (typeof pin !== 'string' || !PIN_PATTERN.test(pin))
@@ -37,6 +92,28 @@ export function registerKioskRoutes(web: WebServer, session: () => KioskSession 
     if (!need().retry(again)) throw new HttpError(409, 'nothing to retry');
     return { ok: true };
   });
+  web.route('POST', '/api/kiosk/more-time', () => {
+    const s = need() as KioskSession & { moreTime?: () => boolean };
+    if (!s.moreTime?.()) throw new HttpError(409, 'nothing is timing out');
+    return { ok: true };
+  });
+}
+
+const SPEECH_FILE = /^(manifest\.json|[A-Za-z-]+\/[A-Za-z0-9_.-]+\.wav)$/;
+
+/** Sends one file of the speech folder (names checked: no way out of the folder). */
+async function sendFile(res: ServerResponse, dir: string, rel: string): Promise<void> {
+  if (!SPEECH_FILE.test(rel) || rel.includes('..')) throw new HttpError(404, 'not found');
+  let data: Buffer;
+  try {
+    data = await readFile(path.join(dir, rel));
+  } catch {
+    throw new HttpError(404, 'no such speech file');
+  }
+  res.writeHead(200, {
+    'content-type': rel.endsWith('.wav') ? 'audio/wav' : 'application/json',
+  });
+  res.end(data);
 }
 
 /** Publishes kiosk states on the SSE channel. */

@@ -45,6 +45,8 @@ const MIME: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.json': 'application/json',
+  '.wav': 'audio/wav',
+  '.ogg': 'audio/ogg',
 };
 
 const MAX_BODY_BYTES = 64 * 1024;

@@ -1,4 +1,4 @@
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { KerongFrameParser, type KerongRequest } from '../../shared/board/kerong-cu16.js';
 import type { FrameParserStats } from '../../shared/board/frame-error.js';
 import {
@@ -48,6 +48,7 @@ export class BoardEmulator {
 
   /** Opens the device and starts answering. */
   async attach(path: string): Promise<void> {
+    const { SerialPort } = await import('serialport');
     const port = new SerialPort({
       path,
       baudRate: this.options.baudRate ?? 19200,

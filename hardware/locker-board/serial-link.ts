@@ -1,4 +1,4 @@
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { HardwareLostError } from '../../shared/errors.js';
 
 /**
@@ -64,6 +64,11 @@ export async function linkFromPort(port: SerialPort, device = 'serial'): Promise
   };
 }
 
-/** The default opener: 8N1, no flow control, over the `serialport` package. */
-export const openSerialLink: OpenSerialLink = (path, baudRate) =>
-  linkFromPort(new SerialPort({ path, baudRate, autoOpen: false }));
+/**
+ * The default opener: 8N1, no flow control, over the `serialport` package (its native addon
+ * is loaded on the first open, so commands that never open a port never load it).
+ */
+export const openSerialLink: OpenSerialLink = async (path, baudRate) => {
+  const { SerialPort } = await import('serialport');
+  return linkFromPort(new SerialPort({ path, baudRate, autoOpen: false }));
+};

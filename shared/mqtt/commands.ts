@@ -23,6 +23,19 @@ export const COMMAND_JWS_TYP = 'jpki-locker-command+jws';
 export const COMMAND_JWS_ALGS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
 export type CommandJwsAlg = (typeof COMMAND_JWS_ALGS)[number];
 
+/** Longest compact JWS in a command message (the `cmd` schema's maxLength). */
+export const MAX_COMMAND_JWS_LENGTH = 262_144;
+/**
+ * Largest `cmd` payload in bytes (`{"jws":"..."}` around the longest JWS): a station refuses a
+ * bigger one as `too_large` before parsing anything.
+ */
+export const MAX_COMMAND_PAYLOAD_BYTES = MAX_COMMAND_JWS_LENGTH + 64;
+/**
+ * The MQTT 5 Maximum Packet Size a station announces on CONNECT: the broker does not forward
+ * it a bigger packet at all (MQTT 5 §3.1.2.11.4), so such a payload never reaches its memory.
+ */
+export const STATION_MAX_PACKET_BYTES = MAX_COMMAND_PAYLOAD_BYTES + 4096;
+
 /** Compartment sizes. */
 export type CompartmentSize = 'S' | 'M' | 'L';
 
@@ -95,6 +108,22 @@ export interface DoorRulesBody {
   groups?: Record<string, SpkiSha256[]>;
   rules: DoorRule[];
 }
+/**
+ * What becomes of the delivery in a compartment opened remotely by staff:
+ * - `handed_over_at_counter`: staff take the document to the counter and hand it to the
+ *   holder there (delivery -> `handed_over`);
+ * - `retrieved`: staff take it back to the office (delivery -> `retrieved`);
+ * - `inspection`: staff take it out to inspect it (delivery -> `inspection`).
+ * In every case the compartment is free once it is closed again.
+ */
+export const REMOTE_OPEN_DISPOSITIONS = [
+  'handed_over_at_counter',
+  'retrieved',
+  'inspection',
+] as const;
+/** A {@link REMOTE_OPEN_DISPOSITIONS} value. */
+export type RemoteOpenDisposition = (typeof REMOTE_OPEN_DISPOSITIONS)[number];
+
 /** Open a door or a compartment remotely. */
 export interface RemoteOpenBody {
   /** Exactly one of door / compartment. */
@@ -102,6 +131,30 @@ export interface RemoteOpenBody {
   compartment?: string;
   /** Why (free text, shown in the audit log; no personal data). */
   reason: string;
+  /**
+   * Compartments only: what happens to the delivery inside. Without it the delivery stays
+   * where it is (the compartment is opened and watched until it closes). Refused with
+   * `unknown_delivery` when the compartment holds no delivery.
+   */
+  disposition?: RemoteOpenDisposition;
+}
+/**
+ * Take one compartment out of service (`enabled: true`: state `maintenance`, no pickups or
+ * loading, its delivery kept) or put it back (`enabled: false`: back to the state it had).
+ */
+export interface CompartmentMaintenanceBody {
+  compartment: string;
+  enabled: boolean;
+  reason?: string;
+}
+/**
+ * Clear a compartment's fault (`fault` / `jammed`) after someone checked it. The station
+ * asks the board first: unless it reports the latch closed the command is refused with
+ * `latch_open` (or `hardware_fault` when the board does not answer) and the fault stays.
+ */
+export interface CompartmentClearBody {
+  compartment: string;
+  reason?: string;
 }
 /** Enter or leave maintenance mode (no pickups; staff only). */
 export interface MaintenanceBody {
@@ -121,6 +174,33 @@ export interface ConfigChangeBody {
   settings: Record<string, string | number | boolean | null>;
 }
 
+/** The bound on one remotely changeable key, checked by the `config.change` schema (refused as `malformed` at verification) on top of the station's configuration schema. */
+export type RemoteKeyBound =
+  { type: 'integer'; minimum: number; maximum: number } | { type: 'string'; maxLength: number };
+
+/**
+ * Keys the back office may change with a signed `config.change` command, each with a bound
+ * (a timeout far above these would overflow Node's 2^31 ms timer and fire at once). Everything
+ * that decides whom the station trusts, how fresh its revocation data must be, or where it
+ * connects (trust anchors, CRL tolerance and refresh, broker, storage, drivers) stays in the
+ * file on the station: a stolen signing key must not be able to re-point or blind the station.
+ */
+export const REMOTE_CONFIG_BOUNDS = {
+  'station.name': { type: 'string', maxLength: 100 },
+  'station.area': { type: 'string', maxLength: 100 },
+  'station.hours.open': { type: 'string', maxLength: 5 },
+  'station.hours.close': { type: 'string', maxLength: 5 },
+  'web.defaultLanguage': { type: 'string', maxLength: 8 },
+  'pickup.pinTimeoutSec': { type: 'integer', minimum: 5, maximum: 600 },
+  'pickup.doorOpenTimeoutSec': { type: 'integer', minimum: 5, maximum: 600 },
+  'pickup.doorLeftOpenSec': { type: 'integer', minimum: 5, maximum: 3600 },
+  'mqtt.heartbeatSec': { type: 'integer', minimum: 1, maximum: 3600 },
+  'log.level': { type: 'string', maxLength: 8 },
+} as const satisfies Record<string, RemoteKeyBound>;
+
+/** A key the back office may change. */
+export type RemoteConfigKey = keyof typeof REMOTE_CONFIG_BOUNDS;
+
 /** Every command kind and its body: the typed map of commands. */
 export interface CommandBodies {
   'delivery.assign': DeliveryAssignBody;
@@ -129,6 +209,8 @@ export interface CommandBodies {
   'staff.roster': StaffRosterBody;
   'door.rules': DoorRulesBody;
   'remote.open': RemoteOpenBody;
+  'compartment.maintenance': CompartmentMaintenanceBody;
+  'compartment.clear': CompartmentClearBody;
   'station.maintenance': MaintenanceBody;
   'crl.available': CrlAvailableBody;
   'config.change': ConfigChangeBody;
@@ -143,6 +225,8 @@ export const COMMAND_KINDS = [
   'staff.roster',
   'door.rules',
   'remote.open',
+  'compartment.maintenance',
+  'compartment.clear',
   'station.maintenance',
   'crl.available',
   'config.change',
@@ -179,6 +263,7 @@ export interface CommandMessage {
 export const COMMAND_REJECT_REASONS = [
   // envelope
   'malformed', // not JSON, not a JWS, or claims/body fail the schema
+  'too_large', // the payload is above MAX_COMMAND_PAYLOAD_BYTES (refused before parsing)
   'unsigned', // no signature, alg "none", or no x5c chain
   'unsupported_algorithm',
   'bad_signature', // signature does not verify over the x5c leaf key
@@ -191,6 +276,7 @@ export const COMMAND_REJECT_REASONS = [
   'replayed', // the id was already used for a different command
   'in_progress', // the same command is being executed right now
   'interrupted', // the same command was being executed when the station stopped
+  'clock_jump', // the station's clock jumped (or went back behind its high-water mark): no commands until it settles
   // domain
   'unknown_delivery',
   'duplicate_delivery',
@@ -206,6 +292,8 @@ export const COMMAND_REJECT_REASONS = [
   'crl_unavailable', // crl.available: the CRL could not be downloaded (detail.error)
   'crl_hash_mismatch', // crl.available: the downloaded file's SHA-256 is not the one signed
   'bad_crl', // crl.available: the CRL does not verify or cannot be read; the last good one stays
+  'latch_open', // compartment.clear: the board does not report the latch closed; the fault stays
+  'invalid_state', // the compartment is not in a state the command applies to (detail.state)
   'handler_error', // unexpected failure while executing (logged on the station)
 ] as const;
 /** A reject reason code. */

@@ -7,7 +7,14 @@
  * No personal data: a person appears only as the SHA-256 of their certificate's
  * SubjectPublicKeyInfo.
  */
-import type { CompartmentSize, CommandKind, CommandRejectReason, SpkiSha256 } from './commands.js';
+import type {
+  CompartmentSize,
+  CommandKind,
+  CommandRejectReason,
+  RemoteOpenDisposition,
+  SpkiSha256,
+} from './commands.js';
+import type { Receipt } from './receipt.js';
 import type { AlarmCode, AlarmSeverity, CompartmentStatus, DoorStatus } from './state.js';
 
 /** Why a pickup or door attempt was denied (also used for granted: `ok`). */
@@ -61,12 +68,29 @@ export interface EventData {
     deliveryId: string;
     compartment: string;
     holderSpkiSha256: SpkiSha256;
+    /**
+     * What the holder's card signed for this collection (the same receipt on every delivery
+     * of one collection). Absent when the card could not sign (the collection still counts).
+     */
+    receipt?: Receipt;
   };
   'delivery.expired': { deliveryId: string; compartment: string };
   'delivery.cancelled': { deliveryId: string; compartment?: string; reason?: string };
   'delivery.extended': { deliveryId: string; pickupDeadline: string };
   /** Staff took an expired or cancelled document back out. */
   'delivery.retrieved': { deliveryId: string; compartment: string; staffSpkiSha256?: SpkiSha256 };
+  /**
+   * Staff opened the compartment (a `remote.open` with a disposition, or a maintenance staff
+   * member at the kiosk) and took the document out: to the counter, back, or for inspection.
+   */
+  'delivery.disposed': {
+    deliveryId: string;
+    compartment: string;
+    disposition: RemoteOpenDisposition;
+    /** The delivery's new state. */
+    state: 'handed_over' | 'retrieved' | 'inspection';
+    staffSpkiSha256?: SpkiSha256;
+  };
   'compartment.state': {
     compartment: string;
     status: CompartmentStatus;
@@ -125,6 +149,25 @@ export interface EventData {
   'roster.applied': { version: number; staff: number };
   'door-rules.applied': { version: number; rules: number };
   'config.applied': { version: number; keys: string[] };
+  /**
+   * A signed checkpoint of the audit chain's head, written before records are pruned: the
+   * last row's seq and hash, signed (JWS, ES256/RS256/EdDSA with the station's signing key).
+   */
+  'audit.checkpoint': {
+    seq: number;
+    hash: string;
+    /** Compact JWS over {"seq","hash","at","station"} (see controller/retention). */
+    jws: string;
+  };
+  /** What the nightly retention job deleted (counts per record kind). */
+  'retention.pruned': {
+    deliveries: number;
+    attempts: number;
+    auditRows: number;
+    events: number;
+    /** The checkpoint written before pruning. */
+    checkpointSeq: number;
+  };
 }
 /** An event kind. */
 export type EventKind = keyof EventData;
@@ -137,6 +180,7 @@ export const EVENT_KINDS = [
   'delivery.cancelled',
   'delivery.extended',
   'delivery.retrieved',
+  'delivery.disposed',
   'compartment.state',
   'door.state',
   'door.decision',
@@ -151,6 +195,8 @@ export const EVENT_KINDS = [
   'roster.applied',
   'door-rules.applied',
   'config.applied',
+  'audit.checkpoint',
+  'retention.pruned',
 ] as const satisfies readonly EventKind[];
 
 /** What a producer hands to the outbox: a kind and its data (the rest is added). */

@@ -5,6 +5,7 @@
 import type { JpkiLockerMqttApi } from './api.js';
 import type { CommandBodies, CommandKind } from './commands.js';
 import type { EventData, EventKind } from './events.js';
+import type { Receipt } from './receipt.js';
 
 const holder = '3f0c6b1e9d2a4c5b8e7f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5';
 const staff = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -42,7 +43,13 @@ export const exampleCommandBodies: CommandBodies = {
       },
     ],
   },
-  'remote.open': { compartment: 'A03', reason: 'ticket 5521: resident locked out' },
+  'remote.open': {
+    compartment: 'A03',
+    reason: 'ticket 5521: resident at the counter',
+    disposition: 'handed_over_at_counter',
+  },
+  'compartment.maintenance': { compartment: 'A04', enabled: true, reason: 'hinge loose' },
+  'compartment.clear': { compartment: 'A04', reason: 'latch replaced, checked by K. Sato' },
   'station.maintenance': { enabled: true, reason: 'lock replacement' },
   'crl.available': {
     url: 'https://pki.example.lg.jp/crl/auth-2026-11-24.crl',
@@ -152,6 +159,33 @@ export type Full<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 const at = '2026-11-24T05:00:00.000Z';
 const uuid = '0b9f4f9e-8a51-4a83-9b0e-3b8f7f0c2d11';
 
+/** A receipt's shape (the certificate and signature shortened: not a verifiable receipt). */
+const exampleReceipt: Receipt = {
+  certificate:
+    '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIUQ2Vy...\n-----END CERTIFICATE-----\n',
+  challenge: {
+    v: 1,
+    type: 'jpki-locker-receipt',
+    station: 'nakano-01',
+    deliveryIds: ['D-2026-000123', 'D-2026-000124'],
+    at: '2026-11-24T05:01:12.345Z',
+    nonce: 'q9cJ0m1yQ0Z0tW8bYb2M3x9r6H7c2o1N5a4V8e0L3kA',
+  },
+  signature: 'kX3f9Q0b2Yc7Zt1mW5r8pL4sN6vA0eH2jK9uD3gB7xE=',
+};
+const exampleCheckpoint = {
+  seq: 18231,
+  hash: '5d41402abc4b2a76b9719d911017c592ae2b1f0c9d8e7f6a5b4c3d2e1f0a9b8c',
+  jws: 'eyJhbGciOiJFUzI1NiJ9.eyJzZXEiOjE4MjMxfQ.c2ln',
+};
+const exampleRetention = {
+  deliveries: 12,
+  attempts: 40,
+  auditRows: 913,
+  events: 2210,
+  checkpointSeq: 18231,
+};
+
 /**
  * Each event kind's `data` with every optional member present. The type forces every member
  * of the TypeScript type; the schema test checks the schema accepts each one (so the schema
@@ -170,6 +204,7 @@ export const exampleEventDataFull: { [K in EventKind]: Full<EventData[K]> } = {
     deliveryId: 'D-2026-000123',
     compartment: 'A05',
     holderSpkiSha256: holder,
+    receipt: exampleReceipt,
   },
   'delivery.expired': { deliveryId: 'D-2026-000123', compartment: 'A05' },
   'delivery.cancelled': {
@@ -181,6 +216,13 @@ export const exampleEventDataFull: { [K in EventKind]: Full<EventData[K]> } = {
   'delivery.retrieved': {
     deliveryId: 'D-2026-000123',
     compartment: 'A05',
+    staffSpkiSha256: staff,
+  },
+  'delivery.disposed': {
+    deliveryId: 'D-2026-000123',
+    compartment: 'A05',
+    disposition: 'handed_over_at_counter',
+    state: 'handed_over',
     staffSpkiSha256: staff,
   },
   'compartment.state': {
@@ -230,6 +272,8 @@ export const exampleEventDataFull: { [K in EventKind]: Full<EventData[K]> } = {
   'roster.applied': { version: 7, staff: 12 },
   'door-rules.applied': { version: 3, rules: 4 },
   'config.applied': { version: 12, keys: ['station.hours.open'] },
+  'audit.checkpoint': exampleCheckpoint,
+  'retention.pruned': exampleRetention,
 };
 
 /**
@@ -254,6 +298,12 @@ export const exampleEventDataMinimal: { [K in EventKind]: Minimal<EventData[K]> 
   'delivery.cancelled': { deliveryId: 'D-2026-000123' },
   'delivery.extended': { deliveryId: 'D-2026-000123', pickupDeadline: '2026-11-30T23:00:00+09:00' },
   'delivery.retrieved': { deliveryId: 'D-2026-000123', compartment: 'A05' },
+  'delivery.disposed': {
+    deliveryId: 'D-2026-000123',
+    compartment: 'A05',
+    disposition: 'retrieved',
+    state: 'retrieved',
+  },
   'compartment.state': { compartment: 'A05', status: 'free', door: 'closed' },
   'door.state': { door: 'main', status: 'locked' },
   'door.decision': { door: 'main', decision: 'denied', reason: 'no_rule', holderSpkiSha256: null },
@@ -268,6 +318,8 @@ export const exampleEventDataMinimal: { [K in EventKind]: Minimal<EventData[K]> 
   'roster.applied': { version: 7, staff: 0 },
   'door-rules.applied': { version: 3, rules: 0 },
   'config.applied': { version: 12, keys: [] },
+  'audit.checkpoint': exampleCheckpoint,
+  'retention.pruned': exampleRetention,
 };
 
 /** Each command kind's body with every optional member present (see exampleEventDataFull). */
@@ -297,7 +349,14 @@ export const exampleCommandBodiesFull: { [K in CommandKind]: Full<CommandBodies[
     ...exampleCommandBodies['door.rules'],
     groups: { cleaners: [staff] },
   },
-  'remote.open': { door: 'main', compartment: 'A03', reason: 'ticket 5521' },
+  'remote.open': {
+    door: 'main',
+    compartment: 'A03',
+    reason: 'ticket 5521',
+    disposition: 'inspection',
+  },
+  'compartment.maintenance': { compartment: 'A04', enabled: false, reason: 'repaired' },
+  'compartment.clear': { compartment: 'A04', reason: 'checked' },
   'station.maintenance': { enabled: false, reason: 'done' },
   'crl.available': exampleCommandBodies['crl.available'],
   'config.change': {
@@ -321,6 +380,8 @@ export const exampleCommandBodiesMinimal: { [K in CommandKind]: Minimal<CommandB
   },
   'door.rules': { version: 4, rules: [] },
   'remote.open': { reason: 'ticket 5521' },
+  'compartment.maintenance': { compartment: 'A04', enabled: true },
+  'compartment.clear': { compartment: 'A04' },
   'station.maintenance': { enabled: true },
   'crl.available': exampleCommandBodies['crl.available'],
   'config.change': exampleCommandBodies['config.change'],

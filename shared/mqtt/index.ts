@@ -6,3 +6,4 @@ export * from './state.js';
 export * from './api.js';
 export * from './schemas.js';
 export * from './validate.js';
+export * from './receipt.js';

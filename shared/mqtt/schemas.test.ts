@@ -92,7 +92,8 @@ describe('schemas and TypeScript types in step', () => {
   };
   const ONE_OF_OTHER: Partial<Record<(typeof COMMAND_KINDS)[number], string>> = {
     'delivery.assign': 'compartment',
-    'remote.open': 'compartment',
+    // The full remote.open carries a disposition, which goes with a compartment only.
+    'remote.open': 'door',
   };
 
   it.each([...EVENT_KINDS])(
@@ -157,5 +158,74 @@ describe('schemas and TypeScript types in step', () => {
           data: { door: 'main', decision: 'denied', reason, holderSpkiSha256: null },
         }).ok,
       ).toBe(true);
+  });
+});
+
+describe('bounds and calendar checks (issue 15)', () => {
+  it('refuses an impossible date in every kind of instant', () => {
+    const assign = {
+      ...exampleCommandBodies['delivery.assign'],
+      pickupDeadline: '2026-13-01T00:00:00Z',
+    };
+    expect(validateCommandClaims(claims('delivery.assign', assign)).ok).toBe(false);
+    const envelope = {
+      ...(claims('delivery.cancel', { deliveryId: 'D1' }) as object),
+      expiresAt: '2026-02-30T00:00:00Z',
+    };
+    expect(validateCommandClaims(envelope).ok).toBe(false);
+    const roster = {
+      version: 2,
+      staff: [
+        {
+          staffId: 's1',
+          certSpkiSha256: 'ab'.repeat(32),
+          roles: ['loader'],
+          validUntil: '2026-11-31T00:00:00Z',
+        },
+      ],
+    };
+    expect(validateCommandClaims(claims('staff.roster', roster)).ok).toBe(false);
+    const rules = structuredClone(exampleCommandBodies['door.rules']) as {
+      rules: { schedule: { holidays?: string[] } }[];
+    };
+    rules.rules[0]!.schedule.holidays = ['2026-02-29'];
+    expect(validateCommandClaims(claims('door.rules', rules)).ok).toBe(false);
+  });
+  it('refuses a remotely changeable key out of its bounds; other keys are left to the station', () => {
+    const over = { version: 2, settings: { 'pickup.doorOpenTimeoutSec': 2 ** 31 } };
+    expect(validateCommandClaims(claims('config.change', over)).ok).toBe(false);
+    const fine = { version: 2, settings: { 'pickup.doorOpenTimeoutSec': 60 } };
+    expect(validateCommandClaims(claims('config.change', fine)).ok).toBe(true);
+    const other = { version: 2, settings: { 'trust.crlToleranceHours': 1 } };
+    expect(validateCommandClaims(claims('config.change', other)).ok).toBe(true);
+  });
+  it('refuses an over-long string and an over-long list', () => {
+    const reason = { door: 'D1', reason: 'x'.repeat(501) };
+    expect(validateCommandClaims(claims('remote.open', reason)).ok).toBe(false);
+    const settings = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`log.k${i}`, 1]));
+    expect(validateCommandClaims(claims('config.change', { version: 1, settings })).ok).toBe(false);
+    const detail = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 1]));
+    const response = { ...examplePayloads['cmd/response'], detail };
+    expect(validatePayload('cmd/response', response).ok).toBe(false);
+  });
+  it('every string in every schema is bounded, every array and map too', () => {
+    const unbounded: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`));
+      if (typeof node !== 'object' || node === null) return;
+      const n = node as Record<string, unknown>;
+      const types = ([] as unknown[]).concat(n.type ?? []);
+      if (types.includes('string') && n.maxLength === undefined) unbounded.push(at);
+      if (types.includes('array') && n.maxItems === undefined) unbounded.push(at);
+      if (
+        n.additionalProperties &&
+        typeof n.additionalProperties === 'object' &&
+        n.maxProperties === undefined
+      )
+        unbounded.push(at);
+      for (const [k, v] of Object.entries(n)) walk(v, `${at}/${k}`);
+    };
+    walk({ commandBodySchemas, eventDataSchemas, payloadSchemas }, '');
+    expect(unbounded).toEqual([]);
   });
 });

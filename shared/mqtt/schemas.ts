@@ -7,6 +7,9 @@ import {
   COMMAND_JWS_ALGS,
   COMMAND_KINDS,
   COMMAND_REJECT_REASONS,
+  MAX_COMMAND_JWS_LENGTH,
+  REMOTE_CONFIG_BOUNDS,
+  REMOTE_OPEN_DISPOSITIONS,
   SPKI_SHA256_PATTERN,
 } from './commands.js';
 import { ATTEMPT_REASONS, EVENT_KINDS } from './events.js';
@@ -17,29 +20,63 @@ import {
   DEVICE_HEALTH,
   DOOR_STATUSES,
 } from './state.js';
+import { INSTANT_MAX_LENGTH } from './instant.js';
 import { STATION_ID_PATTERN } from './topics.js';
+import { RECEIPT_CHALLENGE_TYPE, RECEIPT_NONCE_PATTERN } from './receipt.js';
+
+/*
+ * Bounds: every string has a maxLength (or a pattern that bounds it), every array a maxItems
+ * and every map a maxProperties, so that a validated message has a known worst-case size.
+ * Instants and dates carry `format` (`date-time`, `date`): validate.ts checks the calendar
+ * (no month 13, no 30 February), which a pattern cannot.
+ */
+
+/** Most entries in one roster, rule set or group (and in the station's state lists). */
+export const MAX_LIST_ITEMS = 10_000;
 
 /** ISO 8601 instant with a zone (`2026-11-24T05:00:00Z`, `...+09:00`). */
 const instant = {
   type: 'string',
+  maxLength: INSTANT_MAX_LENGTH,
+  format: 'date-time',
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
+} as const;
+const date = {
+  type: 'string',
+  maxLength: 10,
+  format: 'date',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}$',
 } as const;
 const uuid = {
   type: 'string',
+  maxLength: 36,
   pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
 } as const;
-const hash = { type: 'string', pattern: SPKI_SHA256_PATTERN } as const;
+const hash = { type: 'string', maxLength: 64, pattern: SPKI_SHA256_PATTERN } as const;
+const count = { type: 'integer', minimum: 0 } as const;
 const nullableHash = { anyOf: [hash, { type: 'null' }] } as const;
-const ident = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
+const ident = {
+  type: 'string',
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+} as const;
 const text = { type: 'string', maxLength: 500 } as const;
-const hhmm = { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$|^24:00$' } as const;
+const hhmm = {
+  type: 'string',
+  maxLength: 5,
+  pattern: '^([01]\\d|2[0-3]):[0-5]\\d$|^24:00$',
+} as const;
 const version = { type: 'integer', minimum: 1 } as const;
 const size = { enum: ['S', 'M', 'L'] } as const;
 const v1 = { const: 1 } as const;
-const stationId = { type: 'string', pattern: STATION_ID_PATTERN } as const;
+const stationId = { type: 'string', maxLength: 63, pattern: STATION_ID_PATTERN } as const;
+const softwareVersion = { type: 'string', maxLength: 64 } as const;
+const sha256Hex = { type: 'string', maxLength: 64, pattern: '^[0-9a-f]{64}$' } as const;
 const detail = {
   type: 'object',
-  additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+  maxProperties: 20,
+  propertyNames: { maxLength: 64 },
+  additionalProperties: { type: ['string', 'number', 'boolean', 'null'], maxLength: 500 },
 } as const;
 
 function obj(
@@ -59,11 +96,30 @@ const weekly = obj({
   days: {
     type: 'array',
     minItems: 1,
+    maxItems: 7,
     uniqueItems: true,
     items: { enum: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
   },
   from: hhmm,
   to: hhmm,
+});
+
+/** `data.receipt` of `delivery.collected` (see receipt.ts). */
+export const receiptSchema = obj({
+  certificate: {
+    type: 'string',
+    pattern: '^-----BEGIN CERTIFICATE-----',
+    maxLength: 16000,
+  },
+  challenge: obj({
+    v: v1,
+    type: { const: RECEIPT_CHALLENGE_TYPE },
+    station: stationId,
+    deliveryIds: { type: 'array', minItems: 1, maxItems: 100, items: ident },
+    at: instant,
+    nonce: { type: 'string', maxLength: 128, pattern: RECEIPT_NONCE_PATTERN },
+  }),
+  signature: { type: 'string', pattern: '^[A-Za-z0-9+/]+={0,2}$', maxLength: 2048 },
 });
 
 /** Schemas of each command body, by kind. */
@@ -87,13 +143,14 @@ export const commandBodySchemas: Record<(typeof COMMAND_KINDS)[number], Record<s
     version,
     staff: {
       type: 'array',
-      maxItems: 10000,
+      maxItems: MAX_LIST_ITEMS,
       items: obj(
         {
           staffId: ident,
           certSpkiSha256: hash,
           roles: {
             type: 'array',
+            maxItems: 4,
             uniqueItems: true,
             items: { enum: ['loader', 'retrieval', 'maintenance', 'door'] },
           },
@@ -109,31 +166,33 @@ export const commandBodySchemas: Record<(typeof COMMAND_KINDS)[number], Record<s
       version,
       groups: {
         type: 'object',
+        maxProperties: 1000,
         propertyNames: ident,
-        additionalProperties: { type: 'array', items: hash },
+        additionalProperties: { type: 'array', maxItems: MAX_LIST_ITEMS, items: hash },
       },
       rules: {
         type: 'array',
-        maxItems: 10000,
+        maxItems: MAX_LIST_ITEMS,
         items: obj({
           ruleId: ident,
           who: obj(
             {
-              certSpkiSha256: { type: 'array', items: hash },
-              groups: { type: 'array', items: ident },
+              certSpkiSha256: { type: 'array', maxItems: MAX_LIST_ITEMS, items: hash },
+              groups: { type: 'array', maxItems: 1000, items: ident },
             },
             [],
           ),
-          doors: { type: 'array', minItems: 1, items: ident },
+          doors: { type: 'array', minItems: 1, maxItems: 1000, items: ident },
           schedule: obj(
             {
               timezone: { type: 'string', minLength: 1, maxLength: 64 },
-              weekly: { type: 'array', items: weekly },
-              holidays: {
+              weekly: { type: 'array', maxItems: 100, items: weekly },
+              holidays: { type: 'array', maxItems: 1000, items: date },
+              holidayWindows: {
                 type: 'array',
-                items: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+                maxItems: 100,
+                items: obj({ from: hhmm, to: hhmm }),
               },
-              holidayWindows: { type: 'array', items: obj({ from: hhmm, to: hhmm }) },
             },
             ['timezone', 'weekly'],
           ),
@@ -145,21 +204,45 @@ export const commandBodySchemas: Record<(typeof COMMAND_KINDS)[number], Record<s
     ['version', 'rules'],
   ),
   'remote.open': {
-    ...obj({ door: ident, compartment: ident, reason: { ...text, minLength: 1 } }, ['reason']),
+    ...obj(
+      {
+        door: ident,
+        compartment: ident,
+        reason: { ...text, minLength: 1 },
+        disposition: { enum: [...REMOTE_OPEN_DISPOSITIONS] },
+      },
+      ['reason'],
+    ),
     oneOf: [{ required: ['door'] }, { required: ['compartment'] }],
+    // A disposition is about a delivery: compartments only.
+    if: { required: ['disposition'] },
+    then: { required: ['compartment'] },
   },
+  'compartment.maintenance': obj(
+    { compartment: ident, enabled: { type: 'boolean' }, reason: text },
+    ['compartment', 'enabled'],
+  ),
+  'compartment.clear': obj({ compartment: ident, reason: text }, ['compartment']),
   'station.maintenance': obj({ enabled: { type: 'boolean' }, reason: text }, ['enabled']),
   'crl.available': obj({
     url: { type: 'string', pattern: '^(https?|file)://', maxLength: 2000 },
-    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    sha256: sha256Hex,
   }),
   'config.change': obj({
     version,
     settings: {
       type: 'object',
       minProperties: 1,
-      propertyNames: { pattern: '^[a-zA-Z][a-zA-Z0-9]*(\\.[a-zA-Z][a-zA-Z0-9]*)+$' },
-      additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+      maxProperties: 50,
+      propertyNames: {
+        maxLength: 100,
+        pattern: '^[a-zA-Z][a-zA-Z0-9]*(\\.[a-zA-Z][a-zA-Z0-9]*)+$',
+      },
+      // Known keys within their bounds; any other key is answered `not_supported` by the station.
+      properties: Object.fromEntries(
+        Object.entries(REMOTE_CONFIG_BOUNDS).map(([k, b]) => [k, { ...b }]),
+      ),
+      additionalProperties: { type: ['string', 'number', 'boolean', 'null'], maxLength: 500 },
     },
   }),
 };
@@ -196,7 +279,7 @@ export const commandJwsHeaderSchema = {
       type: 'array',
       minItems: 1,
       maxItems: 5,
-      items: { type: 'string', pattern: '^[A-Za-z0-9+/]+={0,2}$' },
+      items: { type: 'string', maxLength: 16384, pattern: '^[A-Za-z0-9+/]+={0,2}$' },
     },
   },
 } as const;
@@ -216,7 +299,10 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
     'deliveryId',
     'compartment',
   ]),
-  'delivery.collected': obj({ deliveryId: ident, compartment: ident, holderSpkiSha256: hash }),
+  'delivery.collected': obj(
+    { deliveryId: ident, compartment: ident, holderSpkiSha256: hash, receipt: receiptSchema },
+    ['deliveryId', 'compartment', 'holderSpkiSha256'],
+  ),
   'delivery.expired': obj({ deliveryId: ident, compartment: ident }),
   'delivery.cancelled': obj({ deliveryId: ident, compartment: ident, reason: text }, [
     'deliveryId',
@@ -226,6 +312,16 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
     'deliveryId',
     'compartment',
   ]),
+  'delivery.disposed': obj(
+    {
+      deliveryId: ident,
+      compartment: ident,
+      disposition: { enum: [...REMOTE_OPEN_DISPOSITIONS] },
+      state: { enum: ['handed_over', 'retrieved', 'inspection'] },
+      staffSpkiSha256: hash,
+    },
+    ['deliveryId', 'compartment', 'disposition', 'state'],
+  ),
   'compartment.state': obj(
     {
       compartment: ident,
@@ -268,7 +364,7 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
   ]),
   'alarm.cleared': obj({ alarm: alarmCode, target: ident }, ['alarm']),
   'crl.updated': obj({
-    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    sha256: sha256Hex,
     thisUpdate: instant,
     nextUpdate: instant,
     entries: { type: 'integer', minimum: 0 },
@@ -283,11 +379,26 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
     },
     ['commandId', 'kind', 'status'],
   ),
-  'station.started': obj({ version: { type: 'string' } }),
+  'station.started': obj({ version: softwareVersion }),
   'station.mode': obj({ mode: { enum: ['active', 'maintenance'] }, reason: text }, ['mode']),
   'roster.applied': obj({ version, staff: { type: 'integer', minimum: 0 } }),
   'door-rules.applied': obj({ version, rules: { type: 'integer', minimum: 0 } }),
-  'config.applied': obj({ version, keys: { type: 'array', items: { type: 'string' } } }),
+  'config.applied': obj({
+    version,
+    keys: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 100 } },
+  }),
+  'audit.checkpoint': obj({
+    seq: { type: 'integer', minimum: 0 },
+    hash: sha256Hex,
+    jws: { type: 'string', minLength: 1, maxLength: 65536 },
+  }),
+  'retention.pruned': obj({
+    deliveries: count,
+    attempts: count,
+    auditRows: count,
+    events: count,
+    checkpointSeq: count,
+  }),
 };
 /** Schemas of each event kind's `data`. */
 export { eventDataSchemas };
@@ -319,7 +430,7 @@ export const payloadSchemas = {
       v: v1,
       state: { enum: ['online', 'offline'] },
       session: { type: 'integer', minimum: 0 },
-      version: { type: 'string' },
+      version: softwareVersion,
       at: instant,
     },
     ['v', 'state', 'session'],
@@ -329,6 +440,7 @@ export const payloadSchemas = {
     at: instant,
     compartments: {
       type: 'array',
+      maxItems: MAX_LIST_ITEMS,
       items: obj({
         compartment: ident,
         size,
@@ -342,13 +454,18 @@ export const payloadSchemas = {
   'state/doors': obj({
     v: v1,
     at: instant,
-    doors: { type: 'array', items: obj({ door: ident, status: doorStatus }) },
+    doors: {
+      type: 'array',
+      maxItems: MAX_LIST_ITEMS,
+      items: obj({ door: ident, status: doorStatus }),
+    },
   }),
   'state/alarms': obj({
     v: v1,
     at: instant,
     alarms: {
       type: 'array',
+      maxItems: MAX_LIST_ITEMS,
       items: obj({ alarm: alarmCode, severity, target: ident, since: instant, detail: text }, [
         'alarm',
         'severity',
@@ -371,20 +488,23 @@ export const payloadSchemas = {
       session: { type: 'integer', minimum: 0 },
       uptimeSec: { type: 'number', minimum: 0 },
       intervalSec: { type: 'integer', minimum: 1 },
-      version: { type: 'string' },
+      version: softwareVersion,
       outboxDepth: { type: 'integer', minimum: 0 },
       crlAgeSec: { type: ['number', 'null'], minimum: 0 },
       hardware: {
         type: 'object',
+        maxProperties: 64,
+        propertyNames: { maxLength: 64 },
         additionalProperties: { enum: [...DEVICE_HEALTH] },
       },
       mode: { enum: ['active', 'maintenance'] },
+      auditHead: obj({ seq: { type: 'integer', minimum: 0 }, hash: sha256Hex }),
     },
-    // intervalSec is optional: stations before it was added do not send it.
+    // intervalSec and auditHead are optional: older stations do not send them.
     ['v', 'at', 'session', 'uptimeSec', 'version', 'outboxDepth', 'crlAgeSec', 'hardware', 'mode'],
   ),
   events: eventSchema,
-  cmd: obj({ jws: { type: 'string', minLength: 1, maxLength: 262144 } }),
+  cmd: obj({ jws: { type: 'string', minLength: 1, maxLength: MAX_COMMAND_JWS_LENGTH } }),
   'cmd/response': obj(
     {
       v: v1,

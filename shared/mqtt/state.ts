@@ -48,6 +48,8 @@ export const ALARM_CODES = [
   'crl_stale',
   'disk_low',
   'clock_wrong',
+  'clock_jump',
+  'session_takeover',
   'outbox_filling',
   'outbox_full',
 ] as const;
@@ -139,4 +141,9 @@ export interface HeartbeatMessage {
   /** Device name -> health, e.g. `{ "cardReader": "ok", "board0": "lost" }`. */
   hardware: Record<string, DeviceHealth>;
   mode: 'active' | 'maintenance';
+  /**
+   * The head of the station's audit chain (last row's seq and hash; absent before the first
+   * row): whoever keeps these can tell later whether the chain up to that row was rewritten.
+   */
+  auditHead?: { seq: number; hash: string };
 }

@@ -5,15 +5,26 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { JpkiLockerMqttApi } from './api.js';
 import type { CommandClaims } from './commands.js';
-import { commandClaimsSchema, commandJwsHeaderSchema, payloadSchemas } from './schemas.js';
+import { isCalendarDate, isCalendarInstant } from './instant.js';
+import type { Receipt } from './receipt.js';
+import {
+  commandClaimsSchema,
+  commandJwsHeaderSchema,
+  payloadSchemas,
+  receiptSchema,
+} from './schemas.js';
 import type { TopicSuffix } from './topics.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+// The schemas' `format`s, checked against the calendar (see instant.ts).
+ajv.addFormat('date-time', { type: 'string', validate: isCalendarInstant });
+ajv.addFormat('date', { type: 'string', validate: isCalendarDate });
 const payloadValidators = new Map<TopicSuffix, ValidateFunction>();
 for (const [suffix, schema] of Object.entries(payloadSchemas))
   payloadValidators.set(suffix as TopicSuffix, ajv.compile(schema));
 const claimsValidator = ajv.compile(commandClaimsSchema);
 const headerValidator = ajv.compile(commandJwsHeaderSchema);
+const receiptValidator = ajv.compile(receiptSchema);
 
 /** A validation outcome. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -46,4 +57,9 @@ export function validateCommandJwsHeader(
   value: unknown,
 ): Validated<{ alg: string; typ?: string; x5c: string[] }> {
   return run(headerValidator, value);
+}
+
+/** Checks a decoded collection receipt (`data.receipt` of `delivery.collected`). */
+export function validateReceipt(value: unknown): Validated<Receipt> {
+  return run(receiptValidator, value);
 }

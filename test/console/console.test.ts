@@ -346,7 +346,10 @@ describe('operator console (browser, mosquitto, running stations)', () => {
       timeout: 15_000,
     });
     await page.selectOption('#extend-delivery', 'D-2026-000001');
-    await page.fill('#extend-deadline', '2030-01-31T18:00');
+    // A deadline three days ahead of the real clock the station runs on (datetime-local form).
+    const ahead = new Date(Date.now() + 3 * 86_400_000);
+    const local = new Date(ahead.getTime() - ahead.getTimezoneOffset() * 60_000);
+    await page.fill('#extend-deadline', local.toISOString().slice(0, 16));
     await page.click('#f-extend button[type="submit"]');
     await expect
       .poll(() => page.locator('#d-actions tr[data-status="accepted"]').count(), {

@@ -19,7 +19,7 @@
  * On a Kerong board a door counts as open while its latch reads released, so "the door never
  * opened" is seen as the latch engaging again with the document still inside (the
  * pickup.doorOpenTimeoutSec timer only matters for hardware whose door sensor is separate from
- * the latch; controller/domain/kiosk-session.test.ts drives that timer with fake time).
+ * the latch; controller/kiosk/kiosk-session.test.ts drives that timer with fake time).
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -35,7 +35,8 @@ import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
 import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
 import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { readStoredOverrides } from '../../controller/config/overrides.js';
-import { spkiSha256, type KioskState } from '../../controller/domain/kiosk-session.js';
+import { spkiSha256 } from '../../controller/domain/identity.js';
+import type { KioskState } from '../../controller/flows/screens.js';
 import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { CliProcess, runCli } from '../support/cli.js';
@@ -43,6 +44,7 @@ import { Mosquitto, freePort } from '../support/mosquitto.js';
 import { startPcscd, type PrivatePcscd } from '../support/pcscd.js';
 import { createPtyPair, type PtyPair } from '../support/socat.js';
 import { getTestPki, type TestPki } from '../support/test-pki.js';
+import { waitFor } from '../support/wait.js';
 import { JpkiOid } from '../../shared/apdu/jpki.js';
 
 x509.cryptoProvider.set(globalThis.crypto);
@@ -243,13 +245,8 @@ async function cardWith(kind: 'expired' | 'unknown'): Promise<VirtualJpkiCard> {
 }
 
 /** Polls `cond` until it holds (only for wall-clock time passing: no event announces it). */
-async function until(cond: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (cond: () => boolean, what: string, timeoutMs = WAIT_MS) =>
+  waitFor(cond, what, { timeoutMs, pollMs: 50 });
 
 /** The current kiosk screen, as the page reads it on load. */
 async function currentScreen(): Promise<KioskState> {
@@ -342,10 +339,8 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     const denied = event('pickup.attempt', (d) => d.reason === 'crl_stale');
     const card = await insert('holder-01');
     expect((await refused).screen).toBe('error');
-    expect((await denied).data).toMatchObject({
-      result: 'denied',
-      holderSpkiSha256: spki('holder-01'),
-    });
+    // Refused before the card proved its key: recorded `unproven`, no holder hash (issue 12).
+    expect((await denied).data).toMatchObject({ result: 'denied', holderSpkiSha256: null });
     expect(card.card.verifyAttempts()).toBe(0); // refused before the PIN
     await card.remove();
 
@@ -426,7 +421,8 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     const denied = event('pickup.attempt', (d) => d.reason === 'cert_revoked');
     const card = await insert('revoked-01');
     await revoked;
-    expect((await denied).data.holderSpkiSha256).toBe(spki('revoked-01'));
+    // Unproven (no proof of the key before the PIN): no holder hash attached.
+    expect((await denied).data.holderSpkiSha256).toBeNull();
     expect(card.card.verifyAttempts()).toBe(0);
     await card.remove();
   });

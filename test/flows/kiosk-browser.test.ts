@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../controller/log.js';
-import { DomainHarness } from '../../controller/domain/domain-harness.js';
-import { FakeJpkiCard, ManualTimers, testRoot } from '../../controller/domain/testing.js';
+import { CoreHarness } from '../../controller/app/testing/harness.js';
+import { FakeJpkiCard, ManualTimers, testRoot } from '../../controller/app/testing/fakes.js';
 import { WebServer } from '../../controller/web/server.js';
 import { kioskPublisher, registerKioskRoutes } from '../../controller/web/kiosk-routes.js';
 import { launchChromium } from '../support/browser.js';
@@ -17,7 +17,7 @@ import { launchChromium } from '../support/browser.js';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/kiosk');
 let browser: Browser;
 let web: WebServer;
-let h: DomainHarness;
+let h: CoreHarness;
 let page: Page;
 let card: FakeJpkiCard;
 
@@ -34,7 +34,7 @@ beforeEach(async () => {
   card.triesLeft = 3;
   Object.assign(card.calls, { verify: 0, pinStatus: 0, sign: 0, read: 0 });
   web = new WebServer({ host: '127.0.0.1', port: 0, pages: { '/': 'kiosk.html' } }, silentLogger());
-  h = new DomainHarness({ timers: new ManualTimers(), publish: (s) => web.publish('kiosk', s) });
+  h = new CoreHarness({ timers: new ManualTimers(), publish: (s) => web.publish('kiosk', s) });
   registerKioskRoutes(web, () => h.session);
   void kioskPublisher;
   await web.start();
@@ -76,7 +76,7 @@ describe.each(['ja', 'en'] as const)('kiosk in %s', (lang) => {
     h.board.closeDoor(0, 1);
     await screen('collected');
     await shot(`${lang}-4-collected`);
-    expect(h.domain.delivery('d1')!.state).toBe('collected');
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('collected');
   });
 
   it('shows the tries left after a wrong PIN', async () => {
@@ -107,12 +107,14 @@ describe.each(['ja', 'en'] as const)('kiosk in %s', (lang) => {
   });
 });
 
-describe('kiosk language toggle', () => {
-  it('switches between Japanese and English', async () => {
+describe('kiosk language picker', () => {
+  it('switches from Japanese to English', async () => {
     await page.goto(web.url);
     await screen('idle');
     const ja = await page.textContent('#title');
     await page.click('#lang');
+    await page.click('#language-list [data-lang="en"]');
+    await page.waitForSelector('html[data-lang="en"]');
     const en = await page.textContent('#title');
     expect(ja).toMatch(/マイナンバーカード/);
     expect(en).toMatch(/My Number card/);

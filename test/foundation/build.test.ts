@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ROOT } from '../support/cli.js';
 
 const run = promisify(execFile);
@@ -11,15 +10,23 @@ const run = promisify(execFile);
 // The systemd unit runs the compiled daemon (dist/); this builds it and runs it once.
 describe('compiled daemon (npm run build)', () => {
   it('builds dist/ with migrations and pages, and the compiled daemon starts and stops cleanly', async () => {
-    await run(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
-    const main = path.join(ROOT, 'dist/controller/cli/main.js');
+    // Built into a folder of its own (inside the checkout, so node_modules resolves): the
+    // suite's other tests run the bin, which runs dist/.
+    mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+    const dir = mkdtempSync(path.join(ROOT, 'test-artifacts', 'build-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const out = path.join(dir, 'dist');
+    await run(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--out', out], {
+      cwd: ROOT,
+    });
+    const main = path.join(out, 'controller/cli/main.js');
     expect(existsSync(main)).toBe(true);
-    expect(
-      existsSync(path.join(ROOT, 'dist/controller/storage/migrations/001_foundation.sql')),
-    ).toBe(true);
-    expect(existsSync(path.join(ROOT, 'dist/controller/web/static/kiosk.html'))).toBe(true);
+    expect(existsSync(path.join(out, 'controller/storage/migrations/001_foundation.sql'))).toBe(
+      true,
+    );
+    expect(existsSync(path.join(out, 'controller/web/static/kiosk.html'))).toBe(true);
+    expect(existsSync(path.join(out, 'BUILT'))).toBe(true);
 
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-build-'));
     const config = path.join(dir, 'config.yaml');
     writeFileSync(
       config,

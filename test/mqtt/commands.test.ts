@@ -44,7 +44,12 @@ afterAll(async () => {
 function assign(deliveryId: string, o: Partial<Parameters<typeof buildCommand>[2]> = {}) {
   return buildCommand(
     'delivery.assign',
-    { deliveryId, size: 'M', holderSpkiSha256: HOLDER, pickupDeadline: '2030-01-01T00:00:00Z' },
+    {
+      deliveryId,
+      size: 'M',
+      holderSpkiSha256: HOLDER,
+      pickupDeadline: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    },
     { station: 'st-a', ...o },
   );
 }

@@ -18,6 +18,7 @@ import { StationTopics } from '../../shared/mqtt/topics.js';
 import { build } from 'esbuild';
 import { MIGRATIONS_DIR, openDatabase } from '../../controller/storage/db.js';
 import { Mosquitto } from '../support/mosquitto.js';
+import { waitFor } from '../support/wait.js';
 import { connectTls } from './fixtures.js';
 
 const KILLS = 50;
@@ -138,13 +139,9 @@ function checkDatabase(): number {
   }
 }
 
-async function until(predicate: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Waits for what the office has seen (re-checked on each message it receives). */
+const until = (predicate: () => boolean, what: string) =>
+  waitFor(predicate, what, { wake: [[office, 'message']], timeoutMs: 20_000 });
 
 function missingUpTo(n: number): number[] {
   const missing: number[] = [];

@@ -256,14 +256,17 @@ export async function startStation(
   };
 }
 
-/** Connects as `user` over TLS with its certificate (MQTT 5). */
+/**
+ * Connects as `user` over TLS with its certificate (MQTT 5): `office` on the office listener
+ * (its own client ids), a station on the station listener (client id = its user name).
+ */
 export async function connectTls(
   broker: Mosquitto,
   user: string,
   extra: IClientOptions = {},
 ): Promise<MqttClient> {
   const u = broker.user(user);
-  return mqtt.connectAsync(broker.tlsUrl, {
+  return mqtt.connectAsync(user === 'office' ? broker.officeUrl : broker.tlsUrl, {
     protocolVersion: 5,
     clientId: `${user}-${Math.random().toString(36).slice(2)}`,
     ca: broker.ca.certPem,

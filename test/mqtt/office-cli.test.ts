@@ -31,7 +31,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'office-key.pem'), office.key);
   tlsArgs = [
     '--url',
-    broker.tlsUrl,
+    broker.officeUrl,
     '--ca',
     path.join(dir, 'ca.pem'),
     '--cert',
@@ -91,7 +91,7 @@ it(
       '--holder',
       holder,
       '--deadline',
-      '2030-01-01T09:00:00+09:00',
+      new Date(Date.now() + 30 * 86_400_000).toISOString(),
       ...sign(),
       ...tlsArgs,
     ]);

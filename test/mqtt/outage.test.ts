@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { validatePayload } from '../../shared/mqtt/validate.js';
 import { Mosquitto } from '../support/mosquitto.js';
+import { waitFor } from '../support/wait.js';
 import { makeCommandPki, startStation, type TestStation } from './fixtures.js';
 
 let broker: Mosquitto;
@@ -17,7 +18,7 @@ const received: EventMessage[] = [];
 
 async function connectOffice(): Promise<MqttClient> {
   const u = broker.user('office');
-  const client = await mqtt.connectAsync(broker.tlsUrl, {
+  const client = await mqtt.connectAsync(broker.officeUrl, {
     protocolVersion: 5,
     clientId: 'office-outage-test',
     clean: false,
@@ -46,13 +47,12 @@ afterAll(async () => {
   await broker?.dispose();
 });
 
-async function until(predicate: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits for the office to have received what `predicate` needs: re-checked on each message. */
+const until = (predicate: () => boolean, what: string) =>
+  waitFor(predicate, what, {
+    wake: office ? [[office, 'message']] : [],
+    detail: () => `${received.length} events received`,
+  });
 
 it(
   '1,000 events produced during a broker outage all arrive, in order, once, historical',

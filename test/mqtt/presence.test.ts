@@ -138,7 +138,7 @@ describe('presence against mosquitto', () => {
             deliveryId: 'D-P',
             compartment: 'A02',
             holderSpkiSha256: 'ef'.repeat(32),
-            pickupDeadline: '2030-01-01T00:00:00Z',
+            pickupDeadline: new Date(Date.now() + 30 * 86_400_000).toISOString(),
           },
           { station: 'st-a' },
         ),

@@ -2,10 +2,19 @@
  * A private mosquitto for tests: free loopback ports, a generated configuration, a CA with
  * per-station client certificates, and ACLs that confine each station to its own topics.
  *
- * Listeners (one set of authentication settings, `per_listener_settings false`):
- * - plain: user name + password (password file), the same ACL;
- * - TLS: client certificate required, `use_identity_as_username true` (the certificate CN
- *   becomes the user name), the same ACL.
+ * Listeners, as docs/mqtt.md documents for production, with one set of authentication
+ * settings for all (`per_listener_settings false`: with `true`, mosquitto 2.0.21 of Debian 13
+ * drops the messages queued for a persisted session after a restart; docs/mqtt.md says why):
+ * - plain (stations): user name + password (password file), the same ACL;
+ * - TLS (stations): client certificate required, `use_identity_as_username true` (the
+ *   certificate CN becomes the user name), the same ACL;
+ * - office TLS: only certificates of a separate office CA, for back-office services that
+ *   keep several connections (their client ids are their own).
+ * Both station listeners set `use_username_as_clientid true`: the broker replaces the client
+ * id a station sends with its user name, so one station's credentials can never take over
+ * another station's session. `max_packet_size` bounds every packet the broker accepts.
+ * The station TLS listener accepts the office CA too, so `office` may also log in there (its
+ * client id is then `office`: one such connection at a time).
  * ACL: user `office` may read and write every station's topics; every other user `%u` may
  * write only its own presence/state/heartbeat/events/response topics and read only its own
  * `cmd` topic (docs/mqtt.md shows the same file for production).
@@ -19,6 +28,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createDevCa, issueDevCert, type DevCredential } from '../../controller/mqtt/dev-pki.js';
+import { waitFor } from './wait.js';
 
 /** Asks the OS for a free loopback port. */
 export function freePort(): Promise<number> {
@@ -52,7 +62,12 @@ export interface MosquittoOptions {
    * subscriber with a persistent session gets what was published while it was away.
    */
   persistence?: boolean;
+  /** The broker's `max_packet_size` in bytes (default 1 MiB; 0 = mosquitto's unlimited default). */
+  maxPacketBytes?: number;
 }
+
+/** Default `max_packet_size` of the test broker (as docs/mqtt.md recommends). */
+export const BROKER_MAX_PACKET_BYTES = 1_048_576;
 
 /** The ACL confining station `%u` to its own topics; `office` sees everything. */
 export function stationAcl(prefix = 'jpki-locker/v1'): string[] {
@@ -79,7 +94,10 @@ export class Mosquitto {
     readonly dir: string,
     readonly port: number,
     readonly tlsPort: number,
+    readonly officePort: number,
     readonly ca: DevCredential,
+    /** Issues the office's client certificate (not trusted by the station listeners' CA). */
+    readonly officeCa: DevCredential,
   ) {}
 
   /** Generates everything and starts the broker; resolves when it accepts connections. */
@@ -94,7 +112,15 @@ export class Mosquitto {
       sanIps: ['127.0.0.1'],
       sanDns: ['localhost'],
     });
-    const m = new Mosquitto(dir, await freePort(), await freePort(), ca);
+    const officeCa = await createDevCa('jpki-locker test office CA');
+    const m = new Mosquitto(
+      dir,
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      ca,
+      officeCa,
+    );
     const write = (name: string, text: string) => {
       const f = path.join(dir, name);
       writeFileSync(f, text);
@@ -102,11 +128,16 @@ export class Mosquitto {
       return f;
     };
     write('ca.pem', ca.certPem);
+    write('office-ca.pem', officeCa.certPem);
+    write('station-listener-ca.pem', ca.certPem + officeCa.certPem);
     write('server.pem', server.certPem);
     write('server-key.pem', server.keyPem);
     const passwd = write('passwd', '');
     for (const name of ['office', ...options.stations]) {
-      const cred = await issueDevCert(ca, { commonName: name, usage: 'client' });
+      const cred = await issueDevCert(name === 'office' ? officeCa : ca, {
+        commonName: name,
+        usage: 'client',
+      });
       const user = {
         name,
         password: `pw-${name}-${Math.random().toString(36).slice(2)}`,
@@ -121,10 +152,6 @@ export class Mosquitto {
     write(
       'mosquitto.conf',
       [
-        // One set of authentication settings for both listeners. `per_listener_settings true`
-        // loses messages with mosquitto 2.0.21 (Debian 13): a persisted offline session is not
-        // tied to its listener again after a restart ("Failed to associate persisted user ...
-        // with ACLs"), so every message queued for it is refused by the ACL check.
         'per_listener_settings false',
         'allow_anonymous false',
         `password_file ${path.join(dir, 'passwd')}`,
@@ -138,11 +165,23 @@ export class Mosquitto {
         'log_type notice',
         'log_type information',
         'max_queued_messages 200000',
+        ...(options.maxPacketBytes === 0
+          ? []
+          : [`max_packet_size ${options.maxPacketBytes ?? BROKER_MAX_PACKET_BYTES}`]),
         '',
         `listener ${m.port} 127.0.0.1`,
+        'use_username_as_clientid true',
         '',
         `listener ${m.tlsPort} 127.0.0.1`,
-        `cafile ${path.join(dir, 'ca.pem')}`,
+        `cafile ${path.join(dir, 'station-listener-ca.pem')}`,
+        `certfile ${path.join(dir, 'server.pem')}`,
+        `keyfile ${path.join(dir, 'server-key.pem')}`,
+        'require_certificate true',
+        'use_identity_as_username true',
+        'use_username_as_clientid true',
+        '',
+        `listener ${m.officePort} 127.0.0.1`,
+        `cafile ${path.join(dir, 'office-ca.pem')}`,
         `certfile ${path.join(dir, 'server.pem')}`,
         `keyfile ${path.join(dir, 'server-key.pem')}`,
         'require_certificate true',
@@ -165,6 +204,10 @@ export class Mosquitto {
   /** `mqtts://127.0.0.1:<port>` (client-certificate listener). */
   get tlsUrl(): string {
     return `mqtts://127.0.0.1:${this.tlsPort}`;
+  }
+  /** `mqtts://127.0.0.1:<port>` (office listener: office CA certificates only). */
+  get officeUrl(): string {
+    return `mqtts://127.0.0.1:${this.officePort}`;
   }
   /** Everything mosquitto wrote to stderr so far (for failure messages). */
   get log(): string {
@@ -201,18 +244,18 @@ export class Mosquitto {
     proc.once('exit', () => {
       if (this.#proc === proc) this.#proc = undefined;
     });
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const up = (await Promise.race([
-        Promise.all([canConnect(this.port), canConnect(this.tlsPort)]).then((r) =>
-          r.every(Boolean),
-        ),
-        exited,
-      ])) as boolean;
-      if (up) return;
-      if (Date.now() > deadline) throw new Error(`mosquitto did not start:\n${this.#stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // No event announces a listening port: re-checked every 20 ms, and at once on exit.
+    let gone = false;
+    exited.catch(() => (gone = true));
+    await waitFor(
+      async () => {
+        if (gone) throw new Error(`mosquitto exited at start:\n${this.#stderr}`);
+        const ports = [this.port, this.tlsPort, this.officePort];
+        return (await Promise.all(ports.map(canConnect))).every(Boolean);
+      },
+      'mosquitto to listen',
+      { timeoutMs: 10_000, pollMs: 20, wake: [[proc, 'exit']], detail: () => this.#stderr },
+    );
   }
 
   /** Stops the broker (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */

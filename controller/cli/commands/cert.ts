@@ -15,7 +15,9 @@ import {
   type TrustPurpose,
   type TrustResult,
 } from '../../trust/index.js';
+import type { Config } from '../../config/types.js';
 import { action, resolveConfig, UsageError } from '../context.js';
+import { registerCertStatus, verifyOnline, wantsOcsp, type OcspFlags } from './cert-ocsp.js';
 
 function readInput(file: string): Uint8Array {
   try {
@@ -68,6 +70,10 @@ interface CheckInput {
   at: Date;
   purpose: TrustPurpose;
   tolerance: Tolerance;
+  /** Batch lines: the most intermediates allowed between anchor and leaf. */
+  maxDepth?: number;
+  /** Batch lines: extended-key-usage OIDs the leaf must allow. */
+  ekus?: string[];
 }
 
 /** trust.crlToleranceHours and trust.crlToleranceHoursByAnchor from the configuration. */
@@ -76,32 +82,62 @@ interface Tolerance {
   toleranceHoursByIssuer: Readonly<Record<string, number>>;
 }
 
-async function check(input: CheckInput): Promise<TrustResult> {
+async function check(
+  input: CheckInput,
+  online?: { flags: OcspFlags; config: Readonly<Config> },
+): Promise<TrustResult & { source?: string }> {
   const revocation = input.crls.length
     ? await CrlSet.from(input.crls, [...input.anchors, ...input.intermediates], {
         ...input.tolerance,
         now: () => input.at,
       })
     : undefined;
-  return validatePath({
+  if (online) return verifyOnline({ ...input, crl: revocation }, online.flags, online.config);
+  const r = validatePath({
     leaf: input.leaf,
     intermediates: input.intermediates,
     anchors: input.anchors,
     at: input.at,
     purpose: input.purpose,
     revocation,
+    ...(input.maxDepth !== undefined ? { maxDepth: input.maxDepth } : {}),
+    ...(input.ekus ? { ekus: input.ekus } : {}),
   });
+  return revocation ? { ...r, source: 'crl' } : r;
 }
 
-function line(r: TrustResult, id?: unknown): string {
+const OID_RE = /^[0-2](\.(0|[1-9][0-9]*))+$/;
+
+/** The optional "maxDepth" of a batch line: a whole number >= 0. */
+function batchMaxDepth(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new UsageError('maxDepth must be a whole number of intermediates (0 or more)');
+  return v;
+}
+
+/** The optional "ekus" of a batch line: an array of dotted OIDs. */
+function batchEkus(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !OID_RE.test(x)))
+    throw new UsageError('ekus must be an array of dotted OIDs (e.g. "1.3.6.1.5.5.7.3.2")');
+  return v as string[];
+}
+
+function line(r: TrustResult & { source?: string }, id?: unknown): string {
   const out =
     id === undefined
-      ? { valid: r.valid, reason: r.reason, chain: r.chain }
+      ? {
+          valid: r.valid,
+          reason: r.reason,
+          chain: r.chain,
+          ...(r.source ? { source: r.source } : {}),
+        }
       : { id, valid: r.valid, reason: r.reason, chain: r.chain };
   return JSON.stringify(out) + '\n';
 }
 
-interface VerifyOptions {
+interface VerifyOptions extends OcspFlags {
   trust?: string[];
   intermediate?: string[];
   crl?: string[];
@@ -111,7 +147,11 @@ interface VerifyOptions {
   config?: string;
 }
 
-/** One batch line: {"id","trust":[pem],"intermediates":[pem],"crls":[pem],"at","purpose","cert":pem}. */
+/**
+ * One batch line: {"id","trust":[pem],"intermediates":[pem],"crls":[pem],"at","purpose",
+ * "maxDepth","ekus","cert":pem}; maxDepth (intermediates allowed) and ekus (OIDs the leaf must
+ * allow) are optional.
+ */
 async function batchLine(
   text: string,
   tolerance: Tolerance,
@@ -145,6 +185,8 @@ async function batchLine(
       at: parseAt(typeof j.at === 'string' ? j.at : undefined),
       purpose: parsePurpose(typeof j.purpose === 'string' ? j.purpose : undefined),
       tolerance,
+      maxDepth: batchMaxDepth(j.maxDepth),
+      ekus: batchEkus(j.ekus),
     });
     return {
       out: line(r, id),
@@ -191,7 +233,7 @@ export function registerCert(program: Command): void {
   cert
     .command('verify')
     .description(
-      'validate a certificate chain; prints {"valid":bool,"reason":string,"chain":[subject,...]}; exit 0 valid, 1 invalid, 2 unusable input',
+      'validate a certificate chain; prints {"valid":bool,"reason":string,"chain":[subject,...],"source":"ocsp"|"crl"} (source when revocation was checked); exit 0 valid, 1 invalid, 2 unusable input',
     )
     .argument('[cert]', 'certificate to check (PEM or DER)')
     .option('--trust <files...>', 'trust anchor certificates (PEM or DER)')
@@ -204,6 +246,8 @@ export function registerCert(program: Command): void {
       '-c, --config <file>',
       'configuration file (for trust.crlToleranceHours and crlToleranceHoursByAnchor)',
     )
+    .option('--ocsp', "also ask the OCSP responder in the certificate's authorityInfoAccess")
+    .option('--ocsp-url <url>', 'also ask this OCSP responder (implies --ocsp)')
     .action(
       action(async (leafFile: string | undefined, opts: VerifyOptions) => {
         const config = resolveConfig(opts.config);
@@ -242,10 +286,14 @@ export function registerCert(program: Command): void {
           if (err instanceof CertificateError) throw new UsageError(err.message);
           throw err;
         }
-        const r = await check({ leaf, anchors, intermediates, crls, at, purpose, tolerance });
+        const r = await check(
+          { leaf, anchors, intermediates, crls, at, purpose, tolerance },
+          wantsOcsp(opts) ? { flags: opts, config } : undefined,
+        );
         process.stdout.write(line(r));
         if (r.valid) return ExitCode.Ok;
         return r.reason === 'malformed' ? ExitCode.Usage : ExitCode.Failure;
       }),
     );
+  registerCertStatus(cert);
 }

@@ -55,6 +55,8 @@ function parseSerial(text: string): Uint8Array {
   let hex = text.trim().replace(/^0x/i, '').replace(/[:\s]/g, '');
   if (!/^[0-9a-f]+$/i.test(hex)) throw new UsageError(`SERIAL must be hexadecimal: ${text}`);
   if (hex.length % 2) hex = '0' + hex;
+  // The hex names a (positive) serial number; as an INTEGER its top bit must be clear.
+  if (parseInt(hex[0]!, 16) >= 8) hex = '00' + hex;
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
@@ -235,7 +237,9 @@ export function registerCrl(program: Command): void {
         const { cache, db } = openCache(opts);
         try {
           const found = cache.lookup(issuer, serial);
-          const serialHex = Buffer.from(serial).toString('hex');
+          const serialHex = Buffer.from(serial)
+            .toString('hex')
+            .replace(/^00(?=[89a-f])/, '');
           if (!found) {
             process.stdout.write(
               JSON.stringify({ issuer: issuer.subject, serial: serialHex, status: 'crl_missing' }) +

@@ -102,6 +102,7 @@ describe('jpki-locker cert verify', () => {
       valid: false,
       reason: 'revoked',
       chain: ['C=JP, CN=bad', ROOT],
+      source: 'crl',
     });
     const broken = await run(['cert', 'verify', '--trust', f('root.pem'), f('broken.der')]);
     expect(broken.code).toBe(2);
@@ -160,6 +161,55 @@ describe('jpki-locker cert verify', () => {
     // Every line has exactly the documented keys; the detail of a broken line is on stderr.
     for (const o of out) expect(Object.keys(o)).toEqual(['id', 'valid', 'reason', 'chain']);
     expect(r.stderr).toContain('not a JSON object');
+  });
+
+  it('--batch honours the optional "maxDepth" and "ekus" of a line', async () => {
+    const subKey = makeKey('p256');
+    const sub = makeCert({
+      subject: 'C=JP, O=JPKI, CN=CLI Sub',
+      key: subKey,
+      issuer: root,
+      ca: true,
+      keyUsage: [KU.keyCertSign, KU.cRLSign],
+    });
+    const leaf = makeCert({
+      subject: 'C=JP, CN=under sub',
+      key: makeKey('p256'),
+      issuer: sub,
+      keyUsage: [KU.digitalSignature],
+      eku: ['1.3.6.1.5.5.7.3.2'],
+    });
+    const base = {
+      trust: [toPem(root.der)],
+      intermediates: [toPem(sub.der)],
+      cert: toPem(leaf.der),
+    };
+    const lines = [
+      { id: 'depth1', ...base, maxDepth: 1 },
+      { id: 'depth0', ...base, maxDepth: 0 },
+      { id: 'eku-ok', ...base, ekus: ['1.3.6.1.5.5.7.3.2'] },
+      { id: 'eku-no', ...base, ekus: ['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.4'] },
+      { id: 'bad-depth', ...base, maxDepth: -1 },
+      { id: 'bad-eku', ...base, ekus: ['clientAuth'] },
+    ];
+    const r = await run(
+      ['cert', 'verify', '--batch'],
+      lines.map((l) => JSON.stringify(l)).join('\n'),
+    );
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(out.map((o) => [o.id, o.valid, o.reason])).toEqual([
+      ['depth1', true, 'ok'],
+      ['depth0', false, 'path_too_long'],
+      ['eku-ok', true, 'ok'],
+      ['eku-no', false, 'wrong_usage'],
+      ['bad-depth', false, 'malformed'],
+      ['bad-eku', false, 'malformed'],
+    ]);
+    expect(r.stderr).toContain('maxDepth must be');
+    expect(r.stderr).toContain('ekus must be');
   });
 });
 

@@ -20,6 +20,7 @@ import {
   name,
   seq,
   time,
+  tlv,
 } from './der-writer.js';
 import {
   algorithmIdentifier,
@@ -34,6 +35,8 @@ import {
 /** One revoked certificate. */
 export interface CrlEntrySpec {
   serial: bigint | number | Uint8Array;
+  /** userCertificate contents exactly as given (e.g. `ff`: -1), instead of `serial`. */
+  rawSerial?: Uint8Array;
   date?: Date;
   /** CRLReason code; undefined: no reasonCode extension. */
   reason?: number;
@@ -58,12 +61,15 @@ export interface CrlSpec {
   key: TestKey;
   alg?: SigAlg;
   thisUpdate?: Date;
+  /** The clock the default thisUpdate/nextUpdate are measured from (default: the real time). */
+  now?: Date;
   /** null: omit nextUpdate. */
   nextUpdate?: Date | null;
   entries?: CrlEntrySpec[];
   /** Generated entries: serialFor(start .. start+count-1), all with `bulkReason`. */
   bulk?: { count: number; start?: number; reason?: number; date?: Date };
-  crlNumber?: bigint | number;
+  /** Default: thisUpdate in seconds (increasing, as RFC 5280 §5.2.3 asks); null: omit. */
+  crlNumber?: bigint | number | null;
   /** Makes it a delta CRL (deltaCRLIndicator with this BaseCRLNumber). */
   deltaBase?: bigint | number;
   idp?: IdpSpec;
@@ -73,6 +79,8 @@ export interface CrlSpec {
   corruptSignature?: boolean;
   /** Omit the version field (v1 CRL: then no extensions may appear). */
   v1?: boolean;
+  /** Encode thisUpdate and nextUpdate as GeneralizedTime whatever the year. */
+  generalizedTime?: boolean;
 }
 
 /** 8-byte positive serial for index i: hashed high half (so order is not sorted), i low half. */
@@ -102,7 +110,7 @@ function entry(e: CrlEntrySpec, defaultDate: Date): Uint8Array {
     ...(e.extensions ?? []),
   ];
   return seq(
-    integer(e.serial),
+    e.rawSerial ? tlv(0x02, e.rawSerial) : integer(e.serial),
     time(e.date ?? defaultDate),
     ...(exts.length ? [seq(...exts)] : []),
   );
@@ -138,7 +146,7 @@ export function idpValue(s: IdpSpec): Uint8Array {
 /** Builds and signs a CRL; returns its DER. */
 export function makeCrl(spec: CrlSpec): Uint8Array {
   const alg = spec.alg ?? defaultAlg(spec.key);
-  const now = Date.now();
+  const now = (spec.now ?? new Date()).getTime();
   const thisUpdate = spec.thisUpdate ?? new Date(now - 3600_000);
   const nextUpdate =
     spec.nextUpdate === undefined ? new Date(now + 7 * 86400_000) : spec.nextUpdate;
@@ -157,8 +165,9 @@ export function makeCrl(spec: CrlSpec): Uint8Array {
   const exts: Uint8Array[] = [];
   const akiKey = spec.akiKey === undefined ? spec.key : spec.akiKey;
   if (akiKey) exts.push(extension('2.5.29.35', false, seq(implicitPrim(0, keyId(akiKey.spki)))));
-  if (spec.crlNumber !== undefined)
-    exts.push(extension('2.5.29.20', false, integer(spec.crlNumber)));
+  const crlNumber =
+    spec.crlNumber === undefined ? Math.floor(thisUpdate.getTime() / 1000) : spec.crlNumber;
+  if (crlNumber !== null) exts.push(extension('2.5.29.20', false, integer(crlNumber)));
   if (spec.deltaBase !== undefined)
     exts.push(extension('2.5.29.27', true, integer(spec.deltaBase)));
   if (spec.idp) exts.push(extension('2.5.29.28', true, idpValue(spec.idp)));
@@ -167,8 +176,8 @@ export function makeCrl(spec: CrlSpec): Uint8Array {
     ...(spec.v1 ? [] : [integer(1)]),
     algorithmIdentifier(alg),
     name(spec.issuerName),
-    time(thisUpdate),
-    ...(nextUpdate ? [time(nextUpdate)] : []),
+    time(thisUpdate, spec.generalizedTime),
+    ...(nextUpdate ? [time(nextUpdate, spec.generalizedTime)] : []),
   ]);
   parts.push(head);
   if (revokedLength > 0) {

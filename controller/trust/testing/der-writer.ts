@@ -92,11 +92,15 @@ function two(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-/** UTCTime for years 1950-2049, GeneralizedTime otherwise (RFC 5280 §4.1.2.5). */
-export function time(d: Date): Uint8Array {
+/**
+ * UTCTime for years 1950-2049, GeneralizedTime otherwise (RFC 5280 §4.1.2.5); `generalized`
+ * forces GeneralizedTime (to build non-conforming material).
+ */
+export function time(d: Date, generalized = false): Uint8Array {
   const y = d.getUTCFullYear();
   const rest = `${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}Z`;
-  if (y >= 1950 && y < 2050) return tlv(0x17, new Uint8Array(Buffer.from(two(y % 100) + rest)));
+  if (y >= 1950 && y < 2050 && !generalized)
+    return tlv(0x17, new Uint8Array(Buffer.from(two(y % 100) + rest)));
   return tlv(0x18, new Uint8Array(Buffer.from(String(y).padStart(4, '0') + rest)));
 }
 

@@ -99,8 +99,12 @@ export interface CertSpec {
   /** The issuer (for name and authorityKeyIdentifier). */
   issuer?: TestCert;
   serial?: bigint | number | Uint8Array;
+  /** serialNumber contents exactly as given (negative or non-minimal serials). */
+  rawSerial?: Uint8Array;
   notBefore?: Date;
   notAfter?: Date;
+  /** The clock the default validity is measured from (default: the real time). */
+  now?: Date;
   alg?: SigAlg;
   /** basicConstraints; undefined: none. */
   ca?: boolean;
@@ -138,7 +142,7 @@ export function dpFullName(dirName: string): Uint8Array {
 export function makeCert(spec: CertSpec): TestCert {
   const signer = spec.issuerKey ?? spec.issuer?.key ?? spec.key;
   const alg = spec.alg ?? defaultAlg(signer);
-  const now = Date.now();
+  const now = (spec.now ?? new Date()).getTime();
   const exts: Uint8Array[] = [];
   if (spec.ca !== undefined || spec.pathLen !== undefined) {
     const parts: Uint8Array[] = [];
@@ -154,11 +158,13 @@ export function makeCert(spec: CertSpec): TestCert {
     exts.push(extension('2.5.29.35', false, seq(implicitPrim(0, keyId(issuerSpki)))));
   }
   if (spec.crlDpName)
-    exts.push(extension('2.5.29.31', false, seq(seq(dpFullName(spec.crlDpName)))));
+    exts.push(extension('2.5.29.31', false, seq(seq(explicit(0, dpFullName(spec.crlDpName))))));
   exts.push(...(spec.extra ?? []));
   const tbs = seq(
     explicit(0, integer(2)),
-    integer(spec.serial ?? BigInt(now) * 1000n + BigInt(Math.floor(Math.random() * 1000))),
+    spec.rawSerial
+      ? tlv(0x02, spec.rawSerial)
+      : integer(spec.serial ?? BigInt(now) * 1000n + BigInt(Math.floor(Math.random() * 1000))),
     algorithmIdentifier(alg),
     name(spec.issuerName ?? spec.issuer?.subject ?? spec.subject),
     seq(

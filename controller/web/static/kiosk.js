@@ -1,204 +1,18 @@
-// The station's kiosk screen: vanilla JS, no build step. It follows the server-sent events
-// on /events/kiosk and renders one screen per state; the PIN pad posts to /api/kiosk/pin.
+// The station's kiosk screen: vanilla JS, no build step. It follows the server-sent events on
+// /events/kiosk and renders one screen per state; the PIN pad posts to /api/kiosk/pin. Every
+// text comes from the message catalogue (shared/i18n, served at /api/kiosk/catalogue); each
+// filled element carries data-msg="<key>" so the browser tests can check it. Spoken guidance
+// is pre-rendered audio listed in /speech/manifest.json (none: the page stays silent).
 // The PIN lives only in this page's memory until it is posted, and is cleared right after.
 'use strict';
 
 (function () {
-  var TEXT = {
-    ja: {
-      langButton: 'English',
-      steps: { card: 'カード', pin: '暗証番号', open: '扉', done: '完了' },
-      hours: function (h) {
-        return h.open === h.close ? '24時間利用可能' : '利用時間 ' + h.open + '〜' + h.close;
-      },
-      status: {
-        open: '利用できます',
-        closed: '時間外',
-        maintenance: '点検中',
-        paused: '受け取り停止中',
-      },
-      clear: '消去',
-      ok: '確定',
-      retry: 'もう一度開ける',
-      counter: '窓口へ行く',
-      cancel: 'やめる',
-      tries: function (n) {
-        return '残り ' + n + ' 回';
-      },
-      triesWarn: function (n) {
-        return (
-          '暗証番号が違います。残り ' +
-          n +
-          ' 回です。あと ' +
-          n +
-          ' 回間違えるとカードがロックされます。'
-        );
-      },
-      compartment: {
-        opening: '解錠中',
-        open: '開いています',
-        closed: '閉まりました',
-        failed: '開きませんでした',
-        not_opened: '施錠しました',
-        left_open: '扉を閉めてください',
-      },
-      screens: {
-        idle: [
-          'マイナンバーカードを置いてください',
-          'カードを読み取り機の上に置くと、書類を受け取れます。',
-        ],
-        reading: ['カードを確認しています', 'カードを動かさないでください。'],
-        pin: ['利用者証明用の暗証番号（数字4桁）を入力してください', ''],
-        verifying: ['確認しています', 'カードを動かさないでください。'],
-        opening: ['扉を開けています', ''],
-        open: ['扉が開きました', '書類を取り出して、扉を閉めてください。'],
-        collected: ['受け取りが完了しました', 'カードをお取りください。ありがとうございました。'],
-        loading: ['職員：扉が開きました', '書類を入れて扉を閉めてください。'],
-        loaded: ['職員：格納が完了しました', 'カードをお取りください。'],
-        retrieval: ['職員：回収のため扉が開きました', '書類を取り出して扉を閉めてください。'],
-        door_open: ['入館できます', '扉を開けてお入りください。'],
-      },
-      errors: {
-        pin_blocked: [
-          '暗証番号がロックされています',
-          '市区町村の窓口で暗証番号の再設定を行ってください。カードをお取りください。',
-        ],
-        pin_timeout: ['時間切れです', 'もう一度カードを置き直してください。'],
-        cert_revoked: [
-          'このカードの電子証明書は失効しています',
-          '市区町村の窓口にお問い合わせください。カードをお取りください。',
-        ],
-        cert_expired: [
-          'このカードの電子証明書は有効期限が切れています',
-          '市区町村の窓口で更新してください。',
-        ],
-        cert_untrusted: [
-          'このカードは利用できません',
-          '利用者証明用電子証明書を確認できませんでした。',
-        ],
-        crl_stale: [
-          'ただいま確認ができません',
-          '失効情報が更新されていないため受け取りを停止しています。窓口にお問い合わせください。',
-        ],
-        nothing_to_collect: ['お受け取りいただける書類はありません', 'カードをお取りください。'],
-        card_removed: [
-          'カードが取り外されました',
-          '手続きを中止しました。最初からやり直してください。',
-        ],
-        card_error: ['カードを読み取れませんでした', 'カードを置き直してください。'],
-        proof_failed: ['本人確認ができませんでした', '窓口にお問い合わせください。'],
-        door_not_opened: [
-          '扉が開けられなかったため施錠しました',
-          '書類はそのまま保管されています。もう一度カードを置いてください。',
-        ],
-        door_left_open: ['扉が開いたままです', '扉を閉めてください。'],
-        lock_failed: ['扉が開きませんでした', 'もう一度試すか、窓口へお越しください。'],
-        deadline_passed: [
-          '受け取り期限を過ぎています',
-          '書類は窓口にお戻しします。窓口にお問い合わせください。',
-        ],
-        outside_hours: ['利用時間外です', ''],
-        maintenance_mode: ['ただいま点検中です', 'しばらくお待ちください。'],
-        door_denied: ['入館できません', ''],
-        cancelled: ['中止しました', ''],
-      },
-    },
-    en: {
-      langButton: '日本語',
-      steps: { card: 'Card', pin: 'PIN', open: 'Door', done: 'Done' },
-      hours: function (h) {
-        return h.open === h.close ? 'Open 24 hours' : 'Hours ' + h.open + '–' + h.close;
-      },
-      status: {
-        open: 'Open',
-        closed: 'Closed now',
-        maintenance: 'Under maintenance',
-        paused: 'Pickups paused',
-      },
-      clear: 'Clear',
-      ok: 'OK',
-      retry: 'Try again',
-      counter: 'Go to the counter',
-      cancel: 'Cancel',
-      tries: function (n) {
-        return n + (n === 1 ? ' try left' : ' tries left');
-      },
-      triesWarn: function (n) {
-        return 'Wrong PIN. ' + n + (n === 1 ? ' try' : ' tries') + ' left before the card locks.';
-      },
-      compartment: {
-        opening: 'opening',
-        open: 'open',
-        closed: 'closed',
-        failed: 'did not open',
-        not_opened: 'locked again',
-        left_open: 'please close',
-      },
-      screens: {
-        idle: [
-          'Place your My Number card on the reader',
-          'Place your card on the reader to collect your documents.',
-        ],
-        reading: ['Checking your card', 'Please keep the card still.'],
-        pin: ['Enter your user-authentication PIN (4 digits)', ''],
-        verifying: ['Checking', 'Please keep the card still.'],
-        opening: ['Opening', ''],
-        open: ['The door is open', 'Take your documents out and close the door.'],
-        collected: ['Done — documents collected', 'Please take your card. Thank you.'],
-        loading: ['Staff: compartment open', 'Put the document in and close the door.'],
-        loaded: ['Staff: loading complete', 'Please take your card.'],
-        retrieval: ['Staff: open for retrieval', 'Take the document out and close the door.'],
-        door_open: ['Access granted', 'Open the door and come in.'],
-      },
-      errors: {
-        pin_blocked: [
-          'Your PIN is locked',
-          'Please reset it at your municipal office. Take your card.',
-        ],
-        pin_timeout: ['Time is up', 'Please place your card again.'],
-        cert_revoked: [
-          "This card's certificate has been revoked",
-          'Please ask at your municipal office. Take your card.',
-        ],
-        cert_expired: [
-          "This card's certificate has expired",
-          'Please renew it at your municipal office.',
-        ],
-        cert_untrusted: [
-          'This card cannot be used here',
-          'Its authentication certificate could not be verified.',
-        ],
-        crl_stale: [
-          'We cannot check cards right now',
-          'Revocation data is out of date, so pickups are paused. Please ask at the counter.',
-        ],
-        nothing_to_collect: [
-          'Nothing to collect',
-          'There are no documents waiting for you. Take your card.',
-        ],
-        card_removed: ['The card was removed', 'Nothing was done. Please start again.'],
-        card_error: ['The card could not be read', 'Please place it again.'],
-        proof_failed: ['We could not confirm it is you', 'Please ask at the counter.'],
-        door_not_opened: [
-          'The door was not opened, so it locked again',
-          'Your documents are still inside. Place your card again.',
-        ],
-        door_left_open: ['A door is still open', 'Please close the door.'],
-        lock_failed: ['The door did not open', 'Try again, or go to the counter.'],
-        deadline_passed: [
-          'The pickup deadline has passed',
-          'Your documents go back to the counter. Please ask there.',
-        ],
-        outside_hours: ['The station is closed now', ''],
-        maintenance_mode: ['Under maintenance', 'Please wait a moment.'],
-        door_denied: ['Access denied', ''],
-        cancelled: ['Cancelled', ''],
-      },
-    },
+  var $ = function (id) {
+    return document.getElementById(id);
   };
-
+  var RUBY = /\{([^{}|]+)\|([^{}|]+)\}/g;
+  var PLACEHOLDER = /\{([a-zA-Z]+)\}/g;
   var STEP_OF = {
-    idle: -1,
     reading: 0,
     pin: 1,
     verifying: 1,
@@ -209,117 +23,450 @@
     door_open: 3,
     collected: 3,
     loaded: 3,
-    error: -1,
   };
+  var OK_SCREENS = { collected: 1, loaded: 1, door_open: 1, open: 1 };
+  /** Idle with a language or text size chosen but no card: back to the defaults after this. */
+  var IDLE_RESET_MS = 60000;
+  var VOLUME_DEFAULT = 2;
 
-  var lang = document.documentElement.getAttribute('data-lang') || 'ja';
-  try {
-    var saved = new URLSearchParams(location.search).get('lang');
-    if (saved === 'en' || saved === 'ja') lang = saved;
-  } catch (e) {}
+  var catalogue = null; // { languages: [...], messages: { lang: { key: text } } }
+  var config = { defaultLanguage: 'ja', help: null };
+  var speech = null; // manifest: { languages: { lang: { files: { id: path } } } }
+  var lang = 'ja';
+  var large = false;
+  var volume = VOLUME_DEFAULT;
+  var overlay = null; // 'languages' | null; "more time" comes from the state
+  var connection = 'connecting';
   var state = {
     screen: 'idle',
     rev: 0,
-    station: {
-      name: '',
-      hours: { open: '00:00', close: '00:00' },
-      open: true,
-      mode: 'active',
-      alarms: 0,
-      crlStale: false,
-    },
+    station: { name: '', hours: { open: '00:00', close: '00:00' }, open: true, mode: 'active' },
   };
   var pin = '';
-  var $ = function (id) {
-    return document.getElementById(id);
-  };
+  var spoken = '';
+  var offlineAudio = {};
+  var idleTimer = 0;
+  var moreTimeTimer = 0;
+  var moreTimeLeft = 0;
 
-  function t() {
-    return TEXT[lang];
+  // ---- messages ----
+
+  function info(code) {
+    var list = catalogue ? catalogue.languages : [];
+    for (var i = 0; i < list.length; i++) if (list[i].code === code) return list[i];
+    return { code: code, htmlLang: code, furigana: false, name: code };
   }
 
-  function setText(id, s) {
-    $(id).textContent = s || '';
+  function raw(key) {
+    var m = catalogue && catalogue.messages[lang];
+    return (m && m[key]) || (catalogue && catalogue.messages.ja[key]) || '';
   }
+
+  function fill(message, values) {
+    return message.replace(PLACEHOLDER, function (all, name) {
+      return values && name in values ? String(values[name]) : all;
+    });
+  }
+
+  /** Puts message `key` into `el` (furigana as <ruby> where the language shows it). */
+  function put(el, key, values) {
+    if (typeof el === 'string') el = $(el);
+    el.textContent = '';
+    if (!key) {
+      el.removeAttribute('data-msg');
+      return;
+    }
+    el.setAttribute('data-msg', key);
+    if (values) el.setAttribute('data-msg-values', JSON.stringify(values));
+    else el.removeAttribute('data-msg-values');
+    var message = fill(raw(key), values);
+    var furigana = info(lang).furigana;
+    var at = 0;
+    message.replace(RUBY, function (all, base, reading, index) {
+      if (index > at) el.appendChild(document.createTextNode(message.slice(at, index)));
+      if (furigana) {
+        var ruby = document.createElement('ruby');
+        ruby.appendChild(document.createTextNode(base));
+        var rt = document.createElement('rt');
+        rt.textContent = reading;
+        ruby.appendChild(rt);
+        el.appendChild(ruby);
+      } else el.appendChild(document.createTextNode(base));
+      at = index + all.length;
+      return all;
+    });
+    if (at < message.length) el.appendChild(document.createTextNode(message.slice(at)));
+  }
+
+  /** The accessible name of a control, as plain text (no readings). */
+  function plain(key, values) {
+    return fill(raw(key), values).replace(RUBY, '$1');
+  }
+
+  // ---- what the screen says ----
+
+  function stationStatus(s) {
+    if (connection === 'lost') return 'offline';
+    if (outOfService(s).length) return 'outOfService';
+    if (s.station.mode === 'maintenance') return 'maintenance';
+    if (s.station.crlStale) return 'paused';
+    return s.station.open ? 'open' : 'closed';
+  }
+
+  function outOfService(s) {
+    var list = (s.station && s.station.outOfService) || [];
+    if (!list.length && s.station && s.station.crlStale) list = ['crl'];
+    return list;
+  }
+
+  /** { title, body, bodyValues, kind, speech, reasons[], help } for the current state. */
+  function view(s) {
+    if (connection === 'lost')
+      return {
+        title: 'offline.title',
+        body: 'offline.body',
+        kind: 'error',
+        speech: 'offline',
+        help: true,
+      };
+    if (s.screen === 'idle') {
+      var oos = outOfService(s);
+      if (oos.length)
+        return {
+          title: 'outOfService.title',
+          body: 'outOfService.body',
+          reasons: oos,
+          kind: 'error',
+          speech: 'outOfService.' + oos[0],
+          help: true,
+        };
+      if (s.reminder === 'card_left')
+        return { title: 'reminder.title', body: 'reminder.body', kind: 'warn', speech: 'reminder' };
+      if (s.station.mode === 'maintenance')
+        return {
+          title: 'error.maintenance_mode.title',
+          body: 'error.maintenance_mode.body',
+          kind: 'warn',
+          speech: 'error.maintenance_mode',
+        };
+      if (!s.station.open)
+        return {
+          title: 'error.outside_hours.title',
+          body: 'error.outside_hours.body',
+          kind: 'warn',
+          speech: 'error.outside_hours',
+        };
+      return {
+        title: 'screen.idle.title',
+        body: 'screen.idle.body',
+        kind: 'info',
+        speech: 'screen.idle',
+      };
+    }
+    if (s.screen === 'error') {
+      var code =
+        catalogue && catalogue.messages.ja['error.' + s.error + '.title'] ? s.error : 'card_error';
+      return {
+        title: 'error.' + code + '.title',
+        body: 'error.' + code + '.body',
+        kind: 'error',
+        speech: 'error.' + code,
+        help: true,
+      };
+    }
+    if (s.screen === 'pin' && s.wrongPin) {
+      var last = s.triesLeft <= 1;
+      return {
+        title: 'screen.pin.title',
+        body: last ? 'pin.lastTry' : 'pin.wrongPin',
+        bodyValues: last ? undefined : { n: s.triesLeft },
+        warn: true,
+        kind: 'info',
+        speech: last ? 'pin.lastTry' : 'pin.wrongPin.' + s.triesLeft,
+      };
+    }
+    return {
+      title: 'screen.' + s.screen + '.title',
+      body: 'screen.' + s.screen + '.body',
+      kind: OK_SCREENS[s.screen] ? 'ok' : 'info',
+      speech: 'screen.' + s.screen,
+    };
+  }
+
+  // ---- rendering ----
 
   function render() {
-    var T = t();
+    if (!catalogue) return;
     var s = state;
-    document.body.setAttribute('data-screen', s.screen);
-    document.body.setAttribute('data-error', s.error || '');
-    document.documentElement.setAttribute('lang', lang);
+    var L = info(lang);
+    document.documentElement.setAttribute('lang', L.htmlLang);
     document.documentElement.setAttribute('data-lang', lang);
-    setText('lang', T.langButton);
-    setText('station-name', s.station.name);
-    setText('hours', T.hours(s.station.hours));
-    var st =
-      s.station.mode === 'maintenance'
-        ? 'maintenance'
-        : s.station.crlStale
-          ? 'paused'
-          : s.station.open
-            ? 'open'
-            : 'closed';
-    setText('status', T.status[st]);
+    document.documentElement.setAttribute('data-large', large ? 'yes' : 'no');
+    document.body.setAttribute('data-screen', connection === 'lost' ? 'offline' : s.screen);
+    document.body.setAttribute('data-error', s.error || '');
+    document.body.setAttribute('data-connection', connection);
+    document.body.setAttribute('data-rev', String(s.rev));
+    document.title = plain('screen.idle.title');
+
+    // Header tools.
+    $('station-name').textContent = s.station.name || '';
+    put('repeat-label', 'ui.repeat');
+    put(
+      'volume-label',
+      volume ? 'ui.volume' : 'ui.volumeOff',
+      volume ? { level: volume } : undefined,
+    );
+    put('large-text-label', large ? 'ui.normalText' : 'ui.largeText');
+    $('large-text').setAttribute('aria-pressed', large ? 'true' : 'false');
+    put('lang-label', 'ui.language');
+    $('repeat').disabled = !speechFile(view(s).speech);
+
+    // Footer.
+    var st = stationStatus(s);
+    put('status', 'status.' + st);
     $('status').setAttribute('data-status', st);
+    var h = s.station.hours;
+    if (h.open === h.close) put('hours', 'hours.always');
+    else put('hours', 'hours.range', { open: h.open, close: h.close });
 
-    var msg =
-      s.screen === 'error'
-        ? T.errors[s.error] || T.errors.card_error
-        : T.screens[s.screen] || ['', ''];
-    setText('title', msg[0]);
-    var body = msg[1];
-    if (s.screen === 'pin' && s.wrongPin) body = T.triesWarn(s.triesLeft);
-    if (s.screen === 'idle' && st === 'paused') body = T.errors.crl_stale[1];
-    else if (s.screen === 'idle' && st !== 'open')
-      body = T.status[st] + ' — ' + T.hours(s.station.hours);
-    setText('body', body);
-    setText('detail', s.reason && s.screen === 'error' ? '(' + s.reason + ')' : '');
-    $('view').setAttribute('data-kind', s.screen === 'error' ? 'error' : 'info');
+    // Progress.
+    var at = STEP_OF[s.screen];
+    var steps = document.querySelectorAll('#progress li');
+    for (var i = 0; i < steps.length; i++) {
+      put(steps[i], 'steps.' + steps[i].getAttribute('data-step'));
+      steps[i].className = at === undefined ? '' : i < at ? 'done' : i === at ? 'current' : '';
+      if (i === at) steps[i].setAttribute('aria-current', 'step');
+      else steps[i].removeAttribute('aria-current');
+    }
+    $('progress').hidden = at === undefined || connection === 'lost';
+    $('progress').setAttribute('aria-label', plain('ui.progress'));
 
+    // Message.
+    var v = view(s);
+    put('title', v.title);
+    put('body', v.body, v.bodyValues);
+    $('body').setAttribute('data-warn', v.warn ? 'yes' : 'no');
+    $('view').setAttribute('data-kind', v.kind);
+    var reasons = $('reasons');
+    reasons.textContent = '';
+    (v.reasons || []).forEach(function (r) {
+      var li = document.createElement('li');
+      put(li, 'outOfService.' + r);
+      reasons.appendChild(li);
+    });
     var list = $('compartments');
     list.textContent = '';
-    (s.compartments || []).forEach(function (c) {
-      var li = document.createElement('li');
-      li.setAttribute('data-state', c.state);
-      var b = document.createElement('b');
-      b.textContent = c.id;
-      li.appendChild(b);
-      li.appendChild(document.createTextNode(' ' + (T.compartment[c.state] || c.state)));
-      list.appendChild(li);
-    });
+    if (connection !== 'lost')
+      (s.compartments || []).forEach(function (c) {
+        var li = document.createElement('li');
+        li.setAttribute('data-state', c.state);
+        var b = document.createElement('b');
+        b.textContent = c.id;
+        b.setAttribute('data-free', 'compartment');
+        li.appendChild(b);
+        var span = document.createElement('span');
+        put(span, 'compartment.' + c.state);
+        li.appendChild(span);
+        list.appendChild(li);
+      });
 
-    var steps = document.querySelectorAll('#progress li');
-    var at = STEP_OF[s.screen];
-    for (var i = 0; i < steps.length; i++) {
-      var li2 = steps[i];
-      li2.textContent = T.steps[li2.getAttribute('data-step')];
-      li2.className = i < at ? 'done' : i === at ? 'current' : '';
-    }
-    $('progress').hidden = s.screen === 'idle';
-
-    var asking = s.screen === 'pin';
+    // PIN pad.
+    var asking = s.screen === 'pin' && connection !== 'lost';
     $('pinpad').hidden = !asking;
+    $('pin-status').hidden = !asking;
     if (!asking) pin = '';
-    setText('tries', asking ? T.tries(s.triesLeft) : '');
-    $('tries').setAttribute('data-warn', asking && s.triesLeft <= 1 ? 'yes' : 'no');
-    setText('key-clear', T.clear);
-    setText('key-ok', T.ok);
+    if (asking) put('tries', 'pin.tries', { n: s.triesLeft });
+    else put('tries', null);
+    $('tries').setAttribute('data-warn', asking && (s.wrongPin || s.triesLeft <= 1) ? 'yes' : 'no');
+    put('key-clear', 'ui.clear');
+    put('key-ok', 'ui.ok');
     renderDots();
 
-    $('retry').hidden = !s.canRetry;
-    $('counter').hidden = !s.canRetry;
-    setText('retry', T.retry);
-    setText('counter', T.counter);
+    // Actions.
+    var live = connection !== 'lost';
+    $('retry').hidden = !(live && s.canRetry);
+    $('counter').hidden = !(live && s.canRetry);
     $('cancel').hidden = !asking;
-    setText('cancel', T.cancel);
+    put('retry', 'ui.retry');
+    put('counter', 'ui.counter');
+    put('cancel', 'ui.cancel');
+
+    renderHelp(v.help);
+    renderOverlays();
+    fit();
+    speak(currentSpeech());
   }
 
   function renderDots() {
-    var dots = $('pin-dots').children;
+    var dots = document.querySelectorAll('#pin-dots i');
     for (var i = 0; i < dots.length; i++) dots[i].className = i < pin.length ? 'on' : '';
+    put('pin-dots-text', 'ui.pinDots', { n: pin.length });
     $('key-ok').disabled = pin.length !== 4;
   }
+
+  function renderHelp(show) {
+    $('help').hidden = !show;
+    if (!show) return;
+    put('help-title', 'help.title');
+    var h = config.help;
+    if (h) {
+      $('help-phone').textContent = h.phone;
+      $('help-hours').textContent = h.hours;
+      $('help-text').textContent = h.text;
+      $('help-text').hidden = !h.text;
+      $('help-hours').hidden = !h.hours;
+      $('help-qr').hidden = !h.qrSvg;
+      if (h.qrSvg)
+        $('help-qr').src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(h.qrSvg);
+      $('help-qr').alt = plain('help.qr');
+    } else {
+      put('help-phone', 'help.none');
+      $('help-hours').hidden = true;
+      $('help-text').hidden = true;
+      $('help-qr').hidden = true;
+    }
+  }
+
+  function renderOverlays() {
+    var more = state.moreTime && connection !== 'lost' && state.screen !== 'idle';
+    var which = more ? 'moreTime' : overlay;
+    if (which) document.body.setAttribute('data-overlay', which);
+    else document.body.removeAttribute('data-overlay');
+    $('more-time').hidden = which !== 'moreTime';
+    $('languages').hidden = which !== 'languages';
+    if (which === 'moreTime') {
+      put('more-time-title', 'moreTime.title');
+      put('more-time-body', 'moreTime.body');
+      put('more-time-seconds', 'moreTime.seconds', { s: Math.max(0, moreTimeLeft) });
+      put('more-time-yes', 'ui.moreTimeYes');
+    }
+    if (which === 'languages') {
+      put('languages-title', 'ui.chooseLanguage');
+      put('languages-back', 'ui.back');
+      var box = $('language-list');
+      box.textContent = '';
+      catalogue.languages.forEach(function (l) {
+        var b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = l.name;
+        b.setAttribute('lang', l.htmlLang);
+        b.setAttribute('data-free', 'language');
+        b.setAttribute('data-lang', l.code);
+        if (l.code === lang) b.setAttribute('aria-current', 'true');
+        box.appendChild(b);
+      });
+    }
+  }
+
+  /** Lowers --fit until nothing overflows: the screen never scrolls or clips. */
+  function fit() {
+    var root = document.documentElement;
+    var main = $('main');
+    var f = 1;
+    root.style.setProperty('--fit', '1');
+    // Text may shrink to 60 %; a screen that still does not fit shows as clipped in the tests.
+    for (var i = 0; i < 8 && overflowing(main); i++) {
+      f -= 0.05;
+      root.style.setProperty('--fit', f.toFixed(2));
+    }
+  }
+
+  function overflowing(main) {
+    if (main.scrollHeight > main.clientHeight + 1 || main.scrollWidth > main.clientWidth + 1)
+      return true;
+    if (document.documentElement.scrollHeight > window.innerHeight + 1) return true;
+    var bar = document.querySelector('.bar');
+    return bar.scrollWidth > bar.clientWidth + 1 || bar.scrollHeight > bar.clientHeight + 1;
+  }
+
+  // ---- speech ----
+
+  function currentSpeech() {
+    if (connection !== 'lost' && state.moreTime && state.screen !== 'idle') return 'moreTime';
+    if (overlay) return '';
+    return view(state).speech;
+  }
+
+  function speechFile(id) {
+    var l = speech && speech.languages && speech.languages[lang];
+    var f = id && l && l.files && l.files[id];
+    return f ? '/speech/' + f : '';
+  }
+
+  /** Plays the guidance `id` once when it changes (or always when `again`). */
+  function speak(id, again) {
+    var key = lang + ':' + id;
+    if (!again && key === spoken) return;
+    spoken = key;
+    var audio = $('voice');
+    var src = connection === 'lost' ? offlineAudio[lang] || '' : speechFile(id);
+    if (!src || !volume) {
+      audio.removeAttribute('data-speech');
+      return;
+    }
+    audio.pause();
+    audio.volume = volume / 3;
+    audio.src = src;
+    audio.setAttribute('data-speech', id);
+    var p = audio.play();
+    if (p && p.catch) p.catch(function () {});
+  }
+
+  /** The "offline" guidance is fetched ahead: once the daemon is gone nothing else can be. */
+  function preloadOffline() {
+    if (!speech || !speech.languages) return;
+    Object.keys(speech.languages).forEach(function (l) {
+      var f = speech.languages[l].files && speech.languages[l].files.offline;
+      if (!f) return;
+      fetch('/speech/' + f)
+        .then(function (r) {
+          return r.ok ? r.blob() : null;
+        })
+        .then(function (b) {
+          if (b) offlineAudio[l] = URL.createObjectURL(b);
+        })
+        .catch(function () {});
+    });
+  }
+
+  // ---- settings reset (the next person starts from the station's defaults) ----
+
+  function resetSettings() {
+    lang = config.defaultLanguage || 'ja';
+    large = false;
+    volume = VOLUME_DEFAULT;
+    overlay = null;
+  }
+
+  function touched() {
+    clearTimeout(idleTimer);
+    if (state.screen !== 'idle') return;
+    idleTimer = setTimeout(function () {
+      if (state.screen !== 'idle') return;
+      resetSettings();
+      render();
+    }, IDLE_RESET_MS);
+  }
+
+  function apply(next) {
+    var prev = state;
+    state = next;
+    // Card removed or session over: the next resident gets the default language.
+    if (next.screen === 'idle' && prev.screen !== 'idle') resetSettings();
+    if (next.screen !== 'idle' && overlay === 'languages' && prev.screen === 'idle') overlay = null;
+    clearInterval(moreTimeTimer);
+    if (next.moreTime) {
+      moreTimeLeft = next.moreTime.secondsLeft;
+      moreTimeTimer = setInterval(function () {
+        moreTimeLeft -= 1;
+        if (moreTimeLeft < 0) return clearInterval(moreTimeTimer);
+        put('more-time-seconds', 'moreTime.seconds', { s: moreTimeLeft });
+      }, 1000);
+    }
+    render();
+  }
+
+  // ---- input ----
 
   function post(path, body) {
     return fetch(path, {
@@ -329,8 +476,9 @@
     }).catch(function () {});
   }
 
-  document.querySelector('.keys').addEventListener('click', function (e) {
-    var key = e.target && e.target.getAttribute && e.target.getAttribute('data-key');
+  $('keys').addEventListener('click', function (e) {
+    var btn = e.target && e.target.closest && e.target.closest('[data-key]');
+    var key = btn && btn.getAttribute('data-key');
     if (!key || state.screen !== 'pin') return;
     if (key === 'clear') pin = '';
     else if (key === 'ok') {
@@ -343,10 +491,33 @@
     } else if (pin.length < 4) pin += key;
     renderDots();
   });
-
   $('lang').addEventListener('click', function () {
-    lang = lang === 'ja' ? 'en' : 'ja';
+    overlay = overlay === 'languages' ? null : 'languages';
     render();
+  });
+  $('languages-back').addEventListener('click', function () {
+    overlay = null;
+    render();
+  });
+  $('language-list').addEventListener('click', function (e) {
+    var b = e.target && e.target.closest && e.target.closest('[data-lang]');
+    if (!b) return;
+    lang = b.getAttribute('data-lang');
+    overlay = null;
+    render();
+  });
+  $('large-text').addEventListener('click', function () {
+    large = !large;
+    render();
+  });
+  $('volume').addEventListener('click', function () {
+    volume = volume === 0 ? 3 : volume - 1;
+    $('voice').volume = volume / 3;
+    if (!volume) $('voice').pause();
+    render();
+  });
+  $('repeat').addEventListener('click', function () {
+    speak(currentSpeech(), true);
   });
   $('retry').addEventListener('click', function () {
     post('/api/kiosk/retry', { again: true });
@@ -357,46 +528,81 @@
   $('cancel').addEventListener('click', function () {
     post('/api/kiosk/cancel');
   });
+  $('more-time-yes').addEventListener('click', function () {
+    post('/api/kiosk/more-time');
+  });
+  document.addEventListener('pointerdown', touched, true);
+  window.addEventListener('resize', fit);
 
   function tick() {
     var d = new Date();
     var pad = function (n) {
       return (n < 10 ? '0' : '') + n;
     };
-    setText('clock', pad(d.getHours()) + ':' + pad(d.getMinutes()));
+    $('clock').textContent = pad(d.getHours()) + ':' + pad(d.getMinutes());
   }
   setInterval(tick, 10000);
   tick();
+
+  // ---- connection ----
 
   function connect() {
     var es = new EventSource('/events/kiosk');
     es.onmessage = function (e) {
       try {
         var s = JSON.parse(e.data);
-        if (s && s.screen) {
-          state = s;
-          render();
-        }
+        if (s && s.screen) apply(s);
       } catch (err) {}
     };
     es.onerror = function () {
-      document.body.setAttribute('data-connection', 'lost');
+      // The daemon stopped (or restarts): never keep saying 利用できます.
+      if (connection === 'lost') return;
+      connection = 'lost';
+      render();
     };
     es.onopen = function () {
-      document.body.setAttribute('data-connection', 'ok');
+      if (connection === 'ok') return;
+      connection = 'ok';
+      render();
     };
   }
-  render();
-  fetch('/api/kiosk/state')
-    .then(function (r) {
+
+  function getJson(path) {
+    return fetch(path).then(function (r) {
       return r.ok ? r.json() : null;
-    })
-    .then(function (s) {
-      if (s && s.screen && state.rev === 0) {
-        state = s;
+    });
+  }
+
+  function boot() {
+    Promise.all([
+      getJson('/api/kiosk/catalogue'),
+      getJson('/api/kiosk/config').catch(function () {
+        return null;
+      }),
+      getJson('/speech/manifest.json').catch(function () {
+        return null;
+      }),
+    ])
+      .then(function (r) {
+        if (!r[0]) throw new Error('no catalogue');
+        catalogue = r[0];
+        if (r[1]) config = r[1];
+        speech = r[2];
+        lang = config.defaultLanguage || 'ja';
+        try {
+          var asked = new URLSearchParams(location.search).get('lang');
+          if (asked && catalogue.messages[asked]) {
+            lang = asked;
+            config.defaultLanguage = asked;
+          }
+        } catch (e) {}
+        preloadOffline();
         render();
-      }
-    })
-    .catch(function () {});
-  connect();
+        connect();
+      })
+      .catch(function () {
+        setTimeout(boot, 3000);
+      });
+  }
+  boot();
 })();

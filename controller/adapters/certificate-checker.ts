@@ -1,0 +1,42 @@
+/** Path validation with the CRL cache, as the flows' certificate checker. */
+import { validatePath } from '../trust/path.js';
+import type { RevocationSource } from '../trust/types.js';
+import type { CertCheck, CertificateChecker } from '../domain/ports.js';
+
+/** Validates a user-authentication certificate: chain to the auth anchors, validity, CRL. */
+export class PathCertificateChecker implements CertificateChecker {
+  constructor(
+    private readonly anchors: () => readonly Uint8Array[],
+    private readonly revocation: RevocationSource | undefined,
+  ) {}
+
+  checkAuthCertificate(der: Uint8Array, at: Date): CertCheck {
+    const r = validatePath({
+      leaf: der,
+      anchors: this.anchors(),
+      at,
+      purpose: 'auth',
+      ...(this.revocation ? { revocation: this.revocation } : {}),
+    });
+    if (r.valid) return { valid: true };
+    return { valid: false, reason: r.reason === 'crl_missing' ? 'no_crl' : r.reason };
+  }
+}
+
+/** The trust component's `verify` for purpose `auth`: its anchors and `trust.revocationFor` apply. */
+export class TrustCertificateChecker implements CertificateChecker {
+  constructor(
+    private readonly trust: {
+      verify(req: { leaf: Uint8Array; purpose: 'auth'; at?: Date }): {
+        valid: boolean;
+        reason: string;
+      };
+    },
+  ) {}
+
+  checkAuthCertificate(der: Uint8Array, at: Date): CertCheck {
+    const r = this.trust.verify({ leaf: der, purpose: 'auth', at });
+    if (r.valid) return { valid: true };
+    return { valid: false, reason: r.reason === 'crl_missing' ? 'no_crl' : r.reason };
+  }
+}

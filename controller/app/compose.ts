@@ -1,0 +1,165 @@
+/**
+ * The composition root: builds every object of the station's core exactly once — the unit
+ * of work and the ledger, the actuator, the door controller, each flow, the card session,
+ * the kiosk session, the command handler and the state provider — and hands finished
+ * objects to one another. The daemon (through CoreComponent), the demo, the test harness
+ * and the benchmark all build the core through `composeCore`.
+ */
+import type {
+  CommandResult,
+  CompartmentSize,
+  ConfigChangeBody,
+  CrlAvailableBody,
+} from '../../shared/mqtt/commands.js';
+import type { CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
+import { CompartmentActuator } from '../flows/actuator.js';
+import { CardSessionFlow } from '../flows/card-session.js';
+import { DoorController, type DoorSettings } from '../flows/door-access.js';
+import { Ledger } from '../flows/ledger/ledger.js';
+import { LoadingFlow } from '../flows/loading.js';
+import { PickupFlow } from '../flows/pickup.js';
+import { RemoteOpenFlow } from '../flows/remote-open.js';
+import { RetrievalFlow } from '../flows/retrieval.js';
+import type { KioskState } from '../flows/screens.js';
+import type {
+  CardSource,
+  CertificateChecker,
+  CompartmentHardware,
+  DoorHardware,
+  EventOutbox,
+  Timers,
+} from '../domain/ports.js';
+import { DomainCommandHandler } from '../adapters/command-handler.js';
+import { SqliteUnitOfWork, type AuditAppender } from '../adapters/sqlite/unit-of-work.js';
+import { DomainStateProvider } from '../adapters/state-provider.js';
+import { KioskSession } from '../kiosk/kiosk-session.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../storage/db.js';
+import { auditHead } from '../audit/audit-log.js';
+
+/** Everything the core is built from: storage, devices, settings, clock, log. */
+export interface CoreParts {
+  db: Db;
+  outbox: EventOutbox;
+  audit: AuditAppender;
+  station: {
+    name: string;
+    timezone: string;
+    hours: { open: string; close: string };
+    mode: 'locker' | 'door' | 'both';
+  };
+  compartments: readonly { id: string; size: CompartmentSize }[];
+  doors: readonly DoorSettings[];
+  pickup: {
+    pinTimeoutSec: number;
+    doorOpenTimeoutSec: number;
+    doorLeftOpenSec: number;
+    resultScreenSec?: number;
+  };
+  lockers?: CompartmentHardware | undefined;
+  doorHardware?: DoorHardware | undefined;
+  /** Card insertions and sessions; without it there is no kiosk session. */
+  cards?: CardSource | undefined;
+  checker: CertificateChecker;
+  publish: (state: KioskState) => void;
+  crlState?: () => CrlState;
+  health?: () => Record<string, DeviceHealth>;
+  installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>;
+  changeConfig?: (body: ConfigChangeBody) => CommandResult;
+  now: () => Date;
+  timers: Timers;
+  log: Logger;
+  nonce?: () => Uint8Array;
+}
+
+/** The built core. */
+export interface Core {
+  uow: SqliteUnitOfWork;
+  ledger: Ledger;
+  actuator: CompartmentActuator;
+  doors: DoorController;
+  pickup: PickupFlow;
+  loading: LoadingFlow;
+  retrieval: RetrievalFlow;
+  remoteOpen: RemoteOpenFlow;
+  cardSession: CardSessionFlow;
+  session: KioskSession | undefined;
+  commandHandler: DomainCommandHandler;
+  stateProvider: DomainStateProvider;
+}
+
+const NO_CRL: CrlState = { ageSec: null, thisUpdate: null, nextUpdate: null, stale: false };
+
+/** See the module comment. Builds; starts nothing. */
+export function composeCore(p: CoreParts): Core {
+  const uow = new SqliteUnitOfWork(p.db, p.outbox, p.audit, p.now);
+  const ledger = new Ledger(uow, { compartments: p.compartments, doors: p.doors });
+  const actuator = new CompartmentActuator(ledger, p.lockers);
+  const doors = new DoorController(
+    ledger,
+    p.doorHardware,
+    p.doors,
+    p.log.child({ component: 'doors' }),
+    p.timers,
+  );
+  const watch = {
+    doorOpenTimeoutSec: p.pickup.doorOpenTimeoutSec,
+    doorLeftOpenSec: p.pickup.doorLeftOpenSec,
+  };
+  const pickup = new PickupFlow(ledger, actuator, p.timers, watch);
+  const loading = new LoadingFlow(ledger, actuator, p.timers, watch);
+  const retrieval = new RetrievalFlow(ledger, actuator, p.timers, watch);
+  const remoteOpen = new RemoteOpenFlow(ledger, actuator, doors);
+  const cardSession = new CardSessionFlow(
+    ledger,
+    p.checker,
+    { pickup, loading, retrieval, doors },
+    {
+      timezone: p.station.timezone,
+      hours: p.station.hours,
+      mode: p.station.mode,
+      ...(p.nonce ? { nonce: p.nonce } : {}),
+    },
+    p.log.child({ component: 'kiosk' }),
+  );
+  const session = p.cards
+    ? new KioskSession(ledger, p.cards, cardSession, p.publish, {
+        stationName: p.station.name,
+        timezone: p.station.timezone,
+        hours: p.station.hours,
+        pinTimeoutSec: p.pickup.pinTimeoutSec,
+        ...(p.pickup.resultScreenSec !== undefined
+          ? { resultScreenSec: p.pickup.resultScreenSec }
+          : {}),
+        now: p.now,
+        timers: p.timers,
+      })
+    : undefined;
+  const stateProvider = new DomainStateProvider(
+    ledger,
+    p.crlState ?? (() => NO_CRL),
+    p.health ?? (() => ({})),
+    () => auditHead(p.db),
+  );
+  const commandHandler = new DomainCommandHandler(
+    ledger,
+    remoteOpen,
+    (part) => stateProvider.changed(part),
+    p.installCrl,
+    p.changeConfig,
+  );
+  return {
+    uow,
+    ledger,
+    actuator,
+    doors,
+    pickup,
+    loading,
+    retrieval,
+    remoteOpen,
+    cardSession,
+    session,
+    commandHandler,
+    stateProvider,
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * A whole core on a private database with the simulated board and a hand-driven card,
+ * built through the composition root: what the unit tests, the demo scripts and the
+ * benchmark build on.
+ */
+import { silentLogger, type Logger } from '../../log.js';
+import { AuditLog } from '../../audit/audit-log.js';
+import { Outbox } from '../../outbox/outbox.js';
+import { openDatabase, type Db } from '../../storage/db.js';
+import { SimLockerBoard } from '../../../hardware/locker-board/sim-locker-board.js';
+import { BoardCompartments } from '../../adapters/board-compartments.js';
+import { spkiSha256 } from '../../domain/identity.js';
+import type { CertificateChecker, Timers } from '../../domain/ports.js';
+import type { Ledger } from '../../flows/ledger/ledger.js';
+import type { KioskState } from '../../flows/screens.js';
+import type { KioskSession } from '../../kiosk/kiosk-session.js';
+import { composeCore, type Core } from '../compose.js';
+import {
+  FixedCertificateChecker,
+  ManualCardSource,
+  ManualTimers,
+  type FakeJpkiCard,
+} from './fakes.js';
+
+export interface HarnessOptions {
+  file?: string;
+  compartments?: number;
+  now?: () => Date;
+  timers?: Timers;
+  log?: Logger;
+  hours?: { open: string; close: string };
+  /** Also send every screen here (e.g. a WebServer's kiosk channel). */
+  publish?: (s: KioskState) => void;
+  /** A real checker instead of the fixed one (benchmark). */
+  checker?: CertificateChecker;
+  /** Outbox bound (default 10,000,000). */
+  outboxMaxEvents?: number;
+}
+
+/** Core + sim board + manual card, wired by {@link composeCore}. */
+export class CoreHarness {
+  readonly db: Db;
+  readonly outbox: Outbox;
+  readonly audit: AuditLog;
+  readonly core: Core;
+  readonly board: SimLockerBoard;
+  readonly lockers: BoardCompartments;
+  readonly cards = new ManualCardSource();
+  readonly checker = new FixedCertificateChecker();
+  readonly timers: Timers;
+  readonly screens: KioskState[] = [];
+  readonly #screenWaiters: {
+    pred: (s: KioskState) => boolean;
+    resolve: (s: KioskState) => void;
+  }[] = [];
+  now: () => Date;
+
+  constructor(options: HarnessOptions = {}) {
+    const n = options.compartments ?? 4;
+    this.now = options.now ?? (() => new Date());
+    const now = () => this.now();
+    this.timers = options.timers ?? new ManualTimers();
+    this.db = openDatabase(options.file ?? ':memory:');
+    this.outbox = new Outbox(this.db, {
+      stationId: 'test-station',
+      maxEvents: options.outboxMaxEvents ?? 10_000_000,
+      now,
+    });
+    this.audit = new AuditLog(this.db, now);
+    const wiring = Array.from({ length: n }, (_, i) => ({
+      id: `A${String(i + 1).padStart(2, '0')}`,
+      board: Math.floor(i / 16),
+      lock: (i % 16) + 1,
+    }));
+    const boards = [...new Set(wiring.map((w) => w.board))].map((address) => ({
+      address,
+      locks: 16,
+      latchPolarity: 'one-is-latched' as const,
+      pulseMs: 500,
+    }));
+    this.board = new SimLockerBoard({ boards });
+    this.lockers = new BoardCompartments(this.board, wiring, 50, this.timers);
+    this.core = composeCore({
+      db: this.db,
+      outbox: this.outbox,
+      audit: this.audit,
+      station: {
+        name: 'Test station',
+        timezone: 'Asia/Tokyo',
+        hours: options.hours ?? { open: '00:00', close: '00:00' },
+        mode: 'locker',
+      },
+      compartments: wiring.map((w) => ({ id: w.id, size: 'M' })),
+      doors: [],
+      pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 30, doorLeftOpenSec: 120 },
+      lockers: this.lockers,
+      cards: this.cards,
+      checker: options.checker ?? this.checker,
+      publish: (s) => {
+        options.publish?.(s);
+        this.screens.push(s);
+        for (const w of [...this.#screenWaiters]) {
+          if (w.pred(s)) {
+            this.#screenWaiters.splice(this.#screenWaiters.indexOf(w), 1);
+            w.resolve(s);
+          }
+        }
+      },
+      now,
+      timers: this.timers,
+      log: options.log ?? silentLogger(),
+    });
+  }
+
+  /** The ledger (every record service). */
+  get ledger(): Ledger {
+    return this.core.ledger;
+  }
+
+  /** The kiosk session. */
+  get session(): KioskSession {
+    return this.core.session!;
+  }
+
+  async start(): Promise<void> {
+    await this.board.open();
+    await this.lockers.start();
+    this.session.start();
+  }
+
+  async stop(): Promise<void> {
+    this.session.stop();
+    await this.session.settled;
+    this.lockers.stop();
+    await this.board.close();
+    this.db.close();
+  }
+
+  /** Resolves with the next published screen matching `pred` (or `screen` name / error code). */
+  next(pred: string | ((s: KioskState) => boolean)): Promise<KioskState> {
+    const p =
+      typeof pred === 'string' ? (s: KioskState) => s.screen === pred || s.error === pred : pred;
+    return new Promise((resolve) => this.#screenWaiters.push({ pred: p, resolve }));
+  }
+
+  /** Board address and lock of a compartment. */
+  where(id: string): [number, number] {
+    const i = Number(id.slice(1)) - 1;
+    return [Math.floor(i / 16), (i % 16) + 1];
+  }
+
+  /** Assigns a delivery to the holder of `card`. */
+  assign(deliveryId: string, compartment: string, card: FakeJpkiCard, deadline?: Date): void {
+    const r = this.ledger.deliveries.assign({
+      deliveryId,
+      compartment,
+      holderSpkiSha256: spkiSha256(card.cert.der),
+      pickupDeadline: (deadline ?? new Date(this.now().getTime() + 48 * 3600_000)).toISOString(),
+    });
+    if (!r.accepted) throw new Error(`assign refused: ${r.reason}`);
+  }
+
+  /** Marks a delivery loaded directly (skipping the staff flow). */
+  loadDirect(compartment: string): void {
+    this.board.putItem(...this.where(compartment));
+    this.ledger.compartments.markLoaded(compartment, 'f'.repeat(64));
+  }
+
+  /** Event kinds in the outbox so far. */
+  eventKinds(): string[] {
+    return this.outbox.readFrom(0, 1_000_000).map((e) => e.kind);
+  }
+}

@@ -1,0 +1,277 @@
+/** Table tests of the pure decisions and transitions. */
+import { describe, expect, it } from 'vitest';
+import type { DoorRulesBody } from '../../shared/mqtt/commands.js';
+import {
+  checkDeliveryMove,
+  compartmentWire,
+  decideDoor,
+  doorMoves,
+  moveCompartment,
+  pickupPlan,
+  staffGrantAt,
+} from './decisions.js';
+import {
+  COMPARTMENT_TRANSITIONS,
+  TransitionError,
+  type CompartmentRow,
+  type CompartmentState,
+  type DeliveryRow,
+  type DoorState,
+} from './model.js';
+
+const ALICE = 'a'.repeat(64);
+const BOB = 'b'.repeat(64);
+const CAROL = 'c'.repeat(64);
+// Monday 2025-06-02 10:00 in Tokyo.
+const MONDAY_10_JST = new Date('2025-06-02T01:00:00Z');
+
+const RULES: DoorRulesBody = {
+  version: 1,
+  groups: { night: [BOB] },
+  rules: [
+    {
+      ruleId: 'weekday',
+      who: { certSpkiSha256: [ALICE] },
+      doors: ['front'],
+      schedule: {
+        timezone: 'Asia/Tokyo',
+        weekly: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00' }],
+      },
+      validFrom: '2025-01-01T00:00:00Z',
+      validUntil: '2026-01-01T00:00:00Z',
+    },
+    {
+      ruleId: 'night',
+      who: { groups: ['night'] },
+      doors: ['front'],
+      schedule: { timezone: 'Asia/Tokyo', weekly: [{ days: ['mon'], from: '22:00', to: '06:00' }] },
+      validFrom: '2025-01-01T00:00:00Z',
+      validUntil: '2026-01-01T00:00:00Z',
+    },
+    {
+      ruleId: 'future',
+      who: { certSpkiSha256: [CAROL] },
+      doors: ['front'],
+      schedule: { timezone: 'Asia/Tokyo', weekly: [{ days: ['mon'], from: '00:00', to: '24:00' }] },
+      validFrom: '2030-01-01T00:00:00Z',
+      validUntil: '2031-01-01T00:00:00Z',
+    },
+  ],
+};
+
+describe('decideDoor(rules, door, holder, at)', () => {
+  it.each([
+    [
+      'a rule by key, inside the schedule',
+      RULES,
+      'front',
+      ALICE,
+      MONDAY_10_JST,
+      true,
+      'ok',
+      'weekday',
+    ],
+    [
+      'a rule by group, outside its window',
+      RULES,
+      'front',
+      BOB,
+      MONDAY_10_JST,
+      false,
+      'outside_schedule',
+      'night',
+    ],
+    [
+      'a rule by group, inside its window',
+      RULES,
+      'front',
+      BOB,
+      new Date('2025-06-02T14:00:00Z'),
+      true,
+      'ok',
+      'night',
+    ],
+    [
+      'a rule not valid yet',
+      RULES,
+      'front',
+      CAROL,
+      MONDAY_10_JST,
+      false,
+      'rule_not_yet_valid',
+      'future',
+    ],
+    [
+      'a rule past its validity',
+      RULES,
+      'front',
+      ALICE,
+      new Date('2026-06-01T01:00:00Z'),
+      false,
+      'rule_expired',
+      'weekday',
+    ],
+    [
+      'nobody naming the holder',
+      RULES,
+      'front',
+      'd'.repeat(64),
+      MONDAY_10_JST,
+      false,
+      'no_rule',
+      undefined,
+    ],
+    ['another door', RULES, 'back', ALICE, MONDAY_10_JST, false, 'no_rule', undefined],
+    ['no rules at all', undefined, 'front', ALICE, MONDAY_10_JST, false, 'no_rule', undefined],
+  ] as const)('%s', (_name, rules, door, holder, at, granted, reason, ruleId) => {
+    const d = decideDoor(rules, door, holder, at);
+    expect(d.granted).toBe(granted);
+    expect(d.reason).toBe(reason);
+    expect(d.ruleId).toBe(ruleId);
+  });
+});
+
+const row = (state: CompartmentState): CompartmentRow => ({
+  id: 'A01',
+  size: 'M',
+  state,
+  door: 'closed',
+  delivery_id: 'd1',
+  resume_state: null,
+  updated_at: '2025-01-01T00:00:00.000Z',
+});
+
+describe('moveCompartment', () => {
+  const all = Object.keys(COMPARTMENT_TRANSITIONS) as CompartmentState[];
+  const cases = all.flatMap((from) => all.map((to) => [from, to] as const));
+  it.each(cases)('%s -> %s follows the table', (from, to) => {
+    const allowed = from === to || COMPARTMENT_TRANSITIONS[from].includes(to);
+    const at = '2025-06-02T01:00:00.000Z';
+    if (!allowed) {
+      expect(() => moveCompartment(row(from), to, {}, at)).toThrow(TransitionError);
+      return;
+    }
+    const { row: next, event } = moveCompartment(row(from), to, {}, at);
+    expect(next).toMatchObject({ state: to, updated_at: at, delivery_id: 'd1' });
+    expect(event).toMatchObject({ kind: 'compartment.state', data: { compartment: 'A01' } });
+  });
+
+  it('applies the patch (delivery, resume state)', () => {
+    const { row: next } = moveCompartment(row('loaded'), 'fault', { resume: 'loaded' }, 'x');
+    expect(next.resume_state).toBe('loaded');
+    const { row: freed } = moveCompartment(
+      row('opened_for_pickup'),
+      'collected',
+      { deliveryId: null },
+      'x',
+    );
+    expect(freed.delivery_id).toBeNull();
+  });
+});
+
+describe('doorMoves', () => {
+  it.each([
+    ['locked', 'unlocked', true],
+    ['locked', 'locked', false],
+    ['unlocked', 'open', true],
+    ['open', 'held_open', true],
+    ['held_open', 'locked', true],
+    ['locked', 'forced', true],
+    ['forced', 'locked', true],
+  ] as [DoorState, DoorState, boolean][])('%s -> %s: %s', (from, to, moves) => {
+    expect(doorMoves('front', from, to)).toBe(moves);
+  });
+  it.each([
+    ['locked', 'open'],
+    ['forced', 'unlocked'],
+    ['held_open', 'open'],
+  ] as [DoorState, DoorState][])('%s -> %s is refused', (from, to) => {
+    expect(() => doorMoves('front', from, to)).toThrow(TransitionError);
+  });
+});
+
+const delivery = (state: DeliveryRow['state'], compartment = 'A01'): DeliveryRow => ({
+  id: `d-${compartment}`,
+  compartment,
+  holder_spki: ALICE,
+  state,
+  pickup_deadline: '2025-06-03T00:00:00.000Z',
+  created_at: '2025-06-01T00:00:00.000Z',
+  loaded_at: null,
+  collected_at: null,
+  closed_reason: null,
+});
+
+describe('checkDeliveryMove', () => {
+  it.each([
+    ['assigned', 'loaded', true],
+    ['loaded', 'collected', true],
+    ['expired', 'retrieved', true],
+    ['collected', 'loaded', false],
+    ['retrieved', 'expired', false],
+    ['assigned', 'collected', false],
+  ] as [DeliveryRow['state'], DeliveryRow['state'], boolean][])('%s -> %s: %s', (from, to, ok) => {
+    const call = () => checkDeliveryMove(delivery(from), to);
+    if (ok) expect(call).not.toThrow();
+    else expect(call).toThrow(TransitionError);
+  });
+});
+
+describe('staffGrantAt', () => {
+  const staff = {
+    staff_id: 's1',
+    roles: '["loader"]',
+    valid_from: '2025-01-01T00:00:00Z',
+    valid_until: '2026-01-01T00:00:00Z',
+  };
+  it.each([
+    ['inside validity', staff, MONDAY_10_JST, { staffId: 's1', roles: ['loader'] }],
+    ['before validity', staff, new Date('2024-12-31T00:00:00Z'), undefined],
+    ['at the end of validity', staff, new Date('2026-01-01T00:00:00Z'), undefined],
+    ['not on the roster', undefined, MONDAY_10_JST, undefined],
+    [
+      'open-ended',
+      { ...staff, valid_from: null, valid_until: null },
+      new Date('2040-01-01T00:00:00Z'),
+      { staffId: 's1', roles: ['loader'] },
+    ],
+  ] as const)('%s', (_name, r, at, expected) => {
+    expect(staffGrantAt(r, at)).toEqual(expected);
+  });
+});
+
+describe('pickupPlan', () => {
+  it.each([
+    ['a loaded delivery in a loaded compartment is ready', [delivery('loaded')], 'loaded', 1, 0],
+    ['a loaded delivery in a faulted compartment is not', [delivery('loaded')], 'fault', 0, 0],
+    ['an assigned delivery is not ready', [delivery('assigned')], 'reserved', 0, 0],
+    ['an expired delivery is reported', [delivery('expired')], 'expired', 0, 1],
+    ['nothing', [], 'loaded', 0, 0],
+  ] as [string, DeliveryRow[], CompartmentState, number, number][])(
+    '%s',
+    (_name, deliveries, compartment, ready, expired) => {
+      const plan = pickupPlan(deliveries, () => compartment);
+      expect(plan.ready).toHaveLength(ready);
+      expect(plan.expired).toHaveLength(expired);
+    },
+  );
+});
+
+describe('compartmentWire', () => {
+  it.each([
+    ['empty', 'free'],
+    ['collected', 'free'],
+    ['opened_for_pickup', 'open'],
+    ['retrieval', 'open'],
+    ['fault', 'fault'],
+  ] as [CompartmentState, string][])('%s is shown as %s', (state, status) => {
+    expect(compartmentWire(row(state), delivery('loaded'))).toEqual({
+      compartment: 'A01',
+      size: 'M',
+      status,
+      door: 'closed',
+      deliveryId: 'd1',
+      pickupDeadline: '2025-06-03T00:00:00.000Z',
+    });
+  });
+});

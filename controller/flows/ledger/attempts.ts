@@ -1,0 +1,93 @@
+/** Attempts and actuations: what the kiosk and the doors record about each try and each lock. */
+import type { AttemptReason } from '../../../shared/mqtt/events.js';
+import { Actors, type Actor, type ActuationCause, type AuditRecord } from '../../domain/model.js';
+import type { UnitOfWork } from '../../domain/ports.js';
+
+/** See the module comment. */
+export class AttemptRecords {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  /**
+   * Records a pickup attempt (granted or denied, with its reason). `holderSpki` is null until
+   * the card proved its key: the attempt is `unproven`, no hash attached.
+   */
+  recordPickupAttempt(
+    result: 'granted' | 'denied',
+    reason: AttemptReason,
+    holderSpki: string | null,
+    extra: { deliveryId?: string; compartment?: string; triesLeft?: number } = {},
+  ): void {
+    this.uow.run((tx) => {
+      tx.emit({
+        kind: 'pickup.attempt',
+        data: {
+          result,
+          reason,
+          holderSpkiSha256: holderSpki,
+          ...(extra.deliveryId ? { deliveryId: extra.deliveryId } : {}),
+          ...(extra.compartment ? { compartment: extra.compartment } : {}),
+        },
+      });
+      tx.audit({
+        kind: result === 'granted' ? 'grant' : 'denial',
+        action: 'pickup',
+        actor: holderSpki ? Actors.holder(holderSpki) : 'unproven',
+        target: extra.compartment ? `compartment:${extra.compartment}` : '',
+        outcome: result,
+        reason,
+        details: extra.triesLeft === undefined ? {} : { triesLeft: extra.triesLeft },
+      });
+    });
+  }
+
+  /**
+   * Records the intent to drive outputs (before any is driven): one audit row per target.
+   * @throws when it cannot be recorded (then nothing may be driven).
+   */
+  recordIntent(
+    target: 'compartment' | 'door',
+    ids: readonly string[],
+    cause: ActuationCause,
+    actor: Actor,
+  ): void {
+    this.uow.run((tx) => {
+      for (const id of ids)
+        tx.audit({
+          kind: 'actuation',
+          action: `${target}.unlock`,
+          actor,
+          target: `${target}:${id}`,
+          outcome: 'intent',
+          details: { cause },
+        });
+    });
+  }
+
+  /** Records a lock actuation and what the sensor read back. */
+  recordActuation(
+    target: 'compartment' | 'door',
+    id: string,
+    cause: ActuationCause,
+    opened: boolean,
+    actor: Actor = 'station',
+    reason = '',
+  ): void {
+    this.uow.run((tx) => {
+      tx.emit({ kind: 'actuation', data: { target, id, cause, opened } });
+      tx.audit({
+        kind: 'actuation',
+        action: `${target}.unlock`,
+        actor,
+        target: `${target}:${id}`,
+        outcome: opened ? 'opened' : 'failed',
+        reason,
+        details: { cause },
+      });
+    });
+  }
+
+  /** Records any other audit-only fact (attempts, operator actions). */
+  record(entry: AuditRecord): void {
+    this.uow.run((tx) => tx.audit(entry));
+  }
+}

@@ -1,0 +1,400 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Secret } from '../../shared/secret.js';
+import { CoreHarness } from '../app/testing/harness.js';
+import { moveCompartmentIn } from '../flows/ledger/tx-helpers.js';
+import { spkiSha256 } from '../domain/identity.js';
+import { FakeJpkiCard, ManualTimers, testRoot } from '../app/testing/fakes.js';
+
+let h: CoreHarness;
+let timers: ManualTimers;
+let alice: FakeJpkiCard;
+let bob: FakeJpkiCard;
+let staff: FakeJpkiCard;
+
+beforeAll(() => {
+  const root = testRoot();
+  alice = FakeJpkiCard.make(root, 'alice-opaque-id');
+  bob = FakeJpkiCard.make(root, 'bob-opaque-id');
+  staff = FakeJpkiCard.make(root, 'staff-opaque-id');
+});
+
+beforeEach(async () => {
+  for (const c of [alice, bob, staff]) {
+    c.triesLeft = 3;
+    Object.assign(c.calls, { verify: 0, pinStatus: 0, sign: 0, read: 0 });
+  }
+  timers = new ManualTimers();
+  h = new CoreHarness({ timers });
+  await h.start();
+});
+afterEach(async () => {
+  await h.stop();
+});
+
+/** Inserts the card and types PINs until the flow leaves the PIN screen. */
+async function present(card: FakeJpkiCard, ...pins: string[]): Promise<void> {
+  const pinScreen = h.next('pin');
+  h.cards.insert(card);
+  await pinScreen;
+  for (const [i, pin] of pins.entries()) {
+    const after =
+      i < pins.length - 1
+        ? h.next('pin')
+        : h.next((s) => s.screen !== 'pin' && s.screen !== 'verifying');
+    expect(h.session.submitPin(new Secret(pin))).toBe(true);
+    await after;
+  }
+}
+
+describe('pickup', () => {
+  it('loads by staff on the roster, then the holder collects: events and audit in order', async () => {
+    h.ledger.roster.applyRoster({
+      version: 1,
+      staff: [{ staffId: 's1', certSpkiSha256: spkiSha256(staff.cert.der), roles: ['loader'] }],
+    });
+    h.assign('d1', 'A01', alice);
+    // Loading: staff card -> reserved compartment opens -> closed with the item -> loaded.
+    const loading = h.next('loading');
+    await present(staff, '1234');
+    const l = await loading;
+    expect(l.compartments).toEqual([{ id: 'A01', state: 'open' }]);
+    const loaded = h.next('loaded');
+    h.board.putItem(0, 1);
+    h.board.closeDoor(0, 1);
+    await loaded;
+    expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
+    h.cards.remove();
+    // Pickup.
+    const open = h.next('open');
+    await present(alice, '1234');
+    await open;
+    expect(h.ledger.compartments.get('A01')!.state).toBe('opened_for_pickup');
+    const collected = h.next('collected');
+    h.board.takeItem(0, 1);
+    h.board.closeDoor(0, 1);
+    await collected;
+    expect(h.ledger.compartments.get('A01')!.state).toBe('collected');
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('collected');
+    const kinds = h.eventKinds();
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'delivery.assigned',
+        'delivery.loaded',
+        'pickup.attempt',
+        'actuation',
+        'delivery.collected',
+      ]),
+    );
+    expect(kinds.indexOf('delivery.loaded')).toBeLessThan(kinds.indexOf('delivery.collected'));
+    expect(h.audit.verify().ok).toBe(true);
+    const audit = JSON.stringify(h.audit.list({ limit: 1000 }));
+    // The PIN never appears on its own (hashes are hex and may hold "1234" by chance).
+    expect(audit).not.toMatch(/(?<![0-9a-f])1234(?![0-9a-f])/);
+    expect(audit).not.toContain('alice-opaque-id');
+  });
+
+  it('says on the idle screen that pickups are paused while the CRL is stale (alarm crl_stale)', async () => {
+    expect(h.session.state.station.crlStale).toBe(false);
+    const paused = h.next((s) => s.screen === 'idle' && s.station.crlStale);
+    h.ledger.alarms.raiseAlarm('crl_stale', 'critical', 'crl:abcd', 'stale');
+    await paused;
+    const resumed = h.next((s) => s.screen === 'idle' && !s.station.crlStale);
+    h.ledger.alarms.clearAlarm('crl_stale', 'crl:abcd');
+    await resumed;
+  });
+
+  it('checks the certificate before asking the PIN: a revoked card never reaches the PIN', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    h.checker.answer = { valid: false, reason: 'revoked' };
+    const err = h.next('error');
+    h.cards.insert(alice);
+    const s = await err;
+    expect(s.error).toBe('cert_revoked');
+    expect(alice.calls.pinStatus).toBe(0);
+    expect(alice.calls.verify).toBe(0);
+    expect(h.screens.some((x) => x.screen === 'pin')).toBe(false);
+    const attempt = h.outbox
+      .readFrom(0, 1000)
+      .filter((e) => e.kind === 'pickup.attempt')
+      .at(-1)!;
+    expect(JSON.parse(attempt.data)).toMatchObject({ result: 'denied', reason: 'cert_revoked' });
+  });
+
+  it.each([
+    ['expired', 'cert_expired'],
+    ['unknown_issuer', 'cert_untrusted'],
+    ['crl_stale', 'crl_stale'],
+  ])('shows %s as %s', async (reason, screen) => {
+    h.checker.answer = { valid: false, reason };
+    const err = h.next('error');
+    h.cards.insert(alice);
+    expect((await err).error).toBe(screen);
+    expect(alice.calls.verify).toBe(0);
+  });
+
+  it('shows the tries left, counts only typed PINs, and opens on the right one', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    const first = h.next('pin');
+    h.cards.insert(alice);
+    expect((await first).triesLeft).toBe(3);
+    expect(alice.calls.verify).toBe(0);
+    const again = h.next('pin');
+    h.session.submitPin(new Secret('9999'));
+    const s = await again;
+    expect(s).toMatchObject({ triesLeft: 2, wrongPin: true });
+    expect(alice.calls.verify).toBe(1);
+    const open = h.next('open');
+    h.session.submitPin(new Secret('1234'));
+    await open;
+    expect(alice.calls.verify).toBe(2);
+    expect(alice.triesLeft).toBe(3);
+  });
+
+  it('stops at a blocked PIN without spending a try', async () => {
+    alice.triesLeft = 0;
+    const err = h.next('error');
+    h.cards.insert(alice);
+    expect((await err).error).toBe('pin_blocked');
+    expect(alice.calls.verify).toBe(0);
+  });
+
+  it('blocks after the last wrong try', async () => {
+    alice.triesLeft = 1;
+    const pin = h.next('pin');
+    h.cards.insert(alice);
+    expect((await pin).triesLeft).toBe(1);
+    const err = h.next('error');
+    h.session.submitPin(new Secret('0000'));
+    expect((await err).error).toBe('pin_blocked');
+  });
+
+  it('says so when there is nothing to collect', async () => {
+    const err = h.next('error');
+    await present(bob, '1234');
+    expect((await err).error).toBe('nothing_to_collect');
+  });
+
+  it('cancels when the card is removed mid-flow', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    const pin = h.next('pin');
+    h.cards.insert(alice);
+    await pin;
+    const err = h.next('error');
+    h.cards.remove();
+    expect((await err).error).toBe('card_removed');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
+    expect(h.board.unlockLog).toHaveLength(0);
+  });
+
+  it('opens all of a holder’s compartments together', async () => {
+    for (const [d, c] of [
+      ['d1', 'A01'],
+      ['d2', 'A02'],
+      ['d3', 'A03'],
+    ] as const) {
+      h.assign(d, c, alice);
+      h.loadDirect(c);
+    }
+    h.assign('d4', 'A04', bob);
+    h.loadDirect('A04');
+    const open = h.next('open');
+    await present(alice, '1234');
+    const s = await open;
+    expect(s.compartments!.map((c) => c.id)).toEqual(['A01', 'A02', 'A03']);
+    expect(h.board.unlockLog.map((u) => u.lock)).toEqual([1, 2, 3]);
+    const done = h.next('collected');
+    for (const l of [1, 2, 3]) {
+      h.board.takeItem(0, l);
+      h.board.closeDoor(0, l);
+    }
+    await done;
+    expect(['d1', 'd2', 'd3'].map((d) => h.ledger.deliveries.get(d)!.state)).toEqual([
+      'collected',
+      'collected',
+      'collected',
+    ]);
+    expect(h.ledger.deliveries.get('d4')!.state).toBe('loaded');
+  });
+
+  it('offers to try again when a compartment does not open (fault), and opens on retry', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    h.board.jamLatch(0, 1);
+    const failed = h.next('lock_failed');
+    await present(alice, '1234');
+    const f = await failed;
+    expect(f.canRetry).toBe(true);
+    expect(h.ledger.compartments.get('A01')!.state).toBe('fault');
+    expect(h.ledger.alarms.alarms().map((a) => a.alarm)).toContain('compartment_jammed');
+    h.board.jamLatch(0, 1, false);
+    const open = h.next('open');
+    h.session.retry(true);
+    await open;
+    expect(h.ledger.compartments.get('A01')!.state).toBe('opened_for_pickup');
+    expect(h.ledger.alarms.alarms()).toHaveLength(0);
+  });
+
+  it('raises an alarm when the door is left open, and clears it on close', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    const open = h.next('open');
+    await present(alice, '1234');
+    await open;
+    h.board.takeItem(0, 1);
+    const left = h.next('door_left_open');
+    timers.fire(120_000);
+    await left;
+    expect(h.ledger.alarms.alarms()).toMatchObject([
+      { alarm: 'door_held_open', target: 'compartment:A01' },
+    ]);
+    const done = h.next('collected');
+    h.board.closeDoor(0, 1);
+    await done;
+    expect(h.ledger.alarms.alarms()).toHaveLength(0);
+    expect(h.eventKinds()).toEqual(expect.arrayContaining(['alarm.raised', 'alarm.cleared']));
+  });
+
+  it('keeps the delivery when the door is shut on the untouched document', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    const open = h.next('open');
+    await present(alice, '1234');
+    await open;
+    const err = h.next('door_not_opened');
+    h.board.closeDoor(0, 1);
+    await err;
+    expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('loaded');
+  });
+
+  it('re-locks and keeps the delivery when the door never opens before the timeout', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    // A lock whose door sensor is apart from the latch: the pulse goes out and the latch
+    // re-engages at its end, but the door sensor never sees the door move.
+    const unlock = vi.spyOn(h.lockers, 'unlock').mockResolvedValue({ opened: true });
+    const open = h.next('open');
+    await present(alice, '1234');
+    expect((await open).compartments).toEqual([{ id: 'A01', state: 'open' }]);
+    expect(h.ledger.compartments.get('A01')!.state).toBe('opened_for_pickup');
+    const err = h.next('door_not_opened');
+    expect(timers.fire(30_000)).toBe(1); // pickup.doorOpenTimeoutSec
+    expect((await err).compartments).toEqual([{ id: 'A01', state: 'not_opened' }]);
+    expect(unlock).toHaveBeenCalledTimes(1);
+    expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('loaded');
+    expect(h.eventKinds()).not.toContain('delivery.collected');
+  });
+
+  it('"go to the counter" after a lock did not open: nothing opens, the attempt is recorded', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    h.board.jamLatch(0, 1);
+    const failed = h.next('lock_failed');
+    await present(alice, '1234');
+    expect((await failed).canRetry).toBe(true);
+    const final = h.next((s) => s.error === 'lock_failed' && !s.canRetry);
+    expect(h.session.retry(false)).toBe(true);
+    expect((await final).compartments).toEqual([{ id: 'A01', state: 'failed' }]);
+    await h.session.settled;
+    expect(h.ledger.compartments.get('A01')!.state).toBe('fault');
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('loaded');
+    expect(h.ledger.alarms.alarms().map((a) => a.alarm)).toContain('compartment_jammed');
+  });
+
+  it('refuses after the deadline and expires the delivery', async () => {
+    let t = Date.now();
+    h.now = () => new Date(t);
+    h.assign('d1', 'A01', alice, new Date(t + 3600_000));
+    h.loadDirect('A01');
+    t += 2 * 3600_000;
+    const err = h.next('deadline_passed');
+    await present(alice, '1234');
+    await err;
+    expect(h.ledger.deliveries.get('d1')!.state).toBe('expired');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('expired');
+  });
+
+  it('times out waiting for the PIN', async () => {
+    const pin = h.next('pin');
+    h.cards.insert(alice);
+    await pin;
+    const err = h.next('pin_timeout');
+    timers.fire(60_000);
+    await err;
+    expect(alice.calls.verify).toBe(0);
+  });
+});
+
+describe('deliveries and state machines', () => {
+  it('extends, cancels and retrieves with staff', async () => {
+    const t = Date.now();
+    expect(
+      h.ledger.deliveries.assign({
+        deliveryId: 'x',
+        compartment: 'A09',
+        holderSpkiSha256: 'a'.repeat(64),
+        pickupDeadline: new Date(t + 1e6).toISOString(),
+      }),
+    ).toMatchObject({ accepted: false, reason: 'unknown_compartment' });
+    h.assign('d1', 'A01', alice);
+    expect(
+      h.ledger.deliveries.assign({
+        deliveryId: 'd1',
+        compartment: 'A02',
+        holderSpkiSha256: 'a'.repeat(64),
+        pickupDeadline: new Date(t + 1e6).toISOString(),
+      }),
+    ).toMatchObject({ accepted: false, reason: 'duplicate_delivery' });
+    expect(
+      h.ledger.deliveries.assign({
+        deliveryId: 'd2',
+        compartment: 'A01',
+        holderSpkiSha256: 'a'.repeat(64),
+        pickupDeadline: new Date(t + 1e6).toISOString(),
+      }),
+    ).toMatchObject({ accepted: false, reason: 'compartment_busy' });
+    h.loadDirect('A01');
+    expect(h.ledger.deliveries.extend('d1', new Date(t + 9e6).toISOString())).toEqual({
+      accepted: true,
+    });
+    expect(h.ledger.deliveries.cancel('d1', 'withdrawn')).toEqual({ accepted: true });
+    expect(h.ledger.compartments.get('A01')!.state).toBe('expired');
+    h.ledger.roster.applyRoster({
+      version: 1,
+      staff: [{ staffId: 's1', certSpkiSha256: spkiSha256(staff.cert.der), roles: ['retrieval'] }],
+    });
+    expect(h.ledger.roster.applyRoster({ version: 1, staff: [] })).toMatchObject({
+      accepted: false,
+      reason: 'stale_version',
+    });
+    const open = h.next('retrieval');
+    await present(staff, '1234');
+    await open;
+    expect(h.ledger.compartments.get('A01')!.state).toBe('retrieval');
+    const done = h.next((s) => s.screen === 'retrieval' && s.compartments?.[0]?.state === 'closed');
+    h.board.takeItem(0, 1);
+    h.board.closeDoor(0, 1);
+    await done;
+    expect(h.ledger.compartments.get('A01')!.state).toBe('empty');
+    expect(h.eventKinds()).toEqual(
+      expect.arrayContaining(['delivery.extended', 'delivery.cancelled', 'delivery.retrieved']),
+    );
+  });
+
+  it('writes a state change and its event in one transaction (both or neither)', () => {
+    const before = h.outbox.lastSeq();
+    expect(() =>
+      h.core.uow.run((tx) => {
+        moveCompartmentIn(tx, 'A01', 'maintenance');
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(h.ledger.compartments.get('A01')!.state).toBe('empty');
+    expect(h.outbox.lastSeq()).toBe(before);
+    expect(() => h.ledger.compartments.move('A01', 'collected')).toThrow(/not allowed/);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * The kiosk page's wire contract: what the daemon publishes on the `kiosk` SSE channel and the
+ * codes the page has a message for (shared/i18n). No I/O here.
+ */
+
+/** Screen codes: the page shows one message per code. */
+export const KIOSK_SCREENS = [
+  'idle',
+  'reading',
+  'pin',
+  'verifying',
+  'opening',
+  'open',
+  'collected',
+  'loading',
+  'loaded',
+  'retrieval',
+  'door_open',
+  'error',
+] as const;
+export type KioskScreenName = (typeof KIOSK_SCREENS)[number];
+
+/** Edge cases, each with its own message. */
+export const KIOSK_ERROR_CODES = [
+  'pin_blocked',
+  'pin_timeout',
+  'cert_revoked',
+  'cert_expired',
+  'cert_untrusted',
+  'crl_stale',
+  'nothing_to_collect',
+  'card_removed',
+  'card_error',
+  'proof_failed',
+  'door_not_opened',
+  'not_collected',
+  'door_left_open',
+  'lock_failed',
+  'deadline_passed',
+  'outside_hours',
+  'maintenance_mode',
+  'door_denied',
+  'cancelled',
+] as const;
+export type KioskErrorCode = (typeof KIOSK_ERROR_CODES)[number];
+
+/** Why pickups are impossible right now: the idle screen says which, in plain words. */
+export const OUT_OF_SERVICE_REASONS = ['reader', 'boards', 'outbox', 'crl'] as const;
+export type OutOfServiceReason = (typeof OUT_OF_SERVICE_REASONS)[number];
+
+export const COMPARTMENT_VIEW_STATES = [
+  'opening',
+  'open',
+  'closed',
+  'failed',
+  'not_opened',
+  'not_collected',
+  'left_open',
+] as const;
+export type CompartmentViewState = (typeof COMPARTMENT_VIEW_STATES)[number];
+
+/** The station part of every kiosk state (idle screen, footer). */
+export interface KioskStationView {
+  name: string;
+  hours: { open: string; close: string };
+  open: boolean;
+  mode: string;
+  alarms: number;
+  /** Pickups are refused until a current CRL arrives (alarm crl_stale). */
+  crlStale: boolean;
+  /** Non-empty: pickups are impossible; the idle screen is the out-of-service screen. */
+  outOfService?: OutOfServiceReason[];
+}
+
+/** What the kiosk page renders; published on the `kiosk` SSE channel. */
+export interface KioskPageState {
+  screen: KioskScreenName;
+  /** Increments on every change, so a page can ignore stale messages. */
+  rev: number;
+  error?: KioskErrorCode;
+  /** Reason code for the audit trail and tests; never shown on the screen. */
+  reason?: string;
+  triesLeft?: number;
+  /** The last PIN typed was wrong. */
+  wrongPin?: boolean;
+  compartments?: { id: string; state: CompartmentViewState }[];
+  /** The screen offers "try again" (a lock that did not open). */
+  canRetry?: boolean;
+  door?: string;
+  /** A timeout is close: the page asks "need more time?" (POST /api/kiosk/more-time). */
+  moreTime?: { secondsLeft: number };
+  /** The session is over but the card is still on the reader. */
+  reminder?: 'card_left';
+  station: KioskStationView;
+}
+
+/** The kiosk page's settings, from `GET /api/kiosk/config`. */
+export interface KioskPageConfig {
+  defaultLanguage: string;
+  help: { phone: string; hours: string; text: string; qrSvg: string } | null;
+}
