@@ -184,10 +184,10 @@ owner_mode() { # owner_mode ROOT PATH USER:GROUP MODE
 install_checks() {
   local dir=$1 sec score t0 ms
   t0=$(date +%s)
-  if in_root "$dir" deploy/install.sh >"$logs/install.log" 2>&1; then
-    ok "deploy/install.sh ($(($(date +%s) - t0)) s)"
+  if in_root "$dir" deploy/install.sh --kiosk >"$logs/install.log" 2>&1; then
+    ok "deploy/install.sh --kiosk ($(($(date +%s) - t0)) s)"
   else
-    bad "deploy/install.sh ($(($(date +%s) - t0)) s)"
+    bad "deploy/install.sh --kiosk ($(($(date +%s) - t0)) s)"
     tail -40 "$logs/install.log" | sed 's/^/    /'
     return
   fi
@@ -221,7 +221,7 @@ install_checks() {
   # The daemon as the unit starts it (user, groups, umask, working folder, environment), with the
   # example configuration in simulated mode; READY comes through a stand-in systemd-notify.
   in_root "$dir" 'sed -i -e "s/^  driver: pcsc$/  driver: sim/" -e "s/^  port: 8080$/  port: 18089/" /etc/jpki-locker/config.yaml'
-  in_root "$dir" 'mkdir -p /run/jpki-test && printf "#!/bin/sh\necho \"\$*\" >> /run/jpki-test/notify\n" > /run/jpki-test/systemd-notify && chmod 0755 /run/jpki-test /run/jpki-test/systemd-notify'
+  in_root "$dir" 'mkdir -p /run/jpki-test && chmod 1777 /run/jpki-test && printf "#!/bin/sh\necho \"\$*\" >> /run/jpki-test/notify\n" > /run/jpki-test/systemd-notify && chmod 0755 /run/jpki-test/systemd-notify'
   ms=$(in_root "$dir" 'cd /var/lib/jpki-locker && t0=$(date +%s%N) && (umask 0077; exec setpriv --reuid=jpki-locker --regid=jpki-locker --init-groups env -i PATH=/run/jpki-test:/usr/bin:/bin NOTIFY_SOCKET=/run/jpki-test/sock JPKI_LOCKER_CONFIG=/etc/jpki-locker/config.yaml $(sed -n "s/^ExecStart=//p" /etc/systemd/system/jpki-locker.service)) > /run/jpki-test/daemon.log 2>&1 & pid=$!; for i in $(seq 1 600); do grep -q -- --ready /run/jpki-test/notify 2>/dev/null && break; sleep 0.05; done; t1=$(date +%s%N); kill $pid; wait $pid; grep -q -- --ready /run/jpki-test/notify && echo $(( (t1 - t0) / 1000000 ))' || true)
   if [ -n "$ms" ]; then
     ok "installed daemon starts as jpki-locker in simulated mode: READY after $ms ms"
@@ -243,7 +243,7 @@ polkit_checks() {
   in_root "$dir" 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dbus polkitd pcscd vsmartcard-vpcd >/dev/null'
   in_root "$dir" 'mkdir -p /run/dbus && dbus-daemon --system --fork && (/usr/lib/polkit-1/polkitd --no-debug >/run/polkitd.log 2>&1 &) && for i in $(seq 1 100); do busctl --system status org.freedesktop.PolicyKit1 >/dev/null 2>&1 && break; sleep 0.1; done'
   in_root "$dir" '(pcscd --foreground >/run/pcscd.log 2>&1 &) && for i in $(seq 1 100); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.1; done'
-  in_root "$dir" 'mkdir -p /run/jpki-test/pki && /opt/jpki-locker/.runtime/bin/node /opt/jpki-locker/dist/controller/cli/main.js pki make-test --out /run/jpki-test/pki --holders 1 >/dev/null && prof=$(ls -d /run/jpki-test/pki/cards/*/ | head -1) && (/opt/jpki-locker/.runtime/bin/node /opt/jpki-locker/dist/controller/cli/main.js card emulate --profile "$prof" > /run/jpki-test/emulate.log 2>&1 &) && for i in $(seq 1 100); do grep -q "card inserted" /run/jpki-test/emulate.log && break; sleep 0.1; done'
+  in_root "$dir" 'mkdir -p /run/jpki-test/pki && /opt/jpki-locker/.runtime/bin/node /opt/jpki-locker/dist/controller/cli/main.js pki make-test --out /run/jpki-test/pki --holders 1 >/dev/null && prof=/run/jpki-test/pki/profiles/holder-01 && (/opt/jpki-locker/.runtime/bin/node /opt/jpki-locker/dist/controller/cli/main.js card emulate --profile "$prof" > /run/jpki-test/emulate.log 2>&1 &) && for i in $(seq 1 100); do grep -q "card inserted" /run/jpki-test/emulate.log && break; sleep 0.1; done'
   out=$(in_root "$dir" 'cd /var/lib/jpki-locker && timeout 30 setpriv --reuid=jpki-locker --regid=jpki-locker --init-groups /opt/jpki-locker/.runtime/bin/node /opt/jpki-locker/dist/controller/cli/main.js card read 2>&1' || true)
   if printf '%s\n' "$out" | grep -q '^reader: .*Virtual PCD'; then
     ok "polkit: the service user reads the virtual card through pcscd ($(printf '%s\n' "$out" | grep '^reader:' | tr -s ' '))"
@@ -259,14 +259,22 @@ polkit_checks() {
     bad "polkit: user nobody was not refused"
     printf '%s\n' "$out" | tail -5 | sed 's/^/    /'
   fi
-  out=$(in_root "$dir" 'cd /tmp && s=$(date +%s) && timeout 60 setpriv --reuid=nobody --regid=nogroup --clear-groups env JPKI_LOCKER_CONFIG=/etc/jpki-locker/config.yaml /opt/jpki-locker/.runtime/bin/node /opt/jpki-locker/dist/controller/cli/main.js doctor 2>&1; echo "doctor exit $? after $(($(date +%s) - s)) s"' || true)
-  printf '%s\n' "$out" >"$logs/doctor-nobody.log"
-  if printf '%s\n' "$out" | grep -q '60-jpki-locker-pcscd.rules' && ! printf '%s\n' "$out" | grep -q 'exit 124'; then
-    ok "doctor (as a user the rule does not cover) names the polkit rule and ends: $(tail -1 "$logs/doctor-nobody.log")"
-  else
-    bad "doctor did not name the polkit rule or did not end"
-    tail -15 "$logs/doctor-nobody.log" | sed 's/^/    /'
-  fi
+  # doctor with a reader configured, as the service user and as a user the rule does not cover.
+  in_root "$dir" 'mkdir -p /tmp/doctor && chmod 0777 /tmp/doctor && printf "storage:\n  path: /tmp/doctor/station.db\ncard:\n  driver: pcsc\nmqtt:\n  enabled: false\n" > /tmp/doctor/config.yaml && chmod 0644 /tmp/doctor/config.yaml'
+  for who in jpki-locker nobody; do
+    out=$(in_root "$dir" "cd /tmp && s=\$(date +%s) && timeout 60 setpriv --reuid=$who --regid=\$(id -gn $who) --init-groups /usr/local/bin/jpki-locker doctor -c /tmp/doctor/config.yaml 2>&1; echo \"doctor exit \$? after \$((\$(date +%s) - s)) s\"" || true)
+    printf '%s\n' "$out" >"$logs/doctor-$who.log"
+    if [ $who = jpki-locker ] && printf '%s\n' "$out" | grep -q '^ok  *card reader .*Virtual PCD' && ! printf '%s\n' "$out" | grep -q 'exit 124'; then
+      ok "doctor as jpki-locker finds the virtual reader and ends: $(tail -1 "$logs/doctor-$who.log")"
+    elif [ $who = nobody ] && printf '%s\n' "$out" | grep -q '60-jpki-locker-pcscd.rules' && ! printf '%s\n' "$out" | grep -q 'exit 124'; then
+      ok "doctor as nobody says Access denied, names the polkit rule and ends: $(tail -1 "$logs/doctor-$who.log")"
+    else
+      bad "doctor as $who"
+      tail -15 "$logs/doctor-$who.log" | sed 's/^/    /'
+    fi
+    [ -z "$(ls -A /proc/1/root 2>/dev/null >/dev/null; chroot "$dir" find /tmp/doctor -newer /tmp/doctor/config.yaml ! -path /tmp/doctor)" ] ||
+      bad "doctor as $who wrote into /tmp/doctor"
+  done
 }
 
 # ---- the runs ----------------------------------------------------------------------------------
