@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError } from '../../shared/errors.js';
 import { checkConfig, envName, loadConfigFile, schemaLeaves } from './load.js';
 
@@ -141,6 +141,7 @@ describe('configuration', () => {
 
   it('resolves file paths against the configuration file and reports YAML errors', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-config-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'config.yaml');
     writeFileSync(file, 'storage:\n  path: db/station.db\ntrust:\n  authAnchors: [roots/a.pem]\n');
     const cfg = loadConfigFile(file);
