@@ -178,15 +178,20 @@ export const pcscd: Check = {
  */
 function listPcscReaders(ms: number): Promise<string[]> {
   const probe = `
-    const pcsc = require(process.argv[1])();
     const names = [];
     const done = (err) => {
-      process.stdout.write(JSON.stringify(err ? { error: err.message } : { names }));
+      process.stdout.write(JSON.stringify(err ? { error: String(err.message || err) } : { names }));
       process.exit(0);
     };
-    pcsc.on('reader', (r) => { names.push(r.name); r.on('error', () => undefined); });
-    pcsc.on('error', done);
-    setTimeout(() => done(), 700);
+    process.on('uncaughtException', done);
+    try {
+      const pcsc = require(process.argv[1])();
+      pcsc.on('reader', (r) => { names.push(r.name); r.on('error', () => undefined); });
+      pcsc.on('error', done);
+      setTimeout(() => done(), 700);
+    } catch (err) {
+      done(err);
+    }
   `;
   return new Promise((resolve, reject) => {
     const child = execFile(
