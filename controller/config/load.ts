@@ -230,6 +230,15 @@ function checkSemantics(cfg: Config, problems: ConfigProblem[]): void {
     problems.push({ path: 'board.port', message: 'is required when board.driver is kerong' });
 }
 
+/** The checked data with its relative paths resolved against the configuration's folder. */
+function resolved(data: Record<string, unknown>, options: LoadOptions): Config {
+  return resolvePaths(
+    configSchema as unknown as SchemaNode,
+    data,
+    options.baseDir ?? process.cwd(),
+  ) as Config;
+}
+
 /**
  * With schema problems, the cross-reference problems too (a door's relay that no GPIO output
  * has, say), where the data is whole enough to follow them, so every problem shows at once;
@@ -242,12 +251,7 @@ function addCrossReferenceProblems(
 ): void {
   const found: ConfigProblem[] = [];
   try {
-    const cfg = resolvePaths(
-      configSchema as unknown as SchemaNode,
-      data,
-      options.baseDir ?? process.cwd(),
-    ) as Config;
-    checkSemantics(cfg, found);
+    checkSemantics(resolved(data, options), found);
   } catch {
     // Too broken to follow references (a list that is not a list): the schema problems say why.
   }
@@ -308,11 +312,7 @@ export function checkConfig(raw: unknown, options: LoadOptions = {}): Readonly<C
     addCrossReferenceProblems(data, options, problems);
     throw new ConfigError(problems);
   }
-  const cfg = resolvePaths(
-    configSchema as unknown as SchemaNode,
-    data,
-    options.baseDir ?? process.cwd(),
-  ) as Config;
+  const cfg = resolved(data, options);
   checkSemantics(cfg, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(cfg);
