@@ -58,7 +58,10 @@ jpki_machine_node() {
   local n v
   n=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$jpki_runtime/bin" | paste -sd: -) command -v node 2>/dev/null) || return 0
   v=$("$n" --version 2>/dev/null) || return 0
-  jpki_version_ge "$v" "$JPKI_NODE_MIN" && readlink -f "$n"
+  n=$(readlink -f "$n")
+  # Our own runtime reached another way (node_modules/.bin/node under `npm run`) is not the machine's.
+  case "$n" in "$jpki_runtime"/*) return 0 ;; esac
+  jpki_version_ge "$v" "$JPKI_NODE_MIN" && printf '%s\n' "$n"
   return 0
 }
 
