@@ -10,6 +10,7 @@ import { GpioDoorHardware } from './adapters/gpio-doors.js';
 import { crlStateOf, deviceHealthOf } from './adapters/station-state.js';
 import { TrustComponent } from './trust/trust-component.js';
 import { installAvailableCrl } from './trust/crl-command.js';
+import { acceptRelayedOcsp } from './trust/ocsp/relay-command.js';
 import { MetaRepository } from './storage/meta-repository.js';
 import { checkConfigChange, OVERRIDES_META_KEY, type StoredOverrides } from './config/overrides.js';
 import { MqttGateway } from './mqtt/gateway.js';
@@ -82,6 +83,7 @@ export class Station {
       db: () => this.storage.db,
       log: log.child({ component: 'trust' }),
       now: this.now,
+      clockSkewSec: config.mqtt.clockSkewSec,
     });
     components.push(this.trust);
     components.push(...(options.extraComponents?.(this) ?? []));
@@ -106,6 +108,7 @@ export class Station {
         : undefined,
       web,
       installCrl: (body) => installAvailableCrl(this.trust, body),
+      acceptOcsp: (body) => acceptRelayedOcsp(this.trust, body),
       changeConfig: (body) => {
         const meta = new MetaRepository(this.storage.db);
         const raw = meta.get(OVERRIDES_META_KEY);

@@ -31,6 +31,7 @@ try {
     'controller/storage/migrations',
     'controller/web/static',
     'controller/console/static',
+    'controller/trust/roots',
     'office/console/static',
   ]) {
     if (!existsSync(path.join(root, dir))) continue;

@@ -15,6 +15,13 @@ export class JpkiLockerError extends Error {
   }
 }
 
+/** A mistake in how a command was called (exit code 2). */
+export class UsageError extends JpkiLockerError {
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
+
 /** One problem found in a configuration, with the dotted path of the key. */
 export interface ConfigProblem {
   path: string;

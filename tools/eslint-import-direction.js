@@ -1,5 +1,7 @@
 // ESLint rule: imports flow shared <- hardware <- controller, shared <- firmware-host,
-// and test/bench/tools may import everything. `shared/` also stays free of I/O modules.
+// shared <- office (the municipality's side: console, office CLI, signer, dev PKI), and
+// test/bench/tools may import everything but office, which only test/ may
+// import. `shared/` also stays free of I/O modules.
 import path from 'node:path';
 
 /** Which top-level folders each folder may import from (besides itself). */
@@ -8,7 +10,8 @@ export const ALLOWED = {
   hardware: ['shared'],
   'firmware-host': ['shared'],
   controller: ['shared', 'hardware', 'firmware-host'],
-  test: ['shared', 'hardware', 'firmware-host', 'controller', 'bench', 'tools'],
+  office: ['shared'],
+  test: ['shared', 'hardware', 'firmware-host', 'controller', 'office', 'bench', 'tools'],
   bench: ['shared', 'hardware', 'firmware-host', 'controller', 'test', 'tools'],
   tools: ['shared', 'hardware', 'firmware-host', 'controller'],
 };

@@ -23,6 +23,7 @@ export class ReaderCardSource implements CardSource {
     const session = await this.reader.connect();
     const client = new JpkiClient(session.transmit, { blocked: this.#blocked, log: this.log });
     return {
+      kind: () => client.identify(),
       readAuthCertificate: () => client.readAuthCertificate(),
       pinStatus: async () => {
         const s = await client.pinStatus('auth');

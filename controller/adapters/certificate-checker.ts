@@ -1,7 +1,7 @@
 /** Path validation with the CRL cache, as the flows' certificate checker. */
 import { validatePath } from '../trust/path.js';
 import type { RevocationSource } from '../trust/types.js';
-import type { CertCheck, CertificateChecker } from '../domain/ports.js';
+import type { CertCheck, CertificateChecker, RevocationDecider } from '../domain/ports.js';
 
 /** Validates a user-authentication certificate: chain to the auth anchors, validity, CRL. */
 export class PathCertificateChecker implements CertificateChecker {
@@ -23,20 +23,29 @@ export class PathCertificateChecker implements CertificateChecker {
   }
 }
 
-/** The trust component's `verify` for purpose `auth`: its anchors and `trust.revocationFor` apply. */
+/**
+ * The trust component's `verifyWithStatus` for purpose `auth`: its anchors, `trust.revocationFor`
+ * and the online policy of `trust.ocsp.mode` apply; the answer keeps the source that decided
+ * (`ocsp`, `ocsp-cache`, `crl`).
+ */
 export class TrustCertificateChecker implements CertificateChecker {
   constructor(
     private readonly trust: {
-      verify(req: { leaf: Uint8Array; purpose: 'auth'; at?: Date }): {
+      verifyWithStatus(req: { leaf: Uint8Array; purpose: 'auth'; at?: Date }): Promise<{
         valid: boolean;
         reason: string;
-      };
+        source: RevocationDecider;
+      }>;
     },
   ) {}
 
-  checkAuthCertificate(der: Uint8Array, at: Date): CertCheck {
-    const r = this.trust.verify({ leaf: der, purpose: 'auth', at });
-    if (r.valid) return { valid: true };
-    return { valid: false, reason: r.reason === 'crl_missing' ? 'no_crl' : r.reason };
+  async checkAuthCertificate(der: Uint8Array, at: Date): Promise<CertCheck> {
+    const r = await this.trust.verifyWithStatus({ leaf: der, purpose: 'auth', at });
+    if (r.valid) return { valid: true, source: r.source };
+    return {
+      valid: false,
+      reason: r.reason === 'crl_missing' ? 'no_crl' : r.reason,
+      source: r.source,
+    };
   }
 }

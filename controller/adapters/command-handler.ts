@@ -3,6 +3,7 @@ import type { CommandHandler, StatePart, VerifiedCommand } from '../mqtt/types.j
 import type {
   CommandResult,
   ConfigChangeBody,
+  OcspResponsesBody,
   CrlAvailableBody,
 } from '../../shared/mqtt/commands.js';
 import { Actors } from '../domain/model.js';
@@ -20,6 +21,7 @@ export class DomainCommandHandler implements CommandHandler {
     private readonly changed: (part: StatePart) => void,
     private readonly installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>,
     private readonly changeConfig?: (body: ConfigChangeBody) => CommandResult,
+    private readonly acceptOcsp?: (body: OcspResponsesBody) => CommandResult,
   ) {}
 
   async handle(command: VerifiedCommand): Promise<CommandResult> {
@@ -58,6 +60,19 @@ export class DomainCommandHandler implements CommandHandler {
           reason: r.accepted ? '' : r.reason,
         });
         if (r.accepted) this.changed('crl');
+        return r;
+      }
+      case 'ocsp.responses': {
+        if (!this.acceptOcsp) return { accepted: false, reason: 'not_supported' };
+        const r = this.acceptOcsp(c.body);
+        attempts.record({
+          kind: 'operator',
+          action: 'ocsp.responses',
+          actor,
+          target: 'ocsp',
+          outcome: r.accepted ? 'accepted' : 'rejected',
+          reason: r.accepted ? '' : r.reason,
+        });
         return r;
       }
       case 'config.change': {

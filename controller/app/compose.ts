@@ -9,6 +9,7 @@ import type {
   CommandResult,
   CompartmentSize,
   ConfigChangeBody,
+  OcspResponsesBody,
   CrlAvailableBody,
 } from '../../shared/mqtt/commands.js';
 import type { CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
@@ -66,6 +67,8 @@ export interface CoreParts {
   health?: () => Record<string, DeviceHealth>;
   installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>;
   changeConfig?: (body: ConfigChangeBody) => CommandResult;
+  /** Takes relayed OCSP responses (`ocsp.responses`; default: not supported). */
+  acceptOcsp?: (body: OcspResponsesBody) => CommandResult;
   now: () => Date;
   timers: Timers;
   log: Logger;
@@ -147,6 +150,7 @@ export function composeCore(p: CoreParts): Core {
     (part) => stateProvider.changed(part),
     p.installCrl,
     p.changeConfig,
+    p.acceptOcsp,
   );
   return {
     uow,

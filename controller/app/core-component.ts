@@ -8,6 +8,7 @@
 import type {
   CommandResult,
   ConfigChangeBody,
+  OcspResponsesBody,
   CrlAvailableBody,
 } from '../../shared/mqtt/commands.js';
 import type { CardReader } from '../../hardware/card/card-reader.js';
@@ -49,6 +50,8 @@ export interface CoreDeps {
   health?: () => Record<string, DeviceHealth>;
   installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>;
   changeConfig?: (body: ConfigChangeBody) => CommandResult;
+  /** Takes relayed OCSP responses (`ocsp.responses`; default: not supported). */
+  acceptOcsp?: (body: OcspResponsesBody) => CommandResult;
   now: () => Date;
   timers?: Timers;
   log: Logger;
@@ -113,6 +116,7 @@ export class CoreComponent implements Component {
       ...(deps.health ? { health: deps.health } : {}),
       ...(deps.installCrl ? { installCrl: deps.installCrl } : {}),
       ...(deps.changeConfig ? { changeConfig: deps.changeConfig } : {}),
+      ...(deps.acceptOcsp ? { acceptOcsp: deps.acceptOcsp } : {}),
       now: deps.now,
       timers: this.#timers,
       log: deps.log,

@@ -12,7 +12,7 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Db } from '../storage/db.js';
-import { signCompactJws, verifyJwsSignature, type ParsedJws } from '../mqtt/jws.js';
+import { signCompactJws, verifyJwsSignature, type ParsedJws } from '../../shared/mqtt/jws.js';
 import { COMMAND_JWS_ALGS, type CommandJwsAlg } from '../../shared/mqtt/commands.js';
 import { decodeCertificates } from '../trust/certificate.js';
 import { auditBase, auditHead } from './audit-log.js';

@@ -27,6 +27,7 @@ import {
   AUTH_PIN_PATTERN,
   JPKI_TOKEN_LENGTH,
   JpkiFile,
+  JpkiToken,
   RSA2048_SIGNATURE_LENGTH,
   SIGN_PASSWORD_PATTERN,
   Sw,
@@ -44,6 +45,9 @@ import type { Secret } from '../../shared/secret.js';
 
 /** Which secret: the 4-digit authentication PIN or the signature password. */
 export type PinKind = 'auth' | 'sign';
+
+/** What kind of token was inserted (see JpkiClient.identify). */
+export type JpkiTokenKind = 'card' | 'phone' | 'not_jpki';
 
 /** State of a PIN as the card reports it, without spending a try. */
 export type PinStatus =
@@ -121,6 +125,7 @@ export class JpkiClient {
   #selected = false;
   #authCert: Uint8Array | undefined;
   #certKey: string | undefined;
+  #kind: JpkiTokenKind | undefined;
 
   constructor(transmit: ApduTransmit, options: JpkiClientOptions = {}) {
     this.#transmit = transmit;
@@ -153,6 +158,29 @@ export class JpkiClient {
     await this.#ensureSelected();
     const r = await this.#send(selectFileCommand(fid));
     if (r.sw !== Sw.ok) throw new ApduError(r.sw, `select_ef_${fid.toString(16).padStart(4, '0')}`);
+  }
+
+  /**
+   * What was inserted: `not_jpki` when the card has no JPKI application (a transit card:
+   * SELECT by AID is refused), `phone` for the Android smartphone token `JPKIAPGPSETOKEN` in
+   * EF 0006 (its authentication certificate can be read only after the authentication PIN),
+   * else `card` (a My Number card; an unreadable token is taken as a card). @throws
+   * CardRemovedError and reader errors as any exchange.
+   */
+  async identify(): Promise<JpkiTokenKind> {
+    try {
+      await this.selectApplication();
+    } catch (err) {
+      if (err instanceof ApduError) return (this.#kind = 'not_jpki');
+      throw err;
+    }
+    let token = '';
+    try {
+      token = await this.readToken();
+    } catch (err) {
+      if (!(err instanceof ApduError || err instanceof CardProtocolError)) throw err;
+    }
+    return (this.#kind = token === JpkiToken.phone ? 'phone' : 'card');
   }
 
   /** The token in EF 0006, trailing spaces/NULs removed (e.g. `JPKIAPICCTOKEN2`). */
@@ -241,18 +269,22 @@ export class JpkiClient {
     return this.#readCertificate(JpkiFile.signCaCertificate, 'read_sign_ca_certificate');
   }
 
-  async #identity(): Promise<string> {
-    if (!this.#certKey) await this.readAuthCertificate();
+  /** The certificate key of the blocked-PIN registry; undefined for a phone before its PIN. */
+  async #identity(): Promise<string | undefined> {
+    if (!this.#certKey) {
+      if (this.#kind === 'phone') return undefined;
+      await this.readAuthCertificate();
+    }
     return this.#certKey!;
   }
 
-  #knownBlocked(kind: PinKind, id: string): boolean {
-    return this.#blockedHere.has(kind) || this.#registry.has(id, kind);
+  #knownBlocked(kind: PinKind, id: string | undefined): boolean {
+    return this.#blockedHere.has(kind) || (id !== undefined && this.#registry.has(id, kind));
   }
 
-  #markBlocked(kind: PinKind, id: string): void {
+  #markBlocked(kind: PinKind, id: string | undefined): void {
     this.#blockedHere.add(kind);
-    this.#registry.add(id, kind);
+    if (id !== undefined) this.#registry.add(id, kind);
     this.#log?.warn(
       { pinKind: kind },
       'PIN is blocked on this card; no VERIFY will be sent to it again',

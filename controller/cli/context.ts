@@ -5,6 +5,7 @@ import {
   HardwareLostError,
   JpkiLockerError,
   StorageError,
+  UsageError,
 } from '../../shared/errors.js';
 import { checkConfig, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/types.js';
@@ -13,12 +14,7 @@ import { ExitCode } from '../exit-codes.js';
 /** Where `--config` is looked for when not given. */
 export const DEFAULT_CONFIG_PATHS = ['/etc/jpki-locker/config.yaml'];
 
-/** A mistake in how the command was called: exit code 2. */
-export class UsageError extends JpkiLockerError {
-  constructor(message: string) {
-    super('usage', message);
-  }
-}
+export { UsageError } from '../../shared/errors.js';
 
 /** Maps an error to the process exit code it stands for. */
 export function exitCodeFor(err: unknown): ExitCode {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, OFFICE_COMMANDS } from './commands/index.js';
 import { buildFullProgram, buildProgram, commandNamed } from './main.js';
 
 const argv = (...words: string[]) => ['node', 'jpki-locker', ...words];
@@ -23,7 +23,9 @@ describe('command line start-up', () => {
     );
     expect(table).toEqual(registered);
     const light = await buildProgram(argv('--help'));
-    expect(light.commands.map((c) => c.name()).sort()).toEqual(Object.keys(COMMANDS).sort());
+    expect(light.commands.map((c) => c.name()).sort()).toEqual(
+      [...Object.keys(COMMANDS), ...Object.keys(OFFICE_COMMANDS)].sort(),
+    );
   });
 
   it('registers only the module of the command that runs', async () => {

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { VERSION } from '../version.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, OFFICE_COMMANDS } from './commands/index.js';
 
 /** The root program with no command registered yet. */
 function rootProgram(): Command {
@@ -37,6 +37,20 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   } else {
     for (const [name, entry] of Object.entries(COMMANDS)) {
       program.command(name).description(entry.description);
+    }
+    for (const [name, description] of Object.entries(OFFICE_COMMANDS)) {
+      program
+        .command(name)
+        .description(description)
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .helpOption(false)
+        .action(() => {
+          process.stderr.write(
+            `jpki-locker: \`${name}\` is the office side: run it as \`jpki-locker ${name} …\` (bin/jpki-locker.js)\n`,
+          );
+          process.exitCode = ExitCode.Usage;
+        });
     }
   }
   program.commands.forEach(function override(c: Command) {

@@ -14,7 +14,7 @@
  *   with a rule is granted, the front door opens and closes, and the request-to-exit button
  *   cycles it once more. Exit 0 once the door is locked again and the audit chain verifies.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
@@ -24,12 +24,13 @@ import type { EventMessage } from '../../shared/mqtt/events.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
 import { verifyAuditDb } from '../audit/audit-log.js';
 import type { Config } from '../config/types.js';
+import type { TestPkiManifest } from '../pki/test-pki.js';
 import { spkiSha256 } from '../domain/identity.js';
 import type { KioskState } from '../flows/screens.js';
 import type { Logger } from '../log.js';
-import { buildCommand, loadCommandSigner, signCommand } from '../mqtt/command-signer.js';
+import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
+import { loadCommandSigner } from '../mqtt/command-signer.js';
 import type { CommandSigner } from '../mqtt/command-signer.js';
-import { createDevCa, issueDevCert } from '../mqtt/dev-pki.js';
 import { Station } from '../station.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import {
@@ -54,24 +55,17 @@ export interface OfficePkiFiles {
 }
 
 /**
- * Makes (once) the demo's back office: an ECDSA P-256 CA and a command-signing certificate
- * (extendedKeyUsage codeSigning) issued by it, as PEM files under `<dataDir>/office/`.
+ * The demo's back office: the command-signing CA and signer of the demo's test PKI
+ * (controller/pki/test-pki.ts, under `<dataDir>/pki/roots/`), as absolute paths.
  */
-export async function ensureOfficePki(dataDir: string): Promise<OfficePkiFiles> {
-  const dir = path.resolve(dataDir, 'office');
-  const files: OfficePkiFiles = {
-    caCert: path.join(dir, 'office-ca.pem'),
-    signerCert: path.join(dir, 'signer.pem'),
-    signerKey: path.join(dir, 'signer-key.pem'),
+export function officePkiFiles(dataDir: string, pki: TestPkiManifest): OfficePkiFiles {
+  const dir = path.resolve(dataDir, 'pki');
+  if (!pki.command) throw new Error('the demo PKI has no command signer: remove it to regenerate');
+  return {
+    caCert: path.join(dir, pki.command.anchor),
+    signerCert: path.join(dir, pki.command.signerCert),
+    signerKey: path.join(dir, pki.command.signerKey),
   };
-  if (Object.values(files).every((f) => existsSync(f))) return files;
-  mkdirSync(dir, { recursive: true });
-  const ca = await createDevCa('Demo back-office command CA');
-  const signer = await issueDevCert(ca, { commonName: 'demo back office', usage: 'command' });
-  writeFileSync(files.caCert, ca.certPem);
-  writeFileSync(files.signerCert, signer.certPem);
-  writeFileSync(files.signerKey, signer.keyPem, { mode: 0o600 });
-  return files;
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
@@ -459,7 +453,7 @@ export async function runDemoStory(
   const step = (text: string) => print(JSON.stringify({ step: text }));
   const dataDir = path.resolve(options.dataDir);
   const pki = await ensureDemoPki(dataDir);
-  const officeFiles = await ensureOfficePki(dataDir);
+  const officeFiles = officePkiFiles(dataDir, pki);
   const dbPath = path.join(dataDir, `script-${name}.db`);
   for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
   const [webPort, brokerPort] = [await freeLoopbackPort(), await freeLoopbackPort()];

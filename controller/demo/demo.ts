@@ -51,8 +51,11 @@ export interface DemoHolder {
 export async function ensureDemoPki(dataDir: string): Promise<TestPkiManifest> {
   const dir = path.join(dataDir, 'pki');
   const manifestFile = path.join(dir, 'manifest.json');
-  if (existsSync(manifestFile))
-    return JSON.parse(readFileSync(manifestFile, 'utf8')) as TestPkiManifest;
+  if (existsSync(manifestFile)) {
+    const cached = JSON.parse(readFileSync(manifestFile, 'utf8')) as TestPkiManifest;
+    // Manifests from before the command signer was part of the test PKI are made again.
+    if (cached.command) return cached;
+  }
   mkdirSync(dir, { recursive: true });
   return makeTestPki({ outDir: dir, holders: 2 });
 }

@@ -489,3 +489,51 @@ export const crlFreshness: Check = {
 };
 
 CHECKS.push(crlFreshness);
+
+/**
+ * The user-authentication anchors: which JPKI root generation is configured (by name or by a
+ * file whose SHA-256 matches a shipped root) and when each expires. Fails when none is valid
+ * now; an expired generation beside a valid one is only noted.
+ */
+export const authAnchors: Check = {
+  name: 'jpki roots',
+  run: async (config, now) => {
+    if (config.trust.authAnchors.length === 0)
+      return {
+        name: 'jpki roots',
+        status: 'skip',
+        detail:
+          'no trust.authAnchors (the real root is selected with trust.authAnchors: [jpki-auth-2023])',
+        required: false,
+      };
+    const { loadAnchors } = await import('../trust/trust-component.js');
+    const { jpkiRootByDer } = await import('../trust/jpki-roots.js');
+    let anchors;
+    try {
+      anchors = loadAnchors(config.trust).auth;
+    } catch (err) {
+      return result('jpki roots', true, false, (err as Error).message, 'fix trust.authAnchors');
+    }
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const parts = anchors.map((a) => {
+      const shipped = jpkiRootByDer(a.der);
+      const what = shipped
+        ? `${shipped.name} (generation ${shipped.generation})`
+        : `${a.subject} (not a JPKI root)`;
+      const days = Math.floor((a.notAfter.getTime() - now.getTime()) / 86_400_000);
+      return days < 0
+        ? `${what}: expired ${day(a.notAfter)}`
+        : `${what}: expires ${day(a.notAfter)} (${days} days)`;
+    });
+    const valid = anchors.some((a) => a.notBefore <= now && now <= a.notAfter);
+    return result(
+      'jpki roots',
+      true,
+      valid,
+      parts.join('; '),
+      'configure a current generation: trust.authAnchors: [jpki-auth-2023]',
+    );
+  },
+};
+
+CHECKS.push(authAnchors);

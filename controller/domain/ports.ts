@@ -40,6 +40,11 @@ export interface HolderCard {
   signNonce(nonce: Uint8Array): Promise<Uint8Array>;
   /** Ends the session (resets the card's verified state). Idempotent, never throws. */
   close(): Promise<void>;
+  /**
+   * What was inserted (EF 0006 token): a My Number `card`, a `phone` (its certificate only
+   * after the PIN), or `not_jpki` (no JPKI application). Absent: a card.
+   */
+  kind?(): Promise<'card' | 'phone' | 'not_jpki'>;
 }
 
 /** Card insertion and removal, and a way to open a session with the card present. */
@@ -62,8 +67,13 @@ export type CertRefusal =
   | 'wrong_purpose'
   | 'malformed';
 
-/** The outcome of checking a user-authentication certificate (chain, validity, CRL). */
-export type CertCheck = { valid: true } | { valid: false; reason: CertRefusal | string };
+/** Which revocation source decided (OCSP fetched now, a cached OCSP answer, the CRL). */
+export type RevocationDecider = 'ocsp' | 'ocsp-cache' | 'crl';
+
+/** The outcome of checking a user-authentication certificate (chain, validity, revocation). */
+export type CertCheck = ({ valid: true } | { valid: false; reason: CertRefusal | string }) & {
+  source?: RevocationDecider;
+};
 
 /** Checks a user-authentication certificate against anchors and cached CRLs, offline. */
 export interface CertificateChecker {

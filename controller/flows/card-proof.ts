@@ -4,6 +4,11 @@
  * certificate (EF 000A), let the caller validate it BEFORE any PIN, read the tries left
  * (empty VERIFY, spends nothing), VERIFY the typed PIN, sign DigestInfo(SHA-256(nonce)),
  * verify the signature with the certificate's key.
+ *
+ * A smartphone (Android JPKI token `JPKIAPGPSETOKEN` in EF 0006) lets its authentication
+ * certificate be read only after the PIN: for a phone the order is tries left, VERIFY, then
+ * the certificate and its check, then the signature. A card without the JPKI application
+ * (a transit card) ends `not_jpki` before anything else is sent.
  */
 import { randomBytes } from 'node:crypto';
 import { spkiSha256, verifyNonceSignature } from '../domain/identity.js';
@@ -12,14 +17,19 @@ import type { HolderCard } from '../domain/ports.js';
 
 /** How a proof ended. */
 export type ProofResult =
-  | { outcome: 'proven'; spkiSha256: string; certificate: Uint8Array }
+  | { outcome: 'proven'; spkiSha256: string; certificate: Uint8Array; kind: 'card' | 'phone' }
   | {
       outcome: 'refused';
       reason: 'certificate_rejected' | 'pin_blocked' | 'wrong_pin' | 'bad_signature';
       triesLeft?: number;
-      spkiSha256: string;
-      certificate: Uint8Array;
-    };
+      /** Absent for a phone refused before its certificate could be read. */
+      spkiSha256?: string;
+      certificate?: Uint8Array;
+    }
+  /** Not a JPKI token at all (no JPKI application): "this is not a My Number card". */
+  | { outcome: 'not_jpki' };
+
+type Refusal = Extract<ProofResult, { outcome: 'refused' }>;
 
 /** The caller's part of the sequence. */
 export interface ProofSteps {
@@ -36,42 +46,61 @@ export interface ProofSteps {
   guard?<T>(call: Promise<T>): Promise<T>;
   /** Nonce source (default 32 random bytes). */
   nonce?(): Uint8Array;
+  /** Told that the token is a smartphone (before its PIN is asked). */
+  onPhone?(): void;
+}
+
+/** Tries left, then VERIFY until right; a refusal, or undefined when the PIN is verified. */
+async function verifyLoop(
+  card: HolderCard,
+  steps: ProofSteps,
+  guard: <T>(p: Promise<T>) => Promise<T>,
+): Promise<Omit<Refusal, 'outcome'> | undefined> {
+  // The blocked state is read from the card in every session (never remembered).
+  const status = await guard(card.pinStatus());
+  if (status.blocked || status.triesLeft === 0) return { reason: 'pin_blocked', triesLeft: 0 };
+  let triesLeft = status.triesLeft;
+  let wrong = false;
+  for (;;) {
+    const pin = await steps.pin(triesLeft, wrong);
+    if (!pin) return { reason: 'wrong_pin', triesLeft };
+    const v = await guard(card.verifyPin(pin));
+    if (v.outcome === 'ok') return undefined;
+    if (v.outcome === 'blocked' || v.triesLeft === 0)
+      return { reason: 'pin_blocked', triesLeft: 0 };
+    triesLeft = v.triesLeft;
+    wrong = true;
+    steps.onWrongPin?.(triesLeft);
+  }
 }
 
 /** Runs the sequence on an open card session. Card errors reject (the caller ends the session). */
 export async function proveCardHolder(card: HolderCard, steps: ProofSteps): Promise<ProofResult> {
   const guard = <T>(p: Promise<T>): Promise<T> => (steps.guard ? steps.guard(p) : p);
+  const kind = card.kind ? await guard(card.kind()) : 'card';
+  if (kind === 'not_jpki') return { outcome: 'not_jpki' };
+  if (kind === 'phone') {
+    steps.onPhone?.();
+    const pinRefusal = await verifyLoop(card, steps, guard);
+    if (pinRefusal) return { outcome: 'refused', ...pinRefusal };
+  }
   const certificate = await guard(card.readAuthCertificate());
   const spki = spkiSha256(certificate);
-  const refused = (
-    reason: Extract<ProofResult, { outcome: 'refused' }>['reason'],
-    triesLeft?: number,
-  ): ProofResult => ({
+  const refused = (r: Omit<Refusal, 'outcome'>): ProofResult => ({
     outcome: 'refused',
-    reason,
-    ...(triesLeft === undefined ? {} : { triesLeft }),
+    ...r,
     spkiSha256: spki,
     certificate,
   });
   if (!(await guard(Promise.resolve(steps.checkCertificate(certificate, spki)))))
-    return refused('certificate_rejected');
-  // The blocked state is read from the card in every session (never remembered).
-  const status = await guard(card.pinStatus());
-  if (status.blocked || status.triesLeft === 0) return refused('pin_blocked', 0);
-  let triesLeft = status.triesLeft;
-  let wrong = false;
-  for (;;) {
-    const pin = await steps.pin(triesLeft, wrong);
-    if (!pin) return refused('wrong_pin', triesLeft);
-    const v = await guard(card.verifyPin(pin));
-    if (v.outcome === 'ok') break;
-    if (v.outcome === 'blocked' || v.triesLeft === 0) return refused('pin_blocked', 0);
-    triesLeft = v.triesLeft;
-    wrong = true;
-    steps.onWrongPin?.(triesLeft);
+    return refused({ reason: 'certificate_rejected' });
+  if (kind === 'card') {
+    const pinRefusal = await verifyLoop(card, steps, guard);
+    if (pinRefusal) return refused(pinRefusal);
   }
   const nonce = steps.nonce?.() ?? new Uint8Array(randomBytes(32));
   const signature = await guard(card.signNonce(nonce));
-  if (!verifyNonceSignature(certificate, nonce, signature)) return refused('bad_signature');
-  return { outcome: 'proven', spkiSha256: spki, certificate };
+  if (!verifyNonceSignature(certificate, nonce, signature))
+    return refused({ reason: 'bad_signature' });
+  return { outcome: 'proven', spkiSha256: spki, certificate, kind };
 }

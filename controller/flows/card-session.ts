@@ -33,6 +33,8 @@ const CERT_SCREEN: Record<string, [KioskErrorCode, AttemptReason]> = {
   crl_stale: ['crl_stale', 'crl_stale'],
   crl_not_yet_valid: ['crl_stale', 'crl_stale'],
   no_crl: ['crl_stale', 'crl_stale'],
+  // trust.ocsp.mode require and no believable answer: the status could not be confirmed.
+  ocsp_unavailable: ['crl_stale', 'crl_stale'],
 };
 
 /** The flows a proven holder can reach. */
@@ -107,15 +109,22 @@ export class CardSessionFlow {
     state: { proven: string | null },
   ): Promise<void> {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
+    this.ledger.attempts.setRevocationSource(undefined);
     const card = await guard(open());
     let staff: StaffGrant | undefined;
+    let phone = false;
     try {
       const proof = await proveCardHolder(card, {
+        // A smartphone: the PIN first (its certificate is readable only after it).
+        onPhone: () => {
+          phone = true;
+        },
         guard,
         ...(this.settings.nonce ? { nonce: this.settings.nonce } : {}),
         checkCertificate: async (der, spki) => {
           const now = this.ledger.now();
           const check = await this.checker.checkAuthCertificate(der, now);
+          this.ledger.attempts.setRevocationSource(check.source);
           if (!check.valid) {
             this.ledger.attempts.record({
               kind: 'denial',
@@ -135,7 +144,12 @@ export class CardSessionFlow {
           return true;
         },
         pin: async (triesLeft, wrongPin) => {
-          ui.show({ screen: 'pin', triesLeft, ...(wrongPin ? { wrongPin } : {}) });
+          ui.show({
+            screen: 'pin',
+            triesLeft,
+            ...(wrongPin ? { wrongPin } : {}),
+            ...(phone ? { device: 'phone' as const } : {}),
+          });
           const pin = await ui.waitPin(signal);
           ui.show({ screen: 'verifying' });
           return pin;
@@ -143,6 +157,9 @@ export class CardSessionFlow {
         onWrongPin: (triesLeft) =>
           this.ledger.attempts.recordPickupAttempt('denied', 'wrong_pin', null, { triesLeft }),
       });
+      // A transit card or anything else without the JPKI application.
+      if (proof.outcome === 'not_jpki')
+        throw new FlowEnd('not_my_number_card', 'not_jpki', 'card_error');
       if (proof.outcome === 'refused') {
         if (proof.reason === 'pin_blocked') {
           this.ledger.attempts.record({

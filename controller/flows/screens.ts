@@ -42,6 +42,8 @@ export type KioskErrorCode =
   | 'door_denied'
   | 'last_try'
   | 'out_of_service'
+  /** The card has no JPKI application (a transit card, a bank card): "this is not a My Number card". */
+  | 'not_my_number_card'
   | 'cancelled';
 
 /** One compartment on the screen. */
@@ -61,6 +63,8 @@ export interface KioskState {
   triesLeft?: number;
   /** The last PIN typed was wrong. */
   wrongPin?: boolean;
+  /** A smartphone certificate: its certificate is read and checked after the PIN. */
+  device?: 'phone';
   compartments?: ScreenCompartment[];
   /** The screen offers "try again" (a lock that did not open). */
   canRetry?: boolean;
@@ -128,6 +132,7 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
     case 'last_try':
       return 'no_delivery';
     case 'out_of_service':
+    case 'not_my_number_card':
       return 'card_error';
     default:
       return end.code;

@@ -121,6 +121,78 @@ describe('pickup', () => {
     expect(JSON.parse(attempt.data)).toMatchObject({ result: 'denied', reason: 'cert_revoked' });
   });
 
+  it('every pickup attempt carries the revocation source of the certificate check (ocsp, ocsp-cache, crl)', async () => {
+    const attempts = () =>
+      h.outbox
+        .readFrom(0, 1000)
+        .filter((e) => e.kind === 'pickup.attempt')
+        .map((e) => JSON.parse(e.data) as { reason: string; revocationSource?: string });
+    h.checker.answer = { valid: false, reason: 'revoked', source: 'ocsp' };
+    const refused = h.next('error');
+    h.cards.insert(alice);
+    await refused;
+    expect(attempts().at(-1)).toMatchObject({ reason: 'cert_revoked', revocationSource: 'ocsp' });
+    h.cards.remove();
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    h.checker.answer = { valid: true, source: 'ocsp-cache' };
+    const open = h.next('open');
+    await present(alice, '9999', '1234');
+    await open;
+    expect(attempts().slice(-2)).toEqual([
+      expect.objectContaining({ reason: 'wrong_pin', revocationSource: 'ocsp-cache' }),
+      expect.objectContaining({ reason: 'ok', revocationSource: 'ocsp-cache' }),
+    ]);
+  });
+
+  it('a smartphone: PIN first (the screen says so), then the certificate is read and checked, then the pickup', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    alice.kind = 'phone';
+    try {
+      const pinScreen = h.next('pin');
+      h.cards.insert(alice);
+      const s = await pinScreen;
+      expect(s).toMatchObject({ screen: 'pin', device: 'phone', triesLeft: 3 });
+      expect(alice.calls.read).toBe(0);
+      expect(h.checker.checks).toBe(0);
+      const open = h.next('open');
+      expect(h.session.submitPin(new Secret('1234'))).toBe(true);
+      await open;
+      expect(h.checker.checks).toBe(1);
+      expect(h.ledger.compartments.get('A01')!.state).toBe('opened_for_pickup');
+    } finally {
+      alice.kind = 'card';
+    }
+  });
+
+  it('a smartphone whose certificate is revoked: refused after the PIN, nothing opens', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    alice.kind = 'phone';
+    try {
+      h.checker.answer = { valid: false, reason: 'revoked', source: 'ocsp' };
+      await present(alice, '1234');
+      expect(h.screens.at(-1)).toMatchObject({ screen: 'error', error: 'cert_revoked' });
+      expect(alice.calls.sign).toBe(0);
+      expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
+    } finally {
+      alice.kind = 'card';
+    }
+  });
+
+  it('a card without the JPKI application is told "this is not a My Number card"', async () => {
+    bob.kind = 'not_jpki';
+    try {
+      const err = h.next('error');
+      h.cards.insert(bob);
+      expect(await err).toMatchObject({ error: 'not_my_number_card' });
+      expect(bob.calls).toMatchObject({ read: 0, pinStatus: 0, verify: 0 });
+    } finally {
+      bob.kind = 'card';
+    }
+  });
+
   it.each([
     ['expired', 'cert_expired'],
     ['unknown_issuer', 'cert_untrusted'],

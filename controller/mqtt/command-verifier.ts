@@ -7,7 +7,7 @@ import type {
 import { COMMAND_KINDS } from '../../shared/mqtt/commands.js';
 import { validateCommandClaims, validatePayload } from '../../shared/mqtt/validate.js';
 import { parseCertificate } from '../trust/certificate.js';
-import { parseCompactJws, publicKeyFromSpki, verifyJwsSignature } from './jws.js';
+import { parseCompactJws, publicKeyFromSpki, verifyJwsSignature } from '../../shared/mqtt/jws.js';
 import type { CommandSignerTrust } from './signer-trust.js';
 
 /** Limits applied to every command. */

@@ -85,6 +85,12 @@ export interface TestPkiManifest {
   rootKeys: { auth: string; sign: string };
   crls: { auth: string; sign: string };
   profiles: TestPkiProfile[];
+  /**
+   * A back-office command-signing CA (the station's `trust.commandAnchors`) and a signer
+   * issued by it (keyUsage digitalSignature, extendedKeyUsage codeSigning), for the demo's
+   * simulated back office. Absent in manifests written before it existed.
+   */
+  command?: { anchor: string; signerCert: string; signerKey: string };
 }
 
 interface Pair {
@@ -101,6 +107,18 @@ function serial(): string {
   const b = randomBytes(12);
   b[0] = b[0]! & 0x7f; // positive INTEGER
   return b.toString('hex');
+}
+
+/**
+ * RFC 5280 §5.2.3: every CRL carries a non-critical cRLNumber; the test CRLs use their
+ * thisUpdate in seconds, so a later CRL always has a higher number.
+ */
+export function crlNumberExtension(n: number): x509.Extension {
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  if (parseInt(hex[0]!, 16) >= 8) hex = `00${hex}`;
+  const len = (hex.length / 2).toString(16).padStart(2, '0');
+  return new x509.Extension('2.5.29.20', false, Buffer.from(`02${len}${hex}`, 'hex'));
 }
 
 /** Writes the test PKI (see the module comment) and returns its manifest. */
@@ -137,6 +155,7 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
   };
   const authRoot = await root(AUTH_ROOT_NAME);
   const signRoot = await root(SIGN_ROOT_NAME);
+  const commandRoot = await root([{ C: ['JP'] }, { O: ['jpki-locker test back office'] }]);
 
   const leaf = async (
     ca: { cert: x509.X509Certificate; pair: Pair },
@@ -254,14 +273,6 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
   const revoked = await makeCard(holders + 1, 'revoked-01');
   save('revoked', 'revoked-01', revoked.profile, revoked.auth);
 
-  // RFC 5280 §5.2.3: every CRL carries a non-critical cRLNumber (here thisUpdate in seconds).
-  const crlNumberExtension = (n: number): x509.Extension => {
-    let hex = n.toString(16);
-    if (hex.length % 2) hex = `0${hex}`;
-    if (parseInt(hex[0]!, 16) >= 8) hex = `00${hex}`;
-    const len = (hex.length / 2).toString(16).padStart(2, '0');
-    return new x509.Extension('2.5.29.20', false, Buffer.from(`02${len}${hex}`, 'hex'));
-  };
   const crl = async (
     ca: { cert: x509.X509Certificate; pair: Pair },
     entries: x509.X509CrlEntryParams[],
@@ -282,6 +293,16 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
         })
       ).rawData,
     );
+  const commandSignerPair = await keyPair();
+  const commandSigner = await leaf(
+    commandRoot,
+    commandSignerPair,
+    [{ C: ['JP'] }, { CN: ['test back office'] }],
+    [
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.codeSigning], false),
+    ],
+  );
   const write = (rel: string, data: string | Uint8Array, mode?: number): string => {
     writeFileSync(path.join(out, rel), data, mode ? { mode } : {});
     return rel;
@@ -315,6 +336,11 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
       sign: write('crl/sign-root.crl', await crl(signRoot, [])),
     },
     profiles,
+    command: {
+      anchor: write('roots/command-root.pem', commandRoot.cert.toString('pem') + '\n'),
+      signerCert: write('roots/command-signer.pem', commandSigner.toString('pem') + '\n'),
+      signerKey: write('roots/command-signer-key.pem', pemKey(commandSignerPair), 0o600),
+    },
   };
   write('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

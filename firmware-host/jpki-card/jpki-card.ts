@@ -11,6 +11,10 @@
  * | `00 20 00 80 Lc <PIN>`                   | `90 00` / `63 Cx` (x left, `63 C0` = now blocked) / blocked SW |
  * | `80 2A 00 80 Lc <DigestInfo> 00`         | PKCS#1 v1.5 type-1 signature with the selected key (`69 82` unless its PIN is verified) |
  *
+ * Phone profile (token `JPKIAPGPSETOKEN`, the Android smartphone certificate): EF `000A` reads
+ * `69 82` until the authentication PIN is verified. `noJpkiApplication` makes a card without
+ * the JPKI AP (a transit card): SELECT by AID answers `6A 82`.
+ *
  * PIN counters: 3 (auth) and 5 (signature) tries, reset to the maximum by a right PIN, blocked
  * at 0 for good. A reset (power cycle) or re-selecting the AP clears the verified state.
  * The counters live as long as this object (the card "remembers" across insertions).
@@ -23,6 +27,7 @@ import {
   JPKI_AID,
   JPKI_TOKEN_LENGTH,
   JpkiFile,
+  JpkiToken,
   SIGN_PASSWORD_MAX_TRIES,
   Sw,
 } from '../../shared/apdu/jpki.js';
@@ -36,6 +41,8 @@ export interface VirtualJpkiCardOptions {
   verifiedStatusSw?: number;
   /** Byte used to pad each certificate EF (default 0xFF). */
   paddingByte?: number;
+  /** A card without the JPKI application (e.g. a transit card). */
+  noJpkiApplication?: boolean;
 }
 
 /** One command as the card saw it (for tests: "was VERIFY ever sent again?"). */
@@ -77,6 +84,7 @@ export class VirtualJpkiCard {
   readonly #profile: CardProfile;
   readonly #blockedSw: number;
   readonly #verifiedStatusSw: number;
+  readonly #hasApplication: boolean;
   #appSelected = false;
   #ef: number | undefined;
   /** Every command received, oldest first (bounded to the last 10 000). */
@@ -89,6 +97,7 @@ export class VirtualJpkiCard {
     this.atr = Uint8Array.from(profile.atr);
     this.#blockedSw = options.blockedSw ?? Sw.referenceDataNotUsable;
     this.#verifiedStatusSw = options.verifiedStatusSw ?? Sw.ok;
+    this.#hasApplication = !options.noJpkiApplication;
     const pad = options.paddingByte ?? 0xff;
     const ef = (cert: Uint8Array): Uint8Array => {
       const out = new Uint8Array(cert.length + profile.efPaddingBytes).fill(pad);
@@ -192,7 +201,8 @@ export class VirtualJpkiCard {
     if (p2 !== 0x0c && p2 !== 0x00) return buildResponse(Sw.incorrectP1P2);
     if (p1 === 0x04) {
       this.reset();
-      if (!data || !equal(data, JPKI_AID)) return buildResponse(Sw.fileNotFound);
+      if (!this.#hasApplication || !data || !equal(data, JPKI_AID))
+        return buildResponse(Sw.fileNotFound);
       this.#appSelected = true;
       return buildResponse(Sw.ok);
     }
@@ -214,6 +224,13 @@ export class VirtualJpkiCard {
     const file = this.#files.get(this.#ef);
     if (!file) return buildResponse(Sw.noCurrentEf);
     if (this.#ef === JpkiFile.signCertificate && !this.#pins.sign.verified)
+      return buildResponse(Sw.securityStatusNotSatisfied);
+    // The phone token: the authentication certificate only after the authentication PIN.
+    if (
+      this.#ef === JpkiFile.authCertificate &&
+      this.#profile.token === JpkiToken.phone &&
+      !this.#pins.auth.verified
+    )
       return buildResponse(Sw.securityStatusNotSatisfied);
     const offset = (p1 << 8) | p2;
     if (offset >= file.length) return buildResponse(Sw.wrongP1P2);

@@ -167,6 +167,17 @@ export interface CrlAvailableBody {
   /** SHA-256 (hex) of the CRL file as downloaded. */
   sha256: string;
 }
+/**
+ * Signed OCSP responses (RFC 6960 OCSPResponse, DER, base64) relayed by the back office for the
+ * certificates this station serves (holders with pending deliveries, staff, people with door
+ * rules), for stations that cannot reach a responder. Each is checked like a fetched one
+ * (signed by the issuing CA or its delegated responder, time window) and kept until its
+ * nextUpdate; decisions from them carry revocationSource `ocsp-cache`.
+ */
+export interface OcspResponsesBody {
+  /** Base64 DER OCSPResponses (1-100). */
+  responses: string[];
+}
 /** Change configuration keys (versioned). */
 export interface ConfigChangeBody {
   version: number;
@@ -213,6 +224,7 @@ export interface CommandBodies {
   'compartment.clear': CompartmentClearBody;
   'station.maintenance': MaintenanceBody;
   'crl.available': CrlAvailableBody;
+  'ocsp.responses': OcspResponsesBody;
   'config.change': ConfigChangeBody;
 }
 /** A command kind. */
@@ -229,6 +241,7 @@ export const COMMAND_KINDS = [
   'compartment.clear',
   'station.maintenance',
   'crl.available',
+  'ocsp.responses',
   'config.change',
 ] as const satisfies readonly CommandKind[];
 
@@ -246,6 +259,10 @@ export interface CommandClaimsOf<K extends CommandKind> {
   notBefore: string;
   expiresAt: string;
   body: CommandBodies[K];
+  /** The operator account that asked for it (the office console), when one did. */
+  operator?: string;
+  /** The second operator who approved it (two-person rule), when one had to. */
+  approvedBy?: string;
 }
 /** Any command's claims (a discriminated union on `kind`). */
 export type CommandClaims = { [K in CommandKind]: CommandClaimsOf<K> }[CommandKind];
@@ -292,6 +309,7 @@ export const COMMAND_REJECT_REASONS = [
   'crl_unavailable', // crl.available: the CRL could not be downloaded (detail.error)
   'crl_hash_mismatch', // crl.available: the downloaded file's SHA-256 is not the one signed
   'bad_crl', // crl.available: the CRL does not verify or cannot be read; the last good one stays
+  'bad_ocsp_response', // ocsp.responses: not one response could be believed (detail.problem)
   'latch_open', // compartment.clear: the board does not report the latch closed; the fault stays
   'invalid_state', // the compartment is not in a state the command applies to (detail.state)
   'handler_error', // unexpected failure while executing (logged on the station)

@@ -53,6 +53,11 @@ export const ATTEMPT_REASONS = [
 /** An attempt reason. */
 export type AttemptReason = (typeof ATTEMPT_REASONS)[number];
 
+/** Revocation sources a certificate decision can come from. */
+export const REVOCATION_SOURCES = ['ocsp', 'ocsp-cache', 'crl'] as const;
+/** A revocation source. */
+export type RevocationSourceName = (typeof REVOCATION_SOURCES)[number];
+
 /** Every event kind and its `data`: the typed map of events. */
 export interface EventData {
   'delivery.assigned': {
@@ -114,6 +119,12 @@ export interface EventData {
     holderSpkiSha256: SpkiSha256 | null;
     deliveryId?: string;
     compartment?: string;
+    /**
+     * Which revocation source decided the certificate check: `ocsp` (asked now), `ocsp-cache`
+     * (an OCSP answer cached until its nextUpdate, or relayed by the office), `crl`.
+     * Absent when no certificate was checked.
+     */
+    revocationSource?: RevocationSourceName;
   };
   /** A lock was pulsed (remote or local) and what the sensor read back. */
   actuation: {

@@ -55,6 +55,7 @@ export const exampleCommandBodies: CommandBodies = {
     url: 'https://pki.example.lg.jp/crl/auth-2026-11-24.crl',
     sha256: '9b74c9897bac770ffc029102a200c5de0b0c5f2f6a4e6b7c8d9e0f1a2b3c4d5e',
   },
+  'ocsp.responses': { responses: ['MIIBszCCAa8GCSsGAQUFBzABAQ=='] },
   'config.change': { version: 12, settings: { 'station.hours.open': '07:00' } },
 };
 
@@ -245,6 +246,7 @@ export const exampleEventDataFull: { [K in EventKind]: Full<EventData[K]> } = {
     holderSpkiSha256: holder,
     deliveryId: 'D-2026-000123',
     compartment: 'A05',
+    revocationSource: 'ocsp',
   },
   actuation: { target: 'compartment', id: 'A05', cause: 'pickup', opened: true },
   'alarm.raised': {
@@ -359,6 +361,7 @@ export const exampleCommandBodiesFull: { [K in CommandKind]: Full<CommandBodies[
   'compartment.clear': { compartment: 'A04', reason: 'checked' },
   'station.maintenance': { enabled: false, reason: 'done' },
   'crl.available': exampleCommandBodies['crl.available'],
+  'ocsp.responses': exampleCommandBodies['ocsp.responses'],
   'config.change': {
     version: 13,
     settings: { 'pickup.pinTimeoutSec': 90, 'web.simulator': false },
@@ -384,6 +387,7 @@ export const exampleCommandBodiesMinimal: { [K in CommandKind]: Minimal<CommandB
   'compartment.clear': { compartment: 'A04' },
   'station.maintenance': { enabled: true },
   'crl.available': exampleCommandBodies['crl.available'],
+  'ocsp.responses': exampleCommandBodies['ocsp.responses'],
   'config.change': exampleCommandBodies['config.change'],
 };
 

@@ -12,7 +12,7 @@ import {
   REMOTE_OPEN_DISPOSITIONS,
   SPKI_SHA256_PATTERN,
 } from './commands.js';
-import { ATTEMPT_REASONS, EVENT_KINDS } from './events.js';
+import { ATTEMPT_REASONS, EVENT_KINDS, REVOCATION_SOURCES } from './events.js';
 import {
   ALARM_CODES,
   ALARM_SEVERITIES,
@@ -228,6 +228,14 @@ export const commandBodySchemas: Record<(typeof COMMAND_KINDS)[number], Record<s
     url: { type: 'string', pattern: '^(https?|file)://', maxLength: 2000 },
     sha256: sha256Hex,
   }),
+  'ocsp.responses': obj({
+    responses: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      items: { type: 'string', pattern: '^[A-Za-z0-9+/]+={0,2}$', maxLength: 8192 },
+    },
+  }),
   'config.change': obj({
     version,
     settings: {
@@ -261,6 +269,8 @@ export const commandClaimsSchema = {
     notBefore: instant,
     expiresAt: instant,
     body: { type: 'object' },
+    operator: { type: 'string', minLength: 1, maxLength: 64 },
+    approvedBy: { type: 'string', minLength: 1, maxLength: 64 },
   },
   allOf: COMMAND_KINDS.map((k) => ({
     if: { properties: { kind: { const: k } } },
@@ -349,6 +359,7 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
       holderSpkiSha256: nullableHash,
       deliveryId: ident,
       compartment: ident,
+      revocationSource: { enum: [...REVOCATION_SOURCES] },
     },
     ['result', 'reason', 'holderSpkiSha256'],
   ),

@@ -14,21 +14,32 @@
  *   scripted domain that raises `door_held_open` when told to on stdin;
  * - a remote open reaches the station and its answer shows; maintenance mode and a deadline
  *   extension (accepted, and refused with its reason code) too.
+ *
+ * Acceptance (issue 16), same setup, accounts made with `jpki-locker console user add`:
+ * - log in, act, log out; a command without the CSRF token, with a foreign Host (a page
+ *   whose name resolves to the console: DNS rebinding), from a cross-origin page, or from a
+ *   viewer is refused and nothing is sent;
+ * - a door `remote.open` is sent only after a second operator approves, both names in the
+ *   action log and the signed claims; an unapproved one expires and is never sent;
+ * - lock-out after repeated failures, with its action-log event.
  * Screenshots go to test-artifacts/console/.
  */
+import { createServer, type Server } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ActionLog } from '../../controller/console/action-log.js';
-import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
+import mqtt from 'mqtt';
+import { ActionLog } from '../../office/console/action-log.js';
+import { createDevCa, issueDevCert } from '../support/dev-pki.js';
 import { makeTestPki } from '../../controller/pki/test-pki.js';
 import { CliProcess, ROOT, runCli } from '../support/cli.js';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
-import { launchChromium } from '../support/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, launchChromium } from '../support/browser.js';
+import { parseCompactJws } from '../../shared/mqtt/jws.js';
 
 const HEARTBEAT_SEC = 3;
 const STATIONS = ['nakano-01', 'nakano-02', 'suginami-01'];
@@ -37,6 +48,14 @@ const STALE = 'koenji-01';
 const SCRIPT = path.join(ROOT, 'test/console/station-process.ts');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts/console');
 const HOLDER = '3f0c6b1e9d2a4c5b8e7f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5';
+/** Seconds a guarded command waits for its second operator. */
+const APPROVAL_SEC = 10;
+const PASSWORDS: Record<string, string> = {
+  alice: 'alice-password-1',
+  bob: 'bob-password-22',
+  vera: 'vera-password-3',
+  locky: 'locky-password-4',
+};
 
 describe('operator console (browser, mosquitto, running stations)', () => {
   let dir: string;
@@ -51,6 +70,7 @@ describe('operator console (browser, mosquitto, running stations)', () => {
   let startScripted: () => ChildProcess;
   let scripted: ChildProcess | undefined;
   let officeArgs: string[];
+  let consolePort: number;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'console-test-'));
@@ -141,7 +161,29 @@ describe('operator console (browser, mosquitto, running stations)', () => {
     const officeKey = file('office-key.pem', office.key);
     officeArgs = ['--url', broker.tlsUrl, '--ca', ca, '--cert', officeCert, '--key', officeKey];
     officeArgs.push('--sign-key', signKey, '--sign-cert', signCert);
+    const dataDir = path.join(dir, 'console-data');
+    for (const [name, role] of [
+      ['alice', 'operator'],
+      ['bob', 'operator'],
+      ['vera', 'viewer'],
+      ['locky', 'operator'],
+    ] as const) {
+      const added = await runCli(
+        ['console', 'user', 'add', name, '--role', role, '--data', dataDir],
+        { input: `${PASSWORDS[name]}\n` },
+      );
+      expect(added.code, added.stderr).toBe(0);
+    }
+    const listed = await runCli(['console', 'user', 'list', '--data', dataDir]);
+    expect(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).name),
+    ).toEqual(['alice', 'bob', 'locky', 'vera']);
+    expect(listed.stdout).not.toContain('scrypt');
     const port = await freePort();
+    consolePort = port;
     consoleProc = new CliProcess([
       'console',
       '--broker',
@@ -158,8 +200,12 @@ describe('operator console (browser, mosquitto, running stations)', () => {
       signKey,
       '--sign-cert',
       signCert,
+      '--data',
+      dataDir,
       '--action-log',
       actionLog(),
+      '--approval-sec',
+      String(APPROVAL_SEC),
       '--heartbeat-sec',
       String(HEARTBEAT_SEC),
       '--log-level',
@@ -168,11 +214,36 @@ describe('operator console (browser, mosquitto, running stations)', () => {
     await consoleProc.waitFor(/console listening on (http:\/\/\S+)/);
     consoleUrl = /console listening on (http:\/\/\S+)/.exec(consoleProc.stdout)![1]!;
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    await page.goto(`${consoleUrl}/?lang=en`);
-    await page.fill('#operator', 'alice');
-    await page.dispatchEvent('#operator', 'change');
+    page = await loginPage(browser, 'alice');
   });
+
+  /** A fresh browser context logged in through the form. */
+  async function loginPage(b: Browser, user: string): Promise<Page> {
+    const ctx: BrowserContext = await b.newContext({ viewport: { width: 1500, height: 950 } });
+    const p = await ctx.newPage();
+    await p.goto(`${consoleUrl}/?lang=en`);
+    await p.locator('#login').waitFor();
+    await p.fill('#login-user', user);
+    await p.fill('#login-password', PASSWORDS[user]!);
+    await p.click('#f-login button[type="submit"]');
+    await p.locator('#main').waitFor();
+    expect(await p.locator('#who-name').textContent()).toBe(user);
+    return p;
+  }
+  const logLines = () =>
+    readFileSync(actionLog(), 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            action: string;
+            operator: string;
+            ref: string;
+            detail: Record<string, unknown>;
+          },
+      );
+  const sentCount = () => logLines().filter((l) => l.action === 'command.sent').length;
 
   afterAll(async () => {
     await browser?.close();
@@ -387,5 +458,242 @@ describe('operator console (browser, mosquitto, running stations)', () => {
     await page.click('[data-lang="ja"]');
     expect(await page.locator('h1').textContent()).toBe('運用コンソール');
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-ja.png') });
+  });
+  it('sends a door remote open only after a second operator approves; both names in the log and the signed claims', async () => {
+    // Watch the station's command topic as the office does: what is signed goes there.
+    const office = broker.user('office');
+    const watcher = await mqtt.connectAsync(broker.tlsUrl, {
+      ca: broker.ca.certPem,
+      cert: office.cert,
+      key: office.key,
+      protocolVersion: 5,
+      clientId: `console-test-watch-${process.pid}`,
+    });
+    const signed: Record<string, unknown>[] = [];
+    watcher.on('message', (_t, payload) => {
+      const jws = parseCompactJws((JSON.parse(payload.toString()) as { jws: string }).jws);
+      if (!('problem' in jws))
+        signed.push(JSON.parse(jws.payload.toString()) as Record<string, unknown>);
+    });
+    await watcher.subscribeAsync('jpki-locker/v1/nakano-01/cmd', { qos: 1 });
+    try {
+      await row('nakano-01').click();
+      await page.locator('#detail-body[data-station="nakano-01"] #d-grid .cell').first().waitFor();
+      const before = sentCount();
+      await page.selectOption('#open-target', 'door:front');
+      await page.fill('#open-reason', 'ticket 7788: fire brigade inspection');
+      await page.click('#f-open button[type="submit"]');
+      const pending = page.locator('.approval[data-status="pending"][data-station="nakano-01"]');
+      await pending.waitFor({ timeout: 10_000 });
+      const id = (await pending.getAttribute('data-approval'))!;
+      expect(sentCount()).toBe(before);
+      expect(
+        logLines().find((l) => l.action === 'approval.requested' && l.ref === id)?.operator,
+      ).toBe('alice');
+      // The asker cannot approve her own request (the page offers only "withdraw").
+      expect(await pending.locator('button.approve').count()).toBe(0);
+      const self = await page.evaluate(async (approvalId) => {
+        const info = (await (await fetch('/api/console')).json()) as { session: { csrf: string } };
+        const r = await fetch(`/api/approvals/${approvalId}/approve`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': info.session.csrf },
+          body: '{}',
+        });
+        return { status: r.status, body: await r.json() };
+      }, id);
+      expect(self).toEqual({ status: 409, body: { error: 'same_operator' } });
+      expect(sentCount()).toBe(before);
+
+      const bob = await loginPage(browser, 'bob');
+      const theirs = bob.locator(`.approval[data-approval="${id}"] button.approve`);
+      await theirs.waitFor({ timeout: 10_000 });
+      await bob.screenshot({ path: path.join(ARTIFACTS, 'approval-pending.png') });
+      await theirs.click();
+      await bob.locator(`.approval[data-approval="${id}"][data-status="approved"]`).waitFor();
+      await page.locator(`.approval[data-approval="${id}"][data-status="approved"]`).waitFor();
+      await expect
+        .poll(
+          () =>
+            logLines().find((l) => l.action === 'command.sent' && l.detail.approvedBy === 'bob'),
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBeTruthy();
+      const sent = logLines().find(
+        (l) => l.action === 'command.sent' && l.detail.approvedBy === 'bob',
+      )!;
+      expect(sent.operator).toBe('alice');
+      expect(
+        logLines().find((l) => l.action === 'approval.granted' && l.ref === id)?.operator,
+      ).toBe('bob');
+      await expect
+        .poll(
+          () =>
+            logLines().some(
+              (l) =>
+                l.action === 'command.answered' &&
+                l.ref === sent.ref &&
+                l.detail.status === 'accepted',
+            ),
+          { timeout: 15_000 },
+        )
+        .toBe(true);
+      await expect.poll(() => signed.find((c) => c.id === sent.ref)).toBeTruthy();
+      expect(signed.find((c) => c.id === sent.ref)).toMatchObject({
+        kind: 'remote.open',
+        body: { door: 'front' },
+        operator: 'alice',
+        approvedBy: 'bob',
+      });
+      await bob.context().close();
+    } finally {
+      await watcher.endAsync();
+    }
+  });
+
+  it('lets an unapproved door open expire without sending it', async () => {
+    const before = sentCount();
+    await page.selectOption('#open-target', 'door:front');
+    await page.fill('#open-reason', 'nobody will approve this');
+    await page.click('#f-open button[type="submit"]');
+    const pending = page.locator('.approval[data-status="pending"][data-station="nakano-01"]');
+    await pending.waitFor({ timeout: 10_000 });
+    const id = (await pending.getAttribute('data-approval'))!;
+    await page
+      .locator(`.approval[data-approval="${id}"][data-status="expired"]`)
+      .waitFor({ timeout: (APPROVAL_SEC + 5) * 1000 });
+    expect(logLines().find((l) => l.action === 'approval.expired' && l.ref === id)?.operator).toBe(
+      'alice',
+    );
+    expect(sentCount()).toBe(before);
+  });
+
+  it('refuses a command without CSRF token, from a viewer, from a cross-origin page or under a foreign Host; nothing is sent', async () => {
+    const before = sentCount();
+    const cmd = {
+      kind: 'station.maintenance',
+      body: { enabled: true, reason: 'should not happen' },
+    };
+    // Logged in, but no CSRF token.
+    const noCsrf = await page.evaluate(async (b) => {
+      const r = await fetch('/api/stations/nakano-01/commands', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(b),
+      });
+      return r.status;
+    }, cmd);
+    expect(noCsrf).toBe(403);
+    // A viewer, with its own valid CSRF token.
+    const vera = await loginPage(browser, 'vera');
+    expect(await vera.locator('#f-open button[type="submit"]').isDisabled()).toBe(true);
+    const asViewer = await vera.evaluate(async (b) => {
+      const info = (await (await fetch('/api/console')).json()) as { session: { csrf: string } };
+      const r = await fetch('/api/stations/nakano-01/commands', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': info.session.csrf },
+        body: JSON.stringify(b),
+      });
+      return r.status;
+    }, cmd);
+    expect(asViewer).toBe(403);
+    await vera.context().close();
+    // A page on another origin, in the logged-in operator's browser, tries every way in.
+    const attacker: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><body><form id="f" method="POST" action="${consoleUrl}/api/stations/nakano-01/commands" enctype="text/plain"><input name='{"kind":"station.maintenance","body":{"enabled":true,"reason":"x"},"y":"' value='"}'></form>
+<script>
+(async () => {
+  const url = ${JSON.stringify(consoleUrl)} + '/api/stations/nakano-01/commands';
+  const body = JSON.stringify(${JSON.stringify(cmd)});
+  const out = [];
+  try { await fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body }); out.push('no-cors sent'); } catch (e) { out.push('no-cors failed'); }
+  try { const r = await fetch(url, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json', 'x-csrf-token': 'guess' }, body }); out.push('cors ' + r.status); } catch (e) { out.push('cors blocked'); }
+  document.title = out.join('; ');
+})();
+</script></body>`);
+    });
+    await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', () => r()));
+    const attackPort = (attacker.address() as { port: number }).port;
+    try {
+      const evil = await page.context().newPage();
+      await evil.goto(`http://localhost:${attackPort}/`);
+      await expect.poll(() => evil.title()).toMatch(/cors/);
+      expect(await evil.title()).toContain('cors blocked');
+      // A text/plain form post (no preflight): the browser navigates to the refusal.
+      await Promise.all([
+        evil.waitForURL(`${consoleUrl}/api/stations/nakano-01/commands`),
+        evil
+          .evaluate(() => (document.getElementById('f') as HTMLFormElement).submit())
+          .catch(() => undefined),
+      ]);
+      expect(await evil.textContent('body')).toMatch(
+        /content-type must be application\/json|login required/,
+      );
+      await evil.close();
+    } finally {
+      await new Promise((r) => attacker.close(r));
+    }
+    // DNS rebinding: a name of the attacker's that resolves to the console's address.
+    const rebound = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP rebind.example 127.0.0.1`],
+      headless: true,
+    });
+    try {
+      const p = await rebound.newPage();
+      const r = await p.goto(`http://rebind.example:${consolePort}/api/console`);
+      expect(r?.status()).toBe(421);
+      const posted = await p.evaluate(async (b) => {
+        const res = await fetch('/api/stations/nakano-01/commands', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(b),
+        });
+        return res.status;
+      }, cmd);
+      expect(posted).toBe(421);
+    } finally {
+      await rebound.close();
+    }
+    expect(sentCount()).toBe(before);
+    expect(readFileSync(actionLog(), 'utf8')).not.toContain('should not happen');
+  });
+
+  it('locks an account after repeated wrong passwords, with the event in the action log', async () => {
+    const ctx = await browser.newContext();
+    const p = await ctx.newPage();
+    await p.goto(`${consoleUrl}/?lang=en`);
+    for (let i = 1; i <= 5; i++) {
+      await p.fill('#login-user', 'locky');
+      await p.fill('#login-password', `wrong-password-${i}`);
+      await p.click('#f-login button[type="submit"]');
+      await expect
+        .poll(() => p.locator('#login-error').textContent())
+        .toMatch(i < 5 ? /Wrong/ : /Locked/);
+      if (i < 5) await p.evaluate(() => (document.getElementById('login-error')!.textContent = ''));
+    }
+    // The right password no longer helps until the lock-out ends.
+    await p.evaluate(() => (document.getElementById('login-error')!.textContent = ''));
+    await p.fill('#login-user', 'locky');
+    await p.fill('#login-password', PASSWORDS.locky!);
+    await p.click('#f-login button[type="submit"]');
+    await expect.poll(() => p.locator('#login-error').textContent()).toMatch(/Locked/);
+    expect(await p.locator('#main').isHidden()).toBe(true);
+    expect(
+      logLines()
+        .filter((l) => l.action === 'account.locked')
+        .map((l) => l.operator),
+    ).toEqual(['locky']);
+    expect(readFileSync(actionLog(), 'utf8')).not.toMatch(/wrong-password|locky-password/);
+    await ctx.close();
+  });
+
+  it('logs out: the page asks for a login again and the API refuses the old session', async () => {
+    await page.click('#logout');
+    await page.locator('#login').waitFor();
+    expect(await page.evaluate(async () => (await fetch('/api/snapshot')).status)).toBe(401);
+    expect(logLines().some((l) => l.action === 'logout' && l.operator === 'alice')).toBe(true);
   });
 });

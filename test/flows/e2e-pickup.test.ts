@@ -37,13 +37,14 @@ import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { readStoredOverrides } from '../../controller/config/overrides.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
 import type { KioskState } from '../../controller/flows/screens.js';
-import { createDevCa, issueDevCert } from '../../controller/mqtt/dev-pki.js';
+import { createDevCa, issueDevCert } from '../support/dev-pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { CliProcess, runCli } from '../support/cli.js';
 import { Mosquitto, freePort } from '../support/mosquitto.js';
 import { startPcscd, type PrivatePcscd } from '../support/pcscd.js';
 import { createPtyPair, type PtyPair } from '../support/socat.js';
 import { getTestPki, type TestPki } from '../support/test-pki.js';
+import { crlNumberExtension } from '../../controller/pki/test-pki.js';
 import { waitFor } from '../support/wait.js';
 import { JpkiOid } from '../../shared/apdu/jpki.js';
 
@@ -193,7 +194,10 @@ async function staleAuthCrl(): Promise<Uint8Array> {
     nextUpdate: new Date(now - 2 * DAY_MS),
     signingAlgorithm: RSA_SIGN,
     signingKey: root.key,
-    extensions: [await x509.AuthorityKeyIdentifierExtension.create(root.cert, false)],
+    extensions: [
+      await x509.AuthorityKeyIdentifierExtension.create(root.cert, false),
+      crlNumberExtension(Math.floor((now - 3 * DAY_MS) / 1000)),
+    ],
     entries: [],
   });
   return new Uint8Array(crl.rawData);

@@ -39,6 +39,30 @@ describe('import direction lint rule (shared <- hardware <- controller, shared <
     expect(errors).toHaveLength(2);
   });
 
+  it('keeps office/ on shared/ only, and office/ out of everything but test/', async () => {
+    const fromOffice = await directionErrors(
+      'office/console/probe.ts',
+      "import { a } from '../../controller/log.js';\nimport { b } from '../../hardware/x.js';\nimport { c } from '../../shared/y.js';\nexport const d = [a, b, c];\n",
+    );
+    expect(fromOffice).toEqual([
+      "'office/' must not import from 'controller/' (allowed: shared)",
+      "'office/' must not import from 'hardware/' (allowed: shared)",
+    ]);
+    for (const folder of ['controller', 'shared', 'hardware', 'firmware-host', 'bench', 'tools'])
+      expect(
+        await directionErrors(
+          `${folder}/probe.ts`,
+          "import { a } from '../office/console/x.js';\nexport const b = a;\n",
+        ),
+      ).toHaveLength(1);
+    expect(
+      await directionErrors(
+        'test/office/probe.ts',
+        "import { a } from '../../office/console/x.js';\nexport const b = a;\n",
+      ),
+    ).toEqual([]);
+  });
+
   it('accepts the allowed directions', async () => {
     expect(
       await directionErrors(

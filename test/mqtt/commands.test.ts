@@ -11,8 +11,8 @@ import {
   buildCommand,
   signCommand,
   type CommandSigner,
-} from '../../controller/mqtt/command-signer.js';
-import { signCompactJws } from '../../controller/mqtt/jws.js';
+} from '../../shared/mqtt/command-envelope.js';
+import { signCompactJws } from '../../shared/mqtt/jws.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import {
   makeCommandPki,

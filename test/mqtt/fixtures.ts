@@ -13,8 +13,8 @@ import type { CompartmentState } from '../../shared/mqtt/state.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
 import { Secret } from '../../shared/secret.js';
 import { silentLogger, type Logger } from '../../controller/log.js';
-import type { CommandSigner } from '../../controller/mqtt/command-signer.js';
-import { createDevCa, issueDevCert, type DevCredential } from '../../controller/mqtt/dev-pki.js';
+import type { CommandSigner } from '../../shared/mqtt/command-envelope.js';
+import { createDevCa, issueDevCert, type DevCredential } from '../support/dev-pki.js';
 import { MqttGateway, type MqttGatewayOptions } from '../../controller/mqtt/gateway.js';
 import { AnchorCommandSignerTrust } from '../../controller/mqtt/signer-trust.js';
 import {

@@ -11,7 +11,7 @@ import { StationTopics } from '../../shared/mqtt/topics.js';
 import { validatePayload } from '../../shared/mqtt/validate.js';
 import { EmbeddedBroker } from '../../controller/demo/embedded-broker.js';
 import { silentLogger } from '../../controller/log.js';
-import { buildCommand, signCommand } from '../../controller/mqtt/command-signer.js';
+import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import {
   connectTls,

@@ -91,6 +91,7 @@ export const SUITE_NEEDS: readonly { readonly pattern: string; readonly needs: r
     { pattern: 'test/foundation/demo-browser.test.ts', needs: ['chromium'] },
     { pattern: 'test/foundation/', needs: [] },
     { pattern: 'test/mqtt/', needs: ['mosquitto', 'openssl'] },
+    { pattern: 'test/office/', needs: [] },
     { pattern: 'test/trust/', needs: ['openssl'] },
     { pattern: 'test/', needs: [] },
   ];

@@ -27,7 +27,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createDevCa, issueDevCert, type DevCredential } from '../../controller/mqtt/dev-pki.js';
+import { createDevCa, issueDevCert, type DevCredential } from './dev-pki.js';
 import { waitFor } from './wait.js';
 
 /** Asks the OS for a free loopback port. */

@@ -5,37 +5,16 @@
  * request nonce, and sets nextUpdate `nmin` minutes after thisUpdate. OpenSSL 3.0 reads the
  * index once, so a test that revokes at the responder restarts it (`restart`).
  *
- * `openssl ocsp -port` listens on every interface; the tests talk to it on 127.0.0.1.
+ * `openssl ocsp -port` listens on every interface; the tests talk to it on 127.0.0.1. Suites
+ * using it are named test/trust/ocsp* (test/support/daemons.ts: they need openssl).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { toPem } from '../../controller/trust/testing/pki.js';
 import { freePort } from './mosquitto.js';
-
-/** True when an `openssl` binary with the `ocsp` command is on PATH. */
-export function haveOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['ocsp', '-help'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Skips a suite without openssl, saying how to install it; under CI=true a missing daemon
- * fails instead. Returns true when the suite should be skipped.
- */
-export function skipWithoutOpenssl(): boolean {
-  if (haveOpenssl()) return false;
-  if (process.env.CI === 'true')
-    throw new Error('openssl is required under CI (apt-get install openssl)');
-  console.warn('skipped: the OCSP responder suite needs openssl (apt-get install openssl)');
-  return true;
-}
 
 /** One line of the CA index. */
 export interface IndexEntry {
@@ -71,6 +50,13 @@ function opensslTime(d: Date): string {
   return `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
 }
 
+/** The serial as OpenSSL's index holds it (BN_bn2hex: upper case, whole octets, no zero octets in front). */
+function indexSerial(hex: string): string {
+  let h = hex.toUpperCase().replace(/^0+/, '');
+  if (h.length % 2) h = `0${h}`;
+  return h || '00';
+}
+
 function indexText(entries: IndexEntry[]): string {
   return entries
     .map((e) => {
@@ -78,7 +64,7 @@ function indexText(entries: IndexEntry[]): string {
         e.status === 'revoked'
           ? `${opensslTime(e.revokedAt ?? new Date())}${e.reason ? `,${e.reason}` : ''}`
           : '';
-      return `${e.status === 'valid' ? 'V' : 'R'}\t491231235959Z\t${revoked}\t${e.serialHex.toUpperCase()}\tunknown\t/CN=serial-${e.serialHex}\n`;
+      return `${e.status === 'valid' ? 'V' : 'R'}\t491231235959Z\t${revoked}\t${indexSerial(e.serialHex)}\tunknown\t/CN=serial-${e.serialHex}\n`;
     })
     .join('');
 }

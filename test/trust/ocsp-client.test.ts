@@ -16,15 +16,14 @@ import {
 import { buildOcspRequest } from '../../controller/trust/ocsp/request.js';
 import { makeOcspTestPki, type OcspTestPki } from '../../controller/trust/testing/ocsp-pki.js';
 import { freePort } from '../support/mosquitto.js';
-import { OpensslOcspResponder, skipWithoutOpenssl } from '../support/openssl-ocsp.js';
+import { OpensslOcspResponder } from '../support/openssl-ocsp.js';
 
-const skip = skipWithoutOpenssl();
 const GOOD = 0x1001;
 const REVOKED = 0x1002;
 const UNKNOWN = 0x1003;
 const AIA = 0x1004;
 
-describe.skipIf(skip)('OCSP client against openssl ocsp', () => {
+describe('OCSP client against openssl ocsp', () => {
   const started = new Date();
   let pki: OcspTestPki;
   let root: Certificate;

@@ -28,6 +28,11 @@ export class FakeJpkiCard {
   readonly calls = { verify: 0, pinStatus: 0, sign: 0, read: 0 };
   /** Milliseconds each signature takes (the card's own time, excluded from the benchmark). */
   signDelayMs = 0;
+  /**
+   * What the token is: a My Number `card`, a `phone` (the certificate reads only after the
+   * PIN), or `not_jpki` (a transit card).
+   */
+  kind: 'card' | 'phone' | 'not_jpki' = 'card';
   constructor(
     readonly cert: TestCert,
     readonly pin = '1234',
@@ -78,9 +83,15 @@ export class ManualCardSource implements CardSource {
       if (gen !== this.#generation) throw new FakeCardRemovedError('card removed');
     };
     return {
+      kind: async () => {
+        alive();
+        return card.kind;
+      },
       readAuthCertificate: async () => {
         alive();
         card.calls.read++;
+        if (card.kind === 'phone' && !verified)
+          throw new FakeCardRemovedError('security status not satisfied');
         return card.cert.der;
       },
       pinStatus: async () => {

@@ -42,11 +42,6 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     description: 'check or print configuration',
     load: async () => (await import('./config.js')).registerConfig,
   },
-  console: {
-    description:
-      'serve the operator console: a live web dashboard of every station, fed from the broker',
-    load: async () => (await import('./console.js')).registerConsole,
-  },
   crl: {
     description: 'the offline CRL cache',
     load: async () => (await import('./crl.js')).registerCrl,
@@ -62,10 +57,6 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
       'check this machine for what the configured station needs; exit 1 only when a needed part fails',
     load: async () => (await import('./doctor.js')).registerDoctor,
   },
-  office: {
-    description: 'back-office simulator: sign and send commands to a station, watch events',
-    load: async () => (await import('./office.js')).registerOffice,
-  },
   pki: {
     description: 'test PKI for demos and tests',
     load: async () => (await import('./pki.js')).registerPki,
@@ -80,4 +71,14 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: station,
   },
   start: { description: 'run the station daemon', load: station },
+};
+
+/**
+ * The municipality's side (office/), which the station's code may not import:
+ * bin/jpki-locker.js runs these from office/cli/main.ts. Listed here so that `--help` shows
+ * them; `test/foundation/cli-table.test.ts` checks the lines against office's own.
+ */
+export const OFFICE_COMMANDS: Readonly<Record<string, string>> = {
+  console: 'serve the operator console: a live web dashboard of every station, fed from the broker',
+  office: 'back-office simulator: sign and send commands to a station, watch events',
 };

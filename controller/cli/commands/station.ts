@@ -14,7 +14,7 @@ import {
   DemoSimulator,
   ensureDemoPki,
 } from '../../demo/demo.js';
-import { BackOffice, DEMO_SCRIPTS, ensureOfficePki, runDemoStory } from '../../demo/demo-script.js';
+import { BackOffice, DEMO_SCRIPTS, officePkiFiles, runDemoStory } from '../../demo/demo-script.js';
 import { loadCommandSigner } from '../../mqtt/command-signer.js';
 import { applyStoredOverrides } from '../../config/overrides.js';
 import { action, resolveConfig, UsageError } from '../context.js';
@@ -91,7 +91,7 @@ export function registerStation(program: Command): void {
           `preparing the demo in ${dataDir} (the first run generates a test PKI there)\n`,
         );
         const pki = await ensureDemoPki(dataDir);
-        const office = await ensureOfficePki(dataDir);
+        const office = officePkiFiles(dataDir, pki);
         const config = demoConfig(dataDir, pki, {
           webPort,
           brokerPort,

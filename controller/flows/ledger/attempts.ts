@@ -1,11 +1,22 @@
 /** Attempts and actuations: what the kiosk and the doors record about each try and each lock. */
 import type { AttemptReason } from '../../../shared/mqtt/events.js';
 import { Actors, type Actor, type ActuationCause, type AuditRecord } from '../../domain/model.js';
-import type { UnitOfWork } from '../../domain/ports.js';
+import type { RevocationDecider, UnitOfWork } from '../../domain/ports.js';
 
 /** See the module comment. */
 export class AttemptRecords {
+  #revocationSource: RevocationDecider | undefined;
+
   constructor(private readonly uow: UnitOfWork) {}
+
+  /**
+   * The revocation source (`ocsp`, `ocsp-cache`, `crl`) that decided the certificate check of
+   * the card now at the kiosk; every pickup attempt recorded until the next call carries it.
+   * The card session sets it after the check and clears it when a new card comes.
+   */
+  setRevocationSource(source: RevocationDecider | undefined): void {
+    this.#revocationSource = source;
+  }
 
   /**
    * Records a pickup attempt (granted or denied, with its reason). `holderSpki` is null until
@@ -26,6 +37,7 @@ export class AttemptRecords {
           holderSpkiSha256: holderSpki,
           ...(extra.deliveryId ? { deliveryId: extra.deliveryId } : {}),
           ...(extra.compartment ? { compartment: extra.compartment } : {}),
+          ...(this.#revocationSource ? { revocationSource: this.#revocationSource } : {}),
         },
       });
       tx.audit({
@@ -35,7 +47,10 @@ export class AttemptRecords {
         target: extra.compartment ? `compartment:${extra.compartment}` : '',
         outcome: result,
         reason,
-        details: extra.triesLeft === undefined ? {} : { triesLeft: extra.triesLeft },
+        details: {
+          ...(extra.triesLeft === undefined ? {} : { triesLeft: extra.triesLeft }),
+          ...(this.#revocationSource ? { revocationSource: this.#revocationSource } : {}),
+        },
       });
     });
   }

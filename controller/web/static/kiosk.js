@@ -185,6 +185,10 @@
         speech: last ? 'pin.lastTry' : 'pin.wrongPin.' + s.triesLeft,
       };
     }
+    if (s.screen === 'pin' && s.device === 'phone') {
+      // A smartphone certificate: the PIN unlocks it before it can be read and checked.
+      return { title: 'screen.pin.title', body: 'pin.phone', kind: 'info', speech: 'pin.phone' };
+    }
     return {
       title: 'screen.' + s.screen + '.title',
       body: 'screen.' + s.screen + '.body',

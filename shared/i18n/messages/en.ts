@@ -37,6 +37,8 @@ export const en: Messages = {
   'pin.tries': 'Tries left: {n}',
   'pin.wrongPin': 'Wrong PIN. Tries left: {n}.',
   'pin.lastTry': 'Wrong PIN. One more wrong try locks the card.',
+  'pin.phone':
+    'Smartphone: enter the PIN of your user-authentication certificate. The certificate on the phone is read and checked after it.',
 
   'compartment.opening': 'opening',
   'compartment.open': 'open',
@@ -87,6 +89,9 @@ export const en: Messages = {
   'error.card_removed.body': 'Nothing was done. Please start again.',
   'error.card_error.title': 'The card could not be read',
   'error.card_error.body': 'Please place it again.',
+  'error.not_my_number_card.title': 'This is not a My Number card',
+  'error.not_my_number_card.body':
+    'Please place your My Number card (or a phone with the JPKI app).',
   'error.proof_failed.title': 'We could not confirm it is you',
   'error.proof_failed.body': 'Please take your card.',
   'error.door_not_opened.title': 'The door was not opened, so it locked again',

@@ -42,6 +42,8 @@ export const jaEasy: Messages = {
   'pin.wrongPin': '{番号|ばんごう}が ちがいます。あと {n}{回|かい} できます。',
   'pin.lastTry':
     '{番号|ばんごう}が ちがいます。あと 1{回|かい} まちがえると カードが {使|つか}えなく なります。',
+  'pin.phone':
+    'スマートフォン です。 {暗証番号|あんしょうばんごう} を {入|い}れて ください。 そのあと {証明書|しょうめいしょ} を {調|しら}べます。',
 
   'compartment.opening': '{開|あ}けて います',
   'compartment.open': '{開|あ}いて います',
@@ -95,6 +97,8 @@ export const jaEasy: Messages = {
   'error.card_removed.body': 'はじめから して ください。',
   'error.card_error.title': 'カードが {読|よ}めません でした',
   'error.card_error.body': 'もう {一回|いっかい} カードを {置|お}いて ください。',
+  'error.not_my_number_card.title': 'これは マイナンバーカード では ありません',
+  'error.not_my_number_card.body': 'マイナンバーカード を {置|お}いて ください。',
   'error.proof_failed.title': 'あなたの ことを {確|たし}かめられません でした',
   'error.proof_failed.body': 'カードを {取|と}って ください。',
   'error.door_not_opened.title': 'ドアが {開|あ}かなかったので かぎを かけました',

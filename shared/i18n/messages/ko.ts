@@ -37,6 +37,7 @@ export const ko: Messages = {
   'pin.tries': '남은 횟수 {n}회',
   'pin.wrongPin': '비밀번호가 틀렸습니다. 남은 횟수 {n}회.',
   'pin.lastTry': '비밀번호가 틀렸습니다. 한 번 더 틀리면 카드가 잠깁니다.',
+  'pin.phone': '스마트폰입니다. 이용자 증명용 비밀번호를 입력해 주세요. 그 후 인증서를 확인합니다.',
 
   'compartment.opening': '여는 중',
   'compartment.open': '열림',
@@ -87,6 +88,8 @@ export const ko: Messages = {
   'error.card_removed.body': '절차를 중지했습니다. 처음부터 다시 하세요.',
   'error.card_error.title': '카드를 읽을 수 없었습니다',
   'error.card_error.body': '카드를 다시 올려 주세요.',
+  'error.not_my_number_card.title': '마이넘버 카드가 아닙니다',
+  'error.not_my_number_card.body': '마이넘버 카드를 올려 주세요.',
   'error.proof_failed.title': '본인 확인을 할 수 없었습니다',
   'error.proof_failed.body': '카드를 가져가세요.',
   'error.door_not_opened.title': '문이 열리지 않아 다시 잠갔습니다',

@@ -37,6 +37,7 @@ export const ne: Messages = {
   'pin.tries': 'बाँकी प्रयास: {n}',
   'pin.wrongPin': 'पिन गलत छ। बाँकी प्रयास: {n}।',
   'pin.lastTry': 'पिन गलत छ। फेरि एक पटक गलत भए कार्ड लक हुन्छ।',
+  'pin.phone': 'स्मार्टफोन: प्रयोगकर्ता प्रमाणीकरण PIN हाल्नुहोस्। त्यसपछि प्रमाणपत्र जाँच गरिन्छ।',
 
   'compartment.opening': 'खोल्दैछ',
   'compartment.open': 'खुला',
@@ -87,6 +88,8 @@ export const ne: Messages = {
   'error.card_removed.body': 'केही भएन। फेरि सुरु गर्नुहोस्।',
   'error.card_error.title': 'कार्ड पढ्न सकिएन',
   'error.card_error.body': 'कार्ड फेरि राख्नुहोस्।',
+  'error.not_my_number_card.title': 'यो माइ नम्बर कार्ड होइन',
+  'error.not_my_number_card.body': 'आफ्नो माइ नम्बर कार्ड राख्नुहोस्।',
   'error.proof_failed.title': 'तपाईं नै हो भनी पुष्टि गर्न सकिएन',
   'error.proof_failed.body': 'कार्ड लिनुहोस्।',
   'error.door_not_opened.title': 'ढोका नखोलिएकाले फेरि लक गरियो',

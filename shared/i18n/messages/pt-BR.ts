@@ -37,6 +37,8 @@ export const ptBR: Messages = {
   'pin.tries': 'Tentativas restantes: {n}',
   'pin.wrongPin': 'Senha errada. Tentativas restantes: {n}.',
   'pin.lastTry': 'Senha errada. Mais um erro e o cartão será bloqueado.',
+  'pin.phone':
+    'Smartphone: digite o PIN do certificado de autenticação. O certificado do telefone é lido e verificado depois.',
 
   'compartment.opening': 'abrindo',
   'compartment.open': 'aberta',
@@ -87,6 +89,8 @@ export const ptBR: Messages = {
   'error.card_removed.body': 'Nada foi feito. Comece de novo.',
   'error.card_error.title': 'Não foi possível ler o cartão',
   'error.card_error.body': 'Coloque-o de novo.',
+  'error.not_my_number_card.title': 'Este não é um cartão My Number',
+  'error.not_my_number_card.body': 'Coloque o seu cartão My Number.',
   'error.proof_failed.title': 'Não foi possível confirmar a sua identidade',
   'error.proof_failed.body': 'Pegue o seu cartão.',
   'error.door_not_opened.title': 'A porta não foi aberta e foi trancada de novo',

@@ -37,6 +37,8 @@ export const tl: Messages = {
   'pin.tries': 'Natitirang subok: {n}',
   'pin.wrongPin': 'Mali ang PIN. Natitirang subok: {n}.',
   'pin.lastTry': 'Mali ang PIN. Isa pang mali at mala-lock ang card.',
+  'pin.phone':
+    'Smartphone: ilagay ang PIN ng iyong authentication certificate. Babasahin at susuriin ang certificate pagkatapos.',
 
   'compartment.opening': 'binubuksan',
   'compartment.open': 'bukas',
@@ -87,6 +89,8 @@ export const tl: Messages = {
   'error.card_removed.body': 'Walang nagawa. Magsimula muli.',
   'error.card_error.title': 'Hindi mabasa ang card',
   'error.card_error.body': 'Ilagay itong muli.',
+  'error.not_my_number_card.title': 'Hindi ito My Number card',
+  'error.not_my_number_card.body': 'Ilagay ang iyong My Number card.',
   'error.proof_failed.title': 'Hindi makumpirma na ikaw ito',
   'error.proof_failed.body': 'Kunin ang iyong card.',
   'error.door_not_opened.title': 'Hindi binuksan ang pinto kaya na-lock muli',

@@ -37,6 +37,8 @@ export const vi: Messages = {
   'pin.tries': 'Còn {n} lần',
   'pin.wrongPin': 'Sai mã PIN. Còn {n} lần.',
   'pin.lastTry': 'Sai mã PIN. Sai thêm một lần nữa thẻ sẽ bị khóa.',
+  'pin.phone':
+    'Điện thoại: hãy nhập mã PIN của chứng thư xác thực. Sau đó chứng thư sẽ được đọc và kiểm tra.',
 
   'compartment.opening': 'đang mở',
   'compartment.open': 'đã mở',
@@ -87,6 +89,8 @@ export const vi: Messages = {
   'error.card_removed.body': 'Đã dừng thủ tục. Hãy bắt đầu lại.',
   'error.card_error.title': 'Không đọc được thẻ',
   'error.card_error.body': 'Hãy đặt thẻ lại.',
+  'error.not_my_number_card.title': 'Đây không phải thẻ My Number',
+  'error.not_my_number_card.body': 'Hãy đặt thẻ My Number của bạn.',
   'error.proof_failed.title': 'Không thể xác nhận danh tính của bạn',
   'error.proof_failed.body': 'Xin lấy lại thẻ.',
   'error.door_not_opened.title': 'Cửa không được mở nên đã khóa lại',

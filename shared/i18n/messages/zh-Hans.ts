@@ -37,6 +37,7 @@ export const zhHans: Messages = {
   'pin.tries': '剩余 {n} 次',
   'pin.wrongPin': '密码错误。剩余 {n} 次。',
   'pin.lastTry': '密码错误。再错一次，卡片将被锁定。',
+  'pin.phone': '智能手机：请输入用户认证证书的密码。之后将读取并检查证书。',
 
   'compartment.opening': '正在开锁',
   'compartment.open': '已打开',
@@ -87,6 +88,8 @@ export const zhHans: Messages = {
   'error.card_removed.body': '操作已中止。请重新开始。',
   'error.card_error.title': '无法读取卡片',
   'error.card_error.body': '请重新放置卡片。',
+  'error.not_my_number_card.title': '这不是个人编号卡',
+  'error.not_my_number_card.body': '请放置您的个人编号卡。',
   'error.proof_failed.title': '无法确认您的身份',
   'error.proof_failed.body': '请取回卡片。',
   'error.door_not_opened.title': '柜门未被打开，已重新上锁',

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandResponse } from '../../shared/mqtt/commands.js';
-import { CommandVerifier } from '../mqtt/command-verifier.js';
-import { createDevCa, issueDevCert, type DevCredential } from '../mqtt/dev-pki.js';
-import { AnchorCommandSignerTrust } from '../mqtt/signer-trust.js';
-import { ActionLog } from './action-log.js';
-import { ConsoleActions, type ActionRecord } from './actions.js';
-import { KeyConsoleSigner } from './signer.js';
+import { CommandVerifier } from '../../controller/mqtt/command-verifier.js';
+import { createDevCa, issueDevCert, type DevCredential } from '../support/dev-pki.js';
+import { AnchorCommandSignerTrust } from '../../controller/mqtt/signer-trust.js';
+import { ActionLog } from '../../office/console/action-log.js';
+import { ConsoleActions, type ActionRecord } from '../../office/console/actions.js';
+import { KeyConsoleSigner } from '../../office/console/signer.js';
 
 /** The one clock of this file: the CA, the signer and the verifiers all read it. */
 const T0 = Date.parse('2026-11-24T05:00:00.000Z');
@@ -80,7 +80,7 @@ const answer = (r: ActionRecord, over: Partial<CommandResponse> = {}): CommandRe
 describe('ConsoleActions', () => {
   it('signs a remote open that the station verifier accepts, audits it first, and records the answer', async () => {
     const s = setup();
-    const r = (await s.actions.send('alice', 'nakano-01', 'remote.open', {
+    const r = (await s.actions.send({ operator: 'alice' }, 'nakano-01', 'remote.open', {
       compartment: 'A03',
       reason: 'ticket 5521',
     })) as ActionRecord;
@@ -129,7 +129,7 @@ describe('ConsoleActions', () => {
 
   it('ignores an answer from another station for the same id', async () => {
     const s = setup();
-    const r = (await s.actions.send('alice', 'nakano-01', 'station.maintenance', {
+    const r = (await s.actions.send({ operator: 'alice' }, 'nakano-01', 'station.maintenance', {
       enabled: true,
     })) as ActionRecord;
     expect(s.actions.onResponse('nakano-02', answer(r))).toBeUndefined();
@@ -138,7 +138,7 @@ describe('ConsoleActions', () => {
 
   it('shows a rejection with its reason code', async () => {
     const s = setup();
-    const r = (await s.actions.send('bob', 'nakano-01', 'delivery.extend', {
+    const r = (await s.actions.send({ operator: 'bob' }, 'nakano-01', 'delivery.extend', {
       deliveryId: 'D-1',
       pickupDeadline: '2026-11-30T23:00:00+09:00',
     })) as ActionRecord;
@@ -152,39 +152,56 @@ describe('ConsoleActions', () => {
   it('refuses unusable requests before signing or sending anything', async () => {
     const s = setup();
     expect(
-      await s.actions.send('', 'nakano-01', 'remote.open', { door: 'main', reason: 'x' }),
+      await s.actions.send({ operator: '' }, 'nakano-01', 'remote.open', {
+        door: 'main',
+        reason: 'x',
+      }),
     ).toEqual({ refused: 'bad_operator' });
     expect(
-      await s.actions.send('a\u0007b', 'nakano-01', 'remote.open', { door: 'main', reason: 'x' }),
+      await s.actions.send({ operator: 'a\u0007b' }, 'nakano-01', 'remote.open', {
+        door: 'main',
+        reason: 'x',
+      }),
     ).toEqual({ refused: 'bad_operator' });
     expect(
-      await s.actions.send('alice', 'Nakano/#', 'remote.open', { door: 'main', reason: 'x' }),
+      await s.actions.send({ operator: 'alice' }, 'Nakano/#', 'remote.open', {
+        door: 'main',
+        reason: 'x',
+      }),
     ).toEqual({ refused: 'bad_station' });
     expect(
-      await s.actions.send('alice', 'nakano-01', 'config.change', { version: 2, settings: {} }),
+      await s.actions.send({ operator: 'alice' }, 'nakano-01', 'config.change', {
+        version: 2,
+        settings: {},
+      }),
     ).toEqual({ refused: 'bad_kind' });
-    const noReason = await s.actions.send('alice', 'nakano-01', 'remote.open', { door: 'main' });
+    const noReason = await s.actions.send({ operator: 'alice' }, 'nakano-01', 'remote.open', {
+      door: 'main',
+    });
     expect(noReason).toMatchObject({ refused: 'bad_body' });
-    expect(await s.actions.send('alice', 'nakano-01', 'remote.open', null)).toEqual({
+    expect(await s.actions.send({ operator: 'alice' }, 'nakano-01', 'remote.open', null)).toEqual({
       refused: 'bad_body',
     });
     expect(s.published).toEqual([]);
     expect(s.actions.recent()).toEqual([]);
     const ro = setup({ signer: false });
     expect(
-      await ro.actions.send('alice', 'nakano-01', 'remote.open', { door: 'main', reason: 'x' }),
+      await ro.actions.send({ operator: 'alice' }, 'nakano-01', 'remote.open', {
+        door: 'main',
+        reason: 'x',
+      }),
     ).toEqual({ refused: 'no_signer' });
   });
 
   it('records a failed publication and, without an answer after expiry, no_answer', async () => {
     const s = setup({ publishFails: true });
-    const r = (await s.actions.send('alice', 'nakano-01', 'remote.open', {
+    const r = (await s.actions.send({ operator: 'alice' }, 'nakano-01', 'remote.open', {
       door: 'main',
       reason: 'x',
     })) as ActionRecord;
     expect(r).toMatchObject({ status: 'publish_failed', reason: 'broker not connected' });
     const t = setup();
-    const r2 = (await t.actions.send('alice', 'nakano-01', 'remote.open', {
+    const r2 = (await t.actions.send({ operator: 'alice' }, 'nakano-01', 'remote.open', {
       door: 'main',
       reason: 'x',
     })) as ActionRecord;

@@ -373,6 +373,21 @@ export class FleetModel {
     return this.#alarms.get(id);
   }
 
+  /**
+   * Takes events kept in the console's history (oldest first) at start-up: they are listed,
+   * and each station's highest sequence number is known, so a redelivered copy is dropped.
+   */
+  restoreEvents(events: readonly ConsoleEvent[]): void {
+    for (const e of events) {
+      const rec = this.#station(e.station);
+      if (!rec) continue;
+      rec.maxSeq = Math.max(rec.maxSeq, e.seq);
+      this.#events.push(e);
+    }
+    if (this.#events.length > this.options.maxEvents)
+      this.#events = this.#events.slice(-this.options.maxEvents);
+  }
+
   /** Events matching `q`, newest first. */
   events(q: EventQuery = {}): ConsoleEvent[] {
     const limit = Math.max(1, Math.min(q.limit ?? 500, 5000));

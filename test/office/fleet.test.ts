@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { examplePayloads } from '../../shared/mqtt/examples.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import type { TopicSuffix } from '../../shared/mqtt/topics.js';
-import { alarmOccurrenceKey, defaultArea, FleetModel, type FleetOptions } from './fleet.js';
+import {
+  alarmOccurrenceKey,
+  defaultArea,
+  FleetModel,
+  type FleetOptions,
+} from '../../office/console/fleet.js';
 
 const T0 = Date.parse('2026-11-24T05:00:00.000Z');
 

@@ -27,6 +27,8 @@
     events: [], // newest last, bounded
     eventIds: new Set(),
     actions: new Map(), // commandId -> record
+    approvals: new Map(), // approval id -> request
+    session: null, // { user, role, csrf }
     selected: null,
     detail: null, // { station, alarms, events, actions }
     filtered: [], // station ids in the fleet list
@@ -77,6 +79,7 @@
     counts: false,
     detail: false,
     actions: false,
+    approvals: false,
   };
   let frame = 0;
   const schedule = () => {
@@ -98,7 +101,7 @@
     updateBroker();
     fillKinds();
     lastFormSig = '';
-    mark('filter', 'fleet', 'alarms', 'counts', 'detail', 'actions');
+    mark('filter', 'fleet', 'alarms', 'counts', 'detail', 'actions', 'approvals');
     rebuildEvents();
   }
 
@@ -256,10 +259,8 @@
     }
     const btn = e.target.closest('[data-ack]');
     if (!btn) return;
-    const operator = operatorName();
-    if (!operator) return showError(t('needOperator'));
     btn.disabled = true;
-    const r = await post(`/api/alarms/${encodeURIComponent(btn.dataset.ack)}/ack`, { operator });
+    const r = await post(`/api/alarms/${encodeURIComponent(btn.dataset.ack)}/ack`, {});
     if (r.ok) {
       state.alarms.set(r.body.id, r.body);
       mark('alarms');
@@ -519,7 +520,8 @@
   }
   let lastFormSig = '';
   function renderSigner() {
-    const canSign = !!(state.info && state.info.canSign);
+    const role = state.session ? state.session.role : 'viewer';
+    const canSign = !!(state.info && state.info.canSign) && role !== 'viewer';
     $('no-signer').hidden = canSign;
     for (const b of document.querySelectorAll('form.action button')) b.disabled = !canSign;
   }
@@ -549,13 +551,50 @@
       .join('');
   }
 
-  function operatorName() {
-    const v = $('operator').value.trim();
-    return v || (state.info && state.info.operator) || '';
+  // ---- approvals (two-person rule) -----------------------------------------------------------
+  function renderApprovals() {
+    const list = [...state.approvals.values()]
+      .sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : -1))
+      .slice(0, 100);
+    const me = state.session && state.session.user;
+    $('approval-count').textContent = String(list.filter((a) => a.status === 'pending').length);
+    $('approval-list').innerHTML = list
+      .map((a) => {
+        const target = a.body.door
+          ? `door ${a.body.door}`
+          : `compartment ${a.body.compartment ?? ''}`;
+        const buttons =
+          a.status !== 'pending'
+            ? ''
+            : a.requestedBy === me
+              ? `<button type="button" class="cancel" data-cancel="${esc(a.id)}">${esc(t('cancelRequest'))}</button>`
+              : `<button type="button" class="approve" data-approve="${esc(a.id)}">${esc(t('approve'))}</button>`;
+        return (
+          `<li class="approval" data-approval="${esc(a.id)}" data-status="${esc(a.status)}" data-station="${esc(a.station)}">` +
+          `<div><strong>${esc(a.station)}</strong> ${esc(t('kind.' + a.kind))} ${esc(target)} · ${esc(t('approval.' + a.status))}</div>` +
+          `<div class="muted">${esc(t('requestedBy', { by: a.requestedBy }))}${a.approvedBy ? ` · ${esc(t('approvedBy', { by: a.approvedBy }))}` : ''} · ${esc(fmtTime(a.expiresAt))}</div>` +
+          `<div class="muted">${esc(a.body.reason ?? '')}</div>${buttons}</li>`
+        );
+      })
+      .join('');
   }
-  $('operator').addEventListener('change', () =>
-    localStorage.setItem('console.operator', $('operator').value.trim()),
-  );
+  $('approval-list').addEventListener('click', async (e) => {
+    const approve = e.target.closest('[data-approve]');
+    const cancel = e.target.closest('[data-cancel]');
+    const btn = approve || cancel;
+    if (!btn) return;
+    btn.disabled = true;
+    const id = encodeURIComponent(approve ? approve.dataset.approve : cancel.dataset.cancel);
+    const r = await post(`/api/approvals/${id}/${approve ? 'approve' : 'cancel'}`, {});
+    if (!r.ok) {
+      btn.disabled = false;
+      return showError(t(r.body.error));
+    }
+    const a = approve ? r.body.approval : r.body;
+    state.approvals.set(a.id, a);
+    if (approve && r.body.action) state.actions.set(r.body.action.commandId, r.body.action);
+    mark('approvals', 'actions');
+  });
 
   function showError(msg) {
     $('action-error').textContent = msg || '';
@@ -563,15 +602,17 @@
 
   async function sendCommand(kind, body) {
     showError('');
-    const operator = operatorName();
-    if (!operator) return showError(t('needOperator'));
     const r = await post(`/api/stations/${encodeURIComponent(state.selected)}/commands`, {
-      operator,
       kind,
       body,
       waitMs: 0,
     });
     if (!r.ok) return showError(r.body.error);
+    if (r.body.status === 'awaiting_approval') {
+      state.approvals.set(r.body.approval.id, r.body.approval);
+      showError(t('awaitingApproval', { until: fmtTime(r.body.approval.expiresAt) }));
+      return mark('approvals');
+    }
     state.actions.set(r.body.commandId, r.body);
     mark('actions');
   }
@@ -599,6 +640,7 @@
   async function get(url) {
     try {
       const res = await fetch(url);
+      if (res.status === 401) loggedOut();
       return { ok: res.ok, body: await res.json() };
     } catch (err) {
       return { ok: false, body: { error: String(err) } };
@@ -608,10 +650,14 @@
     try {
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          'x-csrf-token': (state.session && state.session.csrf) || '',
+        },
         body: JSON.stringify(body),
       });
-      return { ok: res.ok, body: await res.json() };
+      if (res.status === 401 && url !== '/api/login') loggedOut();
+      return { ok: res.ok, status: res.status, body: await res.json() };
     } catch (err) {
       return { ok: false, body: { error: String(err) } };
     }
@@ -662,6 +708,8 @@
     addEvents(d.events);
     for (const e of d.events) if (e.station === state.selected) loadDetailSoon();
     for (const a of d.actions) state.actions.set(a.commandId, a);
+    for (const a of d.approvals || []) state.approvals.set(a.id, a);
+    if ((d.approvals || []).length) mark('approvals');
     if (d.stations.length) mark('fleet', 'counts');
     if (membership) mark('filter');
     if (d.alarms.length) mark('alarms');
@@ -681,44 +729,92 @@
     addEvents([...snap.events].reverse());
     pendingEvents = [];
     for (const a of snap.actions) state.actions.set(a.commandId, a);
+    state.approvals = new Map((snap.approvals || []).map((a) => [a.id, a]));
     $('station-ids').innerHTML = snap.stations
       .slice(0, 2000)
       .map((s) => `<option value="${esc(s.id)}">`)
       .join('');
     updateBroker();
     rebuildEvents();
-    mark('filter', 'fleet', 'counts', 'alarms', 'detail', 'actions');
+    mark('filter', 'fleet', 'counts', 'alarms', 'detail', 'actions', 'approvals');
   }
 
   let buffered = [];
+  let source = null;
   let loaded = false;
   async function connect() {
     loaded = false;
     buffered = [];
     const es = new EventSource('/events/fleet');
+    source = es;
     es.onmessage = (m) => {
       const d = JSON.parse(m.data);
       if (loaded) applyDelta(d);
       else buffered.push(d);
     };
     es.onerror = () => {
-      // The server went away: start over with a fresh snapshot when it is back.
+      // The server went away (or the session ended): start over when it is back.
       es.close();
+      if (source !== es) return;
+      source = null;
       state.brokerUp = false;
       updateBroker();
-      setTimeout(connect, 2000);
+      setTimeout(boot, 2000);
     };
-    const [info, snap] = await Promise.all([get('/api/console'), get('/api/snapshot')]);
-    if (info.ok) state.info = info.body;
+    const snap = await get('/api/snapshot');
     if (!snap.ok) return;
     applySnapshot(snap.body);
     renderSigner();
     loaded = true;
     for (const d of buffered) applyDelta(d);
     buffered = [];
-    if (!$('operator').value && state.info && state.info.operator)
-      $('operator').placeholder = state.info.operator;
   }
+
+  // ---- login -------------------------------------------------------------------------------
+  function showLogin(on) {
+    $('login').hidden = !on;
+    $('main').hidden = on;
+    $('who').hidden = on || !state.session;
+    if (state.session) {
+      $('who-name').textContent = state.session.user;
+      $('who-role').textContent = t('role.' + state.session.role);
+      $('who-role').dataset.role = state.session.role;
+    }
+    if (on) $('login-user').focus();
+  }
+  function loggedOut() {
+    state.session = null;
+    if (source) source.close();
+    source = null;
+    if (state.info && state.info.login === 'disabled') return;
+    showLogin(true);
+  }
+  async function boot() {
+    const info = await get('/api/console');
+    if (!info.ok) return setTimeout(boot, 2000);
+    state.info = info.body;
+    $('no-login-banner').hidden = state.info.login !== 'disabled';
+    state.session = state.info.session;
+    if (!state.session) return showLogin(true);
+    showLogin(false);
+    document.body.dataset.role = state.session.role;
+    connect();
+  }
+  $('f-login').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    $('login-error').textContent = '';
+    const r = await post('/api/login', {
+      user: $('login-user').value.trim(),
+      password: $('login-password').value,
+    });
+    $('login-password').value = '';
+    if (!r.ok) return ($('login-error').textContent = t(r.body.error));
+    boot();
+  });
+  $('logout').addEventListener('click', async () => {
+    await post('/api/logout', {});
+    loggedOut();
+  });
 
   // ---- render ------------------------------------------------------------------------------
   function render() {
@@ -752,6 +848,10 @@
       dirty.actions = false;
       renderActions();
     }
+    if (dirty.approvals) {
+      dirty.approvals = false;
+      renderApprovals();
+    }
     renderNewEvents();
   }
 
@@ -764,7 +864,6 @@
       localStorage.setItem('console.lang', state.lang);
       applyLanguage();
     });
-  $('operator').value = localStorage.getItem('console.operator') || '';
   applyLanguage();
-  connect();
+  boot();
 })();

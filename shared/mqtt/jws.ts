@@ -11,12 +11,8 @@
  * engine does it); this module parses, and checks a signature over the leaf's key.
  */
 import { constants, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import {
-  COMMAND_JWS_ALGS,
-  COMMAND_JWS_TYP,
-  type CommandJwsAlg,
-} from '../../shared/mqtt/commands.js';
-import { validateCommandJwsHeader } from '../../shared/mqtt/validate.js';
+import { COMMAND_JWS_ALGS, COMMAND_JWS_TYP, type CommandJwsAlg } from './commands.js';
+import { validateCommandJwsHeader } from './validate.js';
 
 /** A parsed compact JWS (not yet verified). */
 export interface ParsedJws {

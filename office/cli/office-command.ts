@@ -8,14 +8,15 @@ import type {
   CommandKind,
   CommandResponse,
   CompartmentSize,
-} from '../../../shared/mqtt/commands.js';
-import { fleetTopics, isStationId, StationTopics } from '../../../shared/mqtt/topics.js';
-import { validateCommandClaims } from '../../../shared/mqtt/validate.js';
-import { ExitCode } from '../../exit-codes.js';
-import { buildCommand, loadCommandSigner, signCommand } from '../../mqtt/command-signer.js';
-import { createDevCa, issueDevCert } from '../../mqtt/dev-pki.js';
-import { action, resolveConfig, UsageError } from '../context.js';
-import { JpkiLockerError } from '../../../shared/errors.js';
+} from '../../shared/mqtt/commands.js';
+import { fleetTopics, isStationId, StationTopics } from '../../shared/mqtt/topics.js';
+import { validateCommandClaims } from '../../shared/mqtt/validate.js';
+import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
+import { JpkiLockerError } from '../../shared/errors.js';
+import { createDevCa, issueDevCert } from '../pki/dev-pki.js';
+import { loadCommandSignerFiles } from '../signer/load.js';
+import { brokerUrlFromStationConfig } from './station-config.js';
+import { officeAction as action, OfficeExit as ExitCode, UsageError } from './usage.js';
 
 /** Options every `office` subcommand takes. */
 interface BrokerOptions {
@@ -73,7 +74,7 @@ function readFile(file: string, what: string): Buffer {
 }
 
 async function connect(o: BrokerOptions): Promise<MqttClient> {
-  const url = o.url ?? resolveConfig(o.config).mqtt.url;
+  const url = o.url ?? brokerUrlFromStationConfig(o.config);
   const protocolVersion = Number(o.protocol ?? '5');
   if (protocolVersion !== 4 && protocolVersion !== 5)
     throw new UsageError('--protocol must be 4 or 5');
@@ -111,7 +112,7 @@ async function send<K extends CommandKind>(
     throw new UsageError('--sign-key and --sign-cert are required to sign commands');
   let signer;
   try {
-    signer = loadCommandSigner(o.signKey, o.signCert);
+    signer = loadCommandSignerFiles(o.signKey, o.signCert);
   } catch (err) {
     throw new UsageError(`cannot load the signer: ${(err as Error).message}`);
   }

@@ -1,8 +1,8 @@
 /**
- * Signing of the console's commands with the MQTT link's own code
- * (controller/mqtt/command-signer.ts: `buildCommand` makes the claims, `signCommand` the
- * compact JWS with the x5c chain), so the console and `jpki-locker office` send identical
- * envelopes. This file only adds the injected clock and the loading from options.
+ * Signing of the console's commands with the wire contract's envelope
+ * (shared/mqtt/command-envelope.ts: `buildCommand` makes the claims, `signCommand` the compact
+ * JWS with the x5c chain), so the console and `jpki-locker office` send identical envelopes.
+ * This file adds the injected clock, the operator names in the claims, and loading from files.
  */
 import type {
   CommandBodies,
@@ -10,13 +10,19 @@ import type {
   CommandKind,
   CommandMessage,
 } from '../../shared/mqtt/commands.js';
-import { ConfigError } from '../../shared/errors.js';
 import {
   buildCommand,
-  loadCommandSigner,
   signCommand,
   type CommandSigner,
-} from '../mqtt/command-signer.js';
+} from '../../shared/mqtt/command-envelope.js';
+import { ConfigError } from '../../shared/errors.js';
+import { loadCommandSignerFiles } from '../signer/load.js';
+
+/** Who asked for a command and, under the two-person rule, who approved it. */
+export interface CommandPeople {
+  operator: string;
+  approvedBy?: string;
+}
 
 /** Makes signed command envelopes for the console. */
 export interface ConsoleSigner {
@@ -25,7 +31,7 @@ export interface ConsoleSigner {
     station: string,
     kind: K,
     body: CommandBodies[K],
-    options?: { lifetimeSec?: number },
+    options?: { lifetimeSec?: number; people?: CommandPeople },
   ): { claims: CommandClaimsOf<K>; message: CommandMessage };
 }
 
@@ -44,7 +50,7 @@ export class KeyConsoleSigner implements ConsoleSigner {
    */
   static fromFiles(keyFile: string, certFile: string, now?: () => Date): KeyConsoleSigner {
     try {
-      return new KeyConsoleSigner(loadCommandSigner(keyFile, certFile), now);
+      return new KeyConsoleSigner(loadCommandSignerFiles(keyFile, certFile), now);
     } catch (err) {
       throw new ConfigError([
         {
@@ -59,13 +65,17 @@ export class KeyConsoleSigner implements ConsoleSigner {
     station: string,
     kind: K,
     body: CommandBodies[K],
-    options: { lifetimeSec?: number } = {},
+    options: { lifetimeSec?: number; people?: CommandPeople } = {},
   ): { claims: CommandClaimsOf<K>; message: CommandMessage } {
-    const claims = buildCommand(kind, body, {
-      station,
-      now: this.now(),
-      lifetimeSec: options.lifetimeSec ?? this.defaultLifetimeSec,
-    });
+    const claims: CommandClaimsOf<K> = {
+      ...buildCommand(kind, body, {
+        station,
+        now: this.now(),
+        lifetimeSec: options.lifetimeSec ?? this.defaultLifetimeSec,
+      }),
+      ...(options.people ? { operator: options.people.operator } : {}),
+      ...(options.people?.approvedBy ? { approvedBy: options.people.approvedBy } : {}),
+    };
     return { claims, message: signCommand(claims, this.signer) };
   }
 }

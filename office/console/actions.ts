@@ -5,10 +5,11 @@
  * audited in the {@link ActionLog} with the operator's name — before it is published.
  */
 import type { CommandBodies, CommandKind, CommandResponse } from '../../shared/mqtt/commands.js';
+import { buildCommand } from '../../shared/mqtt/command-envelope.js';
 import { isStationId, StationTopics } from '../../shared/mqtt/topics.js';
 import { validateCommandClaims } from '../../shared/mqtt/validate.js';
 import type { ActionLog } from './action-log.js';
-import type { ConsoleSigner } from './signer.js';
+import type { CommandPeople, ConsoleSigner } from './signer.js';
 
 /** The command kinds an operator may send from the console. */
 export const CONSOLE_ACTION_KINDS = [
@@ -29,6 +30,8 @@ export interface ActionRecord {
   kind: ConsoleActionKind;
   body: Record<string, unknown>;
   operator: string;
+  /** The second operator, when the two-person rule applied. */
+  approvedBy: string | null;
   sentAt: string;
   expiresAt: string;
   status: ActionStatus;
@@ -87,26 +90,28 @@ export class ConsoleActions {
    * `publish_failed`), or a refusal when the request itself is unusable.
    */
   async send(
-    operator: unknown,
+    people: CommandPeople,
     station: unknown,
     kind: unknown,
     body: unknown,
   ): Promise<ActionRecord | ActionRefused> {
     const signer = this.deps.signer;
     if (!signer) return { refused: 'no_signer' };
+    const refused = this.check(station, kind, body);
+    if (refused) return refused;
+    const operator = people.operator;
     if (!validOperator(operator)) return { refused: 'bad_operator' };
-    if (typeof station !== 'string' || !isStationId(station)) return { refused: 'bad_station' };
-    if (typeof kind !== 'string' || !(CONSOLE_ACTION_KINDS as readonly string[]).includes(kind))
-      return { refused: 'bad_kind' };
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      return { refused: 'bad_body' };
+    if (typeof station !== 'string') return { refused: 'bad_station' };
     const { claims, message } = signer.sign(
       station,
       kind as CommandKind,
       body as CommandBodies[CommandKind],
-      this.deps.lifetimeSec !== undefined ? { lifetimeSec: this.deps.lifetimeSec } : {},
+      {
+        people,
+        ...(this.deps.lifetimeSec !== undefined ? { lifetimeSec: this.deps.lifetimeSec } : {}),
+      },
     );
-    // The contract's schema decides what a valid body is: refuse before signing goes out.
+    // Checked again as signed: nothing off-contract goes out.
     const checked = validateCommandClaims(claims);
     if (!checked.ok) return { refused: 'bad_body', errors: checked.errors };
     const record: ActionRecord = {
@@ -115,6 +120,7 @@ export class ConsoleActions {
       kind: kind as ConsoleActionKind,
       body: body as Record<string, unknown>,
       operator,
+      approvedBy: people.approvedBy ?? null,
       sentAt: claims.issuedAt,
       expiresAt: claims.expiresAt,
       status: 'sent',
@@ -128,7 +134,12 @@ export class ConsoleActions {
       action: 'command.sent',
       station,
       ref: claims.id,
-      detail: { kind, body, expiresAt: claims.expiresAt },
+      detail: {
+        kind,
+        body,
+        expiresAt: claims.expiresAt,
+        ...(people.approvedBy ? { approvedBy: people.approvedBy } : {}),
+      },
     });
     this.#remember(record);
     try {
@@ -149,6 +160,19 @@ export class ConsoleActions {
     }
     this.deps.onChange(record);
     return record;
+  }
+
+  /** Why a request cannot be sent as it stands (before any signing), or undefined. */
+  check(station: unknown, kind: unknown, body: unknown): ActionRefused | undefined {
+    if (typeof station !== 'string' || !isStationId(station)) return { refused: 'bad_station' };
+    if (typeof kind !== 'string' || !(CONSOLE_ACTION_KINDS as readonly string[]).includes(kind))
+      return { refused: 'bad_kind' };
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return { refused: 'bad_body' };
+    // The contract's schema decides what a valid body is.
+    const draft = buildCommand(kind as CommandKind, body as never, { station });
+    const checked = validateCommandClaims(draft);
+    return checked.ok ? undefined : { refused: 'bad_body', errors: checked.errors };
   }
 
   /** Takes a `cmd/response` message (any station); ignores answers to others' commands. */

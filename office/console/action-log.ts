@@ -8,6 +8,21 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** What a line records. */
+export type ActionLogAction =
+  | 'command.sent'
+  | 'command.answered'
+  | 'command.unanswered'
+  | 'alarm.ack'
+  | 'approval.requested'
+  | 'approval.granted'
+  | 'approval.expired'
+  | 'approval.cancelled'
+  | 'login'
+  | 'login.failed'
+  | 'logout'
+  | 'account.locked';
+
 /** One line of the log. */
 export interface ActionLogEntry {
   /** 1, 2, 3 ... */
@@ -15,9 +30,10 @@ export interface ActionLogEntry {
   /** ISO 8601, console clock. */
   at: string;
   operator: string;
-  action: 'command.sent' | 'command.answered' | 'command.unanswered' | 'alarm.ack';
+  action: ActionLogAction;
+  /** The station concerned ('' for account events). */
   station: string;
-  /** Command id, or alarm occurrence id. */
+  /** Command id, approval id, alarm occurrence id, or account name. */
   ref: string;
   /** What was done (command kind + body, alarm code, the station's answer). */
   detail: Record<string, unknown>;
