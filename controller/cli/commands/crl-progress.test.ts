@@ -14,8 +14,7 @@ function sink(isTTY: boolean) {
 
 const MB = 1 << 20;
 function feed(p: ReturnType<typeof progressPrinter>, total: number | undefined) {
-  for (let bytes = 0; bytes <= 20 * MB; bytes += MB)
-    p.onProgress({ bytes, totalBytes: total });
+  for (let bytes = 0; bytes <= 20 * MB; bytes += MB) p.onProgress({ bytes, totalBytes: total });
   p.done();
 }
 
