@@ -122,6 +122,9 @@ new_root() {
   mkdir -p "$dir" "$cache/apt-$suite" "$cache/npm"
   tar --zstd -C "$dir" -xf "$tarball"
   roots+=("$dir")
+  # The root is a mount point of its own, as / is on a machine: `unshare --mount` (the card
+  # suites' private pcscd) changes the propagation of /, which fails on a plain folder.
+  mount --bind "$dir" "$dir"
   cp /etc/resolv.conf "$dir/etc/resolv.conf"
   # The certificate authorities this machine added for its network (a TLS-inspecting proxy,
   # say) are the new root's too, as on any machine of that network.
