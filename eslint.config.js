@@ -22,6 +22,7 @@ export default tseslint.config(
     plugins: { local },
     rules: {
       'local/import-direction': ['error', { root }],
+      'local/core-layers': ['error', { root }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },

@@ -1,3 +1,4 @@
+import { HardwareLostError } from '../shared/errors.js';
 import type { CardReader } from '../hardware/card/card-reader.js';
 import { createCardReader } from '../hardware/card/factory.js';
 import type { Gpio } from '../hardware/gpio/index.js';
@@ -61,5 +62,77 @@ export class CardReaderComponent implements Component {
     if (!this.#started) return;
     this.#started = false;
     await this.reader?.stop();
+  }
+}
+
+/**
+ * Hardware lost at run time: the locker bus's serial port gone (`port_closed`), or no card
+ * reader left for `readerGraceMs` (a reader that comes back within it is a hiccup). On loss
+ * every lock output is driven locked first, then `onLost` is told (the shell exits 3).
+ */
+export class HardwareLossWatch implements Component {
+  readonly name = 'hardware-loss-watch';
+  readonly #unsubscribe: (() => void)[] = [];
+  #readerTimer: ReturnType<typeof setTimeout> | undefined;
+  #lost = false;
+
+  constructor(
+    private readonly devices: HardwareSet,
+    private readonly lockAll: () => void,
+    private readonly onLost: (err: HardwareLostError) => void,
+    private readonly log: Logger,
+    private readonly readerGraceMs = 30_000,
+  ) {}
+
+  async start(): Promise<void> {
+    const { board, card } = this.devices;
+    if (board)
+      this.#unsubscribe.push(
+        board.on('fault', (f) => {
+          if (f.kind === 'port_closed') this.#lose('board', 'the locker bus serial port is gone');
+        }),
+      );
+    if (card)
+      this.#unsubscribe.push(
+        card.onEvent((e) => {
+          if (e.type === 'reader-added') this.#clearReaderTimer();
+          if (e.type !== 'reader-removed' || this.#readerCount(card) > 0 || this.#readerTimer)
+            return;
+          this.log.warn({ graceMs: this.readerGraceMs }, 'no card reader left');
+          this.#readerTimer = setTimeout(() => {
+            this.#readerTimer = undefined;
+            if (this.#readerCount(card) === 0) this.#lose('card', 'no card reader is left');
+          }, this.readerGraceMs);
+          this.#readerTimer.unref();
+        }),
+      );
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.#unsubscribe.splice(0)) u();
+    this.#clearReaderTimer();
+  }
+
+  #readerCount(card: CardReader): number {
+    try {
+      return card.readers().length;
+    } catch {
+      return 0;
+    }
+  }
+
+  #clearReaderTimer(): void {
+    if (this.#readerTimer) clearTimeout(this.#readerTimer);
+    this.#readerTimer = undefined;
+  }
+
+  #lose(device: string, message: string): void {
+    if (this.#lost) return;
+    this.#lost = true;
+    try {
+      this.lockAll();
+    } finally {
+      this.onLost(new HardwareLostError(device, message));
+    }
   }
 }

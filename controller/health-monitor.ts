@@ -7,7 +7,7 @@ import type { AlarmCode, AlarmSeverity } from '../shared/mqtt/state.js';
 import { CLOCK_FLOOR } from './doctor/checks.js';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
-import type { CrlStatus } from './trust/types.js';
+import { crlUsable, type CrlStatus } from './trust/types.js';
 import type { MissingCrlStatus } from './trust/crl-cache.js';
 
 /** What the monitor raises and clears alarms through (the domain, which records each with its event). */
@@ -144,7 +144,7 @@ export class HealthMonitor implements Component {
       this.#wanted.set(`${code}|${target}`, [severity, detail]);
 
     for (const s of o.trust.freshness(now)) {
-      if (s.verdict === 'stale' || s.verdict === 'missing' || s.verdict === 'future') {
+      if (!crlUsable(s.verdict)) {
         want(
           'crl_stale',
           `crl:${s.issuerKeySha256.slice(0, 16)}`,

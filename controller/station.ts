@@ -1,8 +1,9 @@
 import type { Config } from './config/types.js';
+import { isLoopbackHost } from './config/load.js';
 import { ComponentGroup, type Component } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { StorageComponent } from './storage/storage-component.js';
-import { createHardware, type HardwareSet } from './hardware.js';
+import { createHardware, HardwareLossWatch, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
 import { CoreComponent } from './app/core-component.js';
 import { TrustCertificateChecker } from './adapters/certificate-checker.js';
@@ -86,16 +87,44 @@ export class Station {
       clockSkewSec: config.mqtt.clockSkewSec,
     });
     components.push(this.trust);
+    // Hardware lost at run time: outputs locked, then the shell stops with exit code 3.
+    components.push(
+      new HardwareLossWatch(
+        this.hardware,
+        () => hw.locks.lockAll(),
+        (err) => this.reportFatal(err),
+        log.child({ component: 'hardware' }),
+      ),
+    );
     components.push(...(options.extraComponents?.(this) ?? []));
     // Web server built first so the domain can register the kiosk routes; started last.
     let web: WebServer | undefined;
     if (config.web.enabled) {
+      const sim = config.web.simulator;
       const pages: Record<string, string> = { '/': 'kiosk.html' };
-      if (config.web.simulator) pages['/simulator'] = 'simulator.html';
+      if (sim) pages['/simulator'] = 'simulator.html';
       web = new WebServer(
-        { host: config.web.host, port: config.web.port, pages },
+        {
+          host: config.web.host,
+          port: config.web.port,
+          pages,
+          // Only the kiosk's own files; the simulator's only when the simulator is on (demo).
+          files: [
+            'kiosk.js',
+            'kiosk.css',
+            'scanner.js',
+            ...(sim ? ['simulator.js', 'simulator.css'] : []),
+          ],
+          channels: ['kiosk', ...(sim ? ['sim'] : [])],
+          strict: true,
+        },
         log.child({ component: 'web' }),
       );
+      if (!isLoopbackHost(config.web.host))
+        log.warn(
+          { host: config.web.host },
+          'web.allowRemote: the kiosk API listens beyond loopback; anyone on that network can reach it',
+        );
     }
     this.core = new CoreComponent(config, {
       db: () => this.storage.db,
@@ -146,14 +175,10 @@ export class Station {
       log: log.child({ component: 'health' }),
     });
     components.push(this.health);
-    let signer: StationSigner | undefined;
     this.retention = new RetentionJob(config.retention, {
       db: () => this.storage.db,
       outbox: () => this.outbox,
-      signer: () =>
-        config.station.signingKey
-          ? (signer ??= loadStationSigner(config.station.signingKey, config.station.signingCert))
-          : undefined,
+      signer: () => this.#stationSigner(),
       stationId: config.station.id,
       timezone: config.station.timezone,
       now: this.now,
@@ -177,6 +202,18 @@ export class Station {
       components.push(this.web);
     }
     this.#group = new ComponentGroup(components, log);
+  }
+
+  #signer: StationSigner | undefined;
+  /**
+   * The station's own key and certificate (station.signingKey/signingCert), read once: it
+   * signs what the station publishes and the audit checkpoints. Undefined without a key.
+   */
+  #stationSigner(): StationSigner | undefined {
+    const { signingKey, signingCert } = this.config.station;
+    if (!signingKey) return undefined;
+    this.#signer ??= loadStationSigner(signingKey, signingCert);
+    return this.#signer;
   }
 
   #outbox: Outbox | undefined;
@@ -234,6 +271,8 @@ export class Station {
         },
         log: this.log.child({ component: 'mqtt' }),
         now: this.now,
+        // Everything the station publishes is signed with its key (docs/mqtt.md).
+        ...(config.station.signingKey ? { stationSigner: this.#stationSigner()! } : {}),
       },
     );
   }

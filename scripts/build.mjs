@@ -30,7 +30,6 @@ try {
   for (const dir of [
     'controller/storage/migrations',
     'controller/web/static',
-    'controller/console/static',
     'controller/trust/roots',
     'office/console/static',
   ]) {

@@ -93,6 +93,21 @@ export class BoardCompartments implements CompartmentHardware {
     return { opened: false, reason: `board_${r.fault.kind}` };
   }
 
+  async readLatch(compartment: string): Promise<'open' | 'closed' | 'unknown'> {
+    const w = this.#byId.get(compartment);
+    if (!w) return 'unknown';
+    try {
+      const status = await this.board.status(w.board);
+      const l = status.locks.find((x) => x.lock === w.lock);
+      if (!l) return 'unknown';
+      this.#occupied.set(compartment, l.occupied);
+      this.#setLatched(compartment, l.latched);
+      return l.latched ? 'closed' : 'open';
+    } catch {
+      return 'unknown';
+    }
+  }
+
   doorState(compartment: string): 'open' | 'closed' | 'unknown' {
     const l = this.#latched.get(compartment);
     return l === undefined ? 'unknown' : l ? 'closed' : 'open';

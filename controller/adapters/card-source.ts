@@ -1,44 +1,52 @@
 /** The card reader (PC/SC or simulated) with the JPKI client, as the flows' card source. */
 import type { CardReader } from '../../hardware/card/card-reader.js';
-import { BlockedPinRegistry, JpkiClient } from '../card/jpki-client.js';
+import { JpkiClient } from '../card/jpki-client.js';
 import type { Logger } from '../log.js';
 import type { CardSource, HolderCard } from '../domain/ports.js';
 
-/** Card insertions from a CardReader, and JPKI sessions through the JPKI client. */
+/**
+ * Card insertions from a CardReader, and JPKI sessions through the JPKI client. Each session
+ * gets its own client: the blocked-PIN state is read from the card every time (the empty
+ * VERIFY spends nothing), never carried across sessions by certificate hash — a card with a
+ * copied certificate answering `69 83` cannot mark the genuine card blocked.
+ */
 export class ReaderCardSource implements CardSource {
-  readonly #blocked = new BlockedPinRegistry();
+  /** The (matching) reader of the last card inserted. */
+  #current: string | undefined;
+
+  /**
+   * @param readerFilter `card.reader`: only readers whose name contains this text count
+   *   (empty: any reader).
+   */
   constructor(
     private readonly reader: CardReader,
     private readonly log?: Logger,
+    private readonly readerFilter = '',
   ) {}
+
+  #matches(name: string): boolean {
+    return this.readerFilter === '' || name.includes(this.readerFilter);
+  }
 
   onCard(listener: (event: 'inserted' | 'removed') => void): () => void {
     return this.reader.onEvent((e) => {
-      if (e.type === 'card-inserted') listener('inserted');
-      else if (e.type === 'card-removed') listener('removed');
+      if (e.type === 'card-inserted' && this.#matches(e.reader)) {
+        this.#current = e.reader;
+        listener('inserted');
+      } else if (e.type === 'card-removed' && this.#matches(e.reader)) listener('removed');
     });
   }
 
   async open(): Promise<HolderCard> {
-    const session = await this.reader.connect();
-    const client = new JpkiClient(session.transmit, { blocked: this.#blocked, log: this.log });
-    return {
-      kind: () => client.identify(),
-      readAuthCertificate: () => client.readAuthCertificate(),
-      pinStatus: async () => {
-        const s = await client.pinStatus('auth');
-        if (s.state === 'blocked') return { triesLeft: 0, blocked: true };
-        // `verified` cannot happen on a fresh session (a reset clears it); show a full count.
-        return { triesLeft: s.state === 'tries' ? s.triesLeft : 3, blocked: false };
-      },
-      verifyPin: async (pin) => {
-        const r = await client.verifyPin('auth', pin);
-        // `malformed` never reaches here: the route refuses anything but 4 digits.
-        if (r.outcome === 'malformed') return { outcome: 'wrong', triesLeft: -1 };
-        return r;
-      },
-      signNonce: (nonce) => client.signNonce(nonce, 'auth'),
-      close: () => session.close('reset'),
-    };
+    const name =
+      this.readerFilter === ''
+        ? undefined
+        : (this.#current ??
+          this.reader.readers().find((r) => r.cardPresent && this.#matches(r.name))?.name);
+    if (this.readerFilter !== '' && !name)
+      throw Object.assign(new Error('no card in the configured reader'), { code: 'card_removed' });
+    const session = await this.reader.connect(name ? { reader: name } : {});
+    const client = new JpkiClient(session.transmit, { log: this.log });
+    return { ...client.holderCard(() => session.close('reset')), reader: session.reader };
   }
 }

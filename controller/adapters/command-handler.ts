@@ -8,6 +8,7 @@ import type {
 } from '../../shared/mqtt/commands.js';
 import { Actors } from '../domain/model.js';
 import type { Ledger } from '../flows/ledger/ledger.js';
+import type { RecoveryFlow } from '../flows/recovery.js';
 import type { RemoteOpenFlow } from '../flows/remote-open.js';
 
 /**
@@ -22,6 +23,7 @@ export class DomainCommandHandler implements CommandHandler {
     private readonly installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>,
     private readonly changeConfig?: (body: ConfigChangeBody) => CommandResult,
     private readonly acceptOcsp?: (body: OcspResponsesBody) => CommandResult,
+    private readonly recovery?: RecoveryFlow,
   ) {}
 
   async handle(command: VerifiedCommand): Promise<CommandResult> {
@@ -48,6 +50,19 @@ export class DomainCommandHandler implements CommandHandler {
         break;
       case 'remote.open':
         return this.remoteOpen.run(c.body, actor);
+      case 'compartment.maintenance':
+        if (!this.recovery) return { accepted: false, reason: 'not_supported' };
+        result = this.recovery.setOutOfService(
+          c.body.compartment,
+          c.body.enabled,
+          actor,
+          c.body.reason ?? '',
+        );
+        break;
+      case 'compartment.clear':
+        if (!this.recovery) return { accepted: false, reason: 'not_supported' };
+        result = await this.recovery.clearFault(c.body.compartment, actor, c.body.reason ?? '');
+        break;
       case 'crl.available': {
         if (!this.installCrl) return { accepted: false, reason: 'not_supported' };
         const r = await this.installCrl(c.body);

@@ -16,6 +16,8 @@ export interface DoorWiring {
   contact: string;
   /** Request-to-exit input name ('' = none). */
   rex: string;
+  /** Fire-alarm input name ('' = none; several doors may share one). */
+  fireInput?: string;
 }
 
 /**
@@ -27,19 +29,23 @@ export interface DoorWiring {
  *   stopped) or the door has no relay.
  * - `relock(door)` ends the running pulse now.
  * - Inputs: the door contact gives `open` / `closed` on each debounced change; the exit button
- *   gives `rex` when pressed (its release is ignored). Inputs not wired to a door are ignored.
+ *   gives `rex` when pressed (its release is ignored); the fire-alarm input `fire` / `fire_clear`
+ *   to every door wired to it. Inputs not wired to a door are ignored.
  */
 export class GpioDoorHardware implements DoorHardware {
-  readonly #byInput = new Map<string, { door: string; role: 'contact' | 'rex' }>();
+  readonly #byInput = new Map<string, { door: string; role: 'contact' | 'rex' | 'fire' }[]>();
 
   constructor(
     private readonly gpio: Gpio,
     private readonly doors: readonly DoorWiring[],
     private readonly log?: Logger,
   ) {
+    const wire = (input: string, door: string, role: 'contact' | 'rex' | 'fire') =>
+      this.#byInput.set(input, [...(this.#byInput.get(input) ?? []), { door, role }]);
     for (const d of doors) {
-      if (d.contact) this.#byInput.set(d.contact, { door: d.id, role: 'contact' });
-      if (d.rex) this.#byInput.set(d.rex, { door: d.id, role: 'rex' });
+      if (d.contact) wire(d.contact, d.id, 'contact');
+      if (d.rex) wire(d.rex, d.id, 'rex');
+      if (d.fireInput) wire(d.fireInput, d.id, 'fire');
     }
   }
 
@@ -67,12 +73,15 @@ export class GpioDoorHardware implements DoorHardware {
     if (relay) this.gpio.lock(relay);
   }
 
-  onInput(listener: (door: string, input: 'open' | 'closed' | 'rex') => void): () => void {
+  onInput(
+    listener: (door: string, input: 'open' | 'closed' | 'rex' | 'fire' | 'fire_clear') => void,
+  ): () => void {
     return this.gpio.on('input', (e) => {
-      const wired = this.#byInput.get(e.name);
-      if (!wired) return;
-      if (wired.role === 'contact') listener(wired.door, e.active ? 'open' : 'closed');
-      else if (e.active) listener(wired.door, 'rex');
+      for (const wired of this.#byInput.get(e.name) ?? []) {
+        if (wired.role === 'contact') listener(wired.door, e.active ? 'open' : 'closed');
+        else if (wired.role === 'fire') listener(wired.door, e.active ? 'fire' : 'fire_clear');
+        else if (e.active) listener(wired.door, 'rex');
+      }
     });
   }
 

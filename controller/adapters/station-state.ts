@@ -5,7 +5,7 @@
  */
 import type { CardReader } from '../../hardware/card/card-reader.js';
 import type { CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
-import type { CrlStatus } from '../trust/types.js';
+import { crlUsable, type CrlStatus } from '../trust/types.js';
 import type { MissingCrlStatus } from '../trust/crl-cache.js';
 
 /**
@@ -22,9 +22,7 @@ export function crlStateOf(
     (best, s) => (!best || Date.parse(s.thisUpdate) > Date.parse(best.thisUpdate) ? s : best),
     undefined,
   );
-  const unusable = statuses.some(
-    (s) => s.verdict === 'stale' || s.verdict === 'missing' || s.verdict === 'future',
-  );
+  const unusable = statuses.some((s) => !crlUsable(s.verdict));
   if (!newest)
     return { ageSec: null, thisUpdate: null, nextUpdate: null, stale: statuses.length > 0 };
   return {

@@ -14,8 +14,12 @@ import type {
 } from '../../shared/mqtt/commands.js';
 import type { CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
 import { CompartmentActuator } from '../flows/actuator.js';
+import { CompartmentWatch } from '../flows/compartment-watch.js';
+import { RecoveryFlow } from '../flows/recovery.js';
+import { MaintenanceFlow } from '../flows/maintenance.js';
 import { CardSessionFlow } from '../flows/card-session.js';
 import { DoorController, type DoorSettings } from '../flows/door-access.js';
+import { FireRelease } from '../flows/fire-release.js';
 import { Ledger } from '../flows/ledger/ledger.js';
 import { LoadingFlow } from '../flows/loading.js';
 import { PickupFlow } from '../flows/pickup.js';
@@ -44,6 +48,8 @@ export interface CoreParts {
   outbox: EventOutbox;
   audit: AuditAppender;
   station: {
+    /** Station id (named in collection receipts). */
+    id?: string;
     name: string;
     timezone: string;
     hours: { open: string; close: string };
@@ -55,6 +61,8 @@ export interface CoreParts {
     pinTimeoutSec: number;
     doorOpenTimeoutSec: number;
     doorLeftOpenSec: number;
+    /** Default true. */
+    refuseLastTry?: boolean;
     resultScreenSec?: number;
   };
   lockers?: CompartmentHardware | undefined;
@@ -65,6 +73,8 @@ export interface CoreParts {
   publish: (state: KioskState) => void;
   crlState?: () => CrlState;
   health?: () => Record<string, DeviceHealth>;
+  /** The audit chain's head (published in the heartbeat). */
+  auditHead?: () => { seq: number; hash: string } | undefined;
   installCrl?: (body: CrlAvailableBody) => Promise<CommandResult>;
   changeConfig?: (body: ConfigChangeBody) => CommandResult;
   /** Takes relayed OCSP responses (`ocsp.responses`; default: not supported). */
@@ -85,6 +95,11 @@ export interface Core {
   loading: LoadingFlow;
   retrieval: RetrievalFlow;
   remoteOpen: RemoteOpenFlow;
+  /** Fire-alarm inputs releasing fail-safe doors. */
+  fire: FireRelease;
+  /** Every compartment door watched all the time (forced, held open). */
+  watch: CompartmentWatch;
+  recovery: RecoveryFlow;
   cardSession: CardSessionFlow;
   session: KioskSession | undefined;
   commandHandler: DomainCommandHandler;
@@ -97,13 +112,30 @@ const NO_CRL: CrlState = { ageSec: null, thisUpdate: null, nextUpdate: null, sta
 export function composeCore(p: CoreParts): Core {
   const uow = new SqliteUnitOfWork(p.db, p.outbox, p.audit, p.now);
   const ledger = new Ledger(uow, { compartments: p.compartments, doors: p.doors });
-  const actuator = new CompartmentActuator(ledger, p.lockers);
+  const compartmentWatch = new CompartmentWatch(ledger, p.lockers, p.timers, {
+    doorOpenTimeoutSec: p.pickup.doorOpenTimeoutSec,
+    doorLeftOpenSec: p.pickup.doorLeftOpenSec,
+  });
+  const actuator = new CompartmentActuator(ledger, p.lockers, compartmentWatch);
+  const recovery = new RecoveryFlow(ledger, actuator, compartmentWatch);
+  const fire = new FireRelease(
+    ledger,
+    p.doorHardware,
+    p.doors.map((d) => ({
+      id: d.id,
+      failSafe: d.failSafe ?? false,
+      releaseMs: d.maxPulseMs ?? d.unlockMs,
+    })),
+    p.timers,
+    p.log.child({ component: 'fire' }),
+  );
   const doors = new DoorController(
     ledger,
     p.doorHardware,
     p.doors,
     p.log.child({ component: 'doors' }),
     p.timers,
+    (door) => fire.released(door),
   );
   const watch = {
     doorOpenTimeoutSec: p.pickup.doorOpenTimeoutSec,
@@ -112,15 +144,17 @@ export function composeCore(p: CoreParts): Core {
   const pickup = new PickupFlow(ledger, actuator, p.timers, watch);
   const loading = new LoadingFlow(ledger, actuator, p.timers, watch);
   const retrieval = new RetrievalFlow(ledger, actuator, p.timers, watch);
-  const remoteOpen = new RemoteOpenFlow(ledger, actuator, doors);
+  const remoteOpen = new RemoteOpenFlow(ledger, actuator, doors, recovery);
   const cardSession = new CardSessionFlow(
     ledger,
     p.checker,
-    { pickup, loading, retrieval, doors },
+    { pickup, loading, retrieval, doors, maintenance: new MaintenanceFlow(ledger, recovery) },
     {
+      ...(p.station.id ? { stationId: p.station.id } : {}),
       timezone: p.station.timezone,
       hours: p.station.hours,
       mode: p.station.mode,
+      refuseLastTry: p.pickup.refuseLastTry ?? true,
       ...(p.nonce ? { nonce: p.nonce } : {}),
     },
     p.log.child({ component: 'kiosk' }),
@@ -151,6 +185,7 @@ export function composeCore(p: CoreParts): Core {
     p.installCrl,
     p.changeConfig,
     p.acceptOcsp,
+    recovery,
   );
   return {
     uow,
@@ -161,6 +196,9 @@ export function composeCore(p: CoreParts): Core {
     loading,
     retrieval,
     remoteOpen,
+    watch: compartmentWatch,
+    fire,
+    recovery,
     cardSession,
     session,
     commandHandler,

@@ -16,7 +16,7 @@ import type { LockerBoard } from '../../hardware/locker-board/locker-board.js';
 import type { CrlState, DeviceHealth } from '../../shared/mqtt/state.js';
 import { BoardCompartments } from '../adapters/board-compartments.js';
 import { ReaderCardSource } from '../adapters/card-source.js';
-import { AuditLog } from '../audit/audit-log.js';
+import { AuditLog, auditHead } from '../audit/audit-log.js';
 import type { Config } from '../config/types.js';
 import type {
   CardSource,
@@ -72,7 +72,11 @@ export class CoreComponent implements Component {
   ) {
     this.#timers = deps.timers ?? realTimers;
     // Routes are registered now so the web server serves them from its first request.
-    if (deps.web) registerKioskRoutes(deps.web, () => this.#core?.session);
+    if (deps.web)
+      registerKioskRoutes(deps.web, () => this.#core?.session, {
+        defaultLanguage: config.web.defaultLanguage,
+        help: config.station.help,
+      });
   }
 
   /** The built core. @throws before start. */
@@ -98,14 +102,23 @@ export class CoreComponent implements Component {
       );
       await this.#lockers.start();
     }
-    const cards = deps.cards ?? (deps.card ? new ReaderCardSource(deps.card, deps.log) : undefined);
+    const cards =
+      deps.cards ??
+      (deps.card ? new ReaderCardSource(deps.card, deps.log, config.card.reader) : undefined);
     const core = composeCore({
       db,
       outbox: deps.outbox(),
       audit: new AuditLog(db, deps.now),
       station: config.station,
       compartments: config.compartments,
-      doors: config.doors,
+      doors: config.doors.map((d) => {
+        const relay = config.gpio.outputs.find((o) => o.name === d.relay);
+        return {
+          ...d,
+          failSafe: relay?.failMode === 'safe',
+          ...(relay ? { maxPulseMs: relay.maxPulseMs } : {}),
+        };
+      }),
       pickup: config.pickup,
       lockers: this.#lockers,
       doorHardware: deps.doors,
@@ -114,6 +127,7 @@ export class CoreComponent implements Component {
       publish: deps.web ? kioskPublisher(deps.web) : () => {},
       ...(deps.crlState ? { crlState: deps.crlState } : {}),
       ...(deps.health ? { health: deps.health } : {}),
+      auditHead: () => auditHead(db),
       ...(deps.installCrl ? { installCrl: deps.installCrl } : {}),
       ...(deps.changeConfig ? { changeConfig: deps.changeConfig } : {}),
       ...(deps.acceptOcsp ? { acceptOcsp: deps.acceptOcsp } : {}),
@@ -123,6 +137,8 @@ export class CoreComponent implements Component {
     });
     this.#core = core;
     core.doors.start();
+    core.watch.start();
+    core.fire.start();
     // Retained state follows every change, not only commands: pickups, loading, door
     // contacts, alarms, deadline sweeps; and the CRL when its freshness changes.
     this.#unsubscribe.push(core.ledger.onStateChange((part) => core.stateProvider.changed(part)));
@@ -157,6 +173,8 @@ export class CoreComponent implements Component {
     // Let the flow record its last attempt before storage closes.
     await core?.session?.settled;
     core?.doors.stop();
+    core?.watch.stop();
+    core?.fire.stop();
     this.#lockers?.stop();
   }
 }

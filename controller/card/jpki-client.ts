@@ -20,6 +20,8 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { spkiSha256 as identitySpkiSha256, verifyNonceSignature } from '../domain/identity.js';
 import type { Logger } from 'pino';
+import type { HolderCard } from '../domain/ports.js';
+import { proveCardHolder } from '../flows/card-proof.js';
 import { parseResponse, type ApduTransmit, type ResponseApdu } from '../../shared/apdu/apdu.js';
 import { parseDerHeader } from '../../shared/apdu/der.js';
 import { ApduError, CardProtocolError } from '../../shared/apdu/errors.js';
@@ -381,21 +383,69 @@ export class JpkiClient {
     checkCertificate?: (der: Uint8Array) => Promise<boolean> | boolean;
   }): Promise<ProofResult> {
     await this.selectApplication();
-    const certificate = await this.readAuthCertificate();
-    if (params.checkCertificate && !(await params.checkCertificate(certificate)))
-      return { outcome: 'refused', reason: 'certificate_rejected', certificate };
-    const v = await this.verifyPin('auth', params.pin);
-    if (v.outcome === 'malformed')
-      return { outcome: 'refused', reason: 'pin_malformed', certificate };
-    if (v.outcome === 'blocked')
-      return { outcome: 'refused', reason: 'pin_blocked', triesLeft: 0, certificate };
-    if (v.outcome === 'wrong')
-      return { outcome: 'refused', reason: 'wrong_pin', triesLeft: v.triesLeft, certificate };
-    const nonce = params.nonce ?? this.#nonce();
-    const signature = await this.signNonce(nonce, 'auth');
-    if (!verifyNonceSignature(certificate, nonce, signature))
-      return { outcome: 'refused', reason: 'bad_signature', certificate };
-    return { outcome: 'proven', certificate, spkiSha256: spkiSha256(certificate) };
+    let certificate: Uint8Array = new Uint8Array();
+    let malformed = false;
+    const card = this.holderCard(async () => {});
+    const r = await proveCardHolder(
+      {
+        ...card,
+        // A PIN that is not 4 digits never reaches the card (no try spent).
+        verifyPin: async (pin) => {
+          const v = await this.verifyPin('auth', pin);
+          if (v.outcome !== 'malformed') return v;
+          malformed = true;
+          return { outcome: 'wrong', triesLeft: 0 };
+        },
+      },
+      {
+        checkCertificate: async (der) => {
+          certificate = der;
+          return params.checkCertificate ? await params.checkCertificate(der) : true;
+        },
+        pin: async (_triesLeft, wrong) => (wrong ? undefined : params.pin),
+        nonce: () => params.nonce ?? this.#nonce(),
+      },
+    );
+    if (malformed) return { outcome: 'refused', reason: 'pin_malformed', certificate };
+    if (r.outcome === 'proven')
+      return { outcome: 'proven', certificate: r.certificate, spkiSha256: r.spkiSha256 };
+    if (r.outcome === 'not_jpki')
+      throw new CardProtocolError('unexpected_data', 'the card has no JPKI application');
+    return {
+      outcome: 'refused',
+      reason: r.reason,
+      ...(r.triesLeft === undefined ? {} : { triesLeft: r.triesLeft }),
+      ...(r.certificate ? { certificate: r.certificate } : {}),
+    };
+  }
+
+  /**
+   * This client as the flows' {@link HolderCard} (the one mapping of the JPKI session onto the
+   * card-proof sequence); `close` ends the session.
+   */
+  holderCard(close: () => Promise<void>): HolderCard {
+    return {
+      kind: () => this.identify(),
+      readAuthCertificate: async () => {
+        const der = await this.readAuthCertificate();
+        spkiSha256(der); // a certificate without a usable key is a CardProtocolError here
+        return der;
+      },
+      pinStatus: async () => {
+        const s = await this.pinStatus('auth');
+        if (s.state === 'blocked') return { triesLeft: 0, blocked: true };
+        // `verified` cannot happen on a fresh session (a reset clears it); show a full count.
+        return { triesLeft: s.state === 'tries' ? s.triesLeft : 3, blocked: false };
+      },
+      verifyPin: async (pin) => {
+        const r = await this.verifyPin('auth', pin);
+        // `malformed` never reaches here from the kiosk: the route refuses anything but 4 digits.
+        if (r.outcome === 'malformed') return { outcome: 'wrong', triesLeft: -1 };
+        return r;
+      },
+      signNonce: (nonce) => this.signNonce(nonce, 'auth'),
+      close,
+    };
   }
 }
 

@@ -169,3 +169,50 @@ describe('configuration', () => {
     expect(cfg.station.id).toMatch(/^[a-z0-9-]+$/);
   });
 });
+
+describe('doors with their own readers and fire inputs (issue 17)', () => {
+  const gpio = {
+    driver: 'sim',
+    outputs: [
+      { name: 'front-relay', line: 17, failMode: 'safe' },
+      { name: 'staff-relay', line: 27 },
+    ],
+    inputs: [
+      { name: 'fire-panel', line: 5, kind: 'fire' },
+      { name: 'front-contact', line: 6 },
+    ],
+  };
+  it('accepts a reader per door and a fire input of kind fire', () => {
+    const cfg = checkConfig({
+      gpio,
+      card: { reader: 'Kiosk' },
+      doors: [
+        { id: 'front', relay: 'front-relay', reader: 'Front', fireInput: 'fire-panel' },
+        { id: 'staff', relay: 'staff-relay', reader: 'Staff', antiPassbackSec: 600 },
+      ],
+    });
+    expect(cfg.doors.map((d) => [d.id, d.reader, d.fireInput, d.antiPassbackSec])).toEqual([
+      ['front', 'Front', 'fire-panel', 0],
+      ['staff', 'Staff', '', 600],
+    ]);
+  });
+  it('refuses a fire input that is missing or not a fire contact, and a reader used twice', () => {
+    const problems = problemsOf(() =>
+      checkConfig({
+        gpio,
+        card: { reader: 'Kiosk' },
+        doors: [
+          { id: 'front', relay: 'front-relay', reader: 'Kiosk', fireInput: 'front-contact' },
+          { id: 'staff', relay: 'staff-relay', reader: 'Staff', fireInput: 'smoke' },
+          { id: 'back', relay: 'staff-relay', reader: 'Staff' },
+        ],
+      }),
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'doors.0.fireInput',
+      'doors.0.reader',
+      'doors.1.fireInput',
+      'doors.2.reader',
+    ]);
+  });
+});

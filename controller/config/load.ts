@@ -132,7 +132,17 @@ function resolvePaths(node: SchemaNode, value: unknown, baseDir: string): unknow
   return value;
 }
 
+/** True for a loopback listen address (the kiosk's only safe place). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 function checkSemantics(cfg: Config, problems: ConfigProblem[]): void {
+  if (cfg.web.enabled && !isLoopbackHost(cfg.web.host) && !cfg.web.allowRemote)
+    problems.push({
+      path: 'web.host',
+      message: `${cfg.web.host} is not loopback: the kiosk API would answer the network (set web.allowRemote: true to allow it)`,
+    });
   try {
     new Intl.DateTimeFormat('en', { timeZone: cfg.station.timezone });
   } catch {
@@ -224,6 +234,34 @@ function checkSemantics(cfg: Config, problems: ConfigProblem[]): void {
       problems.push({
         path: `doors.${i}.rex`,
         message: `no gpio input named ${JSON.stringify(d.rex)}`,
+      });
+    const fire = cfg.gpio.inputs.find((x) => x.name === d.fireInput);
+    if (d.fireInput && !fire)
+      problems.push({
+        path: `doors.${i}.fireInput`,
+        message: `no gpio input named ${JSON.stringify(d.fireInput)}`,
+      });
+    else if (fire && fire.kind !== 'fire')
+      problems.push({
+        path: `doors.${i}.fireInput`,
+        message: `gpio input ${JSON.stringify(d.fireInput)} is of kind ${fire.kind}, not fire`,
+      });
+  });
+  // One reader serves one place: a door reader is not the kiosk's, nor another door's.
+  const readers = new Map<string, string>();
+  cfg.doors.forEach((d, i) => {
+    if (!d.reader) return;
+    const other = readers.get(d.reader);
+    if (other)
+      problems.push({
+        path: `doors.${i}.reader`,
+        message: `reader ${JSON.stringify(d.reader)} is also the reader of ${other}`,
+      });
+    readers.set(d.reader, `doors.${i}`);
+    if (cfg.card.reader && cfg.card.reader === d.reader)
+      problems.push({
+        path: `doors.${i}.reader`,
+        message: `reader ${JSON.stringify(d.reader)} is the kiosk's reader (card.reader)`,
       });
   });
   if (cfg.board.driver === 'kerong' && !cfg.board.port)

@@ -1,3 +1,5 @@
+import { KIOSK_LANGUAGES } from '../../shared/i18n/catalogue.js';
+
 /**
  * The one configuration schema: defaults and a description for every key. JSON Schema
  * (draft 2020-12 subset understood by Ajv). Keys marked `x-path` are file paths resolved
@@ -70,6 +72,37 @@ export const configSchema = {
           enum: ['locker', 'door', 'both'],
           default: 'locker',
           description: 'What this station runs: document lockers, building doors, or both.',
+        },
+        help: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description:
+            'Who a stuck resident can call: shown with a QR code on every kiosk error and out-of-service screen.',
+          properties: {
+            phone: {
+              type: 'string',
+              default: '',
+              description:
+                'Help line or intercom number, e.g. 0120-000-123 (empty: "ask at the counter").',
+            },
+            hours: {
+              type: 'string',
+              default: '',
+              description:
+                'When the help line answers, as shown, e.g. "平日 8:30-17:15 / weekdays".',
+            },
+            text: {
+              type: 'string',
+              default: '',
+              description: 'One more line under the number, e.g. the office name.',
+            },
+            qr: {
+              type: 'string',
+              default: '',
+              description: 'What the QR code holds; empty means tel:<phone>.',
+            },
+          },
         },
         signingKey: {
           type: 'string',
@@ -195,11 +228,18 @@ export const configSchema = {
           default: false,
           description: 'Also serve the simulator page (demo only).',
         },
+        allowRemote: {
+          type: 'boolean',
+          default: false,
+          description:
+            'Allow a web.host other than loopback (the kiosk API then answers the network; a warning is logged).',
+        },
         defaultLanguage: {
           type: 'string',
-          enum: ['ja', 'en'],
+          enum: [...KIOSK_LANGUAGES],
           default: 'ja',
-          description: 'Language the kiosk starts in.',
+          description:
+            'Language the kiosk starts in, and returns to when a card is removed or a session ends (ja-easy: やさしい日本語).',
         },
       },
     },
@@ -387,6 +427,39 @@ export const configSchema = {
           description:
             'How often to re-fetch crlUrls (conditional GET) and re-check CRL freshness; 0 = only at start.',
         },
+        crlMaxBytes: {
+          type: 'integer',
+          minimum: 1024,
+          default: 536870912,
+          description:
+            'Largest CRL accepted (bytes, 512 MiB by default): checked against Content-Length and while the CRL streams in.',
+        },
+        crlMaxEntries: {
+          type: 'integer',
+          minimum: 1,
+          default: 12000000,
+          description: 'Most revoked entries accepted in one CRL (counted while it streams in).',
+        },
+        crlDownloadTimeoutSec: {
+          type: 'integer',
+          minimum: 1,
+          default: 600,
+          description:
+            'Overall deadline of one CRL download or import (crlUrls refresh, crl import, crl.available).',
+        },
+        crlMinRateBytes: {
+          type: 'integer',
+          minimum: 0,
+          default: 65536,
+          description:
+            'A CRL download is aborted when fewer than this many bytes arrive in any crlMinRateWindowSec; 0 = no minimum.',
+        },
+        crlMinRateWindowSec: {
+          type: 'integer',
+          minimum: 1,
+          default: 30,
+          description: 'The window of crlMinRateBytes (seconds).',
+        },
         ocsp: {
           type: 'object',
           additionalProperties: false,
@@ -413,7 +486,7 @@ export const configSchema = {
               maximum: 60000,
               default: 2000,
               description:
-                'How long to wait for the responder before falling back (prefer) or refusing (require).',
+                'The most the online check may add to a decision: the responder is given up in time for the fallback (prefer) or the refusal (require) to be decided within it.',
             },
             requireNonce: {
               type: 'boolean',
@@ -572,9 +645,9 @@ export const configSchema = {
               },
               kind: {
                 type: 'string',
-                enum: ['door', 'rex', 'tamper'],
+                enum: ['door', 'rex', 'tamper', 'fire'],
                 default: 'door',
-                description: 'What is wired.',
+                description: 'What is wired (fire: the fire-alarm panel contact).',
               },
               activeLow: {
                 type: 'boolean',
@@ -658,6 +731,26 @@ export const configSchema = {
             default: 30,
             description: 'Raise held-open after this long.',
           },
+          reader: {
+            type: 'string',
+            default: '',
+            description:
+              "Card reader of this door (a reader-name substring, as card.reader): a card presented there asks for this door. Empty: the door is opened from the kiosk's reader or remotely only.",
+          },
+          fireInput: {
+            type: 'string',
+            default: '',
+            description:
+              'GPIO input (kind fire) of the fire-alarm panel: while active a fail-safe (failMode safe) door is released; afterwards it locks and opens only on a new decision.',
+          },
+          antiPassbackSec: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 86400,
+            default: 0,
+            description:
+              'Anti-passback: after a grant, the same card is refused at this door for this long (0: off).',
+          },
         },
       },
     },
@@ -684,6 +777,12 @@ export const configSchema = {
           minimum: 5,
           default: 120,
           description: 'Alarm when a compartment stays open.',
+        },
+        refuseLastTry: {
+          type: 'boolean',
+          default: true,
+          description:
+            'Never ask for the PIN when only one try is left: send the resident to the counter (the PIN is shared with other services).',
         },
       },
     },

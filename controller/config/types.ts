@@ -1,3 +1,4 @@
+import type { KioskLanguage } from '../../shared/i18n/catalogue.js';
 /** The checked configuration (see schema.ts for descriptions and defaults). */
 export interface Config {
   station: {
@@ -7,6 +8,7 @@ export interface Config {
     timezone: string;
     hours: { open: string; close: string };
     mode: 'locker' | 'door' | 'both';
+    help: { phone: string; hours: string; text: string; qr: string };
     /** PEM private key signing audit checkpoints ('' = none). */
     signingKey: string;
     /** Its certificate ('' = none). */
@@ -23,7 +25,8 @@ export interface Config {
     host: string;
     port: number;
     simulator: boolean;
-    defaultLanguage: 'ja' | 'en';
+    allowRemote: boolean;
+    defaultLanguage: KioskLanguage;
   };
   mqtt: {
     enabled: boolean;
@@ -56,6 +59,11 @@ export interface Config {
     crlUrls: string[];
     revocationFor: ('auth' | 'sign' | 'command')[];
     crlRefreshMinutes: number;
+    crlMaxBytes: number;
+    crlMaxEntries: number;
+    crlDownloadTimeoutSec: number;
+    crlMinRateBytes: number;
+    crlMinRateWindowSec: number;
     ocsp: {
       mode: 'off' | 'prefer' | 'require';
       url: string;
@@ -79,7 +87,12 @@ export interface Config {
   };
   compartments: CompartmentConfig[];
   doors: DoorConfig[];
-  pickup: { pinTimeoutSec: number; doorOpenTimeoutSec: number; doorLeftOpenSec: number };
+  pickup: {
+    pinTimeoutSec: number;
+    doorOpenTimeoutSec: number;
+    doorLeftOpenSec: number;
+    refuseLastTry: boolean;
+  };
 }
 
 export interface BoardConfig {
@@ -99,7 +112,7 @@ export interface GpioOutputConfig {
 export interface GpioInputConfig {
   name: string;
   line: number;
-  kind: 'door' | 'rex' | 'tamper';
+  kind: 'door' | 'rex' | 'tamper' | 'fire';
   activeLow: boolean;
   debounceMs: number;
 }
@@ -117,6 +130,12 @@ export interface DoorConfig {
   rex: string;
   unlockMs: number;
   heldOpenSec: number;
+  /** Reader-name substring of this door's own reader ('' = none). */
+  reader: string;
+  /** GPIO input (kind fire) that releases this door when it is fail-safe ('' = none). */
+  fireInput: string;
+  /** Seconds a granted card is refused again at this door (0 = off). */
+  antiPassbackSec: number;
 }
 export interface RetentionConfig {
   deliveriesDays: number;

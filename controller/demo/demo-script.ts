@@ -236,12 +236,16 @@ export class KioskClient {
     if (status !== 200) throw new DemoScriptError(`the kiosk refused the PIN: HTTP ${status}`);
   }
 
-  /** POSTs JSON to a kiosk route (`/api/kiosk/cancel`, `/api/kiosk/retry`); the HTTP status. */
-  async post(route: string, body: unknown = {}): Promise<number> {
+  /**
+   * POSTs JSON to a kiosk route (`/api/kiosk/cancel`, `/api/kiosk/retry`) with the token of
+   * the card session on screen, like the page; the HTTP status.
+   */
+  async post(route: string, body: Record<string, unknown> = {}): Promise<number> {
+    const token = this.screens.seen.at(-1)?.token;
     const res = await fetch(`${this.url}${route}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...body, ...(token ? { token } : {}) }),
     });
     await res.arrayBuffer();
     return res.status;
@@ -291,8 +295,10 @@ async function pickupStory(c: StoryContext): Promise<boolean> {
   if (roster.status !== 'accepted') throw new DemoScriptError(`roster: ${roster.reason}`);
   c.step('back office: assign a delivery');
   const deliveryId = `demo-${Date.now()}`;
+  const envelopeCode = `ENV-${deliveryId}`;
   const assigned = await c.office.send('delivery.assign', {
     deliveryId,
+    envelopeCode,
     size: 'S',
     holderSpkiSha256: c.spki(resident),
     pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
@@ -308,6 +314,15 @@ async function pickupStory(c: StoryContext): Promise<boolean> {
   await screen;
   screen = c.kiosk.next('loading');
   await c.kiosk.pin(staff.pinHint);
+  await screen;
+  c.step(`staff: scans the envelope of ${deliveryId}: only compartment ${compartment} opens`);
+  screen = c.kiosk.screens.next(
+    (s) => s.screen === 'loading' && s.loading?.current === deliveryId,
+    'the open compartment on the loading screen',
+    15_000,
+  );
+  const scanned = await c.kiosk.post('/api/kiosk/scan', { code: envelopeCode });
+  if (scanned !== 200) throw new DemoScriptError(`scan: HTTP ${scanned}`);
   await screen;
   c.step('staff: document in, door closed');
   const loaded = c.office.events.next(
@@ -357,7 +372,7 @@ async function doorStory(c: StoryContext): Promise<boolean> {
       {
         ruleId: 'demo-all-hours',
         who: { certSpkiSha256: [c.spki(member)] },
-        doors: [door.id],
+        doors: c.config.doors.map((d) => d.id),
         schedule: {
           timezone: c.config.station.timezone,
           weekly: [
@@ -371,23 +386,23 @@ async function doorStory(c: StoryContext): Promise<boolean> {
   });
   if (rules.status !== 'accepted') throw new DemoScriptError(`door rules: ${rules.reason}`);
 
-  c.step('a holder without a rule: refused');
-  let screen = c.kiosk.next('pin');
-  c.simulator.insert(stranger);
-  await screen;
+  c.step('a holder without a rule: refused before any PIN');
+  // door_denied on a door-only station, nothing_to_collect where there are lockers too.
+  const refused = c.kiosk.screens.next((s) => s.screen === 'error', 'the refusal', 15_000);
   const denied = c.office.events.next(
     (e) => e.kind === 'door.decision' && e.data.decision === 'denied',
     'the denial',
     15_000,
   );
-  await c.kiosk.pin(stranger.pinHint);
+  c.simulator.insert(stranger);
+  await refused;
   await denied;
   let idle = c.kiosk.next('idle');
   c.simulator.remove();
   await idle;
 
   c.step('the holder with a rule: card, PIN, door unlocked');
-  screen = c.kiosk.next('pin');
+  let screen = c.kiosk.next('pin');
   c.simulator.insert(member);
   await screen;
   screen = c.kiosk.next('door_open');
@@ -426,6 +441,59 @@ async function doorStory(c: StoryContext): Promise<boolean> {
     next = doorState('locked');
     c.hw.gpio.closeDoor(door.contact);
     await next;
+  }
+  const staffDoor = c.config.doors.find((d) => d.reader);
+  if (staffDoor) {
+    c.step(`a card in the ${staffDoor.id} door's own reader opens that door`);
+    screen = c.kiosk.next('pin');
+    const reader = c.hw.reader
+      .readers()
+      .map((r) => r.name)
+      .find((n) => n.includes(staffDoor.reader));
+    c.simulator.insert(member, reader);
+    await screen;
+    const decided = c.office.events.next(
+      (e) => e.kind === 'door.decision' && e.data.decision === 'granted',
+      'the staff door decision',
+      15_000,
+    );
+    screen = c.kiosk.next('door_open');
+    await c.kiosk.pin(member.pinHint);
+    const opened = await screen;
+    if (
+      opened.door !== staffDoor.id ||
+      ((await decided).data as { door?: string }).door !== staffDoor.id
+    )
+      throw new DemoScriptError(`the ${staffDoor.id} reader opened another door`);
+    idle = c.kiosk.next('idle');
+    c.simulator.remove();
+    await idle;
+  }
+  if (door.fireInput) {
+    const alarm = (kind: 'alarm.raised' | 'alarm.cleared') =>
+      c.office.events.next(
+        (e) => e.kind === kind && e.data.alarm === 'fire_alarm',
+        `${kind} fire_alarm`,
+        15_000,
+      );
+    const cooldownMs = c.config.gpio.outputs.find((o) => o.name === door.relay)?.cooldownMs ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, cooldownMs + 50));
+    c.step('fire alarm: the fire input releases the fail-safe door');
+    let raised = alarm('alarm.raised');
+    next = doorState('unlocked');
+    c.hw.gpio.setActive(door.fireInput, true);
+    await raised;
+    await next;
+    if (c.hw.gpio.outputState(door.relay) !== 'unlocked')
+      throw new DemoScriptError('the fire input did not release the door');
+    c.step('fire alarm cleared: the door locks at once');
+    raised = alarm('alarm.cleared');
+    next = doorState('locked');
+    c.hw.gpio.setActive(door.fireInput, false);
+    await raised;
+    await next;
+    if (c.hw.gpio.outputState(door.relay) !== 'locked')
+      throw new DemoScriptError('the door stayed released after the fire input cleared');
   }
   return true;
 }

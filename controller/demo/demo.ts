@@ -76,7 +76,13 @@ export function demoConfig(
   }));
   return checkConfig(
     {
-      station: { id: 'demo-station', name: 'デモ駅 Demo station', area: 'demo', mode: 'both' },
+      station: {
+        id: 'demo-station',
+        name: 'デモ駅 Demo station',
+        area: 'demo',
+        mode: 'both',
+        help: { phone: '0120-000-000', hours: '24時間 / 24 h (demo)', text: '', qr: '' },
+      },
       storage: { path: options.dbPath ?? path.resolve(dataDir, 'demo.db') },
       web: { port: options.webPort ?? 8080, simulator: true },
       mqtt: { url: `mqtt://127.0.0.1:${brokerPort}`, embeddedBroker: true, protocolVersion: 4 },
@@ -90,10 +96,15 @@ export function demoConfig(
       board: { driver: 'sim', boards: [{ address: 0, locks: 8 }] },
       gpio: {
         driver: 'sim',
-        outputs: [{ name: 'front-relay', line: 17, activeLow: true }],
+        // Fail-safe: the front entrance is a fire escape (released by the fire panel).
+        outputs: [
+          { name: 'front-relay', line: 17, activeLow: true, failMode: 'safe' },
+          { name: 'staff-relay', line: 18, activeLow: true },
+        ],
         inputs: [
           { name: 'front-contact', line: 27, kind: 'door' },
           { name: 'front-exit', line: 22, kind: 'rex' },
+          { name: 'fire-panel', line: 5, kind: 'fire' },
         ],
       },
       compartments,
@@ -104,6 +115,14 @@ export function demoConfig(
           relay: 'front-relay',
           contact: 'front-contact',
           rex: 'front-exit',
+          fireInput: 'fire-panel',
+        },
+        {
+          id: 'staff',
+          name: '職員通用口 Staff entrance',
+          relay: 'staff-relay',
+          reader: 'Staff Entrance Reader',
+          fireInput: 'fire-panel',
         },
       ],
     },
@@ -132,6 +151,7 @@ export function demoHolders(dataDir: string, pki: TestPkiManifest): DemoHolder[]
  */
 export class DemoSimulator {
   #inserted: DemoHolder | undefined;
+  #insertedReader: string | undefined;
   readonly #unsubscribe: (() => void)[] = [];
   constructor(
     private readonly station: Station,
@@ -264,21 +284,27 @@ export class DemoSimulator {
     for (const u of this.#unsubscribe.splice(0)) u();
   }
 
-  insert(holder: DemoHolder): void {
-    if (this.#inserted) this.reader.remove();
+  /** Puts a demo card into `reader` (default: the kiosk's reader). */
+  insert(holder: DemoHolder, reader?: string): void {
+    if (this.#inserted) this.reader.remove(this.#insertedReader);
     this.#inserted = holder;
-    this.reader.insert({
-      atr: holder.card.atr,
-      respond: (apdu) => holder.card.process(apdu),
-      reset: () => holder.card.reset(),
-    });
+    this.#insertedReader = reader;
+    this.reader.insert(
+      {
+        atr: holder.card.atr,
+        respond: (apdu) => holder.card.process(apdu),
+        reset: () => holder.card.reset(),
+      },
+      reader,
+    );
     this.event(`card inserted: ${holder.label}`);
   }
 
   remove(): void {
     if (!this.#inserted) return;
     this.#inserted = undefined;
-    this.reader.remove();
+    this.reader.remove(this.#insertedReader);
+    this.#insertedReader = undefined;
     this.event('card removed');
   }
 
@@ -337,7 +363,8 @@ export function demoHardware(config: Readonly<Config>): {
   gpio: SimGpio;
 } {
   return {
-    reader: new SimCardReader({ readers: ['Demo Reader 00'] }),
+    // The kiosk's reader, and the staff entrance's own reader (doors[].reader).
+    reader: new SimCardReader({ readers: ['Demo Reader 00', 'Demo Staff Entrance Reader 01'] }),
     board: new SimLockerBoard({ boards: config.board.boards }),
     gpio: new SimGpio({
       chipLabel: config.gpio.chipLabel,

@@ -28,3 +28,12 @@ export function verifyNonceSignature(
     return false;
   }
 }
+
+/** PEM text of a DER certificate (64-character base64 lines, RFC 7468 §2). */
+export function certificatePem(der: Uint8Array): string {
+  const body = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
+  return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+}

@@ -26,11 +26,11 @@ export const COMPARTMENT_TRANSITIONS: Record<CompartmentState, readonly Compartm
   empty: ['reserved', 'maintenance', 'fault'],
   collected: ['reserved', 'empty', 'maintenance', 'fault'],
   reserved: ['loaded', 'empty', 'maintenance', 'fault'],
-  loaded: ['opened_for_pickup', 'expired', 'maintenance', 'fault'],
+  loaded: ['opened_for_pickup', 'expired', 'maintenance', 'fault', 'retrieval'],
   opened_for_pickup: ['collected', 'loaded', 'fault'],
   expired: ['retrieval', 'loaded', 'maintenance', 'fault'],
   retrieval: ['empty', 'expired', 'fault'],
-  maintenance: ['empty', 'reserved', 'loaded', 'expired', 'collected', 'fault'],
+  maintenance: ['empty', 'reserved', 'loaded', 'expired', 'collected', 'fault', 'retrieval'],
   fault: [
     'empty',
     'reserved',
@@ -57,7 +57,16 @@ export const DOOR_TRANSITIONS: Record<DoorState, readonly DoorState[]> = {
 
 /** Delivery states. */
 export type DeliveryState =
-  'assigned' | 'loaded' | 'collected' | 'expired' | 'cancelled' | 'retrieved';
+  | 'assigned'
+  | 'loaded'
+  | 'collected'
+  | 'expired'
+  | 'cancelled'
+  | 'retrieved'
+  /** Staff handed the document over at the counter (remote.open handed_over_at_counter). */
+  | 'handed_over'
+  /** Staff took the document out to inspect it (remote.open inspection). */
+  | 'inspection';
 
 /** Deliveries still in the station (a holder has something here). */
 export const ACTIVE_DELIVERY_STATES: readonly DeliveryState[] = ['assigned', 'loaded', 'expired'];
@@ -65,11 +74,13 @@ export const ACTIVE_DELIVERY_STATES: readonly DeliveryState[] = ['assigned', 'lo
 /** Allowed delivery transitions. */
 export const DELIVERY_TRANSITIONS: Record<DeliveryState, readonly DeliveryState[]> = {
   assigned: ['loaded', 'expired', 'cancelled'],
-  loaded: ['collected', 'expired', 'cancelled'],
-  expired: ['loaded', 'retrieved', 'cancelled'],
+  loaded: ['collected', 'expired', 'cancelled', 'handed_over', 'retrieved', 'inspection'],
+  expired: ['loaded', 'retrieved', 'cancelled', 'handed_over', 'inspection'],
   cancelled: ['cancelled'],
   collected: [],
   retrieved: [],
+  handed_over: [],
+  inspection: [],
 };
 
 /** A compartment as stored. */
@@ -94,6 +105,10 @@ export interface DeliveryRow {
   loaded_at: string | null;
   collected_at: string | null;
   closed_reason: string | null;
+  /** When it reached a final state (retention counts from here). */
+  closed_at?: string | null;
+  /** The envelope code from delivery.assign, if any. */
+  envelope_code?: string | null;
 }
 
 /** A roster entry as stored. */

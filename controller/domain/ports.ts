@@ -27,6 +27,8 @@ export type PinVerifyOutcome =
 
 /** One session with the card in the reader, speaking JPKI. Calls reject when it is removed. */
 export interface HolderCard {
+  /** Name of the reader holding the card (a door reader picks its door), when known. */
+  readonly reader?: string;
   /** The user-authentication certificate (EF 000A), DER. */
   readAuthCertificate(): Promise<Uint8Array>;
   /** Tries left without spending one; `blocked` when none are left. */
@@ -93,6 +95,11 @@ export interface CompartmentHardware {
   occupied(compartment: string): boolean | undefined;
   /** Door open/closed changes; returns the unsubscribe function. */
   onDoorChange(listener: (compartment: string, open: boolean) => void): () => void;
+  /**
+   * Reads the latch from the board now (not the last known state): `unknown` when the
+   * board does not answer. Used before a fault is cleared.
+   */
+  readLatch?(compartment: string): Promise<'open' | 'closed' | 'unknown'>;
 }
 
 /** Building doors: a bounded relay pulse, the door contact and request-to-exit. */
@@ -101,13 +108,23 @@ export interface DoorHardware {
   pulse(door: string, ms: number): Promise<boolean>;
   /** Ends a pulse early (door closed again). */
   relock(door: string): Promise<void>;
-  /** Contact changes (true = open) and request-to-exit presses. */
-  onInput(listener: (door: string, input: 'open' | 'closed' | 'rex') => void): () => void;
+  /**
+   * Contact changes, request-to-exit presses, and the door's fire-alarm input (`fire` when
+   * it becomes active, `fire_clear` when it clears).
+   */
+  onInput(
+    listener: (door: string, input: 'open' | 'closed' | 'rex' | 'fire' | 'fire_clear') => void,
+  ): () => void;
 }
 
-/** The transactional outbox: must be called inside the caller's SQLite transaction. */
+/**
+ * The transactional outbox: must be called inside the caller's SQLite transaction. A safety
+ * event (`reserve: true`: actuations, alarms, the steps after a lock opened) may use the
+ * reserved room; `reserveOnly` is true when only that room is left.
+ */
 export interface EventOutbox {
-  append(event: NewEvent): unknown;
+  append(event: NewEvent, options?: { reserve?: boolean }): unknown;
+  readonly reserveOnly?: boolean;
 }
 
 /** Timers, injectable so tests can use fake ones. */
@@ -147,11 +164,19 @@ export interface DeliveryRepository {
     holderSpki: string;
     deadline: string;
     at: string;
+    envelopeCode?: string;
   }): void;
+  /** The open (assigned, loaded or expired) delivery whose envelope carries `code`. */
+  activeByEnvelope(code: string): DeliveryRow | undefined;
   setState(
     id: string,
     state: DeliveryState,
-    patch?: { loaded_at?: string; collected_at?: string; closed_reason?: string },
+    patch?: {
+      loaded_at?: string;
+      collected_at?: string;
+      closed_reason?: string;
+      closed_at?: string;
+    },
   ): void;
   setDeadline(id: string, deadline: string): void;
 }
@@ -218,7 +243,10 @@ export interface Tx extends Repositories {
  */
 export interface UnitOfWork {
   readonly read: Repositories;
-  run<T>(fn: (tx: Tx) => T): T;
+  /** `safety`: its events may use the outbox reserve (actuations, alarms, steps after an opening). */
+  run<T>(fn: (tx: Tx) => T, options?: { safety?: boolean }): T;
+  /** True when only the outbox's safety reserve is left (no new sessions start). */
+  readonly reserveOnly: boolean;
   now(): Date;
   /** Subscribes to changes of the retained state; returns the unsubscribe function. */
   onStateChange(listener: (part: StatePart) => void): () => void;

@@ -12,6 +12,8 @@ export class CompartmentActuator {
   constructor(
     private readonly ledger: Ledger,
     readonly hardware: CompartmentHardware | undefined,
+    /** Told of every decided opening before the lock is driven (see CompartmentWatch). */
+    private readonly watch?: { authorise(id: string): void },
   ) {}
 
   /**
@@ -27,6 +29,7 @@ export class CompartmentActuator {
     const hw = this.hardware;
     if (!hw) return ids.map(() => ({ opened: false, reason: 'no_board' }));
     this.ledger.attempts.recordIntent('compartment', ids, cause, actor);
+    for (const id of ids) this.watch?.authorise(id);
     const promises = ids.map((id) => hw.unlock(id));
     sent?.();
     const results = await Promise.all(

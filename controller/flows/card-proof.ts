@@ -17,7 +17,15 @@ import type { HolderCard } from '../domain/ports.js';
 
 /** How a proof ended. */
 export type ProofResult =
-  | { outcome: 'proven'; spkiSha256: string; certificate: Uint8Array; kind: 'card' | 'phone' }
+  | {
+      outcome: 'proven';
+      spkiSha256: string;
+      certificate: Uint8Array;
+      kind: 'card' | 'phone';
+      /** What the card signed (the nonce, or the caller's message) and its signature. */
+      signed: Uint8Array;
+      signature: Uint8Array;
+    }
   | {
       outcome: 'refused';
       reason: 'certificate_rejected' | 'pin_blocked' | 'wrong_pin' | 'bad_signature';
@@ -48,6 +56,11 @@ export interface ProofSteps {
   nonce?(): Uint8Array;
   /** Told that the token is a smartphone (before its PIN is asked). */
   onPhone?(): void;
+  /**
+   * Bytes to have the card sign instead of a bare nonce (they must hold a fresh nonce of
+   * their own): a collection receipt's challenge. Asked after the PIN; undefined: a nonce.
+   */
+  message?(spki: string): Uint8Array | undefined;
 }
 
 /** Tries left, then VERIFY until right; a refusal, or undefined when the PIN is verified. */
@@ -98,9 +111,9 @@ export async function proveCardHolder(card: HolderCard, steps: ProofSteps): Prom
     const pinRefusal = await verifyLoop(card, steps, guard);
     if (pinRefusal) return refused(pinRefusal);
   }
-  const nonce = steps.nonce?.() ?? new Uint8Array(randomBytes(32));
-  const signature = await guard(card.signNonce(nonce));
-  if (!verifyNonceSignature(certificate, nonce, signature))
+  const signed = steps.message?.(spki) ?? steps.nonce?.() ?? new Uint8Array(randomBytes(32));
+  const signature = await guard(card.signNonce(signed));
+  if (!verifyNonceSignature(certificate, signed, signature))
     return refused({ reason: 'bad_signature' });
-  return { outcome: 'proven', spkiSha256: spki, certificate, kind };
+  return { outcome: 'proven', spkiSha256: spki, certificate, kind, signed, signature };
 }

@@ -11,17 +11,24 @@ import { type StaffGrant } from '../domain/model.js';
 import type { CertificateChecker, HolderCard } from '../domain/ports.js';
 import { withinHours } from '../domain/schedule.js';
 import { proveCardHolder } from './card-proof.js';
+import { completeReceipt, draftReceipt, type ReceiptDraft } from './receipt.js';
+import type { Receipt } from '../../shared/mqtt/receipt.js';
 import type { DoorController } from './door-access.js';
 import type { Ledger } from './ledger/ledger.js';
 import type { LoadingFlow } from './loading.js';
+import type { MaintenanceFlow } from './maintenance.js';
 import type { PickupFlow } from './pickup.js';
 import type { RetrievalFlow } from './retrieval.js';
 import { attemptReasonOf, FlowEnd, type FlowUi, type KioskErrorCode } from './screens.js';
 
 export interface CardSessionSettings {
+  /** The station id named in collection receipts. */
+  stationId?: string;
   timezone: string;
   hours: { open: string; close: string };
   mode: 'locker' | 'door' | 'both';
+  /** Never ask for the PIN when only one try is left (the resident goes to the counter). */
+  refuseLastTry: boolean;
   nonce?: () => Uint8Array;
 }
 
@@ -37,17 +44,26 @@ const CERT_SCREEN: Record<string, [KioskErrorCode, AttemptReason]> = {
   ocsp_unavailable: ['crl_stale', 'crl_stale'],
 };
 
+/** Thrown when no session may start: only the outbox's safety reserve is left. */
+class OutOfService extends Error {}
+
 /** The flows a proven holder can reach. */
 export interface HolderFlows {
   pickup: PickupFlow;
   loading: LoadingFlow;
   retrieval: RetrievalFlow;
   doors: DoorController | undefined;
+  /** Maintenance staff clearing checked faults (absent: not offered). */
+  maintenance?: MaintenanceFlow;
 }
 
 /** Races a card call against removal / cancel (the signal's reason wins). */
 export function guarded<T>(signal: AbortSignal, p: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) {
+    // The call was made: its own failure (the card is gone) is expected and not news.
+    p.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -86,6 +102,11 @@ export class CardSessionFlow {
   }
 
   #ended(err: unknown, signal: AbortSignal, ui: FlowUi, proven: string | null): void {
+    if (err instanceof OutOfService) {
+      // Nothing recorded in the outbox (only its safety reserve is left); the audit has it.
+      ui.show({ screen: 'error', error: 'out_of_service', reason: 'outbox_full' });
+      return;
+    }
     const known =
       err instanceof FlowEnd ? err : signal.reason instanceof FlowEnd ? signal.reason : undefined;
     if (!known) this.log.warn({ err }, 'card session failed');
@@ -110,8 +131,21 @@ export class CardSessionFlow {
   ): Promise<void> {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
     this.ledger.attempts.setRevocationSource(undefined);
+    if (this.outOfService()) {
+      this.ledger.attempts.record({
+        kind: 'denial',
+        action: 'pickup',
+        actor: 'unproven',
+        outcome: 'denied',
+        reason: 'out_of_service',
+      });
+      throw new OutOfService();
+    }
     const card = await guard(open());
+    const reader = card.reader;
     let staff: StaffGrant | undefined;
+    let draft: ReceiptDraft | undefined;
+    let receipt: Receipt | undefined;
     let phone = false;
     try {
       const proof = await proveCardHolder(card, {
@@ -121,6 +155,10 @@ export class CardSessionFlow {
         },
         guard,
         ...(this.settings.nonce ? { nonce: this.settings.nonce } : {}),
+        message: (spki) => {
+          draft = this.#receiptDraft(spki, staff);
+          return draft?.bytes;
+        },
         checkCertificate: async (der, spki) => {
           const now = this.ledger.now();
           const check = await this.checker.checkAuthCertificate(der, now);
@@ -141,9 +179,12 @@ export class CardSessionFlow {
           }
           staff = this.ledger.roster.staffRoles(spki, now);
           this.#checkOpen(staff, now);
+          // Nothing here for this holder: say so without spending a PIN try.
+          if (!this.#hasBusiness(spki, staff)) this.#nothingHere();
           return true;
         },
         pin: async (triesLeft, wrongPin) => {
+          if (this.settings.refuseLastTry && triesLeft <= 1) throw new FlowEnd('last_try');
           ui.show({
             screen: 'pin',
             triesLeft,
@@ -175,6 +216,7 @@ export class CardSessionFlow {
         throw new FlowEnd('proof_failed');
       }
       state.proven = proof.spkiSha256;
+      if (draft) receipt = completeReceipt(draft, proof.certificate, proof.signature);
       this.ledger.attempts.record({
         kind: 'attempt',
         action: 'card.presence',
@@ -184,7 +226,64 @@ export class CardSessionFlow {
     } finally {
       await card.close();
     }
-    await this.#dispatch(state.proven, staff, ui, signal);
+    await this.#dispatch(state.proven, staff, ui, signal, receipt, reader);
+  }
+
+  /** A resident about to collect signs a receipt's challenge as the proof (staff: a nonce). */
+  #receiptDraft(spki: string, staff: StaffGrant | undefined): ReceiptDraft | undefined {
+    if (staff || !this.settings.stationId || this.settings.mode === 'door') return undefined;
+    const ids = this.flows.pickup.readyDeliveryIds(spki);
+    if (ids.length === 0) return undefined;
+    const nonce = this.settings.nonce?.();
+    return draftReceipt(
+      this.settings.stationId,
+      ids,
+      this.ledger.now(),
+      nonce?.length === 32 ? nonce : undefined,
+    );
+  }
+
+  /**
+   * True while only the outbox's safety reserve is left: no new session starts (the `outbox_full`
+   * alarm is raised; cleared once there is room again).
+   */
+  outOfService(): boolean {
+    const { alarms } = this.ledger;
+    const active = alarms.alarms().some((a) => a.alarm === 'outbox_full');
+    if (this.ledger.uow.reserveOnly) {
+      if (!active)
+        alarms.raiseAlarm('outbox_full', 'critical', '', 'only the safety reserve is left');
+      return true;
+    }
+    if (active) alarms.clearAlarm('outbox_full');
+    return false;
+  }
+
+  /**
+   * Ends a session whose holder has nothing here, before any PIN: a station with doors records
+   * the door decision (`no_rule`, unproven); a door-only station says "not allowed", one with
+   * lockers "nothing to collect" (recorded `no_delivery`).
+   */
+  #nothingHere(): never {
+    const doors = this.flows.doors;
+    if (this.settings.mode !== 'locker' && doors)
+      this.ledger.roster.recordDoorDecision(doors.defaultDoor, null, {
+        granted: false,
+        reason: 'no_rule',
+      });
+    // A door-only station says "not allowed"; with lockers, "nothing to collect".
+    if (this.settings.mode === 'door') throw new FlowEnd('door_denied', 'no_rule', null);
+    throw new FlowEnd('nothing_to_collect');
+  }
+
+  /** Whether the holder has anything here: a delivery, a staff task, or a door rule. */
+  #hasBusiness(spki: string, staff: StaffGrant | undefined): boolean {
+    const { pickup, loading, retrieval, doors } = this.flows;
+    const mode = this.settings.mode;
+    if (loading.applies(staff) || retrieval.applies(staff)) return true;
+    if (mode !== 'door' && pickup.hasBusiness(spki)) return true;
+    if (mode === 'locker' || !doors) return false;
+    return !!staff?.roles.includes('door') || doors.hasRuleFor(spki);
   }
 
   /** Outside hours or in maintenance, only staff (and door stations) go on. */
@@ -200,19 +299,28 @@ export class CardSessionFlow {
     staff: StaffGrant | undefined,
     ui: FlowUi,
     signal: AbortSignal,
+    receipt?: Receipt,
+    reader?: string,
   ): Promise<void> {
     const { pickup, loading, retrieval, doors } = this.flows;
     if (loading.applies(staff)) return loading.run(spki, ui);
     if (retrieval.applies(staff)) return retrieval.run(spki, ui);
+    if (this.flows.maintenance?.applies(staff)) return this.flows.maintenance.run(spki, ui);
     const mode = this.settings.mode;
-    if (mode === 'door' || (mode === 'both' && !pickup.hasBusiness(spki))) {
+    // A card in a door's own reader asks for that door, whatever else the holder has here.
+    const atDoorReader = doors?.ownDoor(reader) !== undefined;
+    if (atDoorReader || mode === 'door' || (mode === 'both' && !pickup.hasBusiness(spki))) {
       if (!doors) throw new FlowEnd('door_denied', 'no_door');
-      const result = await doors.requestAccess(spki);
+      const result = await doors.requestAccess(spki, doors.doorFor(reader));
+      // A lockers-and-door station: a resident with no rule for the doors came for a
+      // document, and has none. Say that, not "the building is closed".
+      if (!result.granted && mode === 'both' && result.reason === 'no_rule' && !atDoorReader)
+        throw new FlowEnd('nothing_to_collect', result.reason);
       if (!result.granted) throw new FlowEnd('door_denied', result.reason);
       ui.pastPointOfNoReturn();
       ui.show({ screen: 'door_open', door: result.door });
       return;
     }
-    return pickup.run(spki, ui, signal);
+    return pickup.run(spki, ui, signal, receipt);
   }
 }

@@ -12,6 +12,7 @@ import { Outbox } from '../outbox/outbox.js';
 import { openDatabase, type Db } from '../storage/db.js';
 import type { DoorRulesBody } from '../../shared/mqtt/commands.js';
 import { DoorController } from './door-access.js';
+import { FRONT_DOOR_GPIO } from '../app/testing/fakes.js';
 import { GpioDoorHardware } from '../adapters/gpio-doors.js';
 import { SqliteUnitOfWork } from '../adapters/sqlite/unit-of-work.js';
 import { Ledger } from './ledger/ledger.js';
@@ -77,26 +78,7 @@ describe('DoorController on GPIO (SimGpio, fake timers)', () => {
       compartments: [],
       doors: [{ id: 'front' }],
     });
-    gpio = new SimGpio(
-      {
-        chipLabel: 'sim',
-        outputs: [
-          {
-            name: 'front-relay',
-            line: 17,
-            activeLow: true,
-            failMode: 'secure',
-            maxPulseMs: 3000,
-            cooldownMs: 500,
-          },
-        ],
-        inputs: [
-          { name: 'front-contact', line: 27, kind: 'door', activeLow: true, debounceMs: 30 },
-          { name: 'front-exit', line: 22, kind: 'rex', activeLow: true, debounceMs: 30 },
-        ],
-      },
-      { timers: fakeTimers },
-    );
+    gpio = new SimGpio(FRONT_DOOR_GPIO, { timers: fakeTimers });
     await gpio.start();
     const hardware = new GpioDoorHardware(gpio, [
       { id: 'front', relay: 'front-relay', contact: 'front-contact', rex: 'front-exit' },

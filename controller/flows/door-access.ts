@@ -16,6 +16,14 @@ export interface DoorSettings {
   id: string;
   unlockMs: number;
   heldOpenSec: number;
+  /** Reader-name substring of this door's own reader ('' or absent: none). */
+  reader?: string;
+  /** Anti-passback: a granted card is refused again at this door for this long (0: off). */
+  antiPassbackSec?: number;
+  /** The relay is fail-safe (opens without power): released while the fire input is active. */
+  failSafe?: boolean;
+  /** The longest pulse the relay grants (fire release re-pulses within it). */
+  maxPulseMs?: number;
 }
 
 /** The answer to an access request. */
@@ -28,6 +36,10 @@ export class DoorController {
   readonly #timers: Timers;
   readonly #pulseTimers = new Map<string, unknown>();
   readonly #heldTimers = new Map<string, unknown>();
+  /** Anti-passback: last grant per door and holder (ms since epoch). */
+  readonly #lastGrant = new Map<string, number>();
+  /** Request-to-exit pulses in flight (see {@link idle}). */
+  readonly #inFlight = new Set<Promise<unknown>>();
   #unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -36,6 +48,8 @@ export class DoorController {
     private readonly doors: readonly DoorSettings[],
     private readonly log: Logger,
     timers: Timers = realTimers,
+    /** True while a fire input holds the door released (then a close does not re-lock it). */
+    private readonly fireReleased: (door: string) => boolean = () => false,
   ) {
     this.#timers = timers;
   }
@@ -60,6 +74,11 @@ export class DoorController {
     this.#heldTimers.clear();
   }
 
+  /** Resolves when every request-to-exit pulse started so far has been driven and recorded. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  }
+
   #settings(door: string): DoorSettings | undefined {
     return this.doors.find((d) => d.id === door);
   }
@@ -72,6 +91,16 @@ export class DoorController {
   /** The door a kiosk card opens (the first configured one). */
   get defaultDoor(): string {
     return this.doors[0]?.id ?? '';
+  }
+
+  /** The door whose own reader (`doors[].reader`) holds the card, if any. */
+  ownDoor(reader: string | undefined): string | undefined {
+    return reader ? this.doors.find((d) => d.reader && reader.includes(d.reader))?.id : undefined;
+  }
+
+  /** The door a card in `reader` asks for: that reader's door, else the default door. */
+  doorFor(reader: string | undefined): string {
+    return this.ownDoor(reader) ?? this.defaultDoor;
   }
 
   /** True when some door rule names this holder (directly or by group) for any door here. */
@@ -90,9 +119,19 @@ export class DoorController {
       alarms.mode() === 'maintenance' && !roster.staffRoles(spki)?.roles.includes('door')
         ? { granted: false, reason: 'maintenance_mode' }
         : roster.decideDoor(door, spki);
+    const passback = (this.#settings(door)?.antiPassbackSec ?? 0) * 1000;
+    const key = `${door}\n${spki}`;
+    const now = this.ledger.now().getTime();
+    if (
+      decision.granted &&
+      passback > 0 &&
+      now - (this.#lastGrant.get(key) ?? -Infinity) < passback
+    )
+      decision = { ...decision, granted: false, reason: 'anti_passback' };
     if (decision.granted) {
       const opened = await this.#pulse(door, 'door_access', Actors.holder(spki));
       if (!opened) decision = { ...decision, granted: false, reason: 'lock_failed' };
+      else if (passback > 0) this.#lastGrant.set(key, now);
     }
     roster.recordDoorDecision(door, spki, decision);
     return { ...decision, door };
@@ -142,9 +181,9 @@ export class DoorController {
     }
   }
 
-  #onInput(door: string, input: 'open' | 'closed' | 'rex'): void {
+  #onInput(door: string, input: 'open' | 'closed' | 'rex' | 'fire' | 'fire_clear'): void {
     const s = this.#settings(door);
-    if (!s) return;
+    if (!s || input === 'fire' || input === 'fire_clear') return; // FireRelease handles those
     const { roster, alarms, attempts } = this.ledger;
     const state = roster.doorState(door);
     if (input === 'rex') {
@@ -154,9 +193,12 @@ export class DoorController {
         target: `door:${door}`,
         outcome: 'granted',
       });
-      this.#pulse(door, 'door_access', 'station').catch((err: unknown) =>
-        this.log.error({ err, door }, 'request-to-exit not recorded: the door stays locked'),
-      );
+      const p = this.#pulse(door, 'door_access', 'station')
+        .catch((err: unknown) =>
+          this.log.error({ err, door }, 'request-to-exit not recorded: the door stays locked'),
+        )
+        .finally(() => this.#inFlight.delete(p));
+      this.#inFlight.add(p);
       return;
     }
     if (input === 'open') {
@@ -185,9 +227,12 @@ export class DoorController {
     this.#timers.clearTimeout(this.#pulseTimers.get(door));
     this.#pulseTimers.delete(door);
     if (state && state !== 'locked') {
-      this.hardware
-        ?.relock(door)
-        .catch((err: unknown) => this.log.warn({ err, door }, 'door relock failed'));
+      // A door a fire input holds released stays released (FireRelease marks it unlocked
+      // again with its next pulse); any other door is locked the moment it shuts.
+      if (!this.fireReleased(door))
+        this.hardware
+          ?.relock(door)
+          .catch((err: unknown) => this.log.warn({ err, door }, 'door relock failed'));
       roster.setDoor(door, 'locked');
       if (state === 'held_open') alarms.clearAlarm('door_held_open', `door:${door}`);
       if (state === 'forced') alarms.clearAlarm('door_forced', `door:${door}`);

@@ -14,13 +14,16 @@ export interface DoorWatchSettings {
 }
 
 export interface DoorWatchHandlers {
-  /** Returns 'not_opened' when the door closed on an untouched item (nothing taken). */
-  onClosedAfterOpen: (id: string) => 'closed' | 'not_opened' | void;
+  /** Returns 'not_collected' when the door closed on the item still inside (nothing taken). */
+  onClosedAfterOpen: (id: string) => 'closed' | 'not_collected' | void;
   onNeverOpened: (id: string) => void;
   openScreen: 'open' | 'loading' | 'retrieval';
 }
 
-type Watch = 'waiting' | 'open' | 'closed' | 'not_opened' | 'left_open';
+type Watch = 'waiting' | 'open' | 'closed' | 'not_opened' | 'not_collected' | 'left_open';
+
+/** A compartment whose watch is over. */
+const over = (s: Watch) => s === 'closed' || s === 'not_opened' || s === 'not_collected';
 
 const FINAL: Record<DoorWatchHandlers['openScreen'], KioskScreenName> = {
   open: 'collected',
@@ -57,7 +60,7 @@ export async function observeDoors(
     });
   };
   const check = () => {
-    if ([...st.values()].every((s) => s === 'closed' || s === 'not_opened')) finish();
+    if ([...st.values()].every(over)) finish();
   };
   const onOpen = (id: string) => {
     if (st.get(id) !== 'waiting') return;
@@ -83,7 +86,7 @@ export async function observeDoors(
     if (s !== 'open' && s !== 'left_open') return;
     ledger.compartments.setDoorSensor(id, 'closed');
     if (s === 'left_open') ledger.alarms.clearAlarm('door_held_open', `compartment:${id}`);
-    st.set(id, handlers.onClosedAfterOpen(id) === 'not_opened' ? 'not_opened' : 'closed');
+    st.set(id, handlers.onClosedAfterOpen(id) === 'not_collected' ? 'not_collected' : 'closed');
     render();
     check();
   };
@@ -135,7 +138,8 @@ export async function observeDoors(
   }
   if (failure !== undefined) throw failure;
   if (stopping.aborted) return;
-  if ([...st.values()].every((s) => s === 'not_opened')) {
+  const states = [...st.values()];
+  if (states.every((s) => s === 'not_opened')) {
     ui.show({
       screen: 'error',
       error: 'door_not_opened',
@@ -143,11 +147,22 @@ export async function observeDoors(
     });
     return;
   }
+  const final = (id: string) => {
+    const s = st.get(id);
+    return s === 'not_opened' || s === 'not_collected' ? s : ('closed' as const);
+  };
+  // Opened, then closed on the document still inside (and none collected): say so, not
+  // "the door could not be opened".
+  if (states.every((s) => s !== 'closed')) {
+    ui.show({
+      screen: 'error',
+      error: 'not_collected',
+      compartments: ids.map((id) => ({ id, state: final(id) })),
+    });
+    return;
+  }
   ui.show({
     screen: FINAL[handlers.openScreen],
-    compartments: ids.map((id) => ({
-      id,
-      state: st.get(id) === 'not_opened' ? ('not_opened' as const) : ('closed' as const),
-    })),
+    compartments: ids.map((id) => ({ id, state: final(id) })),
   });
 }

@@ -10,6 +10,7 @@ import type { Ledger } from './ledger/ledger.js';
 import { observeDoors, type DoorWatchSettings } from './observe-doors.js';
 import { FlowEnd, type FlowUi } from './screens.js';
 import type { Timers } from '../domain/ports.js';
+import type { Receipt } from '../../shared/mqtt/receipt.js';
 
 /** See the module comment. */
 export class PickupFlow {
@@ -25,7 +26,17 @@ export class PickupFlow {
     return this.ledger.deliveries.forHolder(spki).length > 0;
   }
 
-  async run(spki: string, ui: FlowUi, signal: AbortSignal): Promise<void> {
+  /** The deliveries a pickup would hand over now (what the receipt names). */
+  readyDeliveryIds(spki: string): string[] {
+    const { ledger } = this;
+    return pickupPlan(
+      ledger.deliveries.forHolder(spki),
+      (id) => ledger.compartments.get(id)?.state,
+    ).ready.map((d) => d.id);
+  }
+
+  /** Opens the holder's compartments; `receipt` (signed at the proof) goes with each collection. */
+  async run(spki: string, ui: FlowUi, signal: AbortSignal, receipt?: Receipt): Promise<void> {
     const { ledger } = this;
     ledger.deliveries.expireDue();
     const plan = pickupPlan(
@@ -80,6 +91,7 @@ export class PickupFlow {
       if (!(await ui.waitRetry(signal))) {
         ledger.attempts.recordPickupAttempt('denied', 'lock_failed', spki, {
           compartment: pending[0]!.id,
+          safety: true,
         });
         if (opened.length === 0) {
           ui.show({
@@ -103,9 +115,9 @@ export class PickupFlow {
           // Closed on the document still inside (item sensor): nothing was collected.
           if (lockers.occupied(id) === true) {
             ledger.compartments.markNotOpened(id);
-            return 'not_opened';
+            return 'not_collected';
           }
-          ledger.compartments.markCollected(id, spki);
+          ledger.compartments.markCollected(id, spki, receipt);
           return 'closed';
         },
         onNeverOpened: (id) => ledger.compartments.markNotOpened(id),

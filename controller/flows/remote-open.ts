@@ -7,6 +7,7 @@ import type { Actor } from '../domain/model.js';
 import type { CompartmentActuator } from './actuator.js';
 import type { DoorController } from './door-access.js';
 import type { Ledger } from './ledger/ledger.js';
+import type { RecoveryFlow } from './recovery.js';
 
 /** See the module comment. */
 export class RemoteOpenFlow {
@@ -14,6 +15,7 @@ export class RemoteOpenFlow {
     private readonly ledger: Ledger,
     private readonly actuator: CompartmentActuator,
     private readonly doors: DoorController | undefined,
+    private readonly recovery?: RecoveryFlow,
   ) {}
 
   async run(body: RemoteOpenBody, actor: Actor): Promise<CommandResult> {
@@ -32,7 +34,14 @@ export class RemoteOpenFlow {
     }
     if (!body.compartment || !this.ledger.compartments.get(body.compartment))
       return { accepted: false, reason: 'unknown_compartment' };
+    if (body.disposition) {
+      if (!this.recovery) return { accepted: false, reason: 'not_supported' };
+      return this.recovery.openWithDisposition(body.compartment, body.disposition, actor);
+    }
     const [r] = await this.actuator.unlockAll([body.compartment], 'remote', actor);
-    return r?.opened ? { accepted: true } : { accepted: false, reason: 'hardware_fault' };
+    if (r?.opened) return { accepted: true };
+    // Commanded and did not open: the compartment is out of use until a check clears it.
+    this.ledger.compartments.markFault(body.compartment, r?.reason ?? 'did_not_open', 'remote');
+    return { accepted: false, reason: 'hardware_fault' };
   }
 }

@@ -4,84 +4,34 @@
  */
 import type { Secret } from '../../shared/secret.js';
 import type { AttemptReason } from '../../shared/mqtt/events.js';
+import type { KioskErrorCode, KioskPageState } from '../../shared/kiosk/state.js';
 
-/** Screen codes: the kiosk page shows one message per code, in Japanese and English. */
-export type KioskScreenName =
-  | 'idle'
-  | 'reading'
-  | 'pin'
-  | 'verifying'
-  | 'opening'
-  | 'open'
-  | 'collected'
-  | 'loading'
-  | 'loaded'
-  | 'retrieval'
-  | 'door_open'
-  | 'out_of_service'
-  | 'error';
-
-/** Edge cases, each with its own message on the screen. */
-export type KioskErrorCode =
-  | 'pin_blocked'
-  | 'pin_timeout'
-  | 'cert_revoked'
-  | 'cert_expired'
-  | 'cert_untrusted'
-  | 'crl_stale'
-  | 'nothing_to_collect'
-  | 'card_removed'
-  | 'card_error'
-  | 'proof_failed'
-  | 'door_not_opened'
-  | 'door_left_open'
-  | 'lock_failed'
-  | 'deadline_passed'
-  | 'outside_hours'
-  | 'maintenance_mode'
-  | 'door_denied'
-  | 'last_try'
-  | 'out_of_service'
-  /** The card has no JPKI application (a transit card, a bank card): "this is not a My Number card". */
-  | 'not_my_number_card'
-  | 'cancelled';
+export type {
+  KioskScreenName,
+  KioskErrorCode,
+  OutOfServiceReason,
+} from '../../shared/kiosk/state.js';
 
 /** One compartment on the screen. */
-export interface ScreenCompartment {
-  id: string;
-  state: 'opening' | 'open' | 'closed' | 'failed' | 'not_opened' | 'left_open';
-}
+export type ScreenCompartment = NonNullable<KioskPageState['compartments']>[number];
 
-/** What the kiosk page renders; published on the `kiosk` SSE channel. */
-export interface KioskState {
-  screen: KioskScreenName;
-  /** Increments on every change, so a page can ignore stale messages. */
-  rev: number;
-  error?: KioskErrorCode;
-  /** Reason code from the trust engine or door rules, for the detail line. */
-  reason?: string;
-  triesLeft?: number;
-  /** The last PIN typed was wrong. */
-  wrongPin?: boolean;
-  /** A smartphone certificate: its certificate is read and checked after the PIN. */
-  device?: 'phone';
-  compartments?: ScreenCompartment[];
-  /** The screen offers "try again" (a lock that did not open). */
-  canRetry?: boolean;
-  door?: string;
-  /** Token of the card session on screen; the page sends it back with the PIN. */
+/** One delivery on the loading screen: where it goes and how far it is. */
+export type LoadingItem = NonNullable<KioskPageState['loading']>['items'][number];
+
+/** Why a scanned envelope was refused on the loading screen. */
+export type ScanRefusal = NonNullable<NonNullable<KioskPageState['loading']>['refused']>;
+
+/** What the loader did on the loading screen. */
+export type ScanInput =
+  { kind: 'code'; code: string } | { kind: 'pick'; deliveryId: string } | { kind: 'done' };
+
+/**
+ * What the kiosk page renders (the wire contract in shared/kiosk/state.ts), published on the
+ * `kiosk` SSE channel, with the token of the card session on screen: the page sends it back
+ * with every POST (the PIN among them) and the API refuses any other.
+ */
+export interface KioskState extends KioskPageState {
   token?: string;
-  station: {
-    name: string;
-    hours: { open: string; close: string };
-    open: boolean;
-    mode: string;
-    alarms: number;
-    /** Pickups are refused until a current CRL arrives (alarm crl_stale): shown on the idle screen. */
-    crlStale: boolean;
-    /** Only the outbox's safety reserve is left: no new sessions start. */
-    outOfService?: boolean;
-  };
 }
 
 /** A screen as a flow shows it (the session adds `rev`, `station` and `token`). */
@@ -107,6 +57,11 @@ export interface FlowUi {
   waitPin(signal: AbortSignal): Promise<Secret>;
   /** Waits for "try again" (true) or "go to the counter" / timeout (false). */
   waitRetry(signal: AbortSignal): Promise<boolean>;
+  /**
+   * Waits for the loader: an envelope scanned, a delivery picked on screen, or "done"
+   * (also on timeout). Rejects with the signal's reason when aborted.
+   */
+  waitScan(signal: AbortSignal): Promise<ScanInput>;
   /** Locks were opened: removing the card no longer cancels anything. */
   pastPointOfNoReturn(): void;
   /** Aborts when the station stops (door observation ends). */
@@ -122,6 +77,7 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
   if (end.record !== undefined) return end.record;
   switch (end.code) {
     case 'door_not_opened':
+    case 'not_collected':
     case 'door_left_open':
     case 'lock_failed':
     case 'door_denied':
@@ -129,8 +85,11 @@ export function attemptReasonOf(end: FlowEnd): AttemptReason | null {
     case 'pin_blocked':
       return 'pin_locked';
     case 'nothing_to_collect':
-    case 'last_try':
       return 'no_delivery';
+    case 'last_try':
+      return 'pin_last_try';
+    case 'not_collected':
+      return null;
     case 'out_of_service':
     case 'not_my_number_card':
       return 'card_error';

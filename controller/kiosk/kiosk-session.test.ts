@@ -56,7 +56,11 @@ describe('pickup', () => {
     // Loading: staff card -> reserved compartment opens -> closed with the item -> loaded.
     const loading = h.next('loading');
     await present(staff, '1234');
-    const l = await loading;
+    await loading;
+    // One item at a time: the delivery is picked on screen, then only its compartment opens.
+    const opened = h.next((s) => s.screen === 'loading' && s.loading?.current === 'd1');
+    expect(h.session.submitScan({ kind: 'pick', deliveryId: 'd1' })).toBe(true);
+    const l = await opened;
     expect(l.compartments).toEqual([{ id: 'A01', state: 'open' }]);
     const loaded = h.next('loaded');
     h.board.putItem(0, 1);
@@ -225,6 +229,8 @@ describe('pickup', () => {
   });
 
   it('stops at a blocked PIN without spending a try', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
     alice.triesLeft = 0;
     const err = h.next('error');
     h.cards.insert(alice);
@@ -232,7 +238,39 @@ describe('pickup', () => {
     expect(alice.calls.verify).toBe(0);
   });
 
-  it('blocks after the last wrong try', async () => {
+  it('never asks for the last try (pickup.refuseLastTry): the resident goes to the counter', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    alice.triesLeft = 2;
+    const pin = h.next('pin');
+    h.cards.insert(alice);
+    expect((await pin).triesLeft).toBe(2);
+    const err = h.next('error');
+    h.session.submitPin(new Secret('0000'));
+    expect((await err).error).toBe('last_try');
+    expect(alice.calls.verify).toBe(1);
+    expect(alice.triesLeft).toBe(1);
+    const attempt = h.outbox
+      .readFrom(0, 1000)
+      .filter((e) => e.kind === 'pickup.attempt')
+      .at(-1)!;
+    expect(JSON.parse(attempt.data)).toMatchObject({ reason: 'pin_last_try' });
+    // Inserted again with one try left: no PIN screen at all.
+    h.cards.remove();
+    await h.session.settled;
+    const again = h.next('error');
+    h.cards.insert(alice);
+    expect((await again).error).toBe('last_try');
+    expect(alice.calls.verify).toBe(1);
+    expect(h.screens.filter((s) => s.screen === 'pin')).toHaveLength(1);
+  });
+
+  it('blocks after the last wrong try (pickup.refuseLastTry: false)', async () => {
+    await h.stop();
+    h = new CoreHarness({ timers, refuseLastTry: false });
+    await h.start();
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
     alice.triesLeft = 1;
     const pin = h.next('pin');
     h.cards.insert(alice);
@@ -242,10 +280,22 @@ describe('pickup', () => {
     expect((await err).error).toBe('pin_blocked');
   });
 
-  it('says so when there is nothing to collect', async () => {
+  it('says so when there is nothing to collect, without asking for the PIN', async () => {
     const err = h.next('error');
-    await present(bob, '1234');
+    h.cards.insert(bob);
     expect((await err).error).toBe('nothing_to_collect');
+    expect(bob.calls.pinStatus).toBe(0);
+    expect(bob.calls.verify).toBe(0);
+    expect(h.screens.some((s) => s.screen === 'pin')).toBe(false);
+    const attempt = h.outbox
+      .readFrom(0, 1000)
+      .filter((e) => e.kind === 'pickup.attempt')
+      .at(-1)!;
+    expect(JSON.parse(attempt.data)).toEqual({
+      result: 'denied',
+      reason: 'no_delivery',
+      holderSpkiSha256: null,
+    });
   });
 
   it('cancels when the card is removed mid-flow', async () => {
@@ -329,15 +379,16 @@ describe('pickup', () => {
     expect(h.eventKinds()).toEqual(expect.arrayContaining(['alarm.raised', 'alarm.cleared']));
   });
 
-  it('keeps the delivery when the door is shut on the untouched document', async () => {
+  it('keeps the delivery when the door is shut on the untouched document, and says so', async () => {
     h.assign('d1', 'A01', alice);
     h.loadDirect('A01');
     const open = h.next('open');
     await present(alice, '1234');
     await open;
-    const err = h.next('door_not_opened');
+    // Not "the door could not be opened": it was opened, and closed on the document.
+    const err = h.next('not_collected');
     h.board.closeDoor(0, 1);
-    await err;
+    expect((await err).compartments).toEqual([{ id: 'A01', state: 'not_collected' }]);
     expect(h.ledger.compartments.get('A01')!.state).toBe('loaded');
     expect(h.ledger.deliveries.get('d1')!.state).toBe('loaded');
   });
@@ -391,6 +442,8 @@ describe('pickup', () => {
   });
 
   it('times out waiting for the PIN', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
     const pin = h.next('pin');
     h.cards.insert(alice);
     await pin;
@@ -468,5 +521,99 @@ describe('deliveries and state machines', () => {
     expect(h.ledger.compartments.get('A01')!.state).toBe('empty');
     expect(h.outbox.lastSeq()).toBe(before);
     expect(() => h.ledger.compartments.move('A01', 'collected')).toThrow(/not allowed/);
+  });
+});
+
+describe('nobody stuck', () => {
+  it('asks "need more time?" 15 s before the PIN times out; yes starts the time again', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    const pin = h.next('pin');
+    h.cards.insert(alice);
+    await pin;
+    const asked = h.next((s) => s.screen === 'pin' && s.moreTime !== undefined);
+    expect(timers.fire(45_000)).toBe(1);
+    expect((await asked).moreTime).toEqual({ secondsLeft: 15 });
+    const again = h.next((s) => s.screen === 'pin' && s.moreTime === undefined);
+    expect(h.session.moreTime()).toBe(true);
+    expect((await again).triesLeft).toBe(3);
+    // The old timeout is gone; the new one is a full minute again.
+    expect(timers.fire(45_000)).toBe(1);
+    const err = h.next('pin_timeout');
+    expect(timers.fire(60_000)).toBe(1);
+    expect((await err).moreTime).toBeUndefined();
+    expect(h.session.moreTime()).toBe(false);
+  });
+
+  it('asks before "try again" times out too', async () => {
+    h.assign('d1', 'A01', alice);
+    h.loadDirect('A01');
+    h.board.jamLatch(0, 1);
+    const failed = h.next('lock_failed');
+    await present(alice, '1234');
+    await failed;
+    const asked = h.next((s) => s.error === 'lock_failed' && s.moreTime !== undefined);
+    timers.fire(45_000);
+    expect((await asked).canRetry).toBe(true);
+    expect(h.session.moreTime()).toBe(true);
+  });
+
+  it('reminds and raises card_left when the card lies on the reader 30 s after the session', async () => {
+    h.checker.answer = { valid: false, reason: 'revoked' };
+    const err = h.next('cert_revoked');
+    h.cards.insert(alice);
+    await err;
+    await h.session.settled;
+    const reminder = h.next((s) => s.reminder === 'card_left');
+    expect(timers.fire(30_000)).toBe(1);
+    expect((await reminder).screen).toBe('idle');
+    expect(h.ledger.alarms.alarms().map((a) => a.alarm)).toEqual(['card_left']);
+    expect(h.eventKinds()).toContain('alarm.raised');
+    // Idle refreshes keep the reminder until the card is taken.
+    timers.fire(10_000);
+    expect(h.session.state.reminder).toBe('card_left');
+    const gone = h.next((s) => s.screen === 'idle' && s.reminder === undefined);
+    h.cards.remove();
+    await gone;
+    expect(h.ledger.alarms.alarms()).toEqual([]);
+    expect(h.eventKinds()).toContain('alarm.cleared');
+  });
+
+  it('no reminder when the card is taken in time', async () => {
+    h.checker.answer = { valid: false, reason: 'revoked' };
+    const err = h.next('cert_revoked');
+    h.cards.insert(alice);
+    await err;
+    await h.session.settled;
+    h.cards.remove();
+    expect(timers.fire(30_000)).toBe(0);
+    expect(h.ledger.alarms.alarms()).toEqual([]);
+  });
+
+  it('names what makes pickups impossible on the idle screen', async () => {
+    const oos = h.next((s) => (s.station.outOfService ?? []).length === 2);
+    h.ledger.alarms.raiseAlarm('reader_gone', 'critical', 'reader');
+    h.ledger.alarms.raiseAlarm('outbox_full', 'critical', 'outbox');
+    expect((await oos).station.outOfService).toEqual(['reader', 'outbox']);
+    const back = h.next((s) => s.station.outOfService === undefined);
+    h.ledger.alarms.clearAlarm('reader_gone', 'reader');
+    h.ledger.alarms.clearAlarm('outbox_full', 'outbox');
+    await back;
+  });
+
+  it('a resident with nothing to collect at a lockers-and-door station is told so, not "no entry"', async () => {
+    await h.stop();
+    h = new CoreHarness({
+      timers,
+      mode: 'both',
+      doors: [{ id: 'front', unlockMs: 3000, heldOpenSec: 60 }],
+    });
+    await h.start();
+    const err = h.next((s) => s.screen === 'error');
+    h.cards.insert(alice);
+    const s = await err;
+    expect(s.error).toBe('nothing_to_collect');
+    expect(alice.calls.verify).toBe(0); // nothing here: no PIN asked
+    expect(h.eventKinds()).toContain('door.decision');
   });
 });

@@ -3,6 +3,12 @@
  * {@link CardSessionFlow} per card, and is the flows' {@link FlowUi} — it publishes every
  * screen (with the station's status line), waits for the PIN, "cancel" and "try again"
  * from the web routes, and clears each of its timers when what it waited for ends.
+ *
+ * Nobody is left stuck: `moreTimeSec` before a wait times out the screen asks "need more
+ * time?" (answered by {@link KioskSession.moreTime}); a card still on the reader `cardLeftSec`
+ * after its session ended brings the "take your card" reminder and the `card_left` alarm; the
+ * idle screen names what makes pickups impossible (reader, boards, outbox, CRL) from the
+ * station's alarms.
  */
 import { randomBytes } from 'node:crypto';
 import type { Secret } from '../../shared/secret.js';
@@ -11,7 +17,18 @@ import { realTimers } from '../domain/ports.js';
 import { withinHours } from '../domain/schedule.js';
 import type { CardSessionFlow } from '../flows/card-session.js';
 import type { Ledger } from '../flows/ledger/ledger.js';
-import { FlowEnd, type FlowUi, type KioskState, type Screen } from '../flows/screens.js';
+import {
+  FlowEnd,
+  type FlowUi,
+  type KioskState,
+  type OutOfServiceReason,
+  type ScanInput,
+  type Screen,
+} from '../flows/screens.js';
+import type { AlarmCode } from '../../shared/mqtt/state.js';
+import { OUT_OF_SERVICE_REASONS } from '../../shared/kiosk/state.js';
+import { CardLeftReminder } from './card-left-reminder.js';
+import { timedWait, type TimedWaiter } from './timed-wait.js';
 
 export type { KioskErrorCode, KioskScreenName, KioskState } from '../flows/screens.js';
 
@@ -26,12 +43,21 @@ export interface KioskSessionOptions {
   timers?: Timers;
   /** Token source for each card session (default 16 random bytes, hex). */
   token?: () => string;
+  /** "Need more time?" this long before a wait times out (default 15 s). */
+  moreTimeSec?: number;
+  /** A card still on the reader this long after its session: the reminder (default 30 s). */
+  cardLeftSec?: number;
 }
 
-interface Waiter<T> {
-  resolve: (value: T) => void;
-  timer: unknown;
-}
+type Waiter<T> = TimedWaiter<T>;
+
+/** The alarms that make pickups impossible, and the plain words the idle screen uses. */
+const OUT_OF_SERVICE: Partial<Record<AlarmCode, OutOfServiceReason>> = {
+  reader_gone: 'reader',
+  board_unreachable: 'boards',
+  outbox_full: 'outbox',
+  crl_stale: 'crl',
+};
 
 /** See the module comment. */
 export class KioskSession implements FlowUi {
@@ -43,10 +69,14 @@ export class KioskSession implements FlowUi {
   #abort: AbortController | undefined;
   #pinWaiter: Waiter<Secret> | undefined;
   #retryWaiter: Waiter<boolean> | undefined;
+  #scanWaiter: Waiter<ScanInput> | undefined;
   #unsubscribe: (() => void)[] = [];
   #idleTimer: unknown;
   #pastPointOfNoReturn = false;
   #token: string | undefined;
+  #cardPresent = false;
+  #asking = false;
+  readonly #reminder: CardLeftReminder;
   readonly #timers: Timers;
   #flow: Promise<void> = Promise.resolve();
   /** Time from the PIN's arrival to the unlock command(s) sent, for the benchmark. */
@@ -61,6 +91,17 @@ export class KioskSession implements FlowUi {
     private readonly options: KioskSessionOptions,
   ) {
     this.#timers = options.timers ?? realTimers;
+    this.#reminder = new CardLeftReminder(
+      this.#timers,
+      () => this.ledger.alarms,
+      options.cardLeftSec ?? 30,
+      () => {
+        if (!this.#cardPresent || this.#busy) return false;
+        this.#timers.clearTimeout(this.#idleTimer);
+        this.#showNow({ screen: 'idle' });
+        return true;
+      },
+    );
     this.#state = { screen: 'idle', rev: 0, station: this.#station() };
   }
 
@@ -104,6 +145,18 @@ export class KioskSession implements FlowUi {
     this.retry(false);
     this.#abort?.abort(new FlowEnd('cancelled'));
     this.#timers.clearTimeout(this.#idleTimer);
+    this.#reminder.end();
+  }
+
+  /**
+   * "Need more time?" answered yes: the PIN or "try again" wait starts its time again.
+   * Returns false when nothing is waiting.
+   */
+  moreTime(): boolean {
+    const w = this.#pinWaiter ?? this.#retryWaiter;
+    if (!w) return false;
+    w.extend();
+    return true;
   }
 
   /** Republishes the idle screen (hours, status changed). */
@@ -121,7 +174,7 @@ export class KioskSession implements FlowUi {
     if (!w || this.#state.screen !== 'pin') return false;
     if (token !== undefined && token !== this.#token) return false;
     this.#pinWaiter = undefined;
-    this.#timers.clearTimeout(w.timer);
+    w.clear();
     this.#pinAt = performance.now();
     w.resolve(pin);
     return true;
@@ -139,8 +192,21 @@ export class KioskSession implements FlowUi {
     const w = this.#retryWaiter;
     if (!w) return false;
     this.#retryWaiter = undefined;
-    this.#timers.clearTimeout(w.timer);
+    w.clear();
     w.resolve(again);
+    return true;
+  }
+
+  /**
+   * The loader scanned an envelope (keyboard-wedge scanner on the page), picked a delivery
+   * on screen, or pressed "done". False when the screen is not waiting for one.
+   */
+  submitScan(input: ScanInput): boolean {
+    const w = this.#scanWaiter;
+    if (!w) return false;
+    this.#scanWaiter = undefined;
+    w.clear();
+    w.resolve(input);
     return true;
   }
 
@@ -153,7 +219,6 @@ export class KioskSession implements FlowUi {
   waitPin(signal: AbortSignal): Promise<Secret> {
     return this.#wait<Secret>(
       signal,
-      this.options.pinTimeoutSec,
       (w) => (this.#pinWaiter = w),
       () => {
         this.#pinWaiter = undefined;
@@ -165,11 +230,21 @@ export class KioskSession implements FlowUi {
   waitRetry(signal: AbortSignal): Promise<boolean> {
     return this.#wait<boolean>(
       signal,
-      this.options.pinTimeoutSec,
       (w) => (this.#retryWaiter = w),
       () => {
         this.#retryWaiter = undefined;
         return false;
+      },
+    );
+  }
+
+  waitScan(signal: AbortSignal): Promise<ScanInput> {
+    return this.#wait<ScanInput>(
+      signal,
+      (w) => (this.#scanWaiter = w),
+      () => {
+        this.#scanWaiter = undefined;
+        return { kind: 'done' };
       },
     );
   }
@@ -188,41 +263,46 @@ export class KioskSession implements FlowUi {
 
   // ------------------------------------------------------------------ internals
 
-  /** One waiter with its timeout; the timer is cleared however the wait ends. */
+  /** A wait on the resident, with "need more time?" before it times out. */
   #wait<T>(
     signal: AbortSignal,
-    timeoutSec: number,
     install: (w: Waiter<T> | undefined) => void,
     onTimeout: () => T,
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason as Error);
-      const onAbort = () => {
-        this.#timers.clearTimeout(timer);
-        install(undefined);
-        reject(signal.reason as Error);
-      };
-      const timer = this.#timers.setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        try {
-          resolve(onTimeout());
-        } catch (err) {
-          reject(err as Error);
-        }
-      }, timeoutSec * 1000);
-      signal.addEventListener('abort', onAbort, { once: true });
-      install({
-        timer,
-        resolve: (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-      });
+    return timedWait<T>({
+      timers: this.#timers,
+      signal,
+      timeoutSec: this.options.pinTimeoutSec,
+      warnSec: this.options.moreTimeSec ?? 15,
+      install,
+      onTimeout,
+      ask: (secondsLeft) => {
+        this.#asking = true;
+        this.#republish({ moreTime: { secondsLeft } });
+      },
+      unask: () => {
+        if (!this.#asking) return;
+        this.#asking = false;
+        const { moreTime: _gone, ...rest } = this.#state;
+        this.#state = rest;
+      },
+      extended: () => this.#republish({}),
     });
+  }
+
+  /** The same screen again with `extra` (a fresh rev and station line). */
+  #republish(extra: Partial<KioskState>): void {
+    const { moreTime: _old, rev: _rev, station: _station, token: _token, ...screen } = this.#state;
+    this.#showNow({ ...screen, ...extra } as Screen);
   }
 
   #station(): KioskState['station'] {
     const alarms = this.ledger.alarms.alarms();
+    // In one fixed order, whatever order the alarms came in.
+    const causes = new Set(alarms.map((a) => OUT_OF_SERVICE[a.alarm]));
+    // Only the outbox's safety reserve left: no session starts (the alarm may lag behind).
+    if (this.ledger.uow.reserveOnly) causes.add('outbox');
+    const outOfService = OUT_OF_SERVICE_REASONS.filter((r) => causes.has(r));
     return {
       name: this.options.stationName,
       hours: this.options.hours,
@@ -230,10 +310,12 @@ export class KioskSession implements FlowUi {
       mode: this.ledger.alarms.mode(),
       alarms: alarms.length,
       crlStale: alarms.some((a) => a.alarm === 'crl_stale'),
+      ...(outOfService.length ? { outOfService } : {}),
     };
   }
 
   #showNow(s: Screen): void {
+    if (s.screen === 'idle' && this.#reminder.active) s = { ...s, reminder: 'card_left' };
     this.#state = {
       ...s,
       rev: ++this.#rev,
@@ -244,6 +326,8 @@ export class KioskSession implements FlowUi {
   }
 
   #onInserted(): void {
+    this.#cardPresent = true;
+    this.#reminder.end();
     if (this.#busy) {
       // The previous flow is winding down (its last screen is up): start once it has.
       this.#insertPending = true;
@@ -278,9 +362,12 @@ export class KioskSession implements FlowUi {
         (this.options.resultScreenSec ?? 10) * 1000,
       );
     }
+    if (this.#cardPresent) this.#reminder.sessionEnded();
   }
 
   #onRemoved(): void {
+    this.#cardPresent = false;
+    this.#reminder.end();
     this.#insertPending = false;
     if (this.#abort && !this.#pastPointOfNoReturn) {
       this.#abort.abort(new FlowEnd('card_removed'));

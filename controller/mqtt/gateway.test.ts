@@ -16,6 +16,8 @@ import { silentLogger } from '../log.js';
 import { Outbox } from '../outbox/outbox.js';
 import { openDatabase, type Db } from '../storage/db.js';
 import { MqttGateway, reconnectDelayMs } from './gateway.js';
+import { ManualTimers } from './timers.js';
+import { freeLoopbackPort } from '../demo/demo-script.js';
 import { EmptyStateProvider } from './types.js';
 
 describe('reconnectDelayMs', () => {
@@ -121,5 +123,102 @@ describe('heartbeat', () => {
       auditHead: { seq: 12, hash: 'ab'.repeat(32) },
     });
     expect(validatePayload('heartbeat', hb).ok).toBe(true);
+  });
+});
+
+describe('timers on fake time (injected)', () => {
+  let dir: string;
+  let db: Db;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'gateway-timers-'));
+    db = openDatabase(path.join(dir, 'station.db'));
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function gatewayOn(url: string, timers: ManualTimers, heartbeatSec = 45) {
+    return new MqttGateway(
+      {
+        stationId: 'st-ft',
+        url,
+        protocolVersion: 4,
+        heartbeatSec,
+        reconnectMinMs: 1000,
+        reconnectMaxMs: 8000,
+        version: '1.2.3',
+      },
+      {
+        db,
+        outbox: new Outbox(db, { stationId: 'st-ft', maxEvents: 1000 }),
+        handler: { handle: async () => ({ accepted: true }) },
+        state: new EmptyStateProvider(),
+        signerTrust: { check: () => ({ valid: false, reason: 'test' }) } as never,
+        log: silentLogger(),
+        random: () => 0.5,
+        timers,
+      },
+    );
+  }
+
+  it('reconnect attempts back off 1, 2, 4, 8, 8 s on fake time against a dead broker', async () => {
+    const timers = new ManualTimers();
+    const delays: number[] = [];
+    let next: () => void = () => {};
+    timers.onScheduled((ms, repeat) => {
+      if (!repeat) {
+        delays.push(ms);
+        next();
+      }
+    });
+    const scheduled = () => new Promise<void>((r) => (next = r));
+    const port = await freeLoopbackPort();
+    const gateway = gatewayOn(`mqtt://127.0.0.1:${port}`, timers);
+    let wait = scheduled();
+    await gateway.start(new AbortController().signal);
+    for (let i = 0; i < 5; i++) {
+      await wait;
+      wait = scheduled();
+      timers.advance(delays.at(-1)!);
+    }
+    await wait;
+    await gateway.stop();
+    expect(delays.slice(0, 5)).toEqual([1000, 2000, 4000, 8000, 8000]);
+  });
+
+  it('the heartbeat follows the injected timers, not the wall clock', async () => {
+    const broker = new EmbeddedBroker('127.0.0.1', 0, silentLogger());
+    await broker.start();
+    const timers = new ManualTimers();
+    const gateway = gatewayOn(`mqtt://127.0.0.1:${broker.boundPort}`, timers, 45);
+    const office = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.boundPort}`, {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    try {
+      let beats = 0;
+      let onBeat: () => void = () => {};
+      office.on('message', () => {
+        beats++;
+        onBeat();
+      });
+      await office.subscribeAsync(new StationTopics('st-ft').heartbeat, { qos: 0 });
+      const beat = () => new Promise<void>((r) => (onBeat = r));
+      let first = beat();
+      await gateway.start(new AbortController().signal);
+      await first; // sent on connect
+      expect(timers.pendingMs()).toContain(45_000);
+      for (let i = 0; i < 3; i++) {
+        first = beat();
+        timers.advance(45_000);
+        await first;
+      }
+      expect(beats).toBe(4);
+    } finally {
+      await gateway.stop();
+      await office.endAsync(true);
+      await broker.stop();
+    }
   });
 });

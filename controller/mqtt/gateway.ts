@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import {
@@ -10,6 +10,10 @@ import {
   type CommandResult,
 } from '../../shared/mqtt/commands.js';
 import type { HeartbeatMessage, StatusMessage } from '../../shared/mqtt/state.js';
+import {
+  signStationPayload,
+  STATION_SIGNATURE_PROPERTY,
+} from '../../shared/mqtt/station-signature.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
 import type { Secret } from '../../shared/secret.js';
 import type { Component } from '../lifecycle.js';
@@ -75,6 +79,11 @@ export interface MqttGatewayDeps {
   monotonicMs?: () => number;
   /** Reconnect, heartbeat and clock-check timers (default Node's). */
   timers?: Timers;
+  /**
+   * The station's key and certificate chain (station.signingKey/signingCert): with MQTT 5
+   * every message it publishes carries a `jpki-sig` user property (shared/mqtt/station-signature.ts).
+   */
+  stationSigner?: { privateKey: KeyObject; chain: Uint8Array[] };
 }
 
 /** Sends one answer on `cmd/response`. */
@@ -98,6 +107,10 @@ interface Link {
   inflight: { seq: number; acked: boolean }[];
   ackedUpto: number;
   window: number;
+  /** The connection failed on our side (error, refused event) rather than being closed by the broker. */
+  failed: boolean;
+  /** The broker said the session was taken over (MQTT 5 DISCONNECT 0x8E). */
+  takenOver: boolean;
 }
 
 const STATE_PARTS: readonly StatePart[] = ['compartments', 'doors', 'alarms', 'crl'];
@@ -249,6 +262,7 @@ export class MqttGateway implements Component {
           link.client.publishAsync(this.topics.status, JSON.stringify(offline), {
             qos: 1,
             retain: true,
+            ...this.#signed(this.topics.status, JSON.stringify(offline)),
           }),
           delay(2000),
         ]).catch(() => undefined);
@@ -295,6 +309,7 @@ export class MqttGateway implements Component {
       will: {
         topic: this.topics.status,
         payload: Buffer.from(JSON.stringify(will)),
+        ...this.#signed(this.topics.status, JSON.stringify(will)),
         qos: 1,
         retain: true,
       },
@@ -322,6 +337,8 @@ export class MqttGateway implements Component {
       inflight: [],
       ackedUpto: 0,
       window: this.#o.maxInflight,
+      failed: false,
+      takenOver: false,
     };
     this.#link = link;
     client.on('connect', (connack) => {
@@ -343,10 +360,10 @@ export class MqttGateway implements Component {
       this.#enqueueCommand(link, payload, packet);
     });
     client.on('disconnect', (packet) => {
-      if (this.#link !== link || packet.reasonCode !== SESSION_TAKEN_OVER) return;
-      this.#onTakeover();
+      if (this.#link === link && packet.reasonCode === SESSION_TAKEN_OVER) link.takenOver = true;
     });
     client.on('error', (err) => {
+      link.failed = true;
       this.#d.log.warn(
         { err: { message: err.message, code: (err as { code?: unknown }).code } },
         'broker connection error',
@@ -413,6 +430,10 @@ export class MqttGateway implements Component {
       for (const l of this.#connectionListeners) l(false);
     }
     if (this.#stopping) return;
+    // Closed by the broker with 0x8E, or without a word while the link was healthy: what a
+    // broker does when another client connects with this client id (mosquitto 2.0.11 just
+    // closes the socket). Repeated, it raises session_takeover.
+    if (wasConnected && (link.takenOver || !link.failed)) this.#onTakeover(link.takenOver);
     const wait = reconnectDelayMs(
       this.#attempt,
       this.#o.reconnectMinMs,
@@ -430,9 +451,28 @@ export class MqttGateway implements Component {
     opts: { qos: 0 | 1; retain?: boolean; properties?: IPublishPacket['properties'] },
   ): void {
     if (!link.connected) return;
-    link.client.publish(topic, JSON.stringify(payload), opts, (err) => {
+    const text = JSON.stringify(payload);
+    const signed = this.#signed(topic, text, opts.properties);
+    link.client.publish(topic, text, { ...opts, ...signed }, (err) => {
       if (err) this.#d.log.warn({ topic, err: err.message }, 'publish failed');
     });
+  }
+
+  /** MQTT 5 properties with the station's signature of `text` on `topic` (none without a key). */
+  #signed(
+    topic: string,
+    text: string,
+    properties: IPublishPacket['properties'] = undefined,
+  ): { properties?: IPublishPacket['properties'] } {
+    const signer = this.#d.stationSigner;
+    if (!signer || this.#o.protocolVersion !== 5) return properties ? { properties } : {};
+    const sig = signStationPayload(topic, Buffer.from(text), signer.privateKey, signer.chain);
+    return {
+      properties: {
+        ...properties,
+        userProperties: { ...properties?.userProperties, [STATION_SIGNATURE_PROPERTY]: sig },
+      },
+    };
   }
 
   // ---- presence and state ------------------------------------------------------------------
@@ -460,7 +500,7 @@ export class MqttGateway implements Component {
           .alarms()
           .filter((a) => a.alarm !== 'outbox_filling' && a.alarm !== 'outbox_full');
         alarms.push(...this.#alarms.list());
-        if (this.#d.outbox.full)
+        if (this.#d.outbox.reserveOnly)
           alarms.push({ alarm: 'outbox_full', severity: 'critical', since: at });
         else if (this.#d.outbox.fillingAlarm)
           alarms.push({ alarm: 'outbox_filling', severity: 'warning', since: at });
@@ -520,8 +560,12 @@ export class MqttGateway implements Component {
         link.inflight.push(entry);
         link.nextSeq = row.seq + 1;
         const message = outbox.toMessage(row, row.seq < link.liveFrom);
-        link.client.publish(this.topics.events, JSON.stringify(message), { qos: 1 }, (err) =>
-          this.#onEventAck(link, entry, err),
+        const text = JSON.stringify(message);
+        link.client.publish(
+          this.topics.events,
+          text,
+          { qos: 1, ...this.#signed(this.topics.events, text) },
+          (err) => this.#onEventAck(link, entry, err),
         );
       }
     }
@@ -532,6 +576,7 @@ export class MqttGateway implements Component {
     if (err) {
       // The broker refused an event (MQTT 5 PUBACK reason code): retry on a new connection.
       this.#d.log.error({ seq: entry.seq, err: err.message }, 'the broker refused an event');
+      link.failed = true;
       link.client.end(true);
       return;
     }
@@ -623,6 +668,17 @@ export class MqttGateway implements Component {
       now,
       new Date(claims.expiresAt).toISOString(),
     );
+    const run = this.#executeAndAnswer(checked, answer);
+    // crl.available downloads a file: it runs beside the command chain, so a slow URL never
+    // holds up the commands after it (an emergency remote.open is answered at once).
+    if (claims.kind === 'crl.available')
+      run.catch((err: unknown) => this.#d.log.error({ err }, 'command handling failed'));
+    else await run;
+  }
+
+  /** Executes a verified, begun command, records the answer and sends it. */
+  async #executeAndAnswer(checked: CheckedCommand, answer: Answer): Promise<void> {
+    const { claims } = checked;
     const result = await this.#execute(checked);
     const response: CommandResponse = {
       v: 1,
@@ -728,14 +784,19 @@ export class MqttGateway implements Component {
     });
   }
 
-  #onTakeover(): void {
+  #onTakeover(announced: boolean): void {
     const count = this.#takeovers.note();
-    this.#d.log.warn({ count }, 'the broker says another client took over this session');
+    this.#d.log.warn(
+      { count, announced },
+      announced
+        ? 'the broker says another client took over this session'
+        : 'the broker closed the connection without a reason (session takeover?)',
+    );
     if (count >= this.#o.takeoverAlarmCount)
       this.#alarms.raise(
         'session_takeover',
         'critical',
-        `${count} session takeovers within 10 minutes: another client uses this station's identity`,
+        `the broker closed this station's session ${count} times within 10 minutes: another client may be using its identity`,
       );
   }
 

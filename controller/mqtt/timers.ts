@@ -33,6 +33,13 @@ export class ManualTimers implements Timers {
   #now = 0;
   #seq = 0;
   readonly #pending = new Map<number, { at: number; every?: number; fn: () => void }>();
+  readonly #scheduled = new Set<(ms: number, repeat: boolean) => void>();
+
+  /** Called whenever a timer is scheduled (its delay, and whether it repeats). */
+  onScheduled(listener: (ms: number, repeat: boolean) => void): () => void {
+    this.#scheduled.add(listener);
+    return () => this.#scheduled.delete(listener);
+  }
 
   /** Milliseconds advanced so far. */
   get nowMs(): number {
@@ -45,12 +52,16 @@ export class ManualTimers implements Timers {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    return this.#add({ at: this.#now + Math.max(0, ms), fn });
+    const handle = this.#add({ at: this.#now + Math.max(0, ms), fn });
+    for (const l of this.#scheduled) l(ms, false);
+    return handle;
   }
 
   setInterval(fn: () => void, ms: number): TimerHandle {
     const every = Math.max(1, ms);
-    return this.#add({ at: this.#now + every, every, fn });
+    const handle = this.#add({ at: this.#now + every, every, fn });
+    for (const l of this.#scheduled) l(ms, true);
+    return handle;
   }
 
   /** Moves time forward by `ms`, firing due timers in order (intervals as often as due). */

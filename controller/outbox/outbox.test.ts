@@ -61,7 +61,12 @@ describe('Outbox', () => {
     expect(outbox.fillingAlarm).toBe(true);
     const raised = outbox.readFrom(0, 1000).filter((e) => e.kind === 'alarm.raised');
     expect(raised).toHaveLength(1);
-    while (outbox.depth() < 100) outbox.append(ev(0));
+    // Ordinary events stop at the safety reserve (10 of 100); safety events fill the rest.
+    while (outbox.depth() < 90) outbox.append(ev(0));
+    expect(outbox.reserveOnly).toBe(true);
+    expect(() => outbox.append(ev(0))).toThrow(OutboxFullError);
+    while (outbox.depth() < 100) outbox.append(ev(0), { reserve: true });
+    expect(() => outbox.append(ev(0), { reserve: true })).toThrow(OutboxFullError);
     const change = db.transaction(() => {
       db.prepare('INSERT INTO things(n) VALUES (999)').run();
       outbox.append(ev(999));

@@ -26,6 +26,12 @@ export interface OutboxOptions {
   stationId: string;
   /** Bound on unsent events; append throws OutboxFullError beyond it. */
   maxEvents: number;
+  /**
+   * Room kept for safety events (actuations, alarms: appends with `{ reserve: true }`):
+   * ordinary appends are refused once only this much is left. Default 5% of `maxEvents`
+   * (at least 10, at most 1000; none below 20 events).
+   */
+  reserveEvents?: number;
   /** Fill ratio at which `outbox_filling` is raised (default 0.8); cleared below half of it. */
   alarmRatio?: number;
   /** Sent events kept for inspection before pruning (default 10,000). */
@@ -74,6 +80,10 @@ export class Outbox {
   constructor(db: Db, options: OutboxOptions) {
     this.#db = db;
     this.#opts = {
+      reserveEvents:
+        options.maxEvents >= 20
+          ? Math.min(1000, Math.max(10, Math.floor(options.maxEvents * 0.05)))
+          : 0,
       alarmRatio: 0.8,
       keepSentEvents: 10_000,
       now: () => new Date(),
@@ -107,20 +117,25 @@ export class Outbox {
   }
 
   /**
-   * Stores one event. Call it inside the transaction that makes the state change.
-   * @throws OutboxFullError when `maxEvents` unsent events are waiting.
+   * Stores one event. Call it inside the transaction that makes the state change. A safety
+   * event (`reserve: true`) may use the reserved room; an ordinary one may not.
+   * @throws OutboxFullError when no room is left for it.
    */
-  append<K extends EventKind>(event: { kind: K; data: EventData[K] } & NewEvent): Appended {
-    if (this.#db.inTransaction) return this.#appendIn(event);
-    return this.#db.transaction(() => this.#appendIn(event))();
+  append<K extends EventKind>(
+    event: { kind: K; data: EventData[K] } & NewEvent,
+    options: { reserve?: boolean } = {},
+  ): Appended {
+    if (this.#db.inTransaction) return this.#appendIn(event, options.reserve === true);
+    return this.#db.transaction(() => this.#appendIn(event, options.reserve === true))();
   }
 
-  #appendIn(event: NewEvent): Appended {
+  #appendIn(event: NewEvent, reserve: boolean): Appended {
+    const limit = reserve ? this.#opts.maxEvents : this.#opts.maxEvents - this.#opts.reserveEvents;
     // The cached seq can only be too high (after a rolled-back append): re-read before refusing.
-    if (this.#lastSeqCache - this.#sentUpto >= this.#opts.maxEvents) {
+    if (this.#lastSeqCache - this.#sentUpto >= limit) {
       this.#lastSeqCache = this.lastSeq();
       const depthBefore = this.#lastSeqCache - this.#sentUpto;
-      if (depthBefore >= this.#opts.maxEvents) throw new OutboxFullError(depthBefore);
+      if (depthBefore >= limit) throw new OutboxFullError(depthBefore);
     }
     const appended = this.#insertRow(event);
     const depth = appended.seq - this.#sentUpto;
@@ -174,6 +189,11 @@ export class Outbox {
     return this.depth() >= this.#opts.maxEvents;
   }
 
+  /** True when only the safety reserve is left: ordinary appends are refused. */
+  get reserveOnly(): boolean {
+    return this.depth() >= this.#opts.maxEvents - this.#opts.reserveEvents;
+  }
+
   /** True while the outbox_filling alarm is raised. */
   get fillingAlarm(): boolean {
     return this.#fillingAlarm;
@@ -191,25 +211,47 @@ export class Outbox {
    */
   markSent(seq: number): void {
     if (seq <= this.#sentUpto) return;
-    this.#db.transaction(() => {
-      this.#setCursor.run(seq, this.#opts.now().toISOString());
-      this.#sentUpto = seq;
-      const keep = this.#opts.keepSentEvents;
-      if (seq - keep - this.#prunedUpto >= 1000) {
-        this.#prune.run(seq - keep);
-        this.#prunedUpto = seq - keep;
-      }
-      if (
-        this.#fillingAlarm &&
-        this.lastSeq() - seq < (this.#opts.maxEvents * this.#opts.alarmRatio) / 2
-      ) {
+    // The cursor and the pruning need no sync of their own: losing them to a power cut only
+    // sends some events again (flagged historical). So they commit without waiting for the
+    // disk (synchronous=NORMAL for this one transaction; the next FULL commit syncs them),
+    // which keeps a 100,000-event backlog from costing one fsync per acknowledgement. An
+    // event (alarm.cleared) is never written that way: it goes in a durable transaction.
+    this.#withoutSync(() =>
+      this.#db.transaction(() => {
+        this.#setCursor.run(seq, this.#opts.now().toISOString());
+        this.#sentUpto = seq;
+        const keep = this.#opts.keepSentEvents;
+        if (seq - keep - this.#prunedUpto >= 1000) {
+          this.#prune.run(seq - keep);
+          this.#prunedUpto = seq - keep;
+        }
+      })(),
+    );
+    if (
+      this.#fillingAlarm &&
+      this.lastSeq() - seq < (this.#opts.maxEvents * this.#opts.alarmRatio) / 2
+    ) {
+      this.#db.transaction(() => {
         this.#insertRow({ kind: 'alarm.cleared', data: { alarm: 'outbox_filling' } });
         this.#setAlarm.run(0);
-        this.#fillingAlarm = false;
-        this.#emitAlarm(false);
-        this.#scheduleNotify();
-      }
-    })();
+      })();
+      this.#fillingAlarm = false;
+      this.#emitAlarm(false);
+      this.#scheduleNotify();
+    }
+  }
+
+  /** Runs `fn` (a transaction that writes no event) with synchronous=NORMAL, then restores. */
+  #withoutSync(fn: () => void): void {
+    if (this.#db.inTransaction || this.#db.memory || this.#db.readonly) return fn();
+    const before = this.#db.pragma('synchronous', { simple: true }) as number;
+    if (before < 2) return fn(); // already NORMAL (1) or OFF (0)
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      fn();
+    } finally {
+      this.#db.pragma(`synchronous = ${before}`);
+    }
   }
 
   /** Turns a stored event into its wire message. */

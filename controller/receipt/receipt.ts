@@ -6,13 +6,14 @@
  * that does not verify are both results with a reason, never exceptions: a verifier in the
  * back office reads files it did not write.
  */
-import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import { spkiSha256, verifyNonceSignature } from '../domain/identity.js';
 import {
-  receiptChallenge,
   receiptChallengeBytes,
   type Receipt,
   type ReceiptChallenge,
 } from '../../shared/mqtt/receipt.js';
+import { completeReceipt, draftReceipt } from '../flows/receipt.js';
 import { validateReceipt } from '../../shared/mqtt/validate.js';
 
 /** Why a receipt is not valid. */
@@ -40,20 +41,9 @@ export type ReceiptCheck =
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** SHA-256 (hex) of a certificate's DER SubjectPublicKeyInfo. */
+/** SHA-256 (hex) of a certificate's DER SubjectPublicKeyInfo (the one rule: domain/identity). */
 export function certificateSpkiSha256(cert: X509Certificate): string {
-  return createHash('sha256')
-    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('hex');
-}
-
-/** PEM text of a DER certificate (64-character lines). */
-export function certificatePem(der: Uint8Array): string {
-  const body = Buffer.from(der)
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-    .replace(/\n$/, '');
-  return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+  return spkiSha256(new Uint8Array(cert.raw));
 }
 
 /**
@@ -68,13 +58,8 @@ export async function makeReceipt(parts: {
   certificateDer: Uint8Array;
   sign: (message: Uint8Array) => Promise<Uint8Array>;
 }): Promise<Receipt> {
-  const challenge = receiptChallenge(parts);
-  const signature = await parts.sign(receiptChallengeBytes(challenge));
-  return {
-    certificate: certificatePem(parts.certificateDer),
-    challenge,
-    signature: Buffer.from(signature).toString('base64'),
-  };
+  const draft = draftReceipt(parts.station, parts.deliveryIds, parts.at, parts.nonce);
+  return completeReceipt(draft, parts.certificateDer, await parts.sign(draft.bytes));
 }
 
 /**
@@ -133,12 +118,11 @@ export function checkReceipt(value: unknown): ReceiptCheck {
       claims: withHolder,
     };
   }
-  let ok = false;
-  try {
-    ok = cryptoVerify('sha256', receiptChallengeBytes(r.challenge), cert.publicKey, signature);
-  } catch {
-    ok = false;
-  }
+  const ok = verifyNonceSignature(
+    new Uint8Array(cert.raw),
+    receiptChallengeBytes(r.challenge),
+    signature,
+  );
   if (!ok) {
     return {
       valid: false,

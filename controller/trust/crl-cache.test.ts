@@ -54,6 +54,29 @@ function freshCache(now = () => new Date()) {
 const opts = () => ({ signers: [rootCert], source: 'test' });
 
 describe('CRL cache: import', () => {
+  it('reads index rows stored before migration 015 (serial magnitudes) as positive serials', async () => {
+    const { cache, file, db } = freshCache();
+    await cache.importBytes(
+      makeCrl({ issuerName: ROOT, key: rootKey, entries: [{ serial: 0xff }, { serial: 3 }] }),
+      opts(),
+    );
+    // Rewrite the stored index the way a station before migration 015 kept it: width 1, the
+    // magnitudes 03 and ff zero padded, no sign, in trust_crl_index.
+    const { id } = db.prepare(`SELECT id FROM trust_crl`).get() as { id: number };
+    db.prepare(`DELETE FROM trust_crl_index_part WHERE crl_id = ?`).run(id);
+    db.prepare(`INSERT INTO trust_crl_index (crl_id, rows) VALUES (?, ?)`).run(
+      id,
+      Buffer.from([0x03, 0xff, 0xff, 0xff]),
+    );
+    db.prepare(`UPDATE trust_crl SET serial_width = 1, serial_format = 0, entries = 2`).run();
+    const again = new CrlCache(new SqliteCrlStore(openDatabase(file)), { toleranceHours: 24 });
+    again.load();
+    const index = again.list()[0]!.index;
+    expect(index.lookup(Uint8Array.of(0x00, 0xff))).toBeGreaterThanOrEqual(0);
+    expect(index.lookup(Uint8Array.of(0x03))).toBeGreaterThanOrEqual(0);
+    expect(index.lookup(Uint8Array.of(0xff))).toBe(-1);
+  });
+
   it('verifies, indexes, persists; a new instance loads the index without re-parsing', async () => {
     const { cache, file, db } = freshCache();
     const crl = makeCrl({

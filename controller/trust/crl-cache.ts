@@ -5,13 +5,13 @@
  * for path validation in microseconds, and reports freshness per issuer.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { StreamingVerifier } from './algorithms.js';
 import { KeyUsageBit, type Certificate } from './certificate.js';
 import { bytesEqual } from './der.js';
 import { CrlError, DerError } from './errors.js';
 import { CrlIndex, NO_REASON, REMOVE_FROM_CRL, type CrlIndexBuilder } from './crl-index.js';
+import { isHttpSource, openCrlSource, type IntakeLimits, type IntakeTimers } from './crl-intake.js';
 import { crlCoversPoint, crlRevocationStatus } from './crl-revocation.js';
 import { CrlStreamParser, type CrlHeader, type CrlInfo } from './crl-parser.js';
 import type { CrlSourceState, CrlStore, StoredCrl } from './crl-store.js';
@@ -34,7 +34,16 @@ export interface CrlCacheOptions {
    */
   toleranceHoursByIssuer?: Readonly<Record<string, number>>;
   now?: () => Date;
+  /** Limits of every download and file read (crl-intake.ts; schema defaults otherwise). */
+  intake?: Partial<IntakeLimits>;
+  /** Most entries accepted in one CRL (trust.crlMaxEntries). */
+  maxEntries?: number;
+  /** Timers of the intake watchdog (tests). */
+  timers?: IntakeTimers;
 }
+
+/** trust.crlMaxEntries default. */
+export const DEFAULT_MAX_ENTRIES = 12_000_000;
 
 /** Progress of a long import. */
 export interface ImportProgress {
@@ -192,11 +201,13 @@ export class CrlCache implements RevocationSource {
   readonly #now: () => Date;
   toleranceHours: number;
   readonly #byIssuerTolerance: Readonly<Record<string, number>>;
+  readonly #options: CrlCacheOptions;
 
   constructor(
     readonly store: CrlStore,
     options: CrlCacheOptions,
   ) {
+    this.#options = options;
     this.toleranceHours = options.toleranceHours;
     this.#byIssuerTolerance = options.toleranceHoursByIssuer ?? {};
     this.#now = options.now ?? (() => new Date());
@@ -310,67 +321,68 @@ export class CrlCache implements RevocationSource {
     return out;
   }
 
-  /** Imports a CRL file (DER or PEM), streaming it from disk. */
+  /** Imports a CRL file (DER or PEM; regular files only), streaming it from disk. */
   async importFile(
     file: string,
-    options: Omit<ImportOptions, 'source'> & { source?: string },
+    options: Omit<ImportOptions, 'source'> & { source?: string; signal?: AbortSignal },
   ): Promise<ImportResult> {
-    const { size } = await import('node:fs/promises').then((fs) => fs.stat(file));
-    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-    const source = options.source ?? path.resolve(file);
+    const source = options.source ?? (/^file:/i.test(file) ? file : path.resolve(file));
     try {
-      const r = await this.importStream(stream, { ...options, source, totalBytes: size });
+      const opened = await openCrlSource(file, this.#intake(options.signal));
+      if (opened.status !== 'ok') throw new CrlError('fetch_failed', `${file}: not modified`);
+      const r = await this.importStream(opened.chunks, {
+        ...options,
+        source,
+        totalBytes: opened.totalBytes,
+      });
       this.#noteSource(source, r.outcome, undefined, undefined, undefined);
       return r;
     } catch (err) {
       this.#noteSource(source, 'failed', (err as Error).message, undefined, undefined);
       throw err;
-    } finally {
-      stream.destroy();
     }
+  }
+
+  #intake(
+    signal: AbortSignal | undefined,
+    extra: { fetch?: typeof fetch; headers?: Record<string, string> } = {},
+  ) {
+    return {
+      ...(this.#options.intake ? { limits: this.#options.intake } : {}),
+      ...(this.#options.timers ? { timers: this.#options.timers } : {}),
+      ...(signal ? { signal } : {}),
+      ...extra,
+    };
   }
 
   /**
    * Imports from an http(s) URL with a conditional GET (If-None-Match / If-Modified-Since
-   * from the last successful fetch); 304 -> `not_modified`. The body is streamed.
+   * from the last successful fetch); 304 -> `not_modified`. The body is streamed under the
+   * intake limits (crl-intake.ts).
    */
   async importUrl(url: string, options: UrlImportOptions): Promise<ImportResult> {
-    const doFetch = options.fetch ?? fetch;
     const prev = options.force ? undefined : this.store.getSource(url);
     const headers: Record<string, string> = {};
     if (prev?.etag) headers['if-none-match'] = prev.etag;
     if (prev?.lastModified) headers['if-modified-since'] = prev.lastModified;
-    let res: Response;
     try {
-      res = await doFetch(url, { headers, signal: options.signal });
-    } catch (err) {
-      this.#noteSource(url, 'failed', (err as Error).message, prev?.etag, prev?.lastModified);
-      throw new CrlError('fetch_failed', `cannot fetch ${url}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    if (res.status === 304) {
-      this.#noteSource(url, 'not_modified', undefined, prev?.etag, prev?.lastModified);
-      return { outcome: 'not_modified', source: url };
-    }
-    if (!res.ok || !res.body) {
-      this.#noteSource(url, 'failed', `HTTP ${res.status}`, prev?.etag, prev?.lastModified);
-      throw new CrlError('fetch_failed', `cannot fetch ${url}: HTTP ${res.status}`);
-    }
-    const length = Number(res.headers.get('content-length') ?? NaN);
-    try {
-      const r = await this.importStream(res.body as unknown as AsyncIterable<Uint8Array>, {
+      const opened = await openCrlSource(
+        url,
+        this.#intake(options.signal, {
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          headers,
+        }),
+      );
+      if (opened.status === 'not_modified') {
+        this.#noteSource(url, 'not_modified', undefined, prev?.etag, prev?.lastModified);
+        return { outcome: 'not_modified', source: url };
+      }
+      const r = await this.importStream(opened.chunks, {
         ...options,
         source: url,
-        totalBytes: Number.isFinite(length) ? length : undefined,
+        totalBytes: opened.totalBytes,
       });
-      this.#noteSource(
-        url,
-        r.outcome,
-        undefined,
-        res.headers.get('etag') ?? undefined,
-        res.headers.get('last-modified') ?? undefined,
-      );
+      this.#noteSource(url, r.outcome, undefined, opened.etag, opened.lastModified);
       return r;
     } catch (err) {
       this.#noteSource(url, 'failed', (err as Error).message, prev?.etag, prev?.lastModified);
@@ -380,7 +392,7 @@ export class CrlCache implements RevocationSource {
 
   /** Imports a file path or an http(s) URL. */
   importFrom(source: string, options: UrlImportOptions): Promise<ImportResult> {
-    return /^https?:\/\//i.test(source)
+    return isHttpSource(source)
       ? this.importUrl(source, options)
       : this.importFile(source, options);
   }
@@ -443,6 +455,8 @@ export class CrlCache implements RevocationSource {
         for (const x of verifiers) x.v.update(chunk);
       },
       onProgress: (bytes) => options.onProgress?.({ bytes, totalBytes: options.totalBytes }),
+      maxEntries: this.#options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+      ...(options.totalBytes ? { expectedBytes: options.totalBytes } : {}),
     });
     for await (const chunk of derChunks(chunks)) {
       parser.push(chunk);

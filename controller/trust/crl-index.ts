@@ -158,6 +158,15 @@ export class CrlIndex {
   }
 }
 
+/**
+ * Room for rows that are written in full before they are read: not zero-filled, so the pages
+ * of a generous reservation that are never used are never touched (nor resident).
+ */
+function reserve(bytes: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(bytes);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** True when `first` only repeats the sign of `next` (X.690 §8.3.2: not minimal). */
 function isRedundantSign(first: number, next: number): boolean {
   return (first === 0 && (next & 0x80) === 0) || (first === 0xff && (next & 0x80) !== 0);
@@ -212,7 +221,7 @@ export class CrlIndexBuilder {
 
   constructor(capacityHint = 1024, width = 8) {
     this.#width = width;
-    this.#rows = new Uint8Array(Math.max(16, capacityHint) * (width + 1));
+    this.#rows = reserve(Math.max(16, capacityHint) * (width + 1));
   }
 
   get count(): number {
@@ -230,7 +239,7 @@ export class CrlIndexBuilder {
     const R = w + 1;
     let at = this.#count * R;
     if (at + R > this.#rows.length) {
-      const bigger = new Uint8Array(this.#rows.length * 2);
+      const bigger = reserve(this.#rows.length * 2);
       bigger.set(this.#rows.subarray(0, at));
       this.#rows = bigger;
     }
@@ -258,7 +267,7 @@ export class CrlIndexBuilder {
     const old = this.#width;
     const w = Math.max(len, old);
     const R = w + 1;
-    const out = new Uint8Array(Math.max(this.#rows.length / (old + 1), 16) * R);
+    const out = reserve(Math.max(this.#rows.length / (old + 1), 16) * R);
     widenRows(this.#rows, this.#count, old, w, out);
     this.#rows = out;
     this.#width = w;
@@ -270,9 +279,10 @@ export class CrlIndexBuilder {
     const R = w + 1;
     const n = this.#count;
     let rows = this.#rows.subarray(0, n * R);
-    if (!this.#sorted) rows = sortRows(rows, n, w);
+    if (!this.#sorted) rows = sortRowsInPlace(rows, n, w);
     else if (this.#adjacentDuplicates === 0) {
-      return { index: new CrlIndex(w, rows.slice()), duplicates: 0 };
+      // A view, not a copy: the reserved but unused tail was never touched.
+      return { index: new CrlIndex(w, rows), duplicates: 0 };
     }
     // De-duplicate in place.
     let out = 0;
@@ -281,7 +291,39 @@ export class CrlIndexBuilder {
       if (out !== i) rows.copyWithin(out * R, i * R, i * R + R);
       out++;
     }
-    return { index: new CrlIndex(w, rows.slice(0, out * R)), duplicates: n - out };
+    return { index: new CrlIndex(w, rows.subarray(0, out * R)), duplicates: n - out };
+  }
+}
+
+/**
+ * Insertion sort of rows lo..hi-1 (width w + 1 reason byte) on key bytes p..w-1, stable; `row`
+ * is scratch space of w + 1 bytes. The finishing step of both radix sorts.
+ */
+function insertionSortRows(
+  rows: Uint8Array,
+  w: number,
+  lo: number,
+  hi: number,
+  p: number,
+  row: Uint8Array,
+): void {
+  const R = w + 1;
+  for (let i = lo + 1; i < hi; i++) {
+    const at = i * R;
+    for (let k = 0; k < R; k++) row[k] = rows[at + k]!;
+    let j = i - 1;
+    for (; j >= lo; j--) {
+      const bj = j * R;
+      let d = 0;
+      for (let k = p; k < w; k++) {
+        d = rows[bj + k]! - row[k]!;
+        if (d !== 0) break;
+      }
+      if (d <= 0) break;
+      for (let k = 0; k < R; k++) rows[bj + R + k] = rows[bj + k]!;
+    }
+    const to = (j + 1) * R;
+    if (to !== at) for (let k = 0; k < R; k++) rows[to + k] = row[k]!;
   }
 }
 
@@ -295,25 +337,8 @@ export function radixSortRows(rows: Uint8Array, n: number, w: number, from = 0):
   const R = w + 1;
   const tmp = new Uint8Array(n * R);
   const row = new Uint8Array(R);
-  const insertion = (lo: number, hi: number, p: number) => {
-    for (let i = lo + 1; i < hi; i++) {
-      const at = i * R;
-      for (let k = 0; k < R; k++) row[k] = rows[at + k]!;
-      let j = i - 1;
-      for (; j >= lo; j--) {
-        const bj = j * R;
-        let d = 0;
-        for (let k = p; k < w; k++) {
-          d = rows[bj + k]! - row[k]!;
-          if (d !== 0) break;
-        }
-        if (d <= 0) break;
-        for (let k = 0; k < R; k++) rows[bj + R + k] = rows[bj + k]!;
-      }
-      const to = (j + 1) * R;
-      if (to !== at) for (let k = 0; k < R; k++) rows[to + k] = row[k]!;
-    }
-  };
+  const insertion = (lo: number, hi: number, p: number) =>
+    insertionSortRows(rows, w, lo, hi, p, row);
   const sort = (lo: number, hi: number, p: number): void => {
     for (;;) {
       const count = hi - lo;
@@ -409,4 +434,71 @@ export function sortRows(rows: Uint8Array, n: number, w: number): Uint8Array {
     }
   }
   return out;
+}
+
+/**
+ * In-place MSD radix sort (American flag sort) of n rows of width w (+1 reason byte), keyed on
+ * the w serial bytes: per digit, rows are counted into 256 buckets and then permuted by
+ * following cycles (one row in hand at a time); a digit where every row agrees is skipped;
+ * buckets of up to 32 rows finish with insertion sort. Needs no second buffer, so a 10 M-entry
+ * index sorts in the memory it already occupies. Not stable (equal serials are duplicates and
+ * make the CRL unusable anyway).
+ */
+export function sortRowsInPlace(rows: Uint8Array, n: number, w: number): Uint8Array {
+  const R = w + 1;
+  const hand = new Uint8Array(R);
+  const swap = new Uint8Array(R);
+  const insertion = (lo: number, hi: number, p: number) =>
+    insertionSortRows(rows, w, lo, hi, p, hand);
+  const counts = new Uint32Array(256);
+  const next = new Uint32Array(256);
+  const ends = new Uint32Array(256);
+  const sort = (lo: number, hi: number, p: number): void => {
+    for (;;) {
+      const count = hi - lo;
+      if (count < 2 || p >= w) return;
+      if (count <= 32) return insertion(lo, hi, p);
+      counts.fill(0);
+      for (let i = lo, at = lo * R + p; i < hi; i++, at += R) counts[rows[at]!]!++;
+      if (counts[rows[lo * R + p]!] === count) {
+        p++;
+        continue;
+      }
+      const starts = new Uint32Array(257);
+      for (let d = 0, s = lo; d < 256; d++) {
+        starts[d] = s;
+        next[d] = s;
+        s += counts[d]!;
+        ends[d] = s;
+      }
+      starts[256] = hi;
+      for (let d = 0; d < 256; d++) {
+        while (next[d]! < ends[d]!) {
+          const i = next[d]!;
+          let b = rows[i * R + p]!;
+          if (b === d) {
+            next[d]!++;
+            continue;
+          }
+          // Follow the cycle: the row in hand goes to the next free slot of its bucket.
+          for (let k = 0; k < R; k++) hand[k] = rows[i * R + k]!;
+          while (b !== d) {
+            const j = next[b]!++;
+            const at = j * R;
+            for (let k = 0; k < R; k++) swap[k] = rows[at + k]!;
+            for (let k = 0; k < R; k++) rows[at + k] = hand[k]!;
+            for (let k = 0; k < R; k++) hand[k] = swap[k]!;
+            b = hand[p]!;
+          }
+          for (let k = 0; k < R; k++) rows[i * R + k] = hand[k]!;
+          next[d]!++;
+        }
+      }
+      for (let d = 0; d < 256; d++)
+        if (starts[d + 1]! - starts[d]! > 1) sort(starts[d]!, starts[d + 1]!, p + 1);
+      return;
+    }
+  };
+  sort(0, n, 0);
+  return rows;
 }

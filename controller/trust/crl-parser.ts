@@ -110,7 +110,14 @@ export interface CrlParserHooks {
   onTbs?(chunk: Uint8Array): void;
   /** Progress: total bytes consumed so far. */
   onProgress?(bytes: number): void;
+  /** Most entries accepted (trust.crlMaxEntries); more throws CrlError too_large. */
+  maxEntries?: number;
+  /** The CRL's size when known: the index is reserved once (untouched pages cost nothing). */
+  expectedBytes?: number;
 }
+
+/** The smallest revoked entry: SEQUENCE { INTEGER (1 octet), UTCTime }. */
+const MIN_ENTRY_BYTES = 20;
 
 // OID encodings compared byte-wise in the entry loop.
 const OID_REASON = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x15);
@@ -220,8 +227,14 @@ export class CrlStreamParser {
   /** Entries of other certificate issuers (RFC 5280 §5.3.3), by GeneralName key. */
   readonly #others = new Map<string, CrlIndexBuilder>();
 
+  readonly #maxEntries: number;
+
   constructor(private readonly hooks: CrlParserHooks = {}) {
-    this.#own = new CrlIndexBuilder();
+    this.#maxEntries = hooks.maxEntries ?? Number.MAX_SAFE_INTEGER;
+    const expected = hooks.expectedBytes
+      ? Math.min(this.#maxEntries, Math.ceil(hooks.expectedBytes / MIN_ENTRY_BYTES))
+      : 1024;
+    this.#own = new CrlIndexBuilder(expected);
     this.#builder = this.#own;
   }
 
@@ -241,9 +254,7 @@ export class CrlStreamParser {
           ? this.#off
           : Math.min(this.#off, this.#tbsStart - this.#base);
       const rest = this.#pending.subarray(keep);
-      const joined = new Uint8Array(rest.length + chunk.length);
-      joined.set(rest);
-      joined.set(chunk, rest.length);
+      const joined = this.#join(rest, chunk);
       this.#base += keep;
       this.#off -= keep;
       this.#pending = joined;
@@ -251,7 +262,32 @@ export class CrlStreamParser {
     this.#total += chunk.length;
     this.#feedTbs();
     this.#run();
+    // The caller may reuse its buffer for the next read: keep a copy of what is left only.
+    if (this.#pending.buffer === chunk.buffer && this.#state !== 'done') {
+      const keep =
+        this.#header || this.#tbsStart < 0
+          ? this.#off
+          : Math.min(this.#off, this.#tbsStart - this.#base);
+      this.#pending = this.#pending.slice(keep);
+      this.#base += keep;
+      this.#off -= keep;
+    }
     this.hooks.onProgress?.(this.#total);
+  }
+
+  /** Two join buffers, used in turn (the rest to carry over lives in the other one). */
+  readonly #scratch: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+
+  /** `rest` followed by `chunk`, in a reused buffer (no new buffer per chunk). */
+  #join(rest: Uint8Array, chunk: Uint8Array): Uint8Array {
+    const need = rest.length + chunk.length;
+    const i = rest.buffer === this.#scratch[0]!.buffer ? 1 : 0;
+    if (this.#scratch[i]!.length < need)
+      this.#scratch[i] = new Uint8Array(Math.max(need, this.#scratch[i]!.length * 2));
+    const out = this.#scratch[i]!.subarray(0, need);
+    out.set(rest);
+    out.set(chunk, rest.length);
+    return out;
   }
 
   /** Signals the end of input; returns the parsed CRL. @throws DerError when incomplete. */
@@ -524,8 +560,9 @@ export class CrlStreamParser {
           reason = buf[timeEnd + 13]!;
         } else reason = this.#entryExtensions(buf, timeEnd, entryEnd);
       }
+      if (++this.#entriesRead > this.#maxEntries)
+        throw new CrlError('too_large', `CRL has more than ${this.#maxEntries} entries`);
       this.#builder.add(buf, s0, s1, reason);
-      this.#entriesRead++;
       p = entryEnd;
     }
     this.#off = p;

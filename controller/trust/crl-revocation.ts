@@ -22,7 +22,12 @@ import { NO_REASON, REMOVE_FROM_CRL } from './crl-index.js';
 import type { StoredCrl } from './crl-store.js';
 import { ALL_REASONS, type DistributionPoint } from './distribution-points.js';
 import { directoryNameKey } from './general-names.js';
-import type { CrlVerdict, RevocationQuery, RevocationStatus } from './types.js';
+import {
+  crlUsable,
+  type CrlVerdict,
+  type RevocationQuery,
+  type RevocationStatus,
+} from './types.js';
 
 /** The distribution point assumed for a certificate without cRLDistributionPoints. */
 const IMPLIED_DP: DistributionPoint = {
@@ -85,7 +90,7 @@ export function crlRevocationStatus(source: CrlSource, q: RevocationQuery): Revo
         if (r >= 0 && r !== REMOVE_FROM_CRL)
           return { state: 'revoked', reasonCode: r === NO_REASON ? 0 : r };
         const v = source.verdict(crl, q.at);
-        if (v === 'fresh' || v === 'grace') mask |= interim;
+        if (crlUsable(v)) mask |= interim;
         else if (v === 'stale') stale = crl;
       }
     }

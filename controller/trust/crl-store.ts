@@ -111,17 +111,40 @@ interface SourceRow {
   detail: string | null;
 }
 
-/** SQLite store over migrations 010 (tables trust_crl, trust_crl_index, trust_crl_source). */
+/** Rows per stored part of an index (at most about 4 MiB per part). */
+const PART_ROWS = 1 << 18;
+
+/** SQLite store over migrations 010 and 015 (trust_crl, trust_crl_index_part, trust_crl_source). */
 export class SqliteCrlStore implements CrlStore {
   constructor(private readonly db: Db) {}
 
+  /** The parts of one index, copied one at a time into a buffer of the known size. */
+  #readParts(crlId: number, bytes: number): Buffer {
+    const out = Buffer.alloc(bytes);
+    let at = 0;
+    for (const p of this.db
+      .prepare(`SELECT rows FROM trust_crl_index_part WHERE crl_id = ? ORDER BY part`)
+      .iterate(crlId) as IterableIterator<{ rows: Buffer }>) {
+      if (at + p.rows.length > bytes) throw new RangeError('CRL index parts exceed their size');
+      p.rows.copy(out, at);
+      at += p.rows.length;
+    }
+    if (at !== bytes) throw new RangeError('CRL index parts are incomplete');
+    return out;
+  }
+
   /** Every cached CRL with its index: one BLOB read per CRL, no parsing. */
   loadAll(): StoredCrl[] {
-    const rows = this.db
-      .prepare(
-        `SELECT c.*, i.rows FROM trust_crl c JOIN trust_crl_index i ON i.crl_id = c.id ORDER BY c.id`,
-      )
-      .all() as (CrlRow & { id: number })[];
+    const rows = (
+      this.db
+        .prepare(
+          `SELECT c.*, i.rows FROM trust_crl c LEFT JOIN trust_crl_index i ON i.crl_id = c.id ORDER BY c.id`,
+        )
+        .all() as (Omit<CrlRow, 'rows'> & { id: number; rows: Buffer | null })[]
+    ).map((r) => ({
+      ...r,
+      rows: r.rows ?? this.#readParts(r.id, r.entries * (r.serial_width + 1)),
+    }));
     const others = new Map<number, Map<string, CrlIndex>>();
     for (const o of this.db
       .prepare(`SELECT * FROM trust_crl_entry_issuer_index`)
@@ -190,9 +213,18 @@ export class SqliteCrlStore implements CrlStore {
           importedAt: crl.importedAt.toISOString(),
         }) as { id: number };
       const rows = crl.index.rows;
-      this.db
-        .prepare(`INSERT OR REPLACE INTO trust_crl_index (crl_id, rows) VALUES (?, ?)`)
-        .run(id, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength));
+      this.db.prepare(`DELETE FROM trust_crl_index WHERE crl_id = ?`).run(id);
+      this.db.prepare(`DELETE FROM trust_crl_index_part WHERE crl_id = ?`).run(id);
+      const part = this.db.prepare(
+        `INSERT INTO trust_crl_index_part (crl_id, part, rows) VALUES (?, ?, ?)`,
+      );
+      const size = PART_ROWS * crl.index.rowSize;
+      for (let at = 0, n = 0; at < rows.length || n === 0; at += size, n++)
+        part.run(
+          id,
+          n,
+          Buffer.from(rows.buffer, rows.byteOffset + at, Math.min(size, rows.length - at)),
+        );
       this.db.prepare(`DELETE FROM trust_crl_entry_issuer_index WHERE crl_id = ?`).run(id);
       const insert = this.db.prepare(
         `INSERT INTO trust_crl_entry_issuer_index (crl_id, cert_issuer, serial_width, rows)

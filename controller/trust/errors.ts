@@ -31,7 +31,15 @@ export type CrlErrorKind =
   | 'not_newer'
   | 'no_base'
   | 'unsupported_scope'
-  | 'fetch_failed';
+  | 'fetch_failed'
+  /** Larger than trust.crlMaxBytes or with more entries than trust.crlMaxEntries. */
+  | 'too_large'
+  /** Slower than trust.crlMinRateBytes per trust.crlMinRateWindowSec. */
+  | 'too_slow'
+  /** Not complete within trust.crlDownloadTimeoutSec. */
+  | 'timeout'
+  /** A file source that is not a regular file (a device, FIFO or directory). */
+  | 'not_a_file';
 
 /** A CRL that cannot be imported or used; `kind` says why. The last good CRL stays in use. */
 export class CrlError extends JpkiLockerError {

@@ -42,6 +42,7 @@ export { CrlStreamParser, parseCrl, type CrlInfo, type ParsedCrl } from './crl-p
 export { CertificateError, CrlError, DerError } from './errors.js';
 export {
   TrustComponent,
+  crlCacheOptions,
   loadAnchors,
   type AnchorSets,
   type TrustComponentOptions,

@@ -12,16 +12,18 @@ import type { Db } from '../storage/db.js';
 import { loadCertificates, type Certificate } from './certificate.js';
 import {
   CrlCache,
+  type CrlCacheOptions,
   type ImportProgress,
   type ImportResult,
   type MissingCrlStatus,
 } from './crl-cache.js';
+import type { IntakeLimits } from './crl-intake.js';
 import { SqliteCrlStore } from './crl-store.js';
 import { isJpkiRootName, loadJpkiRoot } from './jpki-roots.js';
 import { OcspClient } from './ocsp/client.js';
 import { verifyWithStatus, type OcspMode, type StatusResult } from './ocsp/policy.js';
 import { validatePath } from './path.js';
-import type { CrlStatus, TrustPurpose, TrustResult } from './types.js';
+import { crlUsable, type CrlStatus, type TrustPurpose, type TrustResult } from './types.js';
 
 /** Timer functions (injected so tests can use fake timers). */
 export interface TrustTimers {
@@ -29,8 +31,37 @@ export interface TrustTimers {
   clearInterval(handle: unknown): void;
 }
 
-/** trust.* as the component takes it (`ocsp` may be left out: off). */
-export type TrustConfig = Omit<Config['trust'], 'ocsp'> & { ocsp?: Config['trust']['ocsp'] };
+/** The CRL intake keys of trust.* (crl-intake.ts; schema defaults when left out). */
+type IntakeKeys =
+  | 'crlMaxBytes'
+  | 'crlMaxEntries'
+  | 'crlDownloadTimeoutSec'
+  | 'crlMinRateBytes'
+  | 'crlMinRateWindowSec';
+
+/** trust.* as the component takes it (`ocsp` may be left out: off; intake keys: defaults). */
+export type TrustConfig = Omit<Config['trust'], 'ocsp' | IntakeKeys> & {
+  ocsp?: Config['trust']['ocsp'];
+} & Partial<Pick<Config['trust'], IntakeKeys>>;
+
+/** The CRL cache options that trust.* configures (tolerances, intake limits). */
+export function crlCacheOptions(config: Readonly<TrustConfig>): CrlCacheOptions {
+  return {
+    toleranceHours: config.crlToleranceHours,
+    toleranceHoursByIssuer: config.crlToleranceHoursByAnchor ?? {},
+    intake: {
+      ...(config.crlMaxBytes !== undefined ? { maxBytes: config.crlMaxBytes } : {}),
+      ...(config.crlDownloadTimeoutSec !== undefined
+        ? { deadlineMs: config.crlDownloadTimeoutSec * 1000 }
+        : {}),
+      ...(config.crlMinRateBytes !== undefined ? { minRateBytes: config.crlMinRateBytes } : {}),
+      ...(config.crlMinRateWindowSec !== undefined
+        ? { minRateWindowMs: config.crlMinRateWindowSec * 1000 }
+        : {}),
+    },
+    ...(config.crlMaxEntries !== undefined ? { maxEntries: config.crlMaxEntries } : {}),
+  };
+}
 
 /** What the component needs. */
 export interface TrustComponentOptions {
@@ -108,7 +139,8 @@ export class TrustComponent implements Component {
   readonly #listeners = new Set<(statuses: (CrlStatus | MissingCrlStatus)[]) => void>();
   readonly #now: () => Date;
   readonly #timers: TrustTimers;
-  #refreshing: Promise<void> | undefined;
+  /** Imports of trust.crlUrls still running, by source. */
+  readonly #inflight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   #ocsp: OcspClient | undefined;
 
   constructor(private readonly options: TrustComponentOptions) {
@@ -126,8 +158,7 @@ export class TrustComponent implements Component {
     throwIfAborted(signal);
     const started = performance.now();
     this.#crl = new CrlCache(new SqliteCrlStore(this.options.db()), {
-      toleranceHours: config.crlToleranceHours,
-      toleranceHoursByIssuer: config.crlToleranceHoursByAnchor ?? {},
+      ...crlCacheOptions(config),
       now: this.#now,
     });
     const loaded = this.#crl.load();
@@ -156,7 +187,8 @@ export class TrustComponent implements Component {
   async stop(): Promise<void> {
     if (this.#timer !== undefined) this.#timers.clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#refreshing?.catch(() => undefined);
+    for (const r of this.#inflight.values()) r.controller.abort();
+    await Promise.all([...this.#inflight.values()].map((r) => r.done));
   }
 
   /** The CRL cache (after start). */
@@ -254,14 +286,27 @@ export class TrustComponent implements Component {
   }
 
   /** Imports one CRL (file path or URL), verified against every configured anchor. */
-  async importCrl(source: string, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
-    const r = await this.crl.importFrom(source, { signers: this.allAnchors(), onProgress });
+  async importCrl(
+    source: string,
+    onProgress?: (p: ImportProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<ImportResult> {
+    const r = await this.crl.importFrom(source, {
+      signers: this.allAnchors(),
+      onProgress,
+      ...(signal ? { signal } : {}),
+    });
     this.options.log.info(
       { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
       'CRL import',
     );
     this.#checkFreshness();
     return r;
+  }
+
+  /** The CRL intake limits trust.* configures (crl.available downloads use them too). */
+  intakeLimits(): Partial<IntakeLimits> {
+    return crlCacheOptions(this.options.config).intake ?? {};
   }
 
   /** Imports CRL bytes (already hash-checked by the caller), then re-checks freshness. */
@@ -275,33 +320,41 @@ export class TrustComponent implements Component {
     return r;
   }
 
-  /** Fetches every trust.crlUrls source (errors logged; the last good CRLs stay), then re-checks freshness. */
-  refresh(): Promise<void> {
-    this.#refreshing ??= (async () => {
-      try {
-        for (const source of this.options.config.crlUrls) {
-          try {
-            await this.importCrl(source);
-          } catch (err) {
+  /**
+   * Fetches every trust.crlUrls source (errors logged; the last good CRLs stay), then re-checks
+   * freshness. Each download ends within trust.crlDownloadTimeoutSec (or sooner when it is
+   * slower than the minimum rate); a source still downloading from an earlier refresh is left
+   * to finish and skipped this time, so one slow source never holds up a refresh, and a failed
+   * one is simply tried again at the next.
+   */
+  async refresh(): Promise<void> {
+    const started: Promise<void>[] = [];
+    for (const source of this.options.config.crlUrls) {
+      if (this.#inflight.has(source)) {
+        this.options.log.warn({ source }, 'CRL download still running; not started again');
+        continue;
+      }
+      const controller = new AbortController();
+      const done = this.importCrl(source, undefined, controller.signal)
+        .then(
+          () => undefined,
+          (err: unknown) =>
             this.options.log.warn(
               { source, err: (err as Error).message, code: (err as { code?: string }).code },
               'CRL import failed; keeping the last good CRL',
-            );
-          }
-        }
-        this.#checkFreshness();
-      } finally {
-        this.#refreshing = undefined;
-      }
-    })();
-    return this.#refreshing;
+            ),
+        )
+        .finally(() => this.#inflight.delete(source));
+      this.#inflight.set(source, { controller, done });
+      started.push(done);
+    }
+    await Promise.all(started);
+    this.#checkFreshness();
   }
 
   #checkFreshness(): void {
     const statuses = this.freshness();
-    const bad = statuses.filter(
-      (s) => s.verdict === 'stale' || s.verdict === 'missing' || s.verdict === 'future',
-    );
+    const bad = statuses.filter((s) => !crlUsable(s.verdict));
     const key = bad
       .map((s) => `${s.issuerKeySha256}:${s.verdict}`)
       .sort()

@@ -121,6 +121,16 @@ export type CrlVerdict =
   /** thisUpdate is in the future (clock wrong?): the CRL is not used yet. */
   | 'future';
 
+/**
+ * THE rule for relying on a CRL: only a `fresh` or `grace` one says "not revoked". A stale,
+ * future-dated (clock wrong?) or missing CRL is not usable, for lookups, for the trust
+ * component's verdict, for the health alarm and for `state/crl` alike (a serial listed on
+ * any cached CRL is revoked whatever its freshness: fail closed).
+ */
+export function crlUsable(verdict: CrlVerdict | 'missing'): boolean {
+  return verdict === 'fresh' || verdict === 'grace';
+}
+
 /** Per-issuer CRL status (doctor, `crl status`, the kiosk's alarm). */
 export interface CrlStatus {
   /** Issuer subject. */

@@ -2,18 +2,21 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import QRCode from 'qrcode';
+import { AUTH_PIN_PATTERN } from '../../shared/apdu/jpki.js';
 import { Secret } from '../../shared/secret.js';
 import { CATALOGUE, KIOSK_LANGUAGES, LANGUAGE_INFO } from '../../shared/i18n/catalogue.js';
 import type { KioskPageConfig } from '../../shared/kiosk/state.js';
 import type { KioskSession, KioskState } from '../kiosk/kiosk-session.js';
 import { HttpError, type WebServer } from './server.js';
+import type { ScanInput } from '../flows/screens.js';
+import { ENVELOPE_CODE_PATTERN } from '../../shared/mqtt/commands.js';
+
+const ENVELOPE = new RegExp(ENVELOPE_CODE_PATTERN);
+const IDENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 import { SPEECH_DIR } from './speech.js';
 
 /** SSE channel the kiosk page listens on. */
 export const KIOSK_CHANNEL = 'kiosk';
-
-/** The JPKI user-authentication PIN: exactly 4 digits (docs: EF 0018, 3 tries). */
-const PIN_PATTERN = /^[0-9]{4}$/;
 
 /** The page's settings from the station's configuration (`web.defaultLanguage`, `station.help`). */
 export interface KioskPageOptions {
@@ -53,10 +56,14 @@ export async function kioskPageConfig(options: KioskPageOptions): Promise<KioskP
  * - `GET /api/kiosk/state`: the current screen;
  * - `GET /api/kiosk/catalogue`: languages and messages (shared/i18n);
  * - `GET /api/kiosk/config`: `{defaultLanguage, help: {phone, hours, text, qrSvg} | null}`;
- * - `POST /api/kiosk/pin` `{pin: "1234"}`: the PIN typed on the pad (a malformed PIN is
+ * - `POST /api/kiosk/pin` `{pin: "1234", token}`: the PIN typed on the pad (a malformed PIN is
  *   answered 400 and never reaches the card, so it spends no try); 409 when no PIN is asked;
- * - `POST /api/kiosk/cancel`; `POST /api/kiosk/retry` `{again: boolean}`;
- * - `POST /api/kiosk/more-time`: "need more time?" answered yes; 409 when nothing is timing out.
+ * - `POST /api/kiosk/cancel` `{token}`; `POST /api/kiosk/retry` `{again: boolean, token}`;
+ * - `POST /api/kiosk/more-time` `{token}`: "need more time?" answered yes; 409 when nothing is
+ *   timing out.
+ * Every POST carries the `token` of the card session on screen (in `KioskState.token`): a
+ * request for another session (or none) is refused 403 and reaches nothing. The web server
+ * (strict mode) refuses non-JSON bodies, foreign Host and Origin headers before the routes.
  * Screen changes go out on `GET /events/kiosk`.
  */
 export function registerKioskRoutes(
@@ -78,23 +85,47 @@ export function registerKioskRoutes(
   );
   web.route('GET', '/api/kiosk/catalogue', () => kioskCatalogueJson());
   web.route('GET', '/api/kiosk/config', () => (pageConfig ??= kioskPageConfig(page)));
+  /** The session, when `body.token` is the current card session's token. @throws 403 */
+  const mine = (body: unknown): KioskSession => {
+    const s = need();
+    const token = (body as { token?: unknown }).token;
+    if (typeof token !== 'string' || !s.token || token !== s.token)
+      throw new HttpError(403, 'not the card session on screen');
+    return s;
+  };
   web.route('POST', '/api/kiosk/pin', ({ body }) => {
     const pin = (body as { pin?: unknown }).pin;
-    if (typeof pin !== 'string' || !PIN_PATTERN.test(pin))
+    if (typeof pin !== 'string' || !AUTH_PIN_PATTERN.test(pin))
       throw new HttpError(400, 'pin must be exactly 4 digits');
-    if (!need().submitPin(new Secret(pin))) throw new HttpError(409, 'no PIN is being asked');
+    const s = mine(body);
+    if (!s.submitPin(new Secret(pin), s.token)) throw new HttpError(409, 'no PIN is being asked');
     return { ok: true };
   });
-  web.route('POST', '/api/kiosk/cancel', () => ({ ok: need().cancel() }));
+  web.route('POST', '/api/kiosk/cancel', ({ body }) => ({ ok: mine(body).cancel() }));
+  // Loading: an envelope scanned ({code}), a delivery picked on screen ({deliveryId}), or done.
+  web.route('POST', '/api/kiosk/scan', ({ body }) => {
+    const b = body as { code?: unknown; deliveryId?: unknown; done?: unknown };
+    let input: ScanInput;
+    if (typeof b.code === 'string' && ENVELOPE.test(b.code)) input = { kind: 'code', code: b.code };
+    else if (typeof b.deliveryId === 'string' && IDENT.test(b.deliveryId))
+      input = { kind: 'pick', deliveryId: b.deliveryId };
+    else if (b.done === true) input = { kind: 'done' };
+    else
+      throw new HttpError(
+        400,
+        'give code (4-128 printable ASCII characters), deliveryId, or done: true',
+      );
+    if (!mine(body).submitScan(input)) throw new HttpError(409, 'not loading');
+    return { ok: true };
+  });
   web.route('POST', '/api/kiosk/retry', ({ body }) => {
     const again = (body as { again?: unknown }).again;
     if (typeof again !== 'boolean') throw new HttpError(400, 'again must be true or false');
-    if (!need().retry(again)) throw new HttpError(409, 'nothing to retry');
+    if (!mine(body).retry(again)) throw new HttpError(409, 'nothing to retry');
     return { ok: true };
   });
-  web.route('POST', '/api/kiosk/more-time', () => {
-    const s = need() as KioskSession & { moreTime?: () => boolean };
-    if (!s.moreTime?.()) throw new HttpError(409, 'nothing is timing out');
+  web.route('POST', '/api/kiosk/more-time', ({ body }) => {
+    if (!mine(body).moreTime()) throw new HttpError(409, 'nothing is timing out');
     return { ok: true };
   });
 }

@@ -60,11 +60,16 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk);
   }
   if (size === 0) return {};
+  let body: unknown;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
     throw new HttpError(400, 'body is not valid JSON');
   }
+  // Every route reads fields of an object: `null`, arrays and scalars are refused here.
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'body must be a JSON object');
+  return body;
 }
 
 /**
@@ -86,6 +91,23 @@ export class WebServer implements Component {
       port: number;
       staticDir?: string;
       pages?: Record<string, string>;
+      /**
+       * The static files served besides `pages` (an allowlist of names in `staticDir`);
+       * default: any file there.
+       */
+      files?: readonly string[];
+      /** The SSE channels pages may open (default: any). */
+      channels?: readonly string[];
+      /** Open SSE connections per channel (default 16); more are answered 503. */
+      maxSubscribers?: number;
+      /**
+       * Mutating requests (POST, PUT, DELETE) need `content-type: application/json`, a Host
+       * header naming this server (its `host`, `localhost`, loopback, or `hosts`), and no
+       * foreign Origin: a cross-origin page or a DNS-rebound name cannot drive the API.
+       */
+      strict?: boolean;
+      /** More Host names accepted in strict mode (without the port). */
+      hosts?: readonly string[];
     },
     private readonly log: Logger,
   ) {}
@@ -160,6 +182,15 @@ export class WebServer implements Component {
       this.#subscribe(parts[1]!, req, res);
       return;
     }
+    const mutating = method === 'POST' || method === 'PUT' || method === 'DELETE';
+    if (mutating && this.options.strict) {
+      const refusal = this.#refuseForeign(req);
+      if (refusal) {
+        res.writeHead(refusal.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: refusal.reason }));
+        return;
+      }
+    }
     for (const route of this.#routes) {
       if (route.method !== method || route.parts.length !== parts.length) continue;
       const params: Record<string, string> = {};
@@ -196,7 +227,53 @@ export class WebServer implements Component {
     res.end(JSON.stringify({ error: 'not found' }));
   }
 
+  /** Host names this server answers to in strict mode (without the port). */
+  #hostNames(): Set<string> {
+    return new Set(
+      ['localhost', '127.0.0.1', '[::1]', '::1', this.options.host, ...(this.options.hosts ?? [])]
+        .filter((h) => h && h !== '0.0.0.0' && h !== '::')
+        .map((h) => h.toLowerCase()),
+    );
+  }
+
+  /** Why a mutating request is refused in strict mode (undefined: it may go on). */
+  #refuseForeign(req: IncomingMessage): HttpError | undefined {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json')
+      return new HttpError(415, 'content-type must be application/json');
+    const port = this.#server ? String(this.address.port) : String(this.options.port);
+    const names = this.#hostNames();
+    const hostOk = (value: string | undefined) => {
+      if (!value) return false;
+      const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(value.toLowerCase());
+      return !!m && names.has(m[1]!) && (m[2] ?? '80') === port;
+    };
+    if (!hostOk(req.headers.host)) return new HttpError(403, 'host not allowed');
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      let host: string | undefined;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        host = undefined;
+      }
+      if (!hostOk(host)) return new HttpError(403, 'origin not allowed');
+    }
+    return undefined;
+  }
+
   #subscribe(channel: string, req: IncomingMessage, res: ServerResponse): void {
+    if (this.options.channels && !this.options.channels.includes(channel)) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'no such channel' }));
+      return;
+    }
+    const existing = this.#channels.get(channel);
+    if ((existing?.size ?? 0) >= (this.options.maxSubscribers ?? 16)) {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'too many listeners' }));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream', connection: 'keep-alive' });
     res.write(': connected\n\n');
     const last = this.#lastMessage.get(channel);
@@ -204,13 +281,21 @@ export class WebServer implements Component {
     let set = this.#channels.get(channel);
     if (!set) this.#channels.set(channel, (set = new Set()));
     set.add(res);
-    req.on('close', () => set.delete(res));
+    req.on('close', () => {
+      set.delete(res);
+      if (set.size === 0 && this.#channels.get(channel) === set) this.#channels.delete(channel);
+    });
   }
 
   async #static(pathname: string, res: ServerResponse): Promise<void> {
     const dir = this.options.staticDir ?? STATIC_DIR;
     const page = this.options.pages?.[pathname];
     const rel = page ?? (pathname === '/' ? 'index.html' : pathname.slice(1));
+    if (!page && this.options.files && !this.options.files.includes(rel)) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
     const file = path.resolve(dir, rel);
     if (!file.startsWith(path.resolve(dir) + path.sep)) {
       res.writeHead(404).end();

@@ -23,8 +23,8 @@ export interface GpioOutputSpec {
 export interface GpioInputSpec {
   name: string;
   line: number;
-  /** door contact, request-to-exit button, tamper switch. */
-  kind: 'door' | 'rex' | 'tamper';
+  /** door contact, request-to-exit button, tamper switch, fire-alarm panel contact. */
+  kind: 'door' | 'rex' | 'tamper' | 'fire';
   /** Active (door open / button pressed / tampered) on a low level. */
   activeLow: boolean;
   /** A level must hold this long before it counts. */

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../shared/errors.js';
@@ -5,6 +6,7 @@ import { isStationId } from '../../shared/mqtt/topics.js';
 import { Secret } from '../../shared/secret.js';
 import { DEFAULT_APPROVAL_POLICY } from '../console/approvals.js';
 import { ConsoleServer } from '../console/console-server.js';
+import { PostgresHistory } from '../console/history-postgres.js';
 import { isLoopback } from '../console/http.js';
 import { KeyConsoleSigner } from '../console/signer.js';
 import { createOfficeLogger } from '../log.js';
@@ -16,6 +18,7 @@ interface ConsoleCliOptions {
   listen: string;
   data: string;
   login: boolean;
+  stationCa?: string;
   allowedHost?: string[];
   tlsCert?: string;
   tlsKey?: string;
@@ -24,6 +27,7 @@ interface ConsoleCliOptions {
   retentionDays: string;
   sessionExpirySec: string;
   shareGroup?: string;
+  db?: string;
   signKey?: string;
   signCert?: string;
   operator?: string;
@@ -100,6 +104,7 @@ export function registerConsole(program: Command): void {
       'how long a request waits for its second operator',
       String(DEFAULT_APPROVAL_POLICY.windowSec),
     )
+    .option('--db <url>', 'history in PostgreSQL (postgres://…) instead of SQLite in --data')
     .option('--retention-days <n>', 'days of event history kept', '90')
     .option(
       '--session-expiry-sec <n>',
@@ -124,6 +129,10 @@ export function registerConsole(program: Command): void {
     .option('--ca <file>', 'CA certificate for mqtts://')
     .option('--cert <file>', 'client certificate for mqtts://')
     .option('--key <file>', 'client key for mqtts://')
+    .option(
+      '--station-ca <file>',
+      "CA (PEM) that issues station certificates: check each station message's signature and mark events unsigned, forged or untrusted",
+    )
     .option('--topic-prefix <prefix>', 'topic prefix', 'jpki-locker/v1')
     .option('--crl-warn-hours <n>', 'alarm when a CRL is this close to its nextUpdate', '6')
     .option('--outbox-warn <n>', 'alarm at this outbox depth', '1000')
@@ -131,6 +140,20 @@ export function registerConsole(program: Command): void {
     .enablePositionalOptions()
     .action(action((opts: ConsoleCliOptions) => serve(opts)));
   registerConsoleUsers(cmd);
+}
+
+/** The DER of every certificate in a PEM file. @throws UsageError when there is none. */
+function pemCertificates(pem: Buffer, file: string): Uint8Array[] {
+  const blocks =
+    pem.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ??
+    [];
+  try {
+    const out = blocks.map((b) => new Uint8Array(new X509Certificate(b).raw));
+    if (out.length === 0) throw new Error('no PEM certificate');
+    return out;
+  } catch (err) {
+    throw new UsageError(`cannot read station CA ${file}: ${(err as Error).message}`);
+  }
 }
 
 function readPem(file: string, what: string): Buffer {
@@ -157,6 +180,8 @@ async function serve(opts: ConsoleCliOptions): Promise<ExitCode> {
     throw new UsageError('--no-login needs a loopback --listen (127.0.0.1, ::1 or localhost)');
   if (!opts.tlsCert && !isLoopback(listen.host))
     throw new UsageError('beyond loopback the console needs --tls-cert and --tls-key');
+  if (opts.db !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(opts.db))
+    throw new UsageError('--db must be a postgres:// URL');
   const kinds = opts.twoPerson === 'none' ? [] : opts.twoPerson.split(',').map((k) => k.trim());
   const log = createOfficeLogger(opts.logLevel);
   const signer =
@@ -169,9 +194,13 @@ async function serve(opts: ConsoleCliOptions): Promise<ExitCode> {
     ...(opts.cert ? { cert: readPem(opts.cert, 'certificate') } : {}),
     ...(opts.key ? { key: readPem(opts.key, 'key') } : {}),
   };
+  const stationAnchors = opts.stationCa
+    ? pemCertificates(readPem(opts.stationCa, 'station CA'), opts.stationCa)
+    : undefined;
   const server = new ConsoleServer(
     {
       brokerUrl: opts.broker,
+      ...(stationAnchors ? { stationAnchors } : {}),
       protocolVersion: Number(opts.protocol) as 4 | 5,
       ...(opts.username ? { username: opts.username } : {}),
       ...(password ? { password: new Secret(password) } : {}),
@@ -192,6 +221,7 @@ async function serve(opts: ConsoleCliOptions): Promise<ExitCode> {
       ...(opts.actionLog ? { actionLogFile: opts.actionLog } : {}),
       ...(noLogin ? { noLoginOperator: opts.operator ?? 'local-operator' } : {}),
       ...(opts.shareGroup ? { shareGroup: opts.shareGroup } : {}),
+      ...(opts.db ? { history: new PostgresHistory(opts.db) } : {}),
       sessionExpirySec: positive('--session-expiry-sec', opts.sessionExpirySec),
       retentionDays: positive('--retention-days', opts.retentionDays),
       approval: { kinds: new Set(kinds), windowSec: positive('--approval-sec', opts.approvalSec) },

@@ -15,12 +15,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { CommandResponse } from '../../shared/mqtt/commands.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
+import type { HeartbeatMessage } from '../../shared/mqtt/state.js';
+import {
+  STATION_SIGNATURE_PROPERTY,
+  verifyStationSignature,
+  type StationSignatureStatus,
+} from '../../shared/mqtt/station-signature.js';
 import { DEFAULT_TOPIC_PREFIX, fleetTopics, parseTopic } from '../../shared/mqtt/topics.js';
 import type { Secret } from '../../shared/secret.js';
 import type { Logger } from '../log.js';
@@ -34,6 +41,7 @@ import {
   type ApprovalRequest,
 } from './approvals.js';
 import { alarmOccurrenceKey, FleetModel, type FleetOptions } from './fleet.js';
+import { HeartbeatSeries } from './fleet-stats.js';
 import type { HistoryStore } from './history.js';
 import { SqliteHistory } from './history-sqlite.js';
 import { ConsoleHttp, isLoopback } from './http.js';
@@ -42,6 +50,15 @@ import type { ConsoleSigner } from './signer.js';
 
 /** The dashboard's files. */
 export const CONSOLE_STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+
+/** The charting library (uPlot, from node_modules), served as files of our own origin. */
+const CHART_LIBRARY_FILES: Record<string, string> = (() => {
+  const dir = path.dirname(createRequire(import.meta.url).resolve('uplot'));
+  return {
+    '/vendor/uPlot.iife.min.js': path.join(dir, 'uPlot.iife.min.js'),
+    '/vendor/uPlot.min.css': path.join(dir, 'uPlot.min.css'),
+  };
+})();
 
 /** Settings of the console. */
 export interface ConsoleServerOptions {
@@ -78,13 +95,21 @@ export interface ConsoleServerOptions {
   retentionDays?: number;
   approval?: ApprovalPolicy;
   accounts?: AccountPolicy;
-  /** SSE batching period (default 200 ms). */
+  /** Shared history: how often other instances' events are pulled (default 250 ms). */
+  pullMs?: number;
+  /** SSE batching period (default 100 ms). */
   flushMs?: number;
   /** Presence / alarm re-evaluation period (default 100 ms). */
   tickMs?: number;
   fleet?: Partial<FleetOptions>;
   /** Command lifetime in seconds (default 120). */
   commandLifetimeSec?: number;
+  /**
+   * Station anchors (DER): the CAs that issue station certificates. When given, every
+   * station message's `jpki-sig` is checked (shared/mqtt/station-signature.ts) and events
+   * show `signed`, `unsigned`, `forged` or `untrusted`.
+   */
+  stationAnchors?: Uint8Array[];
 }
 
 /** What the console takes from outside. */
@@ -122,6 +147,7 @@ export class ConsoleServer {
   readonly accounts: AccountStore;
   readonly history: HistoryStore;
   readonly http: ConsoleHttp;
+  readonly series = new HeartbeatSeries();
   readonly options: ConsoleServerOptions;
   readonly db: Database.Database;
   readonly #log: Logger;
@@ -134,6 +160,10 @@ export class ConsoleServer {
   #changedApprovals = new Map<string, ApprovalRequest>();
   #brokerChanged = false;
   #timers: NodeJS.Timeout[] = [];
+  /** Shared history: the newest row seen, and the ids this instance received itself. */
+  #cursor = 0;
+  #pulling = false;
+  readonly #ownIds = new Set<string>();
 
   constructor(options: ConsoleServerOptions, deps: ConsoleServerDeps) {
     this.options = options;
@@ -198,6 +228,7 @@ export class ConsoleServer {
         allowedHosts: options.allowedHosts ?? [],
         ...(options.httpsTls ? { tls: options.httpsTls } : {}),
         staticDir: CONSOLE_STATIC_DIR,
+        files: CHART_LIBRARY_FILES,
       },
       { session: (t) => this.accounts.session(t), ...(anonymous ? { anonymous } : {}) },
       deps.log.child({ component: 'console-web' }),
@@ -226,11 +257,13 @@ export class ConsoleServer {
         'no console account: add one with `jpki-locker console user add NAME --role admin`, or use --no-login on a loopback --listen',
       );
     await this.history.open();
-    this.fleet.restoreEvents(await this.history.recentEvents(this.fleet.options.maxEvents));
+    const restored = await this.history.recentEvents(this.fleet.options.maxEvents);
+    this.fleet.restoreEvents(restored.events);
+    this.#cursor = restored.cursor;
     await this.http.start();
     if (signal.aborted) return;
     this.#connect();
-    this.#timers.push(setInterval(() => this.flush(), this.options.flushMs ?? 200));
+    this.#timers.push(setInterval(() => this.flush(), this.options.flushMs ?? 100));
     this.#timers.push(
       setInterval(() => {
         this.fleet.tick();
@@ -238,6 +271,8 @@ export class ConsoleServer {
         this.approvals.tick();
       }, this.options.tickMs ?? 100),
     );
+    if (this.history.shared)
+      this.#timers.push(setInterval(() => void this.#pullShared(), this.options.pullMs ?? 250));
     const retentionMs = (this.options.retentionDays ?? 90) * 86_400_000;
     const purge = () =>
       void this.history
@@ -286,6 +321,25 @@ export class ConsoleServer {
     return this.#rev;
   }
 
+  /** Lists what other instances stored since the last pull (shared history only). */
+  async #pullShared(): Promise<void> {
+    if (this.#pulling) return;
+    this.#pulling = true;
+    try {
+      for (;;) {
+        const { events, cursor } = await this.history.eventsAfter(this.#cursor, 2000);
+        this.#cursor = cursor;
+        for (const e of events)
+          if (!this.#ownIds.delete(`${e.station}|${e.id}`)) this.fleet.addStoredEvent(e);
+        if (events.length < 2000) break;
+      }
+    } catch (err) {
+      this.#log.warn({ err }, 'shared history not readable');
+    } finally {
+      this.#pulling = false;
+    }
+  }
+
   // ---- MQTT ---------------------------------------------------------------------------------
 
   #connect(): void {
@@ -328,7 +382,13 @@ export class ConsoleServer {
     });
     client.on('close', () => this.#setConnected(false));
     client.on('error', (err) => this.#log.warn({ err: err.message }, 'broker error'));
-    client.on('message', (topic, payload) => this.#onMessage(topic, payload));
+    client.on('message', (topic, payload, packet) =>
+      this.#onMessage(
+        topic,
+        payload,
+        packet.properties?.userProperties?.[STATION_SIGNATURE_PROPERTY],
+      ),
+    );
   }
 
   #setConnected(v: boolean): void {
@@ -338,21 +398,52 @@ export class ConsoleServer {
     this.#log.info({ connected: v }, v ? 'broker connected' : 'broker disconnected');
   }
 
-  #onMessage(topic: string, payload: Buffer): void {
+  #onMessage(topic: string, payload: Buffer, sig?: string | string[]): void {
     const t = parseTopic(topic, this.#prefix);
     if (!t) return;
     try {
-      const value = this.fleet.ingest(t.stationId, t.suffix, payload);
+      const anchors = this.options.stationAnchors;
+      const signature: StationSignatureStatus | undefined =
+        anchors && t.suffix !== 'cmd'
+          ? verifyStationSignature({
+              topic,
+              payload,
+              signature: Array.isArray(sig) ? sig[0] : sig,
+              stationId: t.stationId,
+              anchors,
+              at: this.now(),
+            }).status
+          : undefined;
+      const value = this.fleet.ingest(t.stationId, t.suffix, payload, signature);
+      if (t.suffix === 'heartbeat' && value) {
+        const hb = value as HeartbeatMessage;
+        const area = this.fleet.station(t.stationId)?.area ?? '';
+        this.series.record(
+          t.stationId,
+          area,
+          this.now().getTime(),
+          hb.outboxDepth,
+          hb.crlAgeSec ?? null,
+        );
+      }
       if (t.suffix === 'cmd/response' && value)
         this.actions.onResponse(t.stationId, value as CommandResponse);
-      if (t.suffix === 'events' && value)
+      if (t.suffix === 'events' && value) {
+        if (this.history.shared) this.#rememberOwn(`${t.stationId}|${(value as EventMessage).id}`);
         void this.history
           .storeEvent(t.stationId, value as EventMessage, this.now().getTime())
           .catch((err: unknown) => this.#log.error({ err, topic }, 'event not stored'));
+      }
     } catch (err) {
       // One bad message never stops the console.
       this.#log.error({ err, topic }, 'message handling failed');
     }
+  }
+
+  #rememberOwn(key: string): void {
+    this.#ownIds.add(key);
+    // Bounded: an id whose row was never pulled (a failed insert) must not stay forever.
+    if (this.#ownIds.size > 100_000) this.#ownIds.delete(this.#ownIds.values().next().value!);
   }
 
   async #publishCommand(topic: string, payload: string): Promise<void> {

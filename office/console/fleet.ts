@@ -21,6 +21,7 @@ import type {
   HeartbeatMessage,
   StatusMessage,
 } from '../../shared/mqtt/state.js';
+import type { StationSignatureStatus } from '../../shared/mqtt/station-signature.js';
 import type { TopicSuffix } from '../../shared/mqtt/topics.js';
 import { validatePayload } from '../../shared/mqtt/validate.js';
 
@@ -112,6 +113,10 @@ export interface ConsoleEvent {
   receivedAt: number;
   historical: boolean;
   data: Record<string, unknown>;
+  /** Row number in the console's history (page back with `/api/events?before=`). */
+  cursor?: number;
+  /** The station signature's verdict (absent when the console checks none). */
+  signature?: StationSignatureStatus;
 }
 
 /** Per-station figures for the fleet list (small: sent for every change). */
@@ -165,6 +170,8 @@ export interface FleetDelta {
 /** Counters for the console's own health. */
 export interface FleetStats {
   messages: number;
+  /** Events taken from the broker by this instance (not those pulled from a shared history). */
+  events: number;
   /** Payloads that failed the contract's schema, by topic suffix. */
   rejected: Record<string, number>;
   duplicateEvents: number;
@@ -181,6 +188,8 @@ interface StationRecord {
   crl: Omit<CrlMessage, 'v'> | null;
   statusAt: string | null;
   maxSeq: number;
+  /** The station was seen signing: from then on an unsigned event is suspect too. */
+  signs: boolean;
   /** Console clock (ms) when the current `online` arrived. */
   onlineAt: number | null;
   /** The station's heartbeat interval from its heartbeat (`intervalSec`), when it says it. */
@@ -226,6 +235,7 @@ export class FleetModel {
   readonly #changedAlarms = new Map<string, ConsoleAlarm>();
   readonly stats: FleetStats = {
     messages: 0,
+    events: 0,
     rejected: {},
     duplicateEvents: 0,
     droppedStations: 0,
@@ -243,7 +253,12 @@ export class FleetModel {
    * Payloads that are not JSON or fail the contract's schema are counted and ignored.
    * Returns the validated payload (or undefined when rejected).
    */
-  ingest(stationId: string, suffix: TopicSuffix, payload: Buffer | string): unknown {
+  ingest(
+    stationId: string,
+    suffix: TopicSuffix,
+    payload: Buffer | string,
+    signature?: StationSignatureStatus,
+  ): unknown {
     this.stats.messages++;
     let value: unknown;
     try {
@@ -291,7 +306,8 @@ export class FleetModel {
         break;
       }
       case 'events':
-        this.#onEvent(rec, checked.value as EventMessage, now);
+        this.stats.events++;
+        this.#onEvent(rec, checked.value as EventMessage, now, signature);
         break;
       case 'cmd/response':
         break;
@@ -388,6 +404,20 @@ export class FleetModel {
       this.#events = this.#events.slice(-this.options.maxEvents);
   }
 
+  /**
+   * Takes an event another console instance stored (shared history): listed and sent to the
+   * pages like one of ours. The caller drops the ones this instance received itself.
+   */
+  addStoredEvent(e: ConsoleEvent): void {
+    const rec = this.#station(e.station);
+    if (!rec) return;
+    rec.maxSeq = Math.max(rec.maxSeq, e.seq);
+    this.#events.push(e);
+    if (this.#events.length > this.options.maxEvents * 1.25)
+      this.#events = this.#events.slice(-this.options.maxEvents);
+    this.#newEvents.push(e);
+  }
+
   /** Events matching `q`, newest first. */
   events(q: EventQuery = {}): ConsoleEvent[] {
     const limit = Math.max(1, Math.min(q.limit ?? 500, 5000));
@@ -448,6 +478,7 @@ export class FleetModel {
       crl: null,
       statusAt: null,
       maxSeq: 0,
+      signs: false,
       onlineAt: null,
       active: new Map(),
     };
@@ -490,14 +521,27 @@ export class FleetModel {
     this.#derive(rec);
   }
 
-  #onEvent(rec: StationRecord, m: EventMessage, now: number): void {
+  #onEvent(
+    rec: StationRecord,
+    m: EventMessage,
+    now: number,
+    signature?: StationSignatureStatus,
+  ): void {
+    // A forged or foreign-signed event (or an unsigned one from a station that signs) is
+    // listed as such but moves no sequence: it must not make the station's real events look
+    // like duplicates.
+    if (signature === 'signed') rec.signs = true;
+    const suspect =
+      signature === 'forged' ||
+      signature === 'untrusted' ||
+      (signature === 'unsigned' && rec.signs);
     // A station whose database was replaced starts again at 1.
-    if (m.seq === 1) rec.maxSeq = 0;
-    if (m.seq <= rec.maxSeq) {
+    if (m.seq === 1 && !suspect) rec.maxSeq = 0;
+    if (!suspect && m.seq <= rec.maxSeq) {
       this.stats.duplicateEvents++;
       return;
     }
-    rec.maxSeq = m.seq;
+    if (!suspect) rec.maxSeq = m.seq;
     const e: ConsoleEvent = {
       id: m.id,
       station: rec.summary.id,
@@ -507,11 +551,14 @@ export class FleetModel {
       receivedAt: now,
       historical: m.historical,
       data: m.data as unknown as Record<string, unknown>,
+      ...(signature ? { signature } : {}),
     };
     this.#events.push(e);
     if (this.#events.length > this.options.maxEvents * 1.25)
       this.#events = this.#events.slice(-this.options.maxEvents);
     this.#newEvents.push(e);
+    // A forgery is shown, never believed: it changes no alarm or state.
+    if (suspect) return;
     // Events tell about changes before the next retained state arrives.
     switch (m.kind) {
       case 'alarm.raised': {

@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import type { ConsoleEvent } from './fleet.js';
-import { rowToEvent, type HistoryQuery, type HistoryStore } from './history.js';
+import { rowToEvent, type AttemptCount, type HistoryQuery, type HistoryStore } from './history.js';
 
 /** The history in the console's own SQLite file (one instance). */
 export class SqliteHistory implements HistoryStore {
+  readonly shared = false;
+
   constructor(private readonly db: Database.Database) {}
 
   async open(): Promise<void> {
@@ -40,11 +42,11 @@ export class SqliteHistory implements HistoryStore {
     return r.changes === 1;
   }
 
-  async recentEvents(limit: number): Promise<ConsoleEvent[]> {
+  async recentEvents(limit: number): Promise<{ events: ConsoleEvent[]; cursor: number }> {
     const rows = this.db
       .prepare('SELECT * FROM events ORDER BY n DESC LIMIT ?')
-      .all(limit) as Parameters<typeof rowToEvent>[0][];
-    return rows.reverse().map(rowToEvent);
+      .all(limit) as (Parameters<typeof rowToEvent>[0] & { n: number })[];
+    return { events: rows.reverse().map(rowToEvent), cursor: rows.at(-1)?.n ?? 0 };
   }
 
   async eventsAfter(
@@ -77,6 +79,21 @@ export class SqliteHistory implements HistoryStore {
       )
       .all(...args, limit) as Parameters<typeof rowToEvent>[0][];
     return rows.map(rowToEvent);
+  }
+
+  async attemptsByHour(fromMs: number, stations?: readonly string[]): Promise<AttemptCount[]> {
+    const only = stations ? `AND station IN (${stations.map(() => '?').join(',') || "''"})` : '';
+    const rows = this.db
+      .prepare(
+        `SELECT (at_ms / 3600000) * 3600000 AS hour,
+                CASE json_extract(data, '$.result') WHEN 'granted' THEN 'granted'
+                     ELSE 'denied:' || coalesce(json_extract(data, '$.reason'), '?') END AS outcome,
+                count(*) AS n
+         FROM events WHERE kind = 'pickup.attempt' AND at_ms >= ? ${only}
+         GROUP BY hour, outcome ORDER BY hour`,
+      )
+      .all(fromMs, ...(stations ?? [])) as AttemptCount[];
+    return rows;
   }
 
   async purgeBefore(ms: number): Promise<number> {

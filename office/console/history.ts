@@ -9,18 +9,33 @@ import type { ConsoleEvent } from './fleet.js';
 
 /** A place the console keeps events (SQLite in the data folder, or PostgreSQL). */
 export interface HistoryStore {
+  /** True when other console instances write to the same store (their events are polled). */
+  readonly shared: boolean;
   open(): Promise<void>;
   close(): Promise<void>;
   /** Stores one event. @returns false when it was already there. */
   storeEvent(station: string, e: EventMessage, receivedAt: number): Promise<boolean>;
-  /** The newest `limit` events, oldest first. */
-  recentEvents(limit: number): Promise<ConsoleEvent[]>;
+  /** The newest `limit` events, oldest first, and the cursor of the newest. */
+  recentEvents(limit: number): Promise<{ events: ConsoleEvent[]; cursor: number }>;
   /** Events stored after a cursor (another instance's), oldest first, with the new cursor. */
   eventsAfter(cursor: number, limit: number): Promise<{ events: ConsoleEvent[]; cursor: number }>;
   /** Server-side filtered page of events, newest first. */
   queryEvents(q: HistoryQuery): Promise<ConsoleEvent[]>;
+  /**
+   * Pickup attempts per hour (station clock) since `fromMs`, by outcome: `granted`, or
+   * `denied:<reason>`; for some stations, or all.
+   */
+  attemptsByHour(fromMs: number, stations?: readonly string[]): Promise<AttemptCount[]>;
   /** Deletes events received before `ms`. @returns how many. */
   purgeBefore(ms: number): Promise<number>;
+}
+
+/** Pickup attempts of one outcome in one hour. */
+export interface AttemptCount {
+  /** Start of the hour, ms since the epoch. */
+  hour: number;
+  outcome: string;
+  n: number;
 }
 
 /** A filter and a page over the history. */
@@ -46,8 +61,10 @@ export function rowToEvent(r: {
   received_at: number | string;
   historical: number | boolean;
   data: string;
+  n?: number | string;
 }): ConsoleEvent {
   return {
+    ...(r.n !== undefined ? { cursor: Number(r.n) } : {}),
     id: r.id,
     station: r.station,
     seq: Number(r.seq),

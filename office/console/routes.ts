@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { HttpError, SESSION_COOKIE, type SessionView } from './http.js';
 import type { ConsoleServer } from './console-server.js';
+import { aggregateFleet } from './fleet-stats.js';
 import { OFFICE_VERSION } from '../version.js';
 
 function num(v: string | null): number | undefined {
@@ -158,6 +159,30 @@ export function registerConsoleRoutes(c: ConsoleServer): void {
     ),
   );
   http.route('GET', '/api/approvals', 'viewer', () => c.approvals.list());
+
+  // Counts by area and state: the overview of a large fleet.
+  http.route('GET', '/api/fleet/aggregates', 'viewer', () => aggregateFleet(c.fleet.stations()));
+
+  // Pictures: pickups and refusals per hour; outbox depth and CRL age over time.
+  http.route('GET', '/api/charts', 'viewer', async ({ url }) => {
+    const station = url.searchParams.get('station');
+    const area = url.searchParams.get('area');
+    const hours = Math.min(Math.max(num(url.searchParams.get('hours')) ?? 24, 1), 24 * 14);
+    const from = Math.floor((c.now().getTime() - hours * 3600_000) / 3600_000) * 3600_000;
+    const stations = station
+      ? [station]
+      : area !== null
+        ? c.fleet
+            .stations()
+            .filter((s) => s.area === area)
+            .map((s) => s.id)
+        : undefined;
+    return {
+      from,
+      attempts: await c.history.attemptsByHour(from, stations),
+      heartbeat: station ? c.series.station(station) : area !== null ? c.series.area(area) : null,
+    };
+  });
 
   http.route('POST', '/api/alarms/:id/ack', 'operator', ({ params, session }) => {
     const operator = user(session);

@@ -257,12 +257,14 @@ export function spokenScreens(): {
 }[] {
   const list: { id: string; keys: MessageKey[]; values?: Record<string, number> }[] = [];
   for (const s of KIOSK_SCREENS) {
-    if (s === 'error') continue;
+    // The out-of-service screen speaks its reasons (outOfService.* below).
+    if (s === 'error' || s === 'out_of_service') continue;
     list.push({ id: `screen.${s}`, keys: [`screen.${s}.title`, `screen.${s}.body`] });
   }
   for (const n of SPOKEN_TRIES)
     list.push({ id: `pin.wrongPin.${n}`, keys: ['pin.wrongPin'], values: { n } });
   list.push({ id: 'pin.lastTry', keys: ['pin.lastTry'] });
+  list.push({ id: 'pin.phone', keys: ['screen.pin.title', 'pin.phone'] });
   for (const e of KIOSK_ERROR_CODES)
     list.push({ id: `error.${e}`, keys: [`error.${e}.title`, `error.${e}.body`] });
   for (const r of OUT_OF_SERVICE_REASONS)

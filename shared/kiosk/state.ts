@@ -6,6 +6,8 @@
 /** Screen codes: the page shows one message per code. */
 export const KIOSK_SCREENS = [
   'idle',
+  /** Idle while pickups are impossible (station.outOfService says why). */
+  'out_of_service',
   'reading',
   'pin',
   'verifying',
@@ -40,6 +42,12 @@ export const KIOSK_ERROR_CODES = [
   'outside_hours',
   'maintenance_mode',
   'door_denied',
+  /** One PIN try left and nothing that needs it here: the card is not put at risk. */
+  'last_try',
+  /** A session refused because pickups are impossible right now. */
+  'out_of_service',
+  /** The card has no JPKI application (a transit card, a bank card): "this is not a My Number card". */
+  'not_my_number_card',
   'cancelled',
 ] as const;
 export type KioskErrorCode = (typeof KIOSK_ERROR_CODES)[number];
@@ -83,10 +91,25 @@ export interface KioskPageState {
   triesLeft?: number;
   /** The last PIN typed was wrong. */
   wrongPin?: boolean;
+  /** A smartphone certificate: its certificate is read and checked after the PIN. */
+  device?: 'phone';
   compartments?: { id: string; state: CompartmentViewState }[];
   /** The screen offers "try again" (a lock that did not open). */
   canRetry?: boolean;
   door?: string;
+  /**
+   * Loading one item at a time: every delivery waiting to be loaded and where it goes, the
+   * one whose compartment is open now, and why the last scanned envelope was refused.
+   */
+  loading?: {
+    items: {
+      deliveryId: string;
+      compartment: string;
+      state: 'waiting' | 'open' | 'loaded' | 'failed';
+    }[];
+    current?: string;
+    refused?: 'unknown_envelope' | 'wrong_envelope' | 'already_loaded';
+  };
   /** A timeout is close: the page asks "need more time?" (POST /api/kiosk/more-time). */
   moreTime?: { secondsLeft: number };
   /** The session is over but the card is still on the reader. */

@@ -49,7 +49,20 @@ export interface DeliveryAssignBody {
   holderSpkiSha256: SpkiSha256;
   /** ISO 8601 instant after which the delivery is expired and goes back. */
   pickupDeadline: string;
+  /**
+   * The code printed on the envelope by the back office (QR or Code 128), exactly as the
+   * scanner reads it ({@link ENVELOPE_CODE_PATTERN}). When loading, the station opens this
+   * delivery's compartment only for this code; unique among the station's open deliveries
+   * (`duplicate_delivery` with `detail.envelopeCode` otherwise). Without it the loader picks
+   * the delivery on the kiosk screen.
+   */
+  envelopeCode?: string;
 }
+/**
+ * An envelope code: 4-128 printable ASCII characters without spaces (what a Code 128 symbol
+ * carries; a QR code is given the same payload).
+ */
+export const ENVELOPE_CODE_PATTERN = '^[!-~]{4,128}$';
 /** Cancel a delivery (before pickup): the compartment is freed for retrieval. */
 export interface DeliveryCancelBody {
   deliveryId: string;

@@ -41,6 +41,8 @@ export const ATTEMPT_REASONS = [
   'pin_timeout',
   /** Pickup: the card did not prove it holds the certificate's key (forged card). */
   'proof_failed',
+  /** Pickup: one PIN try was left; the station did not ask for it (pickup.refuseLastTry). */
+  'pin_last_try',
   /** Pickup: the delivery's pickup deadline has passed. */
   'deadline_passed',
   /** Door: the only matching rules are past their validity. */
@@ -49,6 +51,8 @@ export const ATTEMPT_REASONS = [
   'rule_not_yet_valid',
   /** Door: no such door at this station. */
   'unknown_door',
+  /** Door: the same card was granted at this door less than antiPassbackSec ago. */
+  'anti_passback',
 ] as const;
 /** An attempt reason. */
 export type AttemptReason = (typeof ATTEMPT_REASONS)[number];
@@ -126,6 +130,16 @@ export interface EventData {
      */
     revocationSource?: RevocationSourceName;
   };
+  /**
+   * A lock is about to be pulsed: committed BEFORE any output is driven, so an opening is never
+   * unrecorded. Its `actuation` (what the sensor read back) follows; an intent without one means
+   * the station stopped in between (the lock may have opened).
+   */
+  'actuation.intent': {
+    target: 'compartment' | 'door';
+    id: string;
+    cause: 'pickup' | 'load' | 'retrieval' | 'remote' | 'door_access' | 'maintenance';
+  };
   /** A lock was pulsed (remote or local) and what the sensor read back. */
   actuation: {
     target: 'compartment' | 'door';
@@ -196,6 +210,7 @@ export const EVENT_KINDS = [
   'door.state',
   'door.decision',
   'pickup.attempt',
+  'actuation.intent',
   'actuation',
   'alarm.raised',
   'alarm.cleared',

@@ -10,9 +10,12 @@
  * base64 DER, the signer's certificate first). Path validation is not done here (the trust
  * engine does it); this module parses, and checks a signature over the leaf's key.
  */
-import { constants, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { COMMAND_JWS_ALGS, COMMAND_JWS_TYP, type CommandJwsAlg } from './commands.js';
+import { algForKey, algParams, keyFitsAlg } from './jws-alg.js';
 import { validateCommandJwsHeader } from './validate.js';
+
+export { algForKey };
 
 /** A parsed compact JWS (not yet verified). */
 export interface ParsedJws {
@@ -74,42 +77,6 @@ export function parseCompactJws(text: string): ParsedJws | { problem: JwsProblem
   };
 }
 
-function keyFitsAlg(alg: CommandJwsAlg, key: KeyObject): boolean {
-  const t = key.asymmetricKeyType;
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  switch (alg) {
-    case 'ES256':
-      return t === 'ec' && curve === 'prime256v1';
-    case 'ES384':
-      return t === 'ec' && curve === 'secp384r1';
-    case 'RS256':
-    case 'PS256':
-      return (
-        (t === 'rsa' || t === 'rsa-pss') && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048
-      );
-    case 'EdDSA':
-      return t === 'ed25519';
-  }
-}
-
-function algParams(alg: CommandJwsAlg): { hash: string | null; opts: object } {
-  switch (alg) {
-    case 'ES256':
-      return { hash: 'sha256', opts: { dsaEncoding: 'ieee-p1363' } };
-    case 'ES384':
-      return { hash: 'sha384', opts: { dsaEncoding: 'ieee-p1363' } };
-    case 'RS256':
-      return { hash: 'sha256', opts: { padding: constants.RSA_PKCS1_PADDING } };
-    case 'PS256':
-      return {
-        hash: 'sha256',
-        opts: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
-      };
-    case 'EdDSA':
-      return { hash: null, opts: {} };
-  }
-}
-
 /** Imports the public key of a DER SubjectPublicKeyInfo; undefined when unusable. */
 export function publicKeyFromSpki(spki: Uint8Array): KeyObject | undefined {
   try {
@@ -129,15 +96,6 @@ export function verifyJwsSignature(jws: ParsedJws, key: KeyObject): boolean {
   } catch {
     return false;
   }
-}
-
-/** The JWS algorithm that fits a private key (ES256 for P-256, EdDSA for Ed25519, ...). */
-export function algForKey(key: KeyObject): CommandJwsAlg {
-  const t = key.asymmetricKeyType;
-  if (t === 'ed25519') return 'EdDSA';
-  if (t === 'ec') return key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'ES384' : 'ES256';
-  if (t === 'rsa-pss') return 'PS256';
-  return 'RS256';
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   COMMAND_JWS_ALGS,
   COMMAND_KINDS,
   COMMAND_REJECT_REASONS,
+  ENVELOPE_CODE_PATTERN,
   MAX_COMMAND_JWS_LENGTH,
   REMOTE_CONFIG_BOUNDS,
   REMOTE_OPEN_DISPOSITIONS,
@@ -117,7 +118,7 @@ export const receiptSchema = obj({
     station: stationId,
     deliveryIds: { type: 'array', minItems: 1, maxItems: 100, items: ident },
     at: instant,
-    nonce: { type: 'string', maxLength: 128, pattern: RECEIPT_NONCE_PATTERN },
+    nonce: { type: 'string', maxLength: 43, pattern: RECEIPT_NONCE_PATTERN },
   }),
   signature: { type: 'string', pattern: '^[A-Za-z0-9+/]+={0,2}$', maxLength: 2048 },
 });
@@ -132,6 +133,7 @@ export const commandBodySchemas: Record<(typeof COMMAND_KINDS)[number], Record<s
         size,
         holderSpkiSha256: hash,
         pickupDeadline: instant,
+        envelopeCode: { type: 'string', maxLength: 128, pattern: ENVELOPE_CODE_PATTERN },
       },
       ['deliveryId', 'holderSpkiSha256', 'pickupDeadline'],
     ),
@@ -363,6 +365,11 @@ const eventDataSchemas: Record<(typeof EVENT_KINDS)[number], Record<string, unkn
     },
     ['result', 'reason', 'holderSpkiSha256'],
   ),
+  'actuation.intent': obj({
+    target: { enum: ['compartment', 'door'] },
+    id: ident,
+    cause: { enum: ['pickup', 'load', 'retrieval', 'remote', 'door_access', 'maintenance'] },
+  }),
   actuation: obj({
     target: { enum: ['compartment', 'door'] },
     id: ident,

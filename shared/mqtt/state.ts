@@ -52,6 +52,9 @@ export const ALARM_CODES = [
   'session_takeover',
   'outbox_filling',
   'outbox_full',
+  'card_left',
+  /** A door's fire-alarm input is active: fail-safe doors are released. */
+  'fire_alarm',
 ] as const;
 /** An alarm code. */
 export type AlarmCode = (typeof ALARM_CODES)[number];

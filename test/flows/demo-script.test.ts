@@ -44,11 +44,37 @@ describe('jpki-locker demo --script', () => {
     const decisions = out
       .filter((l) => l.kind === 'door.decision')
       .map((l) => (l.data as { decision: string; reason: string }).reason);
-    expect(decisions).toEqual(['no_rule', 'ok']);
+    expect(decisions).toEqual(['no_rule', 'ok', 'ok']);
+    // The staff entrance's own reader opened the staff door.
+    expect(
+      out.filter((l) => l.kind === 'door.decision').map((l) => (l.data as { door: string }).door),
+    ).toEqual(['front', 'front', 'staff']);
     const states = out
-      .filter((l) => l.kind === 'door.state')
+      .filter((l) => l.kind === 'door.state' && (l.data as { door: string }).door === 'front')
       .map((l) => (l.data as { status: string }).status);
-    expect(states).toEqual(['unlocked', 'open', 'locked', 'unlocked', 'open', 'locked']);
+    // Card, exit button, then the fire input releasing the fail-safe door until it clears.
+    expect(states).toEqual([
+      'unlocked',
+      'open',
+      'locked',
+      'unlocked',
+      'open',
+      'locked',
+      'unlocked',
+      'locked',
+    ]);
+    const fire = out.filter(
+      (l) =>
+        (l.kind === 'alarm.raised' || l.kind === 'alarm.cleared') &&
+        (l.data as { alarm: string }).alarm === 'fire_alarm',
+    );
+    // Both doors are on the fire panel: both alarmed, only the fail-safe front one released.
+    expect(fire.map((l) => `${l.kind} ${(l.data as { target: string }).target}`).sort()).toEqual([
+      'alarm.cleared door:front',
+      'alarm.cleared door:staff',
+      'alarm.raised door:front',
+      'alarm.raised door:staff',
+    ]);
     expect(out.at(-1)).toEqual({ step: 'door cycled' });
   }, 120_000);
 

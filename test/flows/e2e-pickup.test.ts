@@ -13,8 +13,8 @@
  * compartment that did not open (stuck latch: fault, then "try again" once it is freed); a door
  * never opened (the latch re-engages on the untouched document: re-locked, delivery kept);
  * several deliveries for one holder open together; a door left open (alarm, cleared on close);
- * deadline passed; blocked PIN (last: the station then remembers holder-01's PIN as blocked,
- * and no VERIFY is ever sent again to the blocked card).
+ * deadline passed; the last PIN try refused (pickup.refuseLastTry) and a blocked card (no PIN
+ * sent to either; the blocked state is read from each card, never remembered by certificate).
  *
  * On a Kerong board a door counts as open while its latch reads released, so "the door never
  * opened" is seen as the latch engaging again with the document still inside (the
@@ -321,6 +321,8 @@ async function load(deliveryId: string, c: { id: string; lock: number }) {
   const opened = compartmentDoor(c.id, 'open');
   await kiosk.pin(pinOf('holder-02'));
   await screen;
+  // One item at a time: the delivery is picked (or its envelope scanned), then its door opens.
+  expect(await kiosk.post('/api/kiosk/scan', { deliveryId })).toBe(200);
   await opened;
   const loaded = event('delivery.loaded', (d) => d.deliveryId === deliveryId);
   emulator.putItem(0, c.lock);
@@ -397,9 +399,19 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await resident.remove();
   });
 
-  it('wrong PIN: the screen shows the tries left, then nothing to collect', async () => {
+  it('nothing here: said at once, no PIN asked; wrong PIN: the tries left, then nothing to collect', async () => {
+    // holder-01 has nothing at the station: no PIN is asked (issue 12), no try is spent.
+    const nothingAtOnce = kiosk.next('nothing_to_collect', WAIT_MS);
+    const unproven = event('pickup.attempt', (d) => d.reason === 'no_delivery');
+    let card = await insert('holder-01');
+    await nothingAtOnce;
+    expect((await unproven).data.holderSpkiSha256).toBeNull();
+    expect(card.card.verifyAttempts()).toBe(0);
+    await card.remove();
+    // A delivery assigned but not loaded yet: the PIN is asked, then nothing is ready.
+    const pending = await assign('E2E-W', 'holder-01');
     let screen = kiosk.next('pin', WAIT_MS);
-    const card = await insert('holder-01');
+    card = await insert('holder-01');
     expect((await screen).triesLeft).toBe(3);
     screen = kiosk.screens.next(
       (s) => s.screen === 'pin' && s.wrongPin === true,
@@ -410,7 +422,7 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await kiosk.pin('0000' === pinOf('holder-01') ? '1111' : '0000');
     expect((await screen).triesLeft).toBe(2);
     expect((await denied).data.result).toBe('denied');
-    // The right PIN now: holder-01 has nothing waiting.
+    // The right PIN now: nothing of holder-01's is loaded yet.
     const nothing = kiosk.next('nothing_to_collect', WAIT_MS);
     const noDelivery = event('pickup.attempt', (d) => d.reason === 'no_delivery');
     await kiosk.pin(pinOf('holder-01'));
@@ -418,6 +430,9 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await noDelivery;
     expect(card.card.triesLeft('auth')).toBe(3); // a right PIN resets the counter
     await card.remove();
+    const cancelled = await office.send('delivery.cancel', { deliveryId: 'E2E-W' });
+    expect(cancelled.status).toBe('accepted');
+    void pending;
   });
 
   it('revoked card: refused before the PIN is asked', async () => {
@@ -510,7 +525,7 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await card.remove();
   });
 
-  it('door never opened: the latch engages on the untouched document; re-locked, delivery kept', async () => {
+  it('door closed on the untouched document: "not collected" (not "could not be opened"); re-locked, delivery kept', async () => {
     const c = await assign('E2E-N', 'holder-01');
     await load('E2E-N', c);
     let screen = kiosk.next('pin', WAIT_MS);
@@ -519,14 +534,15 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     screen = kiosk.next('open', WAIT_MS);
     await kiosk.pin(pinOf('holder-01'));
     await screen;
-    const notOpened = kiosk.next('door_not_opened', WAIT_MS);
+    // The door sensor saw the door open, then close on the document: "not collected", kept.
+    const notOpened = kiosk.next('not_collected', WAIT_MS);
     const relocked = event(
       'compartment.state',
       (d) => d.compartment === c.id && d.status === 'loaded' && d.deliveryId === 'E2E-N',
     );
     emulator.closeDoor(0, c.lock); // nobody opened it: the document is still inside
     const s = await notOpened;
-    expect(s.compartments).toEqual([{ id: c.id, state: 'not_opened' }]);
+    expect(s.compartments).toEqual([{ id: c.id, state: 'not_collected' }]);
     await relocked;
     await card.remove();
   });
@@ -629,33 +645,191 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     expect(after.some((e) => e.kind === 'actuation' && e.data.id === c.id)).toBe(false);
   });
 
-  it('blocked PIN: three wrong tries block it; the blocked card is never sent a PIN again', async () => {
+  // Before the blocked-PIN test: holder-01 collects here.
+  it('issue 17: three deliveries loaded one by one by scanning (a wrong envelope refused), collected with a receipt that verifies; a compartment faulted, out of service, cleared and reused; a counter hand-over', async () => {
+    // The compartment left expired by the deadline test is taken back by staff: remote.open
+    // with the `retrieved` disposition; free again once its door closes.
+    const last = office.state.seen.filter((m) => m.part === 'compartments').at(-1)!;
+    const expired = (last.value.compartments as { compartment: string; status: string }[]).find(
+      (c) => c.status === 'expired',
+    );
+    if (expired) {
+      const disposed = event('delivery.disposed', (d) => d.compartment === expired.compartment);
+      const r = await office.send('remote.open', {
+        compartment: expired.compartment,
+        reason: 'taken back to the office',
+        disposition: 'retrieved',
+      });
+      expect(r.status, JSON.stringify(r)).toBe('accepted');
+      expect((await disposed).data).toMatchObject({ disposition: 'retrieved', state: 'retrieved' });
+      const lock = Number(expired.compartment.slice(1));
+      emulator.takeItem(0, lock);
+      emulator.closeDoor(0, lock);
+    }
+    // Three deliveries, each with the code printed on its envelope.
+    const ids = ['E2E-S1', 'E2E-S2', 'E2E-S3'];
+    const where = new Map<string, { id: string; lock: number }>();
+    for (const id of ids) {
+      const r = await office.send('delivery.assign', {
+        deliveryId: id,
+        size: 'M',
+        holderSpkiSha256: spki('holder-01'),
+        pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
+        envelopeCode: `ENV-${id}`,
+      });
+      expect(r.status, JSON.stringify(r)).toBe('accepted');
+      const c = String(r.detail?.compartment);
+      where.set(id, { id: c, lock: Number(c.slice(1)) });
+    }
+    let screen = kiosk.next('pin', WAIT_MS);
+    const staff = await insert('holder-02');
+    await screen;
+    screen = kiosk.next('loading', WAIT_MS);
+    await kiosk.pin(pinOf('holder-02'));
+    await screen;
+    const unlocks: string[] = [];
+    const seen = office.events.seen.length;
+    for (const [n, id] of ids.entries()) {
+      const c = where.get(id)!;
+      const opened = compartmentDoor(c.id, 'open');
+      expect(await kiosk.post('/api/kiosk/scan', { code: `ENV-${id}` })).toBe(200);
+      await opened;
+      if (n === 0) {
+        const refused = kiosk.screens.next(
+          (s) => s.loading?.refused === 'wrong_envelope',
+          'wrong envelope refused',
+          WAIT_MS,
+        );
+        expect(await kiosk.post('/api/kiosk/scan', { code: `ENV-${ids[1]}` })).toBe(200);
+        await refused;
+      }
+      const loaded = event('delivery.loaded', (d) => d.deliveryId === id);
+      emulator.putItem(0, c.lock);
+      emulator.closeDoor(0, c.lock);
+      await loaded;
+      unlocks.push(
+        ...office.events.seen
+          .slice(seen)
+          .filter((e) => e.kind === 'actuation' && e.data.cause === 'load')
+          .map((e) => (e.data as { id: string }).id),
+      );
+      // Only that delivery's compartment was opened, once.
+      expect([...new Set(unlocks)]).toEqual(ids.slice(0, n + 1).map((x) => where.get(x)!.id));
+    }
+    // The last one loaded ends the session; the card comes out.
+    await staff.remove();
+    // The holder collects all three; each delivery.collected carries the card-signed receipt.
+    screen = kiosk.next('pin', WAIT_MS);
+    const resident = await insert('holder-01');
+    await screen;
+    screen = kiosk.next('open', WAIT_MS);
+    await kiosk.pin(pinOf('holder-01'));
+    await screen;
+    const collected = ids.map((id) => event('delivery.collected', (d) => d.deliveryId === id));
+    const done = kiosk.next('collected', WAIT_MS);
+    for (const id of ids) {
+      emulator.takeItem(0, where.get(id)!.lock);
+      emulator.closeDoor(0, where.get(id)!.lock);
+    }
+    const events = await Promise.all(collected);
+    await done;
+    await resident.remove();
+    const receipt = events[0]!.data.receipt!;
+    expect(receipt.challenge).toMatchObject({ station: STATION, deliveryIds: ids });
+    const file = path.join(dir, 'receipt.json');
+    writeFileSync(file, JSON.stringify(receipt));
+    const ok = await runCli(['receipt', 'verify', file]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`holder:     ${spki('holder-01')}`);
+    writeFileSync(
+      file,
+      JSON.stringify({ ...receipt, challenge: { ...receipt.challenge, station: 'x' } }),
+    );
+    expect((await runCli(['receipt', 'verify', file])).code).toBe(1);
+
+    // A jammed compartment: a remote open does not open it -> fault; out of service and back;
+    // cleared only once the board reports the latch closed; then reused.
+    const x = where.get(ids[0]!)!;
+    emulator.jamLatch(0, x.lock);
+    const jam = await office.send('remote.open', { compartment: x.id, reason: 'check' });
+    expect(jam).toMatchObject({ status: 'rejected', reason: 'hardware_fault' });
+    for (const enabled of [true, false]) {
+      const m = await office.send('compartment.maintenance', { compartment: x.id, enabled });
+      expect(m.status, JSON.stringify(m)).toBe('accepted');
+    }
+    emulator.jamLatch(0, x.lock, false);
+    const cleared = await office.send('compartment.clear', {
+      compartment: x.id,
+      reason: 'checked',
+    });
+    expect(cleared.status, JSON.stringify(cleared)).toBe('accepted');
+    const reuse = await office.send('delivery.assign', {
+      deliveryId: 'E2E-S4',
+      compartment: x.id,
+      holderSpkiSha256: spki('holder-01'),
+      pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
+    });
+    expect(reuse.status, JSON.stringify(reuse)).toBe('accepted');
+    // Loaded, then handed over at the counter by a remote.open with its disposition.
+    await load('E2E-S4', x);
+    const handed = event('delivery.disposed', (d) => d.deliveryId === 'E2E-S4');
+    const counter = await office.send('remote.open', {
+      compartment: x.id,
+      reason: 'resident at the counter',
+      disposition: 'handed_over_at_counter',
+    });
+    expect(counter.status, JSON.stringify(counter)).toBe('accepted');
+    expect((await handed).data).toMatchObject({ state: 'handed_over' });
+    emulator.takeItem(0, x.lock);
+    emulator.closeDoor(0, x.lock);
+  });
+
+  it('last try and blocked PIN: the station stops before the last try; a blocked card is never sent a PIN; the state is read from each card', async () => {
     const virtual = new VirtualJpkiCard(pki.profile('holder-01'));
     const wrong = pinOf('holder-01') === '0000' ? '1111' : '0000';
     let screen = kiosk.next('pin', WAIT_MS);
     let card = await insert('holder-01', virtual);
     await screen;
-    for (const left of [2, 1]) {
-      screen = kiosk.screens.next(
-        (s) => s.screen === 'pin' && s.triesLeft === left,
-        `${left} tries left`,
-        WAIT_MS,
-      );
-      await kiosk.pin(wrong);
-      await screen;
-    }
-    let blocked = kiosk.next('pin_blocked', WAIT_MS);
-    const locked = event('pickup.attempt', (d) => d.reason === 'pin_locked');
+    screen = kiosk.screens.next(
+      (s) => s.screen === 'pin' && s.triesLeft === 2,
+      '2 tries left',
+      WAIT_MS,
+    );
     await kiosk.pin(wrong);
+    await screen;
+    // One try would be left: pickup.refuseLastTry (default) sends the resident to the counter.
+    let lastTry = kiosk.next('last_try', WAIT_MS);
+    const refused = event('pickup.attempt', (d) => d.reason === 'pin_last_try');
+    await kiosk.pin(wrong);
+    await lastTry;
+    await refused;
+    expect(virtual.triesLeft('auth')).toBe(1);
+    await card.remove();
+    let verifies = virtual.verifyAttempts('auth');
+    lastTry = kiosk.next('last_try', WAIT_MS);
+    card = await insert('holder-01', virtual);
+    await lastTry;
+    expect(virtual.verifyAttempts('auth')).toBe(verifies); // the last try is never asked
+    await card.remove();
+    // A card whose PIN is blocked: refused without any PIN.
+    const blockedCard = new VirtualJpkiCard({ ...pki.profile('holder-01'), authPinTries: 0 });
+    const blocked = kiosk.next('pin_blocked', WAIT_MS);
+    const locked = event('pickup.attempt', (d) => d.reason === 'pin_locked');
+    card = await insert('holder-01', blockedCard);
     await blocked;
     await locked;
-    expect(virtual.triesLeft('auth')).toBe(0);
+    expect(blockedCard.verifyAttempts('auth')).toBe(0);
     await card.remove();
-    const verifies = virtual.verifyAttempts('auth');
-    blocked = kiosk.next('pin_blocked', WAIT_MS);
-    card = await insert('holder-01', virtual);
-    await blocked;
-    expect(virtual.verifyAttempts('auth')).toBe(verifies);
+    // Nothing is remembered by certificate hash: a card with all its tries gets the PIN screen.
+    const fresh = new VirtualJpkiCard(pki.profile('holder-01'));
+    screen = kiosk.next('pin', WAIT_MS);
+    card = await insert('holder-01', fresh);
+    expect((await screen).triesLeft).toBe(3);
+    verifies = fresh.verifyAttempts('auth');
+    const idle = kiosk.next('idle', WAIT_MS);
+    expect(await kiosk.post('/api/kiosk/cancel')).toBe(200);
+    await idle;
+    expect(fresh.verifyAttempts('auth')).toBe(verifies);
     await card.remove();
   });
 
@@ -712,6 +886,7 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
       'card_removed',
       'deadline_passed',
       'pin_locked',
+      'pin_last_try',
     ])
       expect(seen, reason).toContain(`denial pickup denied ${reason}`);
     expect(seen).toContain('actuation compartment.relock ok door_not_opened');

@@ -110,3 +110,38 @@ for (const panel of PANELS)
       expect(problems).toEqual([]);
     });
   });
+
+describe('the screen checks themselves', () => {
+  it('report a small target, clipped text, a foreign text and low contrast', async () => {
+    const web = await startWeb();
+    const page = await browser.newPage({ viewport: { width: 800, height: 480 } });
+    try {
+      await page.goto(`${web.url}/?lang=en`);
+      await page.waitForSelector('body[data-connection="ok"]');
+      await injectAxe(page);
+      web.publish('kiosk', { ...kioskScreens().find((s) => s.name === 'pin')!.state, rev: 1 });
+      await page.waitForSelector('body[data-rev="1"]');
+      expect(await check(page, pxForMm(PANELS[0], TOUCH_MM), 'pin')).toEqual([]);
+      await page.addStyleTag({
+        content:
+          '#key-clear{min-height:0;height:30px!important} #cancel{color:#2a2a2a!important;background:#222!important}' +
+          ' #title{white-space:nowrap;overflow:hidden;width:60px}',
+      });
+      await page.evaluate(() => {
+        document.getElementById('body')!.removeAttribute('data-msg');
+      });
+      const problems = await check(page, pxForMm(PANELS[0], TOUCH_MM), 'broken');
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^broken: #key-clear target \d+x30 < 79px$/),
+          'broken: #title text cut off',
+          expect.stringMatching(/^broken: body: ".*" is not from the catalogue$/),
+          expect.stringMatching(/^broken: serious color-contrast: .*#cancel/),
+        ]),
+      );
+    } finally {
+      await page.close();
+      await web.stop();
+    }
+  });
+});

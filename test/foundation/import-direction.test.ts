@@ -84,3 +84,41 @@ describe('import direction lint rule (shared <- hardware <- controller, shared <
     ).toEqual([]);
   });
 });
+
+describe('layers inside controller/ (domain <- flows <- adapters <- app)', () => {
+  async function layerErrors(file: string, code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
+    return (result?.messages ?? [])
+      .filter((m) => m.ruleId === 'local/core-layers')
+      .map((m) => m.message);
+  }
+
+  it.each([
+    ['controller/domain/probe.ts', '../flows/x.js', 'domain', 'flows'],
+    ['controller/domain/probe.ts', '../storage/db.js', 'domain', 'adapters'],
+    ['controller/flows/probe.ts', '../storage/db.js', 'flows', 'adapters'],
+    ['controller/web/probe.ts', '../app/compose.js', 'adapters', 'app'],
+    ['controller/kiosk/probe.ts', '../station.js', 'adapters', 'app'],
+  ])('rejects %s importing %s', async (file, source, from, to) => {
+    expect(
+      await layerErrors(file, `import { a } from '${source}';\nexport const b = a;\n`),
+    ).toEqual([
+      `controller layer '${from}' must not import '${to}' (domain <- flows <- adapters <- app)`,
+    ]);
+  });
+
+  it('allows the one way, and a flow importing an adapter type only (a Logger)', async () => {
+    expect(
+      await layerErrors(
+        'controller/app/probe.ts',
+        "import { a } from '../web/server.js';\nimport { c } from '../flows/x.js';\nexport const b = [a, c];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await layerErrors(
+        'controller/flows/probe.ts',
+        "import type { Logger } from '../log.js';\nimport { d } from '../domain/model.js';\nexport const b: Logger | typeof d = d;\n",
+      ),
+    ).toEqual([]);
+  });
+});

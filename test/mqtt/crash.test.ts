@@ -5,27 +5,23 @@
  * stored before the kill reaches the back office (at least once, in seq order per
  * connection); the retained will says offline for the killed session.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import type { StatusMessage } from '../../shared/mqtt/state.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
-import { build } from 'esbuild';
-import { MIGRATIONS_DIR, openDatabase } from '../../controller/storage/db.js';
+import { openDatabase } from '../../controller/storage/db.js';
 import { Mosquitto } from '../support/mosquitto.js';
 import { waitFor } from '../support/wait.js';
 import { connectTls } from './fixtures.js';
+import { bundleLinkStation, startLinkStation } from './link-process.js';
 
 const KILLS = 50;
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCRIPT = path.join(HERE, 'crash-station.ts');
-/** Bundled once (under node_modules/.cache, so its packages resolve): a restart takes ~0.2 s. */
-let bundle: string;
+/** Bundled once (test/mqtt/link-station.ts): a restart takes ~0.2 s. */
+let bundle: Awaited<ReturnType<typeof bundleLinkStation>>;
 const topics = new StationTopics('st-crash');
 let broker: Mosquitto;
 let office: MqttClient;
@@ -38,23 +34,7 @@ let status: StatusMessage | undefined;
 beforeAll(async () => {
   broker = await Mosquitto.start({ stations: ['st-crash'] });
   dir = mkdtempSync(path.join(os.tmpdir(), 'crash-'));
-  const u = broker.user('st-crash');
-  writeFileSync(path.join(dir, 'ca.pem'), broker.ca.certPem);
-  writeFileSync(path.join(dir, 'cert.pem'), u.cert);
-  writeFileSync(path.join(dir, 'key.pem'), u.key);
-  const cache = path.join(HERE, '../../node_modules/.cache');
-  mkdirSync(cache, { recursive: true }); // absent on a fresh clone
-  bundle = path.join(mkdtempSync(path.join(cache, 'crash-station-')), 'crash-station.mjs');
-  await build({
-    entryPoints: [SCRIPT],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: bundle,
-    logLevel: 'error',
-  });
+  bundle = await bundleLinkStation();
   office = await connectTls(broker, 'office');
   office.on('message', (topic, payload) => {
     if (topic === topics.status) {
@@ -75,39 +55,14 @@ afterAll(async () => {
   await office?.endAsync(true);
   await broker?.dispose();
   if (dir) rmSync(dir, { recursive: true, force: true });
-  if (bundle) rmSync(path.dirname(bundle), { recursive: true, force: true });
+  bundle?.rm();
 });
 
 function startChild() {
-  const child = spawn(process.execPath, [bundle], {
-    env: {
-      ...process.env,
-      CRASH_DB: path.join(dir, 'station.db'),
-      CRASH_URL: broker.tlsUrl,
-      CRASH_CA: path.join(dir, 'ca.pem'),
-      CRASH_CERT: path.join(dir, 'cert.pem'),
-      CRASH_KEY: path.join(dir, 'key.pem'),
-      CRASH_STATION: 'st-crash',
-      CRASH_MIGRATIONS: MIGRATIONS_DIR,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const c = startLinkStation(bundle.file, broker, 'st-crash', broker.ca.certPem, dir, {
+    LINK_PRODUCE: '1',
   });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /ready (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code, sig) =>
-      reject(new Error(`station exited early (${code ?? sig}): ${stderr}`)),
-    );
-  });
-  ready.catch(() => undefined);
-  return { child, ready, exited };
+  return { child: c.proc, ready: c.ready, exited: c.exited };
 }
 
 /** Reads the killed station's database: every change must have its event and vice versa. */
@@ -117,11 +72,11 @@ function checkDatabase(): number {
     const orphans = db
       .prepare(
         `SELECT
-          (SELECT COUNT(*) FROM crash_changes c LEFT JOIN outbox_events e ON e.seq = c.event_seq
+          (SELECT COUNT(*) FROM link_changes c LEFT JOIN outbox_events e ON e.seq = c.event_seq
              WHERE e.seq IS NULL OR e.data != json_object('door', 'c-' || c.n, 'status', 'locked')) AS changes_without_event,
-          (SELECT COUNT(*) FROM outbox_events e LEFT JOIN crash_changes c ON c.event_seq = e.seq
+          (SELECT COUNT(*) FROM outbox_events e LEFT JOIN link_changes c ON c.event_seq = e.seq
              WHERE c.n IS NULL) AS events_without_change,
-          (SELECT COUNT(*) FROM crash_changes) AS changes,
+          (SELECT COUNT(*) FROM link_changes) AS changes,
           (SELECT COALESCE(MAX(seq), 0) FROM outbox_events) AS last_seq`,
       )
       .get() as {

@@ -3,6 +3,7 @@
  * (CommandHandler + StateProvider), a station (database + outbox + gateway) and an office
  * client.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -191,6 +192,9 @@ export async function startStation(
     log?: Logger;
     gateway?: Partial<MqttGatewayOptions>;
     now?: () => Date;
+    monotonicMs?: () => number;
+    /** Sign everything published with this station's broker TLS key and certificate. */
+    sign?: boolean;
   } = {},
 ): Promise<TestStation> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `station-${id}-`));
@@ -226,6 +230,15 @@ export async function startStation(
       signerTrust: new AnchorCommandSignerTrust([pki.ca.certDer]),
       log: o.log ?? silentLogger(),
       ...(o.now ? { now: o.now } : {}),
+      ...(o.monotonicMs ? { monotonicMs: o.monotonicMs } : {}),
+      ...(o.sign
+        ? {
+            stationSigner: {
+              privateKey: createPrivateKey(user.key),
+              chain: [new Uint8Array(new X509Certificate(user.cert).raw)],
+            },
+          }
+        : {}),
     },
   );
   await gateway.start(new AbortController().signal);

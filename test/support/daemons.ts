@@ -9,7 +9,7 @@
  *
  * No vitest import here: the config loads this file before any test runs.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /** A program (or privilege) a system suite needs. */
@@ -61,6 +61,15 @@ export const REQUIREMENTS = {
   },
   socat: { name: 'socat', present: () => onPath('socat'), remedy: apt('socat') },
   openssl: { name: 'openssl', present: () => onPath('openssl'), remedy: apt('openssl') },
+  postgres: {
+    name: "PostgreSQL (Debian's server programs)",
+    present: () =>
+      existsSync('/usr/lib/postgresql') &&
+      readdirSync('/usr/lib/postgresql').some((v) =>
+        existsSync(path.join('/usr/lib/postgresql', v, 'bin/postgres')),
+      ),
+    remedy: apt('postgresql'),
+  },
   espeak: {
     name: 'espeak-ng',
     present: () => onPath('espeak-ng'),
@@ -84,6 +93,10 @@ export const SUITE_NEEDS: readonly { readonly pattern: string; readonly needs: r
   [
     { pattern: 'test/board/', needs: ['socat'] },
     { pattern: 'test/card/', needs: CARD },
+    {
+      pattern: 'test/console/postgres.test.ts',
+      needs: ['mosquitto', 'openssl', 'chromium', 'postgres'],
+    },
     { pattern: 'test/console/', needs: ['mosquitto', 'openssl', 'chromium'] },
     { pattern: 'test/flows/kiosk-speech.test.ts', needs: ['chromium', 'espeak'] },
     { pattern: 'test/flows/kiosk-', needs: ['chromium'] },

@@ -13,7 +13,7 @@ import {
   plainText,
   type MessageKey,
 } from '../../shared/i18n/catalogue.js';
-import type { KioskPageState } from '../../shared/kiosk/state.js';
+import { KIOSK_ERROR_CODES, type KioskPageState } from '../../shared/kiosk/state.js';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -221,27 +221,7 @@ export function kioskScreens(): { name: string; state: Omit<KioskPageState, 'rev
     { id: 'A01', state: 'open' as const },
     { id: 'A02', state: 'open' as const },
   ];
-  const errors = [
-    'pin_blocked',
-    'pin_timeout',
-    'cert_revoked',
-    'cert_expired',
-    'cert_untrusted',
-    'crl_stale',
-    'nothing_to_collect',
-    'card_removed',
-    'card_error',
-    'proof_failed',
-    'door_not_opened',
-    'not_collected',
-    'door_left_open',
-    'lock_failed',
-    'deadline_passed',
-    'outside_hours',
-    'maintenance_mode',
-    'door_denied',
-    'cancelled',
-  ] as const;
+  const errors = KIOSK_ERROR_CODES;
   return [
     s('idle', {}),
     s('idle-closed', {}, { open: false }),
@@ -249,11 +229,13 @@ export function kioskScreens(): { name: string; state: Omit<KioskPageState, 'rev
     s('idle-crl-stale', {}, { crlStale: true }),
     s('out-of-service-reader', {}, { outOfService: ['reader'] }),
     s('out-of-service-all', {}, { outOfService: ['reader', 'boards', 'outbox', 'crl'] }),
+    s('out-of-service-screen', { screen: 'out_of_service' }, { outOfService: ['boards'] }),
     s('card-left', { reminder: 'card_left' }),
     s('reading', { screen: 'reading' }),
     s('pin', { screen: 'pin', triesLeft: 3 }),
     s('pin-wrong', { screen: 'pin', triesLeft: 2, wrongPin: true }),
     s('pin-last-try', { screen: 'pin', triesLeft: 1, wrongPin: true }),
+    s('pin-phone', { screen: 'pin', triesLeft: 5, device: 'phone' }),
     s('pin-more-time', { screen: 'pin', triesLeft: 3, moreTime: { secondsLeft: 15 } }),
     s('verifying', { screen: 'verifying' }),
     s('opening', {

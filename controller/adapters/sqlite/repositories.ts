@@ -78,6 +78,7 @@ class SqliteDeliveries implements DeliveryRepository {
   readonly #holder;
   readonly #due;
   readonly #insert;
+  readonly #envelope;
   readonly #state;
   readonly #deadline;
   constructor(db: Db) {
@@ -89,10 +90,13 @@ class SqliteDeliveries implements DeliveryRepository {
       "SELECT * FROM deliveries WHERE state IN ('assigned','loaded') AND pickup_deadline <= ? ORDER BY pickup_deadline",
     );
     this.#insert = db.prepare(
-      "INSERT INTO deliveries(id, compartment, holder_spki, state, pickup_deadline, created_at) VALUES (?, ?, ?, 'assigned', ?, ?)",
+      "INSERT INTO deliveries(id, compartment, holder_spki, state, pickup_deadline, created_at, envelope_code) VALUES (?, ?, ?, 'assigned', ?, ?, ?)",
+    );
+    this.#envelope = db.prepare<[string], DeliveryRow>(
+      "SELECT * FROM deliveries WHERE envelope_code = ? AND state IN ('assigned','loaded','expired')",
     );
     this.#state = db.prepare(
-      'UPDATE deliveries SET state = @state, loaded_at = coalesce(@loaded_at, loaded_at), collected_at = coalesce(@collected_at, collected_at), closed_reason = coalesce(@closed_reason, closed_reason) WHERE id = @id',
+      'UPDATE deliveries SET state = @state, loaded_at = coalesce(@loaded_at, loaded_at), collected_at = coalesce(@collected_at, collected_at), closed_reason = coalesce(@closed_reason, closed_reason), closed_at = coalesce(closed_at, @closed_at) WHERE id = @id',
     );
     this.#deadline = db.prepare('UPDATE deliveries SET pickup_deadline = ? WHERE id = ?');
   }
@@ -105,13 +109,28 @@ class SqliteDeliveries implements DeliveryRepository {
   due(at: string) {
     return this.#due.all(at);
   }
-  insert(d: { id: string; compartment: string; holderSpki: string; deadline: string; at: string }) {
-    this.#insert.run(d.id, d.compartment, d.holderSpki, d.deadline, d.at);
+  insert(d: {
+    id: string;
+    compartment: string;
+    holderSpki: string;
+    deadline: string;
+    at: string;
+    envelopeCode?: string;
+  }) {
+    this.#insert.run(d.id, d.compartment, d.holderSpki, d.deadline, d.at, d.envelopeCode ?? null);
+  }
+  activeByEnvelope(code: string) {
+    return this.#envelope.get(code);
   }
   setState(
     id: string,
     state: DeliveryState,
-    patch: { loaded_at?: string; collected_at?: string; closed_reason?: string } = {},
+    patch: {
+      loaded_at?: string;
+      collected_at?: string;
+      closed_reason?: string;
+      closed_at?: string;
+    } = {},
   ) {
     this.#state.run({
       id,
@@ -119,6 +138,7 @@ class SqliteDeliveries implements DeliveryRepository {
       loaded_at: patch.loaded_at ?? null,
       collected_at: patch.collected_at ?? null,
       closed_reason: patch.closed_reason ?? null,
+      closed_at: patch.closed_at ?? null,
     });
   }
   setDeadline(id: string, deadline: string) {

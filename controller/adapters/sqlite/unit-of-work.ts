@@ -33,13 +33,18 @@ export class SqliteUnitOfWork implements UnitOfWork {
     this.read = sqliteRepositories(db);
   }
 
-  run<T>(fn: (tx: Tx) => T): T {
+  get reserveOnly(): boolean {
+    return this.outbox.reserveOnly === true;
+  }
+
+  run<T>(fn: (tx: Tx) => T, options: { safety?: boolean } = {}): T {
+    const reserve = { reserve: options.safety === true };
     const parts = new Set<StatePart>();
     const tx: Tx = {
       ...this.read,
       at: this.now().toISOString(),
       emit: (event: NewEvent) => {
-        this.outbox.append(event);
+        this.outbox.append(event, reserve);
         const part = PART_OF_EVENT[event.kind];
         if (part) parts.add(part);
       },

@@ -6,6 +6,7 @@
 import { sign } from 'node:crypto';
 import { makeCert, makeKey, makeRoot, type TestCert } from '../../trust/testing/pki.js';
 import type { Secret } from '../../../shared/secret.js';
+import type { GpioSpec } from '../../../hardware/gpio/gpio.js';
 import type {
   CardSource,
   CertCheck,
@@ -56,6 +57,13 @@ export class ManualCardSource implements CardSource {
   #card: FakeJpkiCard | undefined;
   #generation = 0;
   readonly #listeners = new Set<(e: 'inserted' | 'removed') => void>();
+  /** Card calls so far (every call of every session). */
+  calls = 0;
+  /**
+   * Called before each card call with its number and name; may remove the card or throw
+   * (e.g. a reader that is gone) to inject a fault at that step.
+   */
+  beforeCall: ((n: number, call: string) => void) | undefined;
 
   onCard(listener: (e: 'inserted' | 'removed') => void): () => void {
     this.#listeners.add(listener);
@@ -75,32 +83,36 @@ export class ManualCardSource implements CardSource {
   }
 
   async open(): Promise<HolderCard> {
+    this.calls++;
+    this.beforeCall?.(this.calls, 'open');
     const card = this.#card;
     if (!card) throw new FakeCardRemovedError('no card');
     const gen = this.#generation;
     let verified = false;
-    const alive = () => {
+    const alive = (call: string) => {
+      this.calls++;
+      this.beforeCall?.(this.calls, call);
       if (gen !== this.#generation) throw new FakeCardRemovedError('card removed');
     };
     return {
       kind: async () => {
-        alive();
+        alive('kind');
         return card.kind;
       },
       readAuthCertificate: async () => {
-        alive();
+        alive('read');
         card.calls.read++;
         if (card.kind === 'phone' && !verified)
           throw new FakeCardRemovedError('security status not satisfied');
         return card.cert.der;
       },
       pinStatus: async () => {
-        alive();
+        alive('pinStatus');
         card.calls.pinStatus++;
         return { triesLeft: card.triesLeft, blocked: card.triesLeft === 0 };
       },
       verifyPin: async (pin: Secret): Promise<PinVerifyOutcome> => {
-        alive();
+        alive('verify');
         card.calls.verify++;
         if (card.triesLeft === 0) return { outcome: 'blocked' };
         if (pin.reveal() === card.pin) {
@@ -114,7 +126,7 @@ export class ManualCardSource implements CardSource {
           : { outcome: 'wrong', triesLeft: card.triesLeft };
       },
       signNonce: async (nonce: Uint8Array) => {
-        alive();
+        alive('sign');
         card.calls.sign++;
         if (!verified) throw new FakeCardRemovedError('security status not satisfied');
         if (card.signDelayMs) await new Promise((r) => setTimeout(r, card.signDelayMs));
@@ -137,9 +149,14 @@ export class FixedCertificateChecker implements CertificateChecker {
   }
 }
 
-/** Timers fired by hand: `fireAll()` runs every pending callback (no sleeping in tests). */
+/** Timers fired by hand: `fire()` runs pending callbacks (no sleeping in tests). */
 export class ManualTimers implements Timers {
   #next = 1;
+  /** Monotonic milliseconds (for drivers that ask): advanced by `fire(ms)`. */
+  #clock = 0;
+  now(): number {
+    return this.#clock;
+  }
   readonly pending = new Map<number, { fn: () => void; ms: number }>();
   setTimeout(fn: () => void, ms: number): unknown {
     const id = this.#next++;
@@ -155,9 +172,29 @@ export class ManualTimers implements Timers {
     for (const [id, t] of [...this.pending]) {
       if (ms !== undefined && t.ms !== ms) continue;
       this.pending.delete(id);
+      this.#clock += t.ms;
       t.fn();
       n++;
     }
     return n;
   }
 }
+
+/** One door `front` on a simulated GPIO: its relay, door contact and exit button. */
+export const FRONT_DOOR_GPIO: GpioSpec = {
+  chipLabel: 'sim',
+  outputs: [
+    {
+      name: 'front-relay',
+      line: 17,
+      activeLow: true,
+      failMode: 'secure',
+      maxPulseMs: 3000,
+      cooldownMs: 500,
+    },
+  ],
+  inputs: [
+    { name: 'front-contact', line: 27, kind: 'door', activeLow: true, debounceMs: 30 },
+    { name: 'front-exit', line: 22, kind: 'rex', activeLow: true, debounceMs: 30 },
+  ],
+};

@@ -10,7 +10,10 @@ import { openDatabase, type Db } from '../../storage/db.js';
 import { SimLockerBoard } from '../../../hardware/locker-board/sim-locker-board.js';
 import { BoardCompartments } from '../../adapters/board-compartments.js';
 import { spkiSha256 } from '../../domain/identity.js';
-import type { CertificateChecker, Timers } from '../../domain/ports.js';
+import type { CertificateChecker, EventOutbox, Timers } from '../../domain/ports.js';
+import { GpioDoorHardware } from '../../adapters/gpio-doors.js';
+import { SimGpio } from '../../../hardware/gpio/sim-gpio.js';
+import type { DoorSettings } from '../../flows/door-access.js';
 import type { Ledger } from '../../flows/ledger/ledger.js';
 import type { KioskState } from '../../flows/screens.js';
 import type { KioskSession } from '../../kiosk/kiosk-session.js';
@@ -18,6 +21,7 @@ import { composeCore, type Core } from '../compose.js';
 import {
   FixedCertificateChecker,
   ManualCardSource,
+  FRONT_DOOR_GPIO,
   ManualTimers,
   type FakeJpkiCard,
 } from './fakes.js';
@@ -35,6 +39,16 @@ export interface HarnessOptions {
   checker?: CertificateChecker;
   /** Outbox bound (default 10,000,000). */
   outboxMaxEvents?: number;
+  /** The outbox the core appends to (default: the real one); e.g. a fault-injecting wrapper. */
+  wrapOutbox?: (outbox: Outbox) => EventOutbox;
+  /** Station mode (default `locker`). */
+  mode?: 'locker' | 'door' | 'both';
+  /** pickup.refuseLastTry (default true). */
+  refuseLastTry?: boolean;
+  /** Adds door `front` on a simulated GPIO (relay, contact, exit button). */
+  door?: boolean;
+  /** Doors (default: door `front` with `door: true`, else none). */
+  doors?: DoorSettings[];
 }
 
 /** Core + sim board + manual card, wired by {@link composeCore}. */
@@ -45,6 +59,8 @@ export class CoreHarness {
   readonly core: Core;
   readonly board: SimLockerBoard;
   readonly lockers: BoardCompartments;
+  /** The simulated GPIO of door `front` (with `door: true`). */
+  readonly gpio: SimGpio | undefined;
   readonly cards = new ManualCardSource();
   readonly checker = new FixedCertificateChecker();
   readonly timers: Timers;
@@ -53,7 +69,14 @@ export class CoreHarness {
     pred: (s: KioskState) => boolean;
     resolve: (s: KioskState) => void;
   }[] = [];
+  readonly #screenListeners = new Set<(s: KioskState) => void>();
   now: () => Date;
+
+  /** Calls `listener` with every published screen; returns the unsubscribe function. */
+  onScreen(listener: (s: KioskState) => void): () => void {
+    this.#screenListeners.add(listener);
+    return () => this.#screenListeners.delete(listener);
+  }
 
   constructor(options: HarnessOptions = {}) {
     const n = options.compartments ?? 4;
@@ -80,25 +103,41 @@ export class CoreHarness {
     }));
     this.board = new SimLockerBoard({ boards });
     this.lockers = new BoardCompartments(this.board, wiring, 50, this.timers);
+    const manual = this.timers instanceof ManualTimers ? this.timers : undefined;
+    this.gpio = options.door
+      ? new SimGpio(FRONT_DOOR_GPIO, manual ? { timers: manual } : {})
+      : undefined;
     this.core = composeCore({
       db: this.db,
-      outbox: this.outbox,
+      outbox: options.wrapOutbox?.(this.outbox) ?? this.outbox,
       audit: this.audit,
       station: {
+        id: 'test-station',
         name: 'Test station',
         timezone: 'Asia/Tokyo',
         hours: options.hours ?? { open: '00:00', close: '00:00' },
-        mode: 'locker',
+        mode: options.mode ?? 'locker',
       },
       compartments: wiring.map((w) => ({ id: w.id, size: 'M' })),
-      doors: [],
-      pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 30, doorLeftOpenSec: 120 },
+      doors: options.doors ?? (this.gpio ? [{ id: 'front', unlockMs: 2000, heldOpenSec: 30 }] : []),
+      doorHardware: this.gpio
+        ? new GpioDoorHardware(this.gpio, [
+            { id: 'front', relay: 'front-relay', contact: 'front-contact', rex: 'front-exit' },
+          ])
+        : undefined,
+      pickup: {
+        pinTimeoutSec: 60,
+        doorOpenTimeoutSec: 30,
+        doorLeftOpenSec: 120,
+        refuseLastTry: options.refuseLastTry ?? true,
+      },
       lockers: this.lockers,
       cards: this.cards,
       checker: options.checker ?? this.checker,
       publish: (s) => {
         options.publish?.(s);
         this.screens.push(s);
+        for (const l of [...this.#screenListeners]) l(s);
         for (const w of [...this.#screenWaiters]) {
           if (w.pred(s)) {
             this.#screenWaiters.splice(this.#screenWaiters.indexOf(w), 1);
@@ -125,12 +164,18 @@ export class CoreHarness {
   async start(): Promise<void> {
     await this.board.open();
     await this.lockers.start();
+    await this.gpio?.start();
+    this.core.doors.start();
+    this.core.watch.start();
     this.session.start();
   }
 
   async stop(): Promise<void> {
     this.session.stop();
     await this.session.settled;
+    this.core.watch.stop();
+    this.core.doors.stop();
+    await this.gpio?.stop();
     this.lockers.stop();
     await this.board.close();
     this.db.close();

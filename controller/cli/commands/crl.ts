@@ -4,6 +4,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { openDatabase } from '../../storage/db.js';
 import {
   CrlCache,
+  crlCacheOptions,
   CrlError,
   crlReasonName,
   DerError,
@@ -42,10 +43,8 @@ function openCache(opts: DbOptions) {
   const config = resolveConfig(opts.config);
   const file = opts.db ?? config.storage.path;
   const db = openDatabase(file, { busyTimeoutMs: config.storage.busyTimeoutMs });
-  const cache = new CrlCache(new SqliteCrlStore(db), {
-    toleranceHours: config.trust.crlToleranceHours,
-    toleranceHoursByIssuer: config.trust.crlToleranceHoursByAnchor ?? {},
-  });
+  // Tolerances and the intake limits (trust.crlMaxBytes, crlMaxEntries, deadline, rate).
+  const cache = new CrlCache(new SqliteCrlStore(db), crlCacheOptions(config.trust));
   cache.load();
   return { config, db, cache };
 }

@@ -40,6 +40,14 @@ export function registerStation(program: Command): void {
         const log = createLogger(fromFile.log);
         // The back office's accepted config.change overrides, on top of the file.
         const config = applyStoredOverrides(fromFile, (m) => log.warn(m));
+        // A remote `log.level` is one of them: apply it before anything logs through children.
+        if (config.log.level !== fromFile.log.level) {
+          log.info(
+            { from: fromFile.log.level, to: config.log.level },
+            'log level set by the back office',
+          );
+          log.level = config.log.level;
+        }
         return exitWhenStopped(await runDaemon(config, log));
       }),
     );

@@ -2,21 +2,26 @@
 import type { CommandResult } from '../../../shared/mqtt/commands.js';
 import type { ActiveAlarm, AlarmCode, AlarmSeverity } from '../../../shared/mqtt/state.js';
 import { Actors, type Actor } from '../../domain/model.js';
-import type { UnitOfWork } from '../../domain/ports.js';
+import type { Tx, UnitOfWork } from '../../domain/ports.js';
 import { clearAlarmIn, raiseAlarmIn } from './tx-helpers.js';
 
 /** See the module comment. Also the health monitor's alarm sink. */
 export class AlarmRecords {
   constructor(private readonly uow: UnitOfWork) {}
 
+  /** One unit of work whose events may use the outbox's safety reserve. */
+  #safe<T>(fn: (tx: Tx) => T): T {
+    return this.uow.run(fn, { safety: true });
+  }
+
   /** Raises an alarm once (idempotent per alarm + target), with its event. */
   raiseAlarm(alarm: AlarmCode, severity: AlarmSeverity, target = '', detail?: string): void {
-    this.uow.run((tx) => raiseAlarmIn(tx, alarm, severity, target, detail));
+    this.#safe((tx) => raiseAlarmIn(tx, alarm, severity, target, detail));
   }
 
   /** Clears an active alarm (no-op when not active). */
   clearAlarm(alarm: AlarmCode, target = ''): void {
-    this.uow.run((tx) => clearAlarmIn(tx, alarm, target));
+    this.#safe((tx) => clearAlarmIn(tx, alarm, target));
   }
 
   alarms(): ActiveAlarm[] {

@@ -20,43 +20,49 @@ export class AttemptRecords {
 
   /**
    * Records a pickup attempt (granted or denied, with its reason). `holderSpki` is null until
-   * the card proved its key: the attempt is `unproven`, no hash attached.
+   * the card proved its key: the attempt is `unproven`, no hash attached. A granted attempt
+   * (or `safety`: one after a lock was driven) may use the outbox's safety reserve.
    */
   recordPickupAttempt(
     result: 'granted' | 'denied',
     reason: AttemptReason,
     holderSpki: string | null,
-    extra: { deliveryId?: string; compartment?: string; triesLeft?: number } = {},
+    extra: { deliveryId?: string; compartment?: string; triesLeft?: number; safety?: boolean } = {},
   ): void {
-    this.uow.run((tx) => {
-      tx.emit({
-        kind: 'pickup.attempt',
-        data: {
-          result,
+    const source = this.#revocationSource;
+    this.uow.run(
+      (tx) => {
+        tx.emit({
+          kind: 'pickup.attempt',
+          data: {
+            result,
+            reason,
+            holderSpkiSha256: holderSpki,
+            ...(extra.deliveryId ? { deliveryId: extra.deliveryId } : {}),
+            ...(extra.compartment ? { compartment: extra.compartment } : {}),
+            ...(source ? { revocationSource: source } : {}),
+          },
+        });
+        tx.audit({
+          kind: result === 'granted' ? 'grant' : 'denial',
+          action: 'pickup',
+          actor: holderSpki ? Actors.holder(holderSpki) : 'unproven',
+          target: extra.compartment ? `compartment:${extra.compartment}` : '',
+          outcome: result,
           reason,
-          holderSpkiSha256: holderSpki,
-          ...(extra.deliveryId ? { deliveryId: extra.deliveryId } : {}),
-          ...(extra.compartment ? { compartment: extra.compartment } : {}),
-          ...(this.#revocationSource ? { revocationSource: this.#revocationSource } : {}),
-        },
-      });
-      tx.audit({
-        kind: result === 'granted' ? 'grant' : 'denial',
-        action: 'pickup',
-        actor: holderSpki ? Actors.holder(holderSpki) : 'unproven',
-        target: extra.compartment ? `compartment:${extra.compartment}` : '',
-        outcome: result,
-        reason,
-        details: {
-          ...(extra.triesLeft === undefined ? {} : { triesLeft: extra.triesLeft }),
-          ...(this.#revocationSource ? { revocationSource: this.#revocationSource } : {}),
-        },
-      });
-    });
+          details: {
+            ...(extra.triesLeft === undefined ? {} : { triesLeft: extra.triesLeft }),
+            ...(source ? { revocationSource: source } : {}),
+          },
+        });
+      },
+      { safety: result === 'granted' || extra.safety === true },
+    );
   }
 
   /**
-   * Records the intent to drive outputs (before any is driven): one audit row per target.
+   * Records the intent to drive outputs (before any is driven): per target an
+   * `actuation.intent` event and an audit row, in the outbox's safety reserve.
    * @throws when it cannot be recorded (then nothing may be driven).
    */
   recordIntent(
@@ -65,17 +71,22 @@ export class AttemptRecords {
     cause: ActuationCause,
     actor: Actor,
   ): void {
-    this.uow.run((tx) => {
-      for (const id of ids)
-        tx.audit({
-          kind: 'actuation',
-          action: `${target}.unlock`,
-          actor,
-          target: `${target}:${id}`,
-          outcome: 'intent',
-          details: { cause },
-        });
-    });
+    this.uow.run(
+      (tx) => {
+        for (const id of ids) {
+          tx.emit({ kind: 'actuation.intent', data: { target, id, cause } });
+          tx.audit({
+            kind: 'actuation',
+            action: `${target}.unlock`,
+            actor,
+            target: `${target}:${id}`,
+            outcome: 'intent',
+            details: { cause },
+          });
+        }
+      },
+      { safety: true },
+    );
   }
 
   /** Records a lock actuation and what the sensor read back. */
@@ -87,18 +98,21 @@ export class AttemptRecords {
     actor: Actor = 'station',
     reason = '',
   ): void {
-    this.uow.run((tx) => {
-      tx.emit({ kind: 'actuation', data: { target, id, cause, opened } });
-      tx.audit({
-        kind: 'actuation',
-        action: `${target}.unlock`,
-        actor,
-        target: `${target}:${id}`,
-        outcome: opened ? 'opened' : 'failed',
-        reason,
-        details: { cause },
-      });
-    });
+    this.uow.run(
+      (tx) => {
+        tx.emit({ kind: 'actuation', data: { target, id, cause, opened } });
+        tx.audit({
+          kind: 'actuation',
+          action: `${target}.unlock`,
+          actor,
+          target: `${target}:${id}`,
+          outcome: opened ? 'opened' : 'failed',
+          reason,
+          details: { cause },
+        });
+      },
+      { safety: true },
+    );
   }
 
   /** Records any other audit-only fact (attempts, operator actions). */

@@ -8,12 +8,18 @@ import {
   type CompartmentRow,
   type CompartmentState,
 } from '../../domain/model.js';
-import type { UnitOfWork } from '../../domain/ports.js';
+import type { Tx, UnitOfWork } from '../../domain/ports.js';
+import type { Receipt } from '../../../shared/mqtt/receipt.js';
 import { clearAlarmIn, moveCompartmentIn, raiseAlarmIn } from './tx-helpers.js';
 
 /** See the module comment. */
 export class CompartmentRecords {
   constructor(private readonly uow: UnitOfWork) {}
+
+  /** One unit of work whose events may use the outbox's safety reserve. */
+  #safe<T>(fn: (tx: Tx) => T): T {
+    return this.uow.run(fn, { safety: true });
+  }
 
   get(id: string): CompartmentRow | undefined {
     return this.uow.read.compartments.get(id);
@@ -44,14 +50,14 @@ export class CompartmentRecords {
 
   /** Records the door sensor (no event: the retained `state/compartments` shows it). */
   setDoorSensor(id: string, door: 'open' | 'closed' | 'unknown'): void {
-    this.uow.run((tx) => {
+    this.#safe((tx) => {
       if (tx.compartments.setDoor(id, door)) tx.touch('compartments');
     });
   }
 
   /** Puts a compartment in `fault` (the lock did not open), remembering where it was. */
   markFault(id: string, reason: string, cause: string): void {
-    this.uow.run((tx) => {
+    this.#safe((tx) => {
       const row = tx.compartments.get(id);
       if (!row || row.state === 'fault') return;
       moveCompartmentIn(tx, id, 'fault', { resume: row.state });
@@ -69,7 +75,7 @@ export class CompartmentRecords {
 
   /** Leaves `fault` back to the state it came from (a retry opened it / staff cleared it). */
   clearFault(id: string): void {
-    this.uow.run((tx) => {
+    this.#safe((tx) => {
       const row = tx.compartments.get(id);
       if (!row || row.state !== 'fault') return;
       moveCompartmentIn(tx, id, row.resume_state ?? 'empty', { resume: null });
@@ -79,19 +85,25 @@ export class CompartmentRecords {
 
   /** The compartments opened for a pickup: `loaded` -> `opened_for_pickup`. */
   markOpenedForPickup(id: string): void {
-    this.uow.run((tx) => moveCompartmentIn(tx, id, 'opened_for_pickup'));
+    this.#safe((tx) => moveCompartmentIn(tx, id, 'opened_for_pickup'));
   }
 
   /** The door was opened and closed again: the delivery is collected. */
-  markCollected(id: string, holderSpki: string): void {
-    this.uow.run((tx) => {
+  markCollected(id: string, holderSpki: string, receipt?: Receipt): void {
+    this.#safe((tx) => {
       const deliveryId = tx.compartments.get(id)?.delivery_id ?? null;
       moveCompartmentIn(tx, id, 'collected', { deliveryId: null });
       if (deliveryId) {
-        tx.deliveries.setState(deliveryId, 'collected', { collected_at: tx.at });
+        tx.deliveries.setState(deliveryId, 'collected', { collected_at: tx.at, closed_at: tx.at });
         tx.emit({
           kind: 'delivery.collected',
-          data: { deliveryId, compartment: id, holderSpkiSha256: holderSpki },
+          data: {
+            deliveryId,
+            compartment: id,
+            holderSpkiSha256: holderSpki,
+            // The receipt is evidence for the deliveries it names only.
+            ...(receipt?.challenge.deliveryIds.includes(deliveryId) ? { receipt } : {}),
+          },
         });
       }
       tx.audit({
@@ -107,7 +119,7 @@ export class CompartmentRecords {
 
   /** The door was never opened (or shut on the document): re-locked, the delivery stays `loaded`. */
   markNotOpened(id: string): void {
-    this.uow.run((tx) => {
+    this.#safe((tx) => {
       moveCompartmentIn(tx, id, 'loaded');
       tx.audit({
         kind: 'actuation',
@@ -121,7 +133,7 @@ export class CompartmentRecords {
 
   /** Loading finished: the door was closed and occupancy confirmed. */
   markLoaded(id: string, staffSpki: string): void {
-    this.uow.run((tx) => {
+    this.#safe((tx) => {
       const c = tx.compartments.get(id);
       if (!c?.delivery_id)
         throw new TransitionError('compartment', id, c?.state ?? 'unknown', 'loaded');
@@ -144,22 +156,24 @@ export class CompartmentRecords {
 
   /** Staff opened an expired compartment to take the document back. */
   startRetrieval(id: string): void {
-    this.uow.run((tx) => moveCompartmentIn(tx, id, 'retrieval'));
+    this.#safe((tx) => moveCompartmentIn(tx, id, 'retrieval'));
   }
 
   /** Retrieval did not happen (the door never opened): back to `expired`. */
   abandonRetrieval(id: string): void {
-    this.uow.run((tx) => moveCompartmentIn(tx, id, 'expired'));
+    this.#safe((tx) => moveCompartmentIn(tx, id, 'expired'));
   }
 
   /** Retrieval finished: the door was closed; the compartment is free again. */
   finishRetrieval(id: string, staffSpki: string): void {
-    this.uow.run((tx) => {
+    this.#safe((tx) => {
       const deliveryId = tx.compartments.get(id)?.delivery_id ?? null;
       if (deliveryId) {
         const d = tx.deliveries.get(deliveryId);
         if (d)
-          tx.deliveries.setState(deliveryId, d.state === 'cancelled' ? 'cancelled' : 'retrieved');
+          tx.deliveries.setState(deliveryId, d.state === 'cancelled' ? 'cancelled' : 'retrieved', {
+            closed_at: tx.at,
+          });
         tx.emit({
           kind: 'delivery.retrieved',
           data: { deliveryId, compartment: id, staffSpkiSha256: staffSpki },

@@ -32,6 +32,11 @@ export class DeliveryRecords {
     return this.uow.read.deliveries.get(id);
   }
 
+  /** The open delivery whose envelope carries `code` (scanned at loading). */
+  byEnvelope(code: string): DeliveryRow | undefined {
+    return this.uow.read.deliveries.activeByEnvelope(code);
+  }
+
   /** The holder's deliveries that are still in the station (assigned, loaded or expired). */
   forHolder(spki: string): DeliveryRow[] {
     return this.uow.read.deliveries.activeForHolder(spki);
@@ -41,6 +46,8 @@ export class DeliveryRecords {
   assign(body: DeliveryAssignBody, actor: Actor = Actors.backOffice): CommandResult {
     return this.uow.run((tx): CommandResult => {
       if (tx.deliveries.get(body.deliveryId)) return reject('duplicate_delivery');
+      if (body.envelopeCode && tx.deliveries.activeByEnvelope(body.envelopeCode))
+        return reject('duplicate_delivery', { envelopeCode: body.envelopeCode });
       const deadline = Date.parse(body.pickupDeadline);
       if (!Number.isFinite(deadline) || deadline <= Date.parse(tx.at))
         return reject('invalid_deadline');
@@ -60,6 +67,7 @@ export class DeliveryRecords {
         holderSpki: body.holderSpkiSha256,
         deadline: iso,
         at: tx.at,
+        ...(body.envelopeCode ? { envelopeCode: body.envelopeCode } : {}),
       });
       const c = moveCompartmentIn(tx, compartmentId, 'reserved', { deliveryId: body.deliveryId });
       tx.emit({
@@ -91,7 +99,10 @@ export class DeliveryRecords {
       if (!d || !ACTIVE_DELIVERY_STATES.includes(d.state)) return reject('unknown_delivery');
       const c = tx.compartments.get(d.compartment)!;
       if (c.state === 'opened_for_pickup') return reject('compartment_busy');
-      tx.deliveries.setState(d.id, 'cancelled', { closed_reason: reason || 'cancelled' });
+      tx.deliveries.setState(d.id, 'cancelled', {
+        closed_reason: reason || 'cancelled',
+        closed_at: tx.at,
+      });
       if (d.state === 'assigned') {
         if (c.state === 'reserved') moveCompartmentIn(tx, c.id, 'empty', { deliveryId: null });
       } else if (c.state === 'loaded') {

@@ -15,6 +15,7 @@ import { AlarmRecords } from './alarms.js';
 import { AttemptRecords } from './attempts.js';
 import { CompartmentRecords } from './compartments.js';
 import { DeliveryRecords } from './deliveries.js';
+import { RecoveryRecords } from './recovery.js';
 import { RosterRecords } from './roster.js';
 
 /** See the module comment. */
@@ -24,6 +25,7 @@ export class Ledger {
   readonly roster: RosterRecords;
   readonly alarms: AlarmRecords;
   readonly attempts: AttemptRecords;
+  readonly recovery: RecoveryRecords;
 
   constructor(
     readonly uow: UnitOfWork,
@@ -37,6 +39,7 @@ export class Ledger {
     this.roster = new RosterRecords(uow);
     this.alarms = new AlarmRecords(uow);
     this.attempts = new AttemptRecords(uow);
+    this.recovery = new RecoveryRecords(uow);
     // Rows for configured compartments and doors that have none yet.
     uow.run((tx) => {
       tx.compartments.ensure(configured.compartments, tx.at);

@@ -90,13 +90,16 @@ export class RosterRecords {
 
   /** Moves a door to `to`, emitting `door.state`. @throws TransitionError. */
   setDoor(id: string, to: DoorState): void {
-    this.uow.run((tx) => {
-      const from = tx.doors.get(id);
-      if (!from) throw new TransitionError('door', id, 'unknown', to);
-      if (!doorMoves(id, from, to)) return;
-      tx.doors.save(id, to, tx.at);
-      tx.emit({ kind: 'door.state', data: { door: id, status: to } });
-    });
+    this.uow.run(
+      (tx) => {
+        const from = tx.doors.get(id);
+        if (!from) throw new TransitionError('door', id, 'unknown', to);
+        if (!doorMoves(id, from, to)) return;
+        tx.doors.save(id, to, tx.at);
+        tx.emit({ kind: 'door.state', data: { door: id, status: to } });
+      },
+      { safety: true },
+    );
   }
 
   /** Whether a holder may open `door` now (see {@link decideDoor}); `unknown_door` first. */
@@ -107,26 +110,29 @@ export class RosterRecords {
 
   /** Records a door decision (event + audit) in one transaction. */
   recordDoorDecision(door: string, spki: string | null, decision: DoorDecision): void {
-    this.uow.run((tx) => {
-      tx.emit({
-        kind: 'door.decision',
-        data: {
-          door,
-          decision: decision.granted ? 'granted' : 'denied',
+    this.uow.run(
+      (tx) => {
+        tx.emit({
+          kind: 'door.decision',
+          data: {
+            door,
+            decision: decision.granted ? 'granted' : 'denied',
+            reason: decision.reason,
+            holderSpkiSha256: spki,
+            ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
+          },
+        });
+        tx.audit({
+          kind: decision.granted ? 'grant' : 'denial',
+          action: 'door.access',
+          actor: spki ? Actors.holder(spki) : 'unproven',
+          target: `door:${door}`,
+          outcome: decision.granted ? 'granted' : 'denied',
           reason: decision.reason,
-          holderSpkiSha256: spki,
-          ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
-        },
-      });
-      tx.audit({
-        kind: decision.granted ? 'grant' : 'denial',
-        action: 'door.access',
-        actor: spki ? Actors.holder(spki) : 'unproven',
-        target: `door:${door}`,
-        outcome: decision.granted ? 'granted' : 'denied',
-        reason: decision.reason,
-        details: decision.ruleId ? { rule: decision.ruleId } : {},
-      });
-    });
+          details: decision.ruleId ? { rule: decision.ruleId } : {},
+        });
+      },
+      { safety: decision.granted || decision.reason === 'lock_failed' },
+    );
   }
 }

@@ -11,3 +11,13 @@ CREATE TABLE trust_crl_entry_issuer_index (
   rows           BLOB NOT NULL,
   PRIMARY KEY (crl_id, cert_issuer)
 ) STRICT;
+
+-- The index rows of a CRL in parts of at most 4 MiB (part 0, 1, ...): written and read one part
+-- at a time, so persisting or loading a 10,000,000-entry index never holds a second copy of it.
+-- trust_crl_index stays readable for rows written before this migration.
+CREATE TABLE trust_crl_index_part (
+  crl_id INTEGER NOT NULL REFERENCES trust_crl (id) ON DELETE CASCADE,
+  part   INTEGER NOT NULL,
+  rows   BLOB NOT NULL,
+  PRIMARY KEY (crl_id, part)
+) STRICT;

@@ -128,6 +128,14 @@ function problemOf(err: unknown): { problem: OcspProblem; detail: string } {
   throw err;
 }
 
+/** What a decision still needs once the responder is given up: the CRL lookup and a late timer. */
+export const FALLBACK_RESERVE_MS = 10;
+
+/** How long the HTTP exchange may take within a `timeoutMs` budget (at least 1 ms). */
+export function requestBudgetMs(timeoutMs: number): number {
+  return Math.max(1, timeoutMs - Math.min(FALLBACK_RESERVE_MS, Math.floor(timeoutMs / 10)));
+}
+
 /** OCSP status checks with a cache; see the module comment. */
 export class OcspClient {
   readonly cache: OcspCache;
@@ -167,7 +175,9 @@ export class OcspClient {
       };
     const req = buildOcspRequest(q.cert, q.issuer, this.#nonce());
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), q.timeoutMs);
+    // `timeoutMs` bounds what the online check adds to a decision, fallback included: the
+    // request is given up early enough to leave the CRL decision and a late timer their share.
+    const timer = setTimeout(() => controller.abort(), requestBudgetMs(q.timeoutMs));
     try {
       const der = await this.#transport(url, req.der, controller.signal);
       const resp = parseOcspResponse(der);

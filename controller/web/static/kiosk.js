@@ -49,6 +49,11 @@
   var moreTimeTimer = 0;
   var moreTimeLeft = 0;
 
+  /** The screens between sessions (no card being handled). */
+  function idle(screen) {
+    return screen === 'idle' || screen === 'out_of_service';
+  }
+
   // ---- messages ----
 
   function info(code) {
@@ -129,7 +134,7 @@
         speech: 'offline',
         help: true,
       };
-    if (s.screen === 'idle') {
+    if (s.screen === 'idle' || s.screen === 'out_of_service') {
       var oos = outOfService(s);
       if (oos.length)
         return {
@@ -260,7 +265,23 @@
     });
     var list = $('compartments');
     list.textContent = '';
-    if (connection !== 'lost')
+    // Loading one item at a time: which delivery goes into which compartment (tap to pick).
+    document.body.setAttribute('data-refused', (s.loading && s.loading.refused) || '');
+    if (connection !== 'lost' && s.loading && !s.loading.current)
+      s.loading.items.forEach(function (it) {
+        var li = document.createElement('li');
+        li.setAttribute('data-state', it.state);
+        li.setAttribute('data-delivery', it.deliveryId);
+        var b = document.createElement('b');
+        b.textContent = it.compartment;
+        b.setAttribute('data-free', 'compartment');
+        li.appendChild(b);
+        var span = document.createElement('span');
+        span.textContent = ' ← ' + it.deliveryId;
+        li.appendChild(span);
+        list.appendChild(li);
+      });
+    else if (connection !== 'lost')
       (s.compartments || []).forEach(function (c) {
         var li = document.createElement('li');
         li.setAttribute('data-state', c.state);
@@ -332,7 +353,7 @@
   }
 
   function renderOverlays() {
-    var more = state.moreTime && connection !== 'lost' && state.screen !== 'idle';
+    var more = state.moreTime && connection !== 'lost' && !idle(state.screen);
     var which = more ? 'moreTime' : overlay;
     if (which) document.body.setAttribute('data-overlay', which);
     else document.body.removeAttribute('data-overlay');
@@ -386,7 +407,7 @@
   // ---- speech ----
 
   function currentSpeech() {
-    if (connection !== 'lost' && state.moreTime && state.screen !== 'idle') return 'moreTime';
+    if (connection !== 'lost' && state.moreTime && !idle(state.screen)) return 'moreTime';
     if (overlay) return '';
     return view(state).speech;
   }
@@ -444,9 +465,9 @@
 
   function touched() {
     clearTimeout(idleTimer);
-    if (state.screen !== 'idle') return;
+    if (!idle(state.screen)) return;
     idleTimer = setTimeout(function () {
-      if (state.screen !== 'idle') return;
+      if (!idle(state.screen)) return;
       resetSettings();
       render();
     }, IDLE_RESET_MS);
@@ -456,8 +477,8 @@
     var prev = state;
     state = next;
     // Card removed or session over: the next resident gets the default language.
-    if (next.screen === 'idle' && prev.screen !== 'idle') resetSettings();
-    if (next.screen !== 'idle' && overlay === 'languages' && prev.screen === 'idle') overlay = null;
+    if (idle(next.screen) && !idle(prev.screen)) resetSettings();
+    if (!idle(next.screen) && overlay === 'languages' && idle(prev.screen)) overlay = null;
     clearInterval(moreTimeTimer);
     if (next.moreTime) {
       moreTimeLeft = next.moreTime.secondsLeft;
@@ -472,11 +493,13 @@
 
   // ---- input ----
 
+  /** POSTs JSON with the token of the card session on screen (the API refuses others). */
   function post(path, body) {
+    var payload = Object.assign({}, body || {}, { token: state.token });
     return fetch(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body || {}),
+      body: JSON.stringify(payload),
     }).catch(function () {});
   }
 
@@ -490,7 +513,7 @@
       var p = pin;
       pin = '';
       renderDots();
-      post('/api/kiosk/pin', { pin: p });
+      post('/api/kiosk/pin', state.token ? { pin: p, token: state.token } : { pin: p });
       return;
     } else if (pin.length < 4) pin += key;
     renderDots();
@@ -534,6 +557,24 @@
   });
   $('more-time-yes').addEventListener('click', function () {
     post('/api/kiosk/more-time');
+  });
+  // Envelope codes from a keyboard-wedge barcode scanner (scanner.js), while loading.
+  var scanner =
+    typeof JpkiWedgeScanner === 'function'
+      ? JpkiWedgeScanner({
+          onCode: function (code) {
+            post('/api/kiosk/scan', { code: code });
+          },
+        })
+      : null;
+  document.addEventListener('keydown', function (e) {
+    if (!scanner || state.screen !== 'loading') return;
+    if (scanner.key(e)) e.preventDefault();
+  });
+  $('compartments').addEventListener('click', function (e) {
+    var li = e.target && e.target.closest && e.target.closest('[data-delivery]');
+    if (li && state.screen === 'loading' && li.getAttribute('data-state') === 'waiting')
+      post('/api/kiosk/scan', { deliveryId: li.getAttribute('data-delivery') });
   });
   document.addEventListener('pointerdown', touched, true);
   window.addEventListener('resize', fit);

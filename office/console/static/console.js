@@ -103,6 +103,7 @@
     lastFormSig = '';
     mark('filter', 'fleet', 'alarms', 'counts', 'detail', 'actions', 'approvals');
     rebuildEvents();
+    if (source) loadChartsSoon();
   }
 
   // ---- fleet list (virtualised) ------------------------------------------------------------
@@ -353,7 +354,11 @@
     return (
       `<li data-event-id="${esc(e.id)}" data-kind="${esc(e.kind)}" data-station="${esc(e.station)}">` +
       `<span class="muted">${esc(fmtTime(e.at))}</span> <a href="#" data-goto="${esc(e.station)}">${esc(e.station)}</a> ` +
-      `<strong>${esc(t('ev.' + e.kind))}</strong>${e.historical ? ` <span class="pill">${esc(t('historical'))}</span>` : ''} ` +
+      `<strong>${esc(t('ev.' + e.kind))}</strong>${e.historical ? ` <span class="pill">${esc(t('historical'))}</span>` : ''}` +
+      (e.signature && e.signature !== 'signed'
+        ? ` <span class="pill sig-${esc(e.signature)}" data-signature="${esc(e.signature)}">${esc(t('sig.' + e.signature))}</span>`
+        : '') +
+      ' ' +
       `<span class="muted">#${e.seq} ${esc(eventSummary(e))}</span></li>`
     );
   }
@@ -409,6 +414,7 @@
     state.detail = null;
     mark('fleet', 'detail', 'actions');
     loadDetail();
+    loadChartsSoon();
   }
   function loadDetailSoon() {
     if (detailTimer) return;
@@ -549,6 +555,104 @@
         );
       })
       .join('');
+  }
+
+  // ---- area counts (server-side aggregates) ---------------------------------------------------
+  async function loadAggregates() {
+    const r = await get('/api/fleet/aggregates');
+    if (!r.ok) return;
+    const rowsOf = [...r.body.areas, { ...r.body.total, area: '' }];
+    $('area-rows').innerHTML = rowsOf
+      .map(
+        (a) =>
+          `<tr data-area="${esc(a.area)}"${a.area === '' ? ' class="total"' : ''}><td>${esc(a.area || t('all'))}</td>` +
+          `<td>${a.total}</td><td>${a.online}</td><td>${a.silent}</td><td>${a.offline}</td><td>${a.withAlarms}</td></tr>`,
+      )
+      .join('');
+  }
+  $('area-rows').addEventListener('click', (e) => {
+    const tr = e.target.closest('tr[data-area]');
+    if (!tr) return;
+    $('fleet-area').value = tr.dataset.area;
+    mark('filter');
+    loadChartsSoon();
+  });
+
+  // ---- charts (uPlot) ------------------------------------------------------------------------
+  const charts = { attempts: null, heartbeat: null };
+  let chartTimer = 0;
+  function loadChartsSoon() {
+    clearTimeout(chartTimer);
+    chartTimer = setTimeout(loadCharts, 150);
+  }
+  function drawChart(key, el, opts, data) {
+    if (charts[key]) charts[key].destroy();
+    charts[key] = null;
+    el.textContent = '';
+    if (!window.uPlot || data[0].length === 0) return;
+    charts[key] = new window.uPlot(
+      { width: el.clientWidth || 320, height: 150, ...opts },
+      data,
+      el,
+    );
+  }
+  async function loadCharts() {
+    const area = $('fleet-area').value;
+    const scope = state.selected
+      ? `station=${encodeURIComponent(state.selected)}`
+      : area
+        ? `area=${encodeURIComponent(area)}`
+        : '';
+    $('chart-scope').textContent = state.selected || area || t('wholeFleet');
+    const r = await get(`/api/charts?${scope}`);
+    if (!r.ok) return;
+    const hours = [];
+    for (let h = r.body.from; h <= serverNow(); h += 3600_000) hours.push(h / 1000);
+    const outcomes = [...new Set(r.body.attempts.map((a) => a.outcome))].sort();
+    const col = new Map(outcomes.map((o) => [o, hours.map(() => 0)]));
+    for (const a of r.body.attempts) {
+      const i = Math.round((a.hour - r.body.from) / 3600_000);
+      if (col.has(a.outcome) && i >= 0 && i < hours.length) col.get(a.outcome)[i] = a.n;
+    }
+    const palette = ['#2e7d32', '#c62828', '#ef6c00', '#6a1b9a', '#1565c0', '#00838f', '#ad1457'];
+    drawChart(
+      'attempts',
+      $('chart-attempts'),
+      {
+        title: t('attemptsPerHour'),
+        series: [
+          {},
+          ...outcomes.map((o, i) => ({
+            label: o === 'granted' ? t('granted') : t('reason.' + o.slice(7)),
+            stroke: o === 'granted' ? palette[0] : palette[1 + (i % (palette.length - 1))],
+          })),
+        ],
+      },
+      [hours, ...outcomes.map((o) => col.get(o))],
+    );
+    const hb = r.body.heartbeat;
+    drawChart(
+      'heartbeat',
+      $('chart-heartbeat'),
+      {
+        title: `${t('outboxDepth')} / ${t('crlAgeH')}`,
+        series: [
+          {},
+          { label: t('outboxDepth'), stroke: '#1565c0', scale: 'n' },
+          { label: t('crlAgeH'), stroke: '#ef6c00', scale: 'h' },
+        ],
+        axes: [{}, { scale: 'n' }, { scale: 'h', side: 1 }],
+        // The last hour, however few samples there are yet.
+        scales: { x: { time: true, range: () => [serverNow() / 1000 - 3600, serverNow() / 1000] } },
+      },
+      hb
+        ? [
+            hb.t.map((x) => x / 1000),
+            hb.outboxDepth,
+            hb.crlAgeSec.map((x) => (x === null ? null : x / 3600)),
+          ]
+        : [[], [], []],
+    );
   }
 
   // ---- approvals (two-person rule) -----------------------------------------------------------
@@ -755,7 +859,7 @@
     es.onerror = () => {
       // The server went away (or the session ended): start over when it is back.
       es.close();
-      if (source !== es) return;
+      if (source !== es || !state.session) return;
       source = null;
       state.brokerUp = false;
       updateBroker();
@@ -763,11 +867,15 @@
     };
     const snap = await get('/api/snapshot');
     if (!snap.ok) return;
+    // The cookie was good: show the console now (the session check fills in the account).
+    if ($('main').hidden) showLogin(false);
     applySnapshot(snap.body);
     renderSigner();
     loaded = true;
     for (const d of buffered) applyDelta(d);
     buffered = [];
+    loadAggregates();
+    loadChartsSoon();
   }
 
   // ---- login -------------------------------------------------------------------------------
@@ -790,15 +898,23 @@
     showLogin(true);
   }
   async function boot() {
+    // The live channel and the snapshot start at once, beside the session check: with a valid
+    // cookie the fleet is drawn as soon as the snapshot is in; without one they are refused.
+    const streaming = connect();
     const info = await get('/api/console');
     if (!info.ok) return setTimeout(boot, 2000);
     state.info = info.body;
     $('no-login-banner').hidden = state.info.login !== 'disabled';
     state.session = state.info.session;
-    if (!state.session) return showLogin(true);
+    if (!state.session) {
+      if (source) source.close();
+      source = null;
+      return showLogin(true);
+    }
     showLogin(false);
     document.body.dataset.role = state.session.role;
-    connect();
+    renderSigner();
+    await streaming;
   }
   $('f-login').addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -854,6 +970,11 @@
     }
     renderNewEvents();
   }
+
+  // Area counts every 5 s, charts every 30 s (both computed by the server).
+  setInterval(() => state.session && source && loadAggregates(), 5000);
+  setInterval(() => state.session && source && loadCharts(), 30_000);
+  $('fleet-area').addEventListener('change', loadChartsSoon);
 
   // Ages move with the clock: redraw the visible rows (and presence counts) every second.
   setInterval(() => mark('fleet', state.selected ? 'detail' : 'fleet'), 1000);

@@ -112,6 +112,11 @@ export const en: Messages = {
   'error.door_denied.body': 'This card cannot open the door now.',
   'error.cancelled.title': 'Cancelled',
   'error.cancelled.body': 'Please take your card.',
+  'error.last_try.title': 'Only one PIN try is left',
+  'error.last_try.body':
+    'To keep your card from locking, it is not asked here. Please ask at the counter.',
+  'error.out_of_service.title': 'Pickups are not possible right now',
+  'error.out_of_service.body': 'Please ask at the counter. Take your card.',
 
   'outOfService.title': 'Pickups are not possible right now',
   'outOfService.body': 'Please wait until it is fixed, or ask at the counter.',

@@ -122,6 +122,12 @@ export const jaEasy: Messages = {
   'error.door_denied.body': 'この カードでは いま {入|はい}れません。',
   'error.cancelled.title': 'やめました',
   'error.cancelled.body': 'カードを {取|と}って ください。',
+  'error.last_try.title': '{番号|ばんごう}は あと 1{回|かい}だけです',
+  'error.last_try.body':
+    'カードが {使|つか}えなく ならないように、ここでは {押|お}しません。{窓口|まどぐち}に {聞|き}いて ください。',
+  'error.out_of_service.title': 'いま {書類|しょるい}を {渡|わた}せません',
+  'error.out_of_service.body':
+    '{窓口|まどぐち}に {聞|き}いて ください。カードを {取|と}って ください。',
 
   'outOfService.title': 'いま {書類|しょるい}を {渡|わた}せません',
   'outOfService.body': '{直|なお}るまで {待|ま}つか、{窓口|まどぐち}に {聞|き}いて ください。',

@@ -137,6 +137,12 @@ export const ja = {
   'error.door_denied.body': 'このカードでは{今|いま}{入館|にゅうかん}できません。',
   'error.cancelled.title': '{中止|ちゅうし}しました',
   'error.cancelled.body': 'カードをお{取|と}りください。',
+  'error.last_try.title': '{暗証番号|あんしょうばんごう}はあと1{回|かい}しか{試|ため}せません',
+  'error.last_try.body':
+    'カードがロックされないよう、ここでは{入力|にゅうりょく}しません。{窓口|まどぐち}にお{問|と}い{合|あ}わせください。',
+  'error.out_of_service.title': 'ただいま{受|う}け{取|と}りできません',
+  'error.out_of_service.body':
+    '{窓口|まどぐち}にお{問|と}い{合|あ}わせください。カードをお{取|と}りください。',
 
   'outOfService.title': 'ただいま{受|う}け{取|と}りできません',
   'outOfService.body':

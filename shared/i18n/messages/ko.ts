@@ -111,6 +111,10 @@ export const ko: Messages = {
   'error.door_denied.body': '이 카드로는 지금 문을 열 수 없습니다.',
   'error.cancelled.title': '취소했습니다',
   'error.cancelled.body': '카드를 가져가세요.',
+  'error.last_try.title': '비밀번호 입력이 한 번만 남았습니다',
+  'error.last_try.body': '카드가 잠기지 않도록 여기서는 입력하지 않습니다. 창구에 문의하세요.',
+  'error.out_of_service.title': '지금은 서류를 받을 수 없습니다',
+  'error.out_of_service.body': '창구에 문의하세요. 카드를 가져가세요.',
 
   'outOfService.title': '지금은 서류를 받을 수 없습니다',
   'outOfService.body': '수리될 때까지 기다리거나 창구에 문의하세요.',

@@ -110,6 +110,10 @@ export const ne: Messages = {
   'error.door_denied.body': 'यो कार्डले अहिले ढोका खोल्न सक्दैन।',
   'error.cancelled.title': 'रद्द गरियो',
   'error.cancelled.body': 'कार्ड लिनुहोस्।',
+  'error.last_try.title': 'पिनको एक मात्र प्रयास बाँकी छ',
+  'error.last_try.body': 'कार्ड लक नहोस् भनेर यहाँ पिन सोधिँदैन। काउन्टरमा सोध्नुहोस्।',
+  'error.out_of_service.title': 'अहिले कागजात लिन सकिँदैन',
+  'error.out_of_service.body': 'काउन्टरमा सोध्नुहोस्। कार्ड लिनुहोस्।',
 
   'outOfService.title': 'अहिले कागजात लिन सकिँदैन',
   'outOfService.body': 'मर्मत नहुँदासम्म पर्खनुहोस्, वा काउन्टरमा सोध्नुहोस्।',

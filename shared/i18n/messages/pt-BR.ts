@@ -111,6 +111,11 @@ export const ptBR: Messages = {
   'error.door_denied.body': 'Este cartão não abre a porta agora.',
   'error.cancelled.title': 'Cancelado',
   'error.cancelled.body': 'Pegue o seu cartão.',
+  'error.last_try.title': 'Resta só uma tentativa de senha',
+  'error.last_try.body':
+    'Para o cartão não bloquear, a senha não é pedida aqui. Informe-se no balcão.',
+  'error.out_of_service.title': 'Não é possível retirar agora',
+  'error.out_of_service.body': 'Informe-se no balcão. Pegue o seu cartão.',
 
   'outOfService.title': 'Não é possível retirar agora',
   'outOfService.body': 'Aguarde o conserto ou informe-se no balcão.',

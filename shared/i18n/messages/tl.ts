@@ -111,6 +111,11 @@ export const tl: Messages = {
   'error.door_denied.body': 'Hindi mabubuksan ng card na ito ang pinto ngayon.',
   'error.cancelled.title': 'Kinansela',
   'error.cancelled.body': 'Kunin ang iyong card.',
+  'error.last_try.title': 'Isang subok na lang ang natitira sa PIN',
+  'error.last_try.body':
+    'Para hindi ma-lock ang card, hindi ito hihingin dito. Magtanong sa counter.',
+  'error.out_of_service.title': 'Hindi maaaring kumuha ngayon',
+  'error.out_of_service.body': 'Magtanong sa counter. Kunin ang iyong card.',
 
   'outOfService.title': 'Hindi maaaring kumuha ngayon',
   'outOfService.body': 'Hintaying maayos ito, o magtanong sa counter.',

@@ -111,6 +111,10 @@ export const vi: Messages = {
   'error.door_denied.body': 'Thẻ này hiện không mở được cửa.',
   'error.cancelled.title': 'Đã hủy',
   'error.cancelled.body': 'Xin lấy lại thẻ.',
+  'error.last_try.title': 'Chỉ còn một lần nhập mã PIN',
+  'error.last_try.body': 'Để thẻ không bị khóa, máy không hỏi mã ở đây. Hãy hỏi tại quầy.',
+  'error.out_of_service.title': 'Hiện không thể nhận giấy tờ',
+  'error.out_of_service.body': 'Hãy hỏi tại quầy. Xin lấy lại thẻ.',
 
   'outOfService.title': 'Hiện không thể nhận giấy tờ',
   'outOfService.body': 'Hãy chờ sửa xong, hoặc hỏi tại quầy.',

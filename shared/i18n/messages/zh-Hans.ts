@@ -110,6 +110,10 @@ export const zhHans: Messages = {
   'error.door_denied.body': '此卡现在无法开门。',
   'error.cancelled.title': '已取消',
   'error.cancelled.body': '请取回卡片。',
+  'error.last_try.title': '密码只剩一次机会',
+  'error.last_try.body': '为避免卡片被锁定，这里不再要求输入。请咨询窗口。',
+  'error.out_of_service.title': '目前无法领取',
+  'error.out_of_service.body': '请咨询窗口。请取回卡片。',
 
   'outOfService.title': '目前无法领取',
   'outOfService.body': '请等待修复，或咨询窗口。',

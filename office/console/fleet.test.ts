@@ -2,12 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { examplePayloads } from '../../shared/mqtt/examples.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import type { TopicSuffix } from '../../shared/mqtt/topics.js';
-import {
-  alarmOccurrenceKey,
-  defaultArea,
-  FleetModel,
-  type FleetOptions,
-} from '../../office/console/fleet.js';
+import { alarmOccurrenceKey, defaultArea, FleetModel, type FleetOptions } from './fleet.js';
 
 const T0 = Date.parse('2026-11-24T05:00:00.000Z');
 
@@ -324,5 +319,58 @@ describe('FleetModel alarms', () => {
     f.feed('b-1', 'state/alarms', examplePayloads['state/alarms']);
     expect(f.fleet.alarms({ station: 'a-1' })[0]!.ack).toEqual({ by: 'alice', at: since });
     expect(f.fleet.alarms({ station: 'b-1' })[0]!.ack).toBeNull();
+  });
+});
+
+describe('FleetModel station signatures (issue 15)', () => {
+  it('lists a forged event as forged, believes nothing from it, and lets the real events through', () => {
+    const f = setup();
+    f.online('nakano-01');
+    const signed = (seq: number, kind: string, data: unknown) =>
+      f.fleet.ingest(
+        'nakano-01',
+        'events',
+        JSON.stringify(event('nakano-01', seq, kind, data)),
+        'signed',
+      );
+    signed(5, 'door.state', { door: 'main', status: 'locked' });
+    f.fleet.ingest(
+      'nakano-01',
+      'events',
+      JSON.stringify(
+        event('nakano-01', 999_999, 'delivery.collected', {
+          deliveryId: 'D-1',
+          compartment: 'A01',
+          holderSpkiSha256: 'ab'.repeat(32),
+        }),
+      ),
+      'forged',
+    );
+    f.fleet.ingest(
+      'nakano-01',
+      'events',
+      JSON.stringify(
+        event('nakano-01', 999_998, 'alarm.raised', { alarm: 'tamper', severity: 'critical' }),
+      ),
+      'unsigned',
+    );
+    signed(6, 'door.state', { door: 'main', status: 'unlocked' });
+    const listed = f.fleet.events().map((e) => [e.seq, e.kind, e.signature]);
+    expect(listed).toEqual([
+      [6, 'door.state', 'signed'],
+      [999_998, 'alarm.raised', 'unsigned'],
+      [999_999, 'delivery.collected', 'forged'],
+      [5, 'door.state', 'signed'],
+    ]);
+    // From a station that signs, neither a forged nor an unsigned alarm raises anything.
+    f.fleet.ingest(
+      'nakano-01',
+      'events',
+      JSON.stringify(
+        event('nakano-01', 7, 'alarm.raised', { alarm: 'door_forced', severity: 'critical' }),
+      ),
+      'forged',
+    );
+    expect(f.fleet.alarms({ activeOnly: true }).map((a) => a.code)).not.toContain('door_forced');
   });
 });

@@ -5,12 +5,14 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccountStore } from '../../office/console/accounts.js';
-import { ConsoleServer, openConsoleDb } from '../../office/console/console-server.js';
-import { quietLogger } from '../../office/log.js';
+import { AccountStore } from './accounts.js';
+import { ConsoleServer, openConsoleDb } from './console-server.js';
+import { quietLogger } from '../log.js';
+import { createDevCa, issueDevCert } from '../pki/dev-pki.js';
 
 /** A raw request (fetch cannot set Host). */
 function raw(
@@ -202,6 +204,61 @@ describe('console HTTP gate (no broker reachable)', () => {
       await open.stop();
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('console over HTTPS', () => {
+  it('serves HTTPS with --tls-cert/--tls-key (Secure cookie, HSTS), and needs it beyond loopback', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'console-tls-'));
+    const ca = await createDevCa('console test CA');
+    const cert = await issueDevCert(ca, {
+      commonName: 'localhost',
+      usage: 'server',
+      sanIps: ['127.0.0.1'],
+    });
+    const db = openConsoleDb(dir);
+    await new AccountStore(db, () => new Date()).add('tess', 'viewer', 'tess-password-1');
+    db.close();
+    const tls = { cert: Buffer.from(cert.certPem), key: Buffer.from(cert.keyPem) };
+    expect(
+      () =>
+        new ConsoleServer(
+          { brokerUrl: 'mqtt://127.0.0.1:1', listenHost: '0.0.0.0', listenPort: 0, dataDir: dir },
+          { log: quietLogger() },
+        ),
+    ).toThrow(/needs --tls-cert/);
+    const s = new ConsoleServer(
+      { brokerUrl: 'mqtt://127.0.0.1:1', listenPort: 0, dataDir: dir, httpsTls: tls },
+      { log: quietLogger() },
+    );
+    await s.start(new AbortController().signal);
+    try {
+      expect(s.url).toMatch(/^https:/);
+      const r = await new Promise<{ status: number; headers: Record<string, unknown> }>(
+        (resolve, reject) => {
+          const req = httpsRequest(
+            `${s.url}/api/login`,
+            {
+              method: 'POST',
+              ca: ca.certPem,
+              headers: { 'content-type': 'application/json' },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers }));
+            },
+          );
+          req.on('error', reject);
+          req.end(JSON.stringify({ user: 'tess', password: 'tess-password-1' }));
+        },
+      );
+      expect(r.status).toBe(200);
+      expect(String(r.headers['set-cookie'])).toMatch(/; Secure/);
+      expect(r.headers['strict-transport-security']).toBeDefined();
+    } finally {
+      await s.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
