@@ -20,7 +20,7 @@ jpki_node_export
 # 2. System packages.
 packages=(libpcsclite-dev python3 make g++)
 if [ "$profile" = test ]; then
-  packages+=(pcscd pcsc-tools vsmartcard-vpcd mosquitto mosquitto-clients socat chromium fonts-ipafont-gothic openssl util-linux faketime)
+  packages+=(pcscd pcsc-tools vsmartcard-vpcd mosquitto mosquitto-clients socat chromium fonts-ipafont-gothic fonts-noto-cjk fonts-noto-core openssl util-linux faketime postgresql gcc libsqlite3-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -47,6 +47,12 @@ if [ "$(readlink -f "$(command -v node)")" != "$(readlink -f node_modules/.bin/n
   ln -sfn ../../.runtime/bin/node node_modules/.bin/node
 fi
 
-# 4. The compiled program (bin/jpki-locker.js runs dist/; a few seconds).
+# 4. The kiosk's spoken guidance, rendered ahead of time from the message catalogue (Open JTalk
+#    or espeak-ng; scripts/speech.sh). Without the engines the kiosk works silently.
+if ! bash scripts/speech.sh >/dev/null; then
+  say "Speech not generated (no text-to-speech engine): the kiosk stays silent; doctor says so"
+fi
+
+# 5. The compiled program (bin/jpki-locker.js runs dist/; a few seconds).
 say "Building dist/ (npm run build)"
 node scripts/build.mjs >/dev/null

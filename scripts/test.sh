@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
+# The runtime setup chose (the machine's Node.js when new enough, else .runtime/), first on PATH.
+# shellcheck source=scripts/node-env.sh
+. scripts/node-env.sh
 if [ $# -eq 0 ]; then
   echo "==> typecheck, lint, format check" >&2
   npm run --silent typecheck
