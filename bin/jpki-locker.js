@@ -9,6 +9,7 @@
 // `console` and `office` belong to the municipality's side (office/) when that folder exists;
 // every other command is the station's (controller/).
 import { spawnSync } from 'node:child_process';
+import module from 'node:module';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -81,6 +82,9 @@ const side =
 
 let entry;
 if (distIsCurrent()) {
+  // Node 22+: compiled code of dist/ is cached on disk (in the OS temp folder), so the next
+  // start skips most of the JavaScript compilation.
+  module.enableCompileCache?.();
   entry = path.join(root, `dist/${side}/cli/main.js`);
 } else if (existsSync(path.join(root, 'node_modules/tsx'))) {
   if (process.stderr.isTTY && !process.env.JPKI_LOCKER_QUIET_TSX) {
