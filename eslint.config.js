@@ -9,6 +9,7 @@ export default tseslint.config(
   {
     ignores: [
       'node_modules/**',
+      '.runtime/**',
       'dist/**',
       'data/**',
       'test-artifacts/**',

@@ -8,11 +8,38 @@
 //
 // `console` and `office` belong to the municipality's side (office/) when that folder exists;
 // every other command is the station's (controller/).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import module from 'node:module';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// The one runtime setup chose (scripts/node-env.sh: .runtime/bin/node), whose ABI the native
+// addons were built for. Started by another node (an older one on PATH), the same command line
+// runs again under it; JPKI_LOCKER_REEXEC guards against a loop.
+const runtime = path.join(root, '.runtime/bin/node');
+if (!process.env.JPKI_LOCKER_REEXEC && existsSync(runtime)) {
+  let same = true;
+  try {
+    same = realpathSync(runtime) === realpathSync(process.execPath);
+  } catch {
+    same = true;
+  }
+  if (!same) {
+    const r = spawnSync(runtime, [...process.execArgv, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, JPKI_LOCKER_REEXEC: '1' },
+    });
+    if (r.error) {
+      process.stderr.write(`jpki-locker: cannot run ${runtime}: ${r.error.message}\n`);
+      process.exit(1);
+    }
+    if (r.signal) process.kill(process.pid, r.signal);
+    process.exit(r.status ?? 1);
+  }
+}
 /** Folders compiled into dist/ (tsconfig.build.json), whose changes make dist/ stale. */
 const SOURCE_DIRS = ['shared', 'hardware', 'firmware-host', 'controller', 'office'];
 const OFFICE_COMMANDS = new Set(['console', 'office']);
@@ -55,6 +82,9 @@ const side =
 
 let entry;
 if (distIsCurrent()) {
+  // Node 22+: compiled code of dist/ is cached on disk (in the OS temp folder), so the next
+  // start skips most of the JavaScript compilation.
+  module.enableCompileCache?.();
   entry = path.join(root, `dist/${side}/cli/main.js`);
 } else if (existsSync(path.join(root, 'node_modules/tsx'))) {
   if (process.stderr.isTTY && !process.env.JPKI_LOCKER_QUIET_TSX) {

@@ -4,7 +4,7 @@ import { ExitCode } from './exit-codes.js';
 import { StartAbortedError } from './lifecycle.js';
 import type { Logger } from './log.js';
 import { Station, type StationOptions } from './station.js';
-import { HardwareLostError } from '../shared/errors.js';
+import { HardwareLostError, JpkiLockerError } from '../shared/errors.js';
 import { SystemdWatchdog } from './systemd.js';
 
 /**
@@ -45,7 +45,10 @@ export async function runDaemon(
         log.info('start-up aborted; stopped cleanly');
         return exitCode;
       }
-      log.fatal({ err }, 'start-up failed');
+      // A reason the operator can act on is shown as it is; anything else with its stack.
+      if (err instanceof JpkiLockerError)
+        log.fatal({ code: err.code }, `start-up failed: ${err.message}`);
+      else log.fatal({ err }, 'start-up failed');
       return exitCodeFor(err);
     }
     log.info({ station: config.station.id }, 'station ready');

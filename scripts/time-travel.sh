@@ -18,6 +18,9 @@ if ! command -v faketime >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends faketime >/dev/null
 fi
 [ -d node_modules ] || bash scripts/setup.sh demo
+# The runtime the native addons were built for (scripts/node-env.sh), first on PATH.
+# shellcheck source=scripts/node-env.sh
+. scripts/node-env.sh
 
 offsets=(${OFFSETS:-+40d +400d +1095d})
 failed=()

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError } from '../../shared/errors.js';
 import { checkConfig, envName, loadConfigFile, schemaLeaves } from './load.js';
 
@@ -69,6 +69,25 @@ describe('configuration', () => {
     );
   });
 
+  it('lists cross-reference problems together with schema problems, each key once', () => {
+    const problems = problemsOf(() =>
+      checkConfig({
+        station: { id: 'Not An Id' },
+        gpio: { driver: 'sim', outputs: [{ name: 'relay-a', line: 17 }] },
+        doors: [
+          { id: 'front', relay: 'relay-b' },
+          { id: 'back', relay: 7 },
+        ],
+      }),
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'doors.0.relay',
+      'doors.1.relay',
+      'station.id',
+    ]);
+    expect(problems.find((p) => p.path === 'doors.0.relay')?.message).toMatch(/relay-b/);
+  });
+
   it('refuses GPIO names or lines used twice, locks beyond a board, and ids unfit for MQTT', () => {
     const problems = problemsOf(() =>
       checkConfig({
@@ -122,6 +141,7 @@ describe('configuration', () => {
 
   it('resolves file paths against the configuration file and reports YAML errors', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-config-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'config.yaml');
     writeFileSync(file, 'storage:\n  path: db/station.db\ntrust:\n  authAnchors: [roots/a.pem]\n');
     const cfg = loadConfigFile(file);

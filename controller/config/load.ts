@@ -268,6 +268,36 @@ function checkSemantics(cfg: Config, problems: ConfigProblem[]): void {
     problems.push({ path: 'board.port', message: 'is required when board.driver is kerong' });
 }
 
+/** The checked data with its relative paths resolved against the configuration's folder. */
+function resolved(data: Record<string, unknown>, options: LoadOptions): Config {
+  return resolvePaths(
+    configSchema as unknown as SchemaNode,
+    data,
+    options.baseDir ?? process.cwd(),
+  ) as Config;
+}
+
+/**
+ * With schema problems, the cross-reference problems too (a door's relay that no GPIO output
+ * has, say), where the data is whole enough to follow them, so every problem shows at once;
+ * none is repeated for a key that already has a schema problem.
+ */
+function addCrossReferenceProblems(
+  data: Record<string, unknown>,
+  options: LoadOptions,
+  problems: ConfigProblem[],
+): void {
+  const found: ConfigProblem[] = [];
+  try {
+    checkSemantics(resolved(data, options), found);
+  } catch {
+    // Too broken to follow references (a list that is not a list): the schema problems say why.
+  }
+  const covered = (p: ConfigProblem) =>
+    problems.some((q) => q.path === '' || p.path === q.path || p.path.startsWith(`${q.path}.`));
+  for (const p of found) if (!covered(p)) problems.push(p);
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -316,12 +346,11 @@ export function checkConfig(raw: unknown, options: LoadOptions = {}): Readonly<C
       seen.add(key);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  const cfg = resolvePaths(
-    configSchema as unknown as SchemaNode,
-    data,
-    options.baseDir ?? process.cwd(),
-  ) as Config;
+  if (problems.length > 0) {
+    addCrossReferenceProblems(data, options, problems);
+    throw new ConfigError(problems);
+  }
+  const cfg = resolved(data, options);
   checkSemantics(cfg, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(cfg);

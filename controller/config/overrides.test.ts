@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openDatabase } from '../storage/db.js';
 import { MetaRepository } from '../storage/meta-repository.js';
 import { checkConfig } from './load.js';
@@ -77,6 +77,7 @@ describe('config.change (versioned overrides from the back office)', () => {
 
   it('the next start applies what was stored; a database without overrides changes nothing', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-overrides-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'station.db');
     const config = checkConfig({ storage: { path: file } });
     expect(applyStoredOverrides(config)).toBe(config);

@@ -10,6 +10,8 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { makeTestPki, type TestPkiManifest } from '../pki/test-pki.js';
 import type { Station } from '../station.js';
+import { openDatabase } from '../storage/db.js';
+import { CrlCache, loadAnchors, SqliteCrlStore } from '../trust/index.js';
 import { HttpError } from '../web/server.js';
 import { spkiSha256 } from '../domain/identity.js';
 import type { CommandBodies, CommandKind, CommandResponse } from '../../shared/mqtt/commands.js';
@@ -373,3 +375,24 @@ export function demoHardware(config: Readonly<Config>): {
 }
 
 export { DEMO_DATA_DIR as defaultDemoDataDir };
+
+/**
+ * Imports the demo's CRLs into its database before the station starts, so a first demo start
+ * does not refuse every certificate (and raise crl_stale) for the moment until the first
+ * refresh. A CRL already cached, or not newer, is left as it is.
+ */
+export async function primeDemoCrls(config: Readonly<Config>): Promise<void> {
+  const db = openDatabase(config.storage.path, { busyTimeoutMs: config.storage.busyTimeoutMs });
+  try {
+    const cache = new CrlCache(new SqliteCrlStore(db), {
+      toleranceHours: config.trust.crlToleranceHours,
+      toleranceHoursByIssuer: config.trust.crlToleranceHoursByAnchor,
+    });
+    cache.load();
+    const a = loadAnchors(config.trust);
+    const signers = [...a.auth, ...a.sign];
+    for (const source of config.trust.crlUrls) await cache.importFrom(source, { signers });
+  } finally {
+    db.close();
+  }
+}

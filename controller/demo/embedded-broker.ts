@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Component } from '../lifecycle.js';
 import type { Logger } from '../log.js';
+import { listenError } from '../listen-error.js';
 
 /**
  * An in-process MQTT broker (aedes; MQTT 3.1.1 only) for the demo: no persistence, loopback
@@ -35,9 +36,11 @@ export class EmbeddedBroker implements Component {
     });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (err: unknown) =>
+        reject(listenError(err, this.host, this.port, '--broker-port'));
+      server.once('error', failed);
       server.listen(this.port, this.host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });

@@ -1,9 +1,15 @@
+import { execFile } from 'node:child_process';
 import { existsSync, statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/types.js';
-import { isWritable, openDatabase } from '../storage/db.js';
+import { isWritable, loadMigrations } from '../storage/db.js';
 import { kioskSpeech } from './speech.js';
+import { lookAtStationDb, readStationDb } from './station-db.js';
+import { PCSC_ACCESS_DENIED, pcscAccessRemedy } from './pcsc-access.js';
+
+export { PCSC_ACCESS_DENIED, POLKIT_RULE, pcscAccessRemedy } from './pcsc-access.js';
 
 const require = createRequire(import.meta.url);
 
@@ -39,7 +45,7 @@ function result(
     : { name, status: 'fail', detail, remedy, required };
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
@@ -49,16 +55,20 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
+/** The oldest Node.js this build runs on (package.json engines; scripts/node-env.sh). */
+export const NODE_MIN: readonly [number, number] = [22, 12];
+
 export const nodeVersion: Check = {
   name: 'node',
   run: () => {
-    const major = Number(process.versions.node.split('.')[0]);
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+    const ok = major > NODE_MIN[0] || (major === NODE_MIN[0] && minor >= NODE_MIN[1]);
     return result(
       'node',
       true,
-      major >= 20,
-      `v${process.versions.node}`,
-      'install Node.js 20 or newer, then run `npm rebuild`',
+      ok,
+      `v${process.versions.node} (${process.execPath})`,
+      `Node.js ${NODE_MIN.join('.')} or newer is needed: run scripts/setup.sh (it brings the pinned Node.js LTS into .runtime/) and start jpki-locker with .runtime/bin/node`,
     );
   },
 };
@@ -125,7 +135,7 @@ export const pcscd: Check = {
       );
     }
     try {
-      const readers = await withTimeout(listPcscReaders(), 3000, 'pcscd');
+      const readers = await listPcscReaders(3000);
       const wanted = config.card.reader
         ? readers.filter((r) => r.includes(config.card.reader))
         : readers;
@@ -139,43 +149,73 @@ export const pcscd: Check = {
         'plug in a CCID reader (Sony RC-S380 needs its vendor driver) and check `pcsc_scan`',
       );
     } catch (err) {
+      const message = (err as Error).message;
+      if (PCSC_ACCESS_DENIED.test(message)) {
+        return result(
+          'card reader',
+          required,
+          false,
+          `pcscd refused user ${os.userInfo().username}: ${message}`,
+          pcscAccessRemedy(os.userInfo().username),
+        );
+      }
       return result(
         'card reader',
         required,
         false,
-        `pcscd does not answer: ${(err as Error).message}`,
+        `pcscd does not answer: ${message}`,
         'restart pcscd: systemctl restart pcscd',
       );
     }
   },
 };
 
-/** Lists PC/SC readers: the readers pcscd announces within a short window. */
-async function listPcscReaders(): Promise<string[]> {
-  const pcsclite = require('pcsclite') as () => import('node:events').EventEmitter & {
-    close(): void;
-  };
-  const pcsc = pcsclite();
-  const names: string[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const settle = setTimeout(resolve, 700);
-      pcsc.on(
-        'reader',
-        (r: import('node:events').EventEmitter & { name: string; close(): void }) => {
-          names.push(r.name);
-          r.on('error', () => undefined);
-        },
-      );
-      pcsc.on('error', (err: Error) => {
-        clearTimeout(settle);
-        reject(err);
-      });
-    });
-  } finally {
-    pcsc.close();
-  }
-  return names;
+/**
+ * Lists PC/SC readers: the readers pcscd announces within a short window. Asked in a child
+ * process: pcsc-lite's first call blocks its thread until pcscd answers, which a hung or
+ * refusing pcscd may never do, and each reader is watched by a thread that keeps a process
+ * alive. The child is killed when `ms` pass.
+ */
+function listPcscReaders(ms: number): Promise<string[]> {
+  const probe = `
+    const names = [];
+    const done = (err) => {
+      process.stdout.write(JSON.stringify(err ? { error: String(err.message || err) } : { names }));
+      process.exit(0);
+    };
+    process.on('uncaughtException', done);
+    try {
+      const pcsc = require(process.argv[1])();
+      pcsc.on('reader', (r) => { names.push(r.name); r.on('error', () => undefined); });
+      pcsc.on('error', done);
+      setTimeout(() => done(), 700);
+    } catch (err) {
+      done(err);
+    }
+  `;
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      ['-e', probe, require.resolve('pcsclite')],
+      { timeout: ms, killSignal: 'SIGKILL', env: process.env },
+      (err, stdout) => {
+        if (err && !stdout) {
+          reject(
+            new Error(err.killed ? `pcscd: no answer within ${ms} ms` : err.message.split('\n')[0]),
+          );
+          return;
+        }
+        try {
+          const out = JSON.parse(stdout) as { names?: string[]; error?: string };
+          if (out.error !== undefined) reject(new Error(out.error));
+          else resolve(out.names ?? []);
+        } catch {
+          reject(new Error(`unexpected answer from the PC/SC probe: ${stdout.slice(0, 200)}`));
+        }
+      },
+    );
+    child.stdin?.end();
+  });
 }
 
 export const gpio: Check = {
@@ -306,29 +346,42 @@ export const database: Check = {
         `${file} is not writable`,
         `make ${path.dirname(file)} writable by the service user`,
       );
+    let free = '';
     try {
-      const db = openDatabase(file, { busyTimeoutMs: 500 });
-      const version = db.pragma('user_version', { simple: true });
-      db.close();
-      let free = '';
-      try {
-        const s = statfsSync(path.dirname(file));
-        free = `, ${Math.round((s.bavail * s.bsize) / 1e6)} MB free`;
-      } catch {
-        /* statfs is best effort */
-      }
-      return result('database', true, true, `${file} (schema ${String(version)}${free})`, '');
-    } catch (err) {
+      const s = statfsSync(existsSync(file) ? path.dirname(file) : nearestFolder(file));
+      free = `, ${Math.round((s.bavail * s.bsize) / 1e6)} MB free`;
+    } catch {
+      /* statfs is best effort */
+    }
+    // Looked at, never opened: doctor writes nothing (the daemon creates and migrates it).
+    const look = lookAtStationDb(file);
+    if (look.state === 'missing')
+      return result('database', true, true, `${file} not created yet (the daemon will${free})`, '');
+    if (look.state === 'not-sqlite')
       return result(
         'database',
         true,
         false,
-        `${file}: ${(err as Error).message}`,
-        'see the message; restore from backup if the file is damaged',
+        `${file} is not an SQLite database`,
+        'check storage.path; restore from backup if the file is damaged',
       );
-    }
+    const latest = loadMigrations().at(-1)?.version ?? 0;
+    return result(
+      'database',
+      true,
+      look.schema <= latest,
+      `${file} (schema ${look.schema}${look.schema < latest ? `, brought to ${latest} at the next start` : ''}${free})`,
+      `the database was written by a newer jpki-locker (schema ${look.schema}, this build knows ${latest}): upgrade the software or restore a backup`,
+    );
   },
 };
+
+/** The closest existing folder above `file` (for free space before the database exists). */
+function nearestFolder(file: string): string {
+  let dir = path.dirname(path.resolve(file));
+  while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
 
 export const clock: Check = {
   name: 'clock',
@@ -387,7 +440,7 @@ export const crlFreshness: Check = {
     }
     let db;
     try {
-      db = openDatabase(config.storage.path, { busyTimeoutMs: 500 });
+      db = readStationDb(config.storage.path);
     } catch (err) {
       return result(
         'crl',
@@ -397,6 +450,14 @@ export const crlFreshness: Check = {
         'see the database check',
       );
     }
+    if (!db)
+      return result(
+        'crl',
+        required,
+        false,
+        `no CRL cached (no database yet at ${config.storage.path})`,
+        'import a current CRL: jpki-locker crl import FILE|URL (the back office also sends one with the crl command)',
+      );
     try {
       const statuses = crlFreshnessSummary(db, {
         toleranceHours: config.trust.crlToleranceHours,

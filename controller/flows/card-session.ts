@@ -296,11 +296,15 @@ export class CardSessionFlow {
     throw new FlowEnd('nothing_to_collect');
   }
 
-  /** Whether the holder has anything here: a delivery, a staff task, or a door rule. */
+  /**
+   * Whether the holder has anything here: a delivery, a staff task (loading, retrieval, or
+   * maintenance while a compartment is faulted), or a door rule.
+   */
   #hasBusiness(spki: string, staff: StaffGrant | undefined): boolean {
-    const { pickup, loading, retrieval, doors } = this.flows;
+    const { pickup, loading, retrieval, maintenance, doors } = this.flows;
     const mode = this.settings.mode;
     if (loading.applies(staff) || retrieval.applies(staff)) return true;
+    if (maintenance?.applies(staff)) return true;
     if (mode !== 'door' && pickup.hasBusiness(spki)) return true;
     if (mode === 'locker' || !doors) return false;
     return !!staff?.roles.includes('door') || doors.hasRuleFor(spki);

@@ -136,7 +136,15 @@ function setUp(h: CoreHarness, flow: Flow): void {
       version: 1,
       staff: [{ staffId: 's1', certSpkiSha256: spki, roles: ['loader'] }],
     });
-    h.assign('d1', 'A01', FakeJpkiCard.make(testRoot(), 'other'), deadline);
+    // Loaded one item at a time (issue 17): the envelope's code opens only its compartment.
+    const r = h.ledger.deliveries.assign({
+      deliveryId: 'd1',
+      compartment: 'A01',
+      holderSpkiSha256: spkiSha256(FakeJpkiCard.make(testRoot(), 'other').cert.der),
+      pickupDeadline: deadline.toISOString(),
+      envelopeCode: envelopeOf('d1'),
+    });
+    if (!r.accepted) throw new Error(`assign refused: ${r.reason}`);
   }
   if (flow === 'retrieval') {
     h.ledger.roster.applyRoster({
@@ -172,16 +180,32 @@ function setUp(h: CoreHarness, flow: Flow): void {
     });
 }
 
-/** Plays the person at the kiosk: types the PIN, takes or puts the item, closes the door. */
+/** The code the back office prints on a delivery's envelope (here). */
+const envelopeOf = (deliveryId: string) => `ENV-${deliveryId.toUpperCase()}`;
+
+/**
+ * Plays the person at the kiosk: types the PIN, takes or puts the item, closes the door. A
+ * loader scans each waiting envelope once (then says "done"), and loads its compartment.
+ */
 function actor(h: CoreHarness): (s: KioskState) => void {
   let lastRev = 0;
+  const scanned = new Set<string>();
   return (s) => {
     if (s.rev <= lastRev) return;
     lastRev = s.rev;
     queueMicrotask(() => {
+      const open = (s.compartments ?? []).some((c) => c.state === 'open');
       if (s.screen === 'pin') h.session.submitPin(new Secret(alice.pin), s.token);
       else if (s.screen === 'error' && s.canRetry) h.session.retry(false);
-      else if (s.screen === 'open' || s.screen === 'loading' || s.screen === 'retrieval')
+      else if (s.screen === 'loading' && s.loading && !s.loading.current && !open) {
+        const next = s.loading.items.find(
+          (i) => i.state === 'waiting' && !scanned.has(i.deliveryId),
+        );
+        if (next) scanned.add(next.deliveryId);
+        h.session.submitScan(
+          next ? { kind: 'code', code: envelopeOf(next.deliveryId) } : { kind: 'done' },
+        );
+      } else if (s.screen === 'open' || s.screen === 'loading' || s.screen === 'retrieval')
         for (const c of s.compartments ?? []) {
           if (c.state !== 'open') continue;
           const [b, l] = h.where(c.id);

@@ -6,7 +6,8 @@
  * closed with the item inside (item sensor, when the board has one) -> `loaded`; then the
  * next. While a compartment is open any other envelope is refused on screen
  * (`wrong_envelope`), as is an envelope of no delivery waiting here (`unknown_envelope`) or
- * one already loaded. "Done" or no scan for `pinTimeoutSec` ends the session.
+ * one already loaded. "Done" or no scan for `pinTimeoutSec` ends the session; when nothing was
+ * loaded because every compartment tried failed to open, it ends with `lock_failed`.
  */
 import { Actors, type StaffGrant } from '../domain/model.js';
 import type { CompartmentActuator } from './actuator.js';
@@ -88,6 +89,9 @@ export class LoadingFlow {
       }
     }
     view.current = undefined;
+    // Nothing loaded because every compartment tried failed to open: say why (issue 12).
+    if (items.some((i) => i.state === 'failed') && !items.some((i) => i.state === 'loaded'))
+      throw new FlowEnd('lock_failed');
     screen.show({ screen: 'loaded' });
   }
 

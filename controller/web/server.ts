@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { Component } from '../lifecycle.js';
+import { listenError } from '../listen-error.js';
 import type { Logger } from '../log.js';
 
 /** Folder of the static pages (kiosk, simulator, their scripts and styles). */
@@ -146,9 +147,13 @@ export class WebServer implements Component {
     });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (err: unknown) =>
+        reject(
+          listenError(err, this.options.host, this.options.port, 'web.port (the demo: --port)'),
+        );
+      server.once('error', failed);
       server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });

@@ -149,6 +149,7 @@ export class PcscCardReader implements CardReader {
   readonly #entries = new Map<string, ReaderEntry>();
   #running = false;
   #serviceUp = false;
+  #lastCause: unknown;
   #retryTimer: unknown;
   #retryMs: number;
   #firstList: (() => void) | undefined;
@@ -166,6 +167,11 @@ export class PcscCardReader implements CardReader {
   /** True while a context to pcscd works. */
   get serviceAvailable(): boolean {
     return this.#serviceUp;
+  }
+
+  /** Why the last context to pcscd failed (pcscd not running, Access denied), if it did. */
+  get lastServiceError(): unknown {
+    return this.#lastCause;
   }
 
   /**
@@ -334,6 +340,7 @@ export class PcscCardReader implements CardReader {
   #lost(cause: unknown): void {
     const wasUp = this.#serviceUp;
     this.#serviceUp = false;
+    this.#lastCause = cause;
     this.#generation++;
     this.#teardown(
       new CardReaderError('service_unavailable', 'pcscd went away', {

@@ -145,6 +145,14 @@ async function assignAndLoad(
   screen = kiosk.next('loading', WAIT_MS);
   await kiosk.pin(pinOf('holder-02'));
   await screen;
+  // One item at a time (issue 17): the delivery is picked, then only its compartment opens.
+  const opened = kiosk.screens.next(
+    (s) => s.loading?.current === deliveryId && s.compartments?.[0]?.state === 'open',
+    `${c.id} open for loading`,
+    WAIT_MS,
+  );
+  expect(await kiosk.post('/api/kiosk/scan', { deliveryId })).toBe(200);
+  await opened;
   const loaded = event('delivery.loaded', (d) => d.deliveryId === deliveryId);
   emulator.putItem(0, c.lock);
   emulator.closeDoor(0, c.lock);

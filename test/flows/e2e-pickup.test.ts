@@ -785,6 +785,8 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
   });
 
   it('last try and blocked PIN: the station stops before the last try; a blocked card is never sent a PIN; the state is read from each card', async () => {
+    // holder-01 collected everything above; a delivery waiting here makes the PIN worth asking.
+    await assign('E2E-B', 'holder-01');
     const virtual = new VirtualJpkiCard(pki.profile('holder-01'));
     const wrong = pinOf('holder-01') === '0000' ? '1111' : '0000';
     let screen = kiosk.next('pin', WAIT_MS);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -12,9 +12,10 @@ describe('demo station in Chromium', () => {
   let demo: CliProcess;
   let browser: Browser;
   let base: string;
+  let data: string | undefined;
 
   beforeAll(async () => {
-    const data = mkdtempSync(path.join(os.tmpdir(), 'jl-demo-'));
+    data = mkdtempSync(path.join(os.tmpdir(), 'jl-demo-'));
     const [webPort, brokerPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
     demo = new CliProcess([
       'demo',
@@ -36,6 +37,7 @@ describe('demo station in Chromium', () => {
       demo.kill('SIGTERM');
       expect((await demo.exited).code).toBe(0);
     }
+    if (data) rmSync(data, { recursive: true, force: true });
   });
 
   it('renders the station screen and the simulator, and both react to a simulated card insertion', async () => {

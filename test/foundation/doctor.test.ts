@@ -1,12 +1,20 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PCSC_ACCESS_DENIED, pcscAccessRemedy } from '../../controller/doctor/checks.js';
 import { runCli } from '../support/cli.js';
 import { getTestPki } from '../support/test-pki.js';
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 function config(body: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-doctor-'));
+  dirs.push(dir);
   const file = path.join(dir, 'config.yaml');
   writeFileSync(file, `storage:\n  path: ${path.join(dir, 'station.db')}\n${body}`);
   return file;
@@ -77,5 +85,63 @@ describe('jpki-locker doctor', () => {
     const r = await runCli(['doctor', '--config', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('card.driver');
+  });
+
+  it('writes nothing: no database appears, and an existing one is left exactly as it was', async () => {
+    const file = config('card:\n  driver: sim\nmqtt:\n  enabled: false\n');
+    const dir = path.dirname(file);
+    const first = await runCli(['doctor', '--config', file], { env });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^ok\s+database\s+.*not created yet/m);
+    expect(readdirSync(dir)).toEqual(['config.yaml']);
+    // A database the daemon made (here through `crl import`), closed: doctor reads it from a copy.
+    const pki = await getTestPki();
+    const root = path.join(pki.dir, pki.manifest.roots.auth);
+    const db = path.join(dir, 'station.db');
+    const crl = path.join(pki.dir, pki.manifest.crls.auth);
+    expect((await runCli(['crl', 'import', crl, '--trust', root, '--db', db])).code).toBe(0);
+    const before = readdirSync(dir).sort();
+    writeFileSync(
+      file,
+      `storage:\n  path: ${db}\ncard:\n  driver: sim\nmqtt:\n  enabled: false\ntrust:\n  authAnchors: [${root}]\n`,
+    );
+    const again = await runCli(['doctor', '--config', file], { env });
+    expect(again.stdout).toMatch(/^ok\s+database\s+.*\(schema \d+/m);
+    expect(again.stdout).toMatch(/^ok\s+crl\s+user authentication: fresh/m);
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('ends on its own when pcscd accepts the connection and never answers', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-doctor-pcscd-'));
+    dirs.push(dir);
+    const sock = path.join(dir, 'pcscd.comm');
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(sock, resolve));
+    try {
+      const file = config('card:\n  driver: pcsc\nmqtt:\n  enabled: false\n');
+      const r = await runCli(['doctor', '--config', file, '--json'], {
+        env: { PCSCLITE_CSOCK_NAME: sock },
+      });
+      expect(r.code).toBe(1);
+      const out = JSON.parse(r.stdout) as DoctorJson;
+      const reader = out.checks.find((c) => c.name === 'card reader');
+      expect(reader).toMatchObject({ status: 'fail', required: true });
+      expect(reader?.detail).toMatch(/no answer within|does not answer/);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it("names the polkit rule when pcscd refuses the user (pcsc-lite's Access denied)", () => {
+    expect(PCSC_ACCESS_DENIED.test('SCardEstablishContext error: Access denied.(0x8010006A)')).toBe(
+      true,
+    );
+    expect(PCSC_ACCESS_DENIED.test('SCardEstablishContext error: Service not available.')).toBe(
+      false,
+    );
+    expect(pcscAccessRemedy('jpki-locker')).toContain(
+      '/etc/polkit-1/rules.d/60-jpki-locker-pcscd.rules',
+    );
+    expect(pcscAccessRemedy('pi')).toMatch(/sudo -u jpki-locker jpki-locker doctor/);
   });
 });

@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testTempDir } from '../support/temp-dir.js';
 import { CliProcess, ROOT, runCli } from '../support/cli.js';
 
 function tempConfig(extra = ''): { dir: string; file: string; db: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-life-'));
+  const dir = testTempDir('jl-life-');
   const file = path.join(dir, 'config.yaml');
   const db = path.join(dir, 'station.db');
   writeFileSync(

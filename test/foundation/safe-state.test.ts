@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testTempDir } from '../support/temp-dir.js';
 import { ROOT, runCli } from '../support/cli.js';
 
 function config(body: string): string {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'jl-safe-')), 'config.yaml');
+  const file = path.join(testTempDir('jl-safe-'), 'config.yaml');
   writeFileSync(file, body);
   return file;
 }

@@ -2,7 +2,9 @@
  * A private mosquitto for tests: free loopback ports, a generated configuration, a CA with
  * per-station client certificates, and ACLs that confine each station to its own topics.
  *
- * Listeners (`per_listener_settings true`), as docs/mqtt.md documents for production:
+ * Listeners, as docs/mqtt.md documents for production, with one set of authentication
+ * settings for all (`per_listener_settings false`: with `true`, mosquitto 2.0.21 of Debian 13
+ * drops the messages queued for a persisted session after a restart; docs/mqtt.md says why):
  * - plain (stations): user name + password (password file), the same ACL;
  * - TLS (stations): client certificate required, `use_identity_as_username true` (the
  *   certificate CN becomes the user name), the same ACL;
@@ -150,7 +152,10 @@ export class Mosquitto {
     write(
       'mosquitto.conf',
       [
-        'per_listener_settings true',
+        'per_listener_settings false',
+        'allow_anonymous false',
+        `password_file ${path.join(dir, 'passwd')}`,
+        `acl_file ${path.join(dir, 'acl')}`,
         ...(options.persistence
           ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1']
           : ['persistence false']),
@@ -165,29 +170,22 @@ export class Mosquitto {
           : [`max_packet_size ${options.maxPacketBytes ?? BROKER_MAX_PACKET_BYTES}`]),
         '',
         `listener ${m.port} 127.0.0.1`,
-        'allow_anonymous false',
         'use_username_as_clientid true',
-        `password_file ${path.join(dir, 'passwd')}`,
-        `acl_file ${path.join(dir, 'acl')}`,
         '',
         `listener ${m.tlsPort} 127.0.0.1`,
-        'allow_anonymous false',
         `cafile ${path.join(dir, 'station-listener-ca.pem')}`,
         `certfile ${path.join(dir, 'server.pem')}`,
         `keyfile ${path.join(dir, 'server-key.pem')}`,
         'require_certificate true',
         'use_identity_as_username true',
         'use_username_as_clientid true',
-        `acl_file ${path.join(dir, 'acl')}`,
         '',
         `listener ${m.officePort} 127.0.0.1`,
-        'allow_anonymous false',
         `cafile ${path.join(dir, 'office-ca.pem')}`,
         `certfile ${path.join(dir, 'server.pem')}`,
         `keyfile ${path.join(dir, 'server-key.pem')}`,
         'require_certificate true',
         'use_identity_as_username true',
-        `acl_file ${path.join(dir, 'acl')}`,
         '',
       ].join('\n'),
     );

@@ -22,9 +22,19 @@ export async function createPtyPair(timeoutMs = 10_000): Promise<PtyPair> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jpki-pty-'));
   const a = path.join(dir, 'a');
   const b = path.join(dir, 'b');
+  // Through `setpriv --pdeathsig`: socat ends with this process even when the test worker is
+  // killed before close() (a timed-out file), instead of staying behind.
   const child: ChildProcess = spawn(
-    'socat',
-    ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`],
+    'setpriv',
+    [
+      '--pdeathsig',
+      'SIGTERM',
+      'socat',
+      '-d',
+      '-d',
+      `pty,raw,echo=0,link=${a}`,
+      `pty,raw,echo=0,link=${b}`,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let closed = false;

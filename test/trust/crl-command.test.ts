@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testTempDir } from '../support/temp-dir.js';
 import { getTestPki, type TestPki } from '../support/test-pki.js';
 import { checkConfig } from '../../controller/config/load.js';
 import { silentLogger } from '../../controller/log.js';
@@ -83,7 +82,7 @@ describe('crl.available: fetch, check the signed hash, then import', () => {
   });
 
   it('with the real trust engine: a good CRL is installed, a garbage file with a matching hash is bad_crl', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'jl-crlcmd-'));
+    const dir = testTempDir('jl-crlcmd-');
     const db = openDatabase(path.join(dir, 'station.db'));
     const config = checkConfig({
       trust: { authAnchors: [path.join(pki.dir, pki.manifest.roots.auth)] },

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
 import { HardwareLostError } from '../../../shared/errors.js';
@@ -11,6 +12,7 @@ import { VpcdConnector } from '../../../firmware-host/jpki-card/vpcd.js';
 import { AUTH_PIN_PATTERN } from '../../../shared/apdu/jpki.js';
 import { JpkiClient, spkiSha256 } from '../../card/jpki-client.js';
 import { ExitCode } from '../../exit-codes.js';
+import { PCSC_ACCESS_DENIED, pcscAccessRemedy } from '../../doctor/pcsc-access.js';
 import { action, UsageError } from '../context.js';
 
 /** How long `card read` / `card prove` wait for a card to be present. */
@@ -45,8 +47,17 @@ async function withCard<T>(
   const reader = new PcscCardReader({ reconnectMinMs: 5_000, reconnectMaxMs: 5_000 });
   try {
     await reader.start();
-    if (!reader.serviceAvailable)
+    if (!reader.serviceAvailable) {
+      const cause = (reader.lastServiceError as Error | undefined)?.message ?? '';
+      if (PCSC_ACCESS_DENIED.test(cause)) {
+        const user = os.userInfo().username;
+        throw new HardwareLostError(
+          'card-reader',
+          `pcscd refused user ${user} (${cause}): ${pcscAccessRemedy(user)}`,
+        );
+      }
       throw new HardwareLostError('card-reader', 'pcscd is not running');
+    }
     if (readerName && !reader.readers().some((r) => r.name === readerName))
       throw new HardwareLostError('card-reader', `no reader named "${readerName}"`);
     try {

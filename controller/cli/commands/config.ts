@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { renderExampleConfig } from '../../config/example.js';
 import { ExitCode } from '../../exit-codes.js';
-import { action, resolveConfig } from '../context.js';
+import { action, resolveConfig, UsageError } from '../context.js';
 
 /** `config check`, `config example`. */
 export function registerConfig(program: Command): void {
@@ -9,11 +9,14 @@ export function registerConfig(program: Command): void {
   config
     .command('check')
     .description('validate a configuration file (every problem is listed); exit 2 when invalid')
+    .argument('[file]', 'configuration file (YAML); the same as -c FILE')
     .option('-c, --config <file>', 'configuration file (YAML)')
     .option('--json', 'print the effective configuration as JSON (secrets hidden)')
     .action(
-      action((opts: { config?: string; json?: boolean }) => {
-        const cfg = resolveConfig(opts.config);
+      action((file: string | undefined, opts: { config?: string; json?: boolean }) => {
+        if (file !== undefined && opts.config !== undefined && file !== opts.config)
+          throw new UsageError(`two configuration files given (${file} and -c ${opts.config})`);
+        const cfg = resolveConfig(file ?? opts.config);
         if (opts.json) {
           const shown = {
             ...cfg,

@@ -59,21 +59,41 @@ function parseSerial(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
-function progressPrinter(): (p: ImportProgress) => void {
+/**
+ * Progress of a large import on stderr: on a terminal one line redrawn in place, ended with a
+ * newline; piped to a file or a journal, one line per step (a carriage return would glue them).
+ */
+export function progressPrinter(
+  out: { write(s: string): unknown; isTTY?: boolean } = process.stderr,
+): { onProgress: (p: ImportProgress) => void; done: () => void } {
   let lastPct = -1;
   let lastMb = 0;
-  return (p) => {
-    if (p.totalBytes && p.totalBytes > 4 << 20) {
-      const pct = Math.floor((p.bytes / p.totalBytes) * 10) * 10;
-      if (pct !== lastPct) {
-        lastPct = pct;
-        process.stderr.write(`\rimporting ${pct}% of ${(p.totalBytes / 1048576).toFixed(1)} MB`);
-        if (pct >= 100) process.stderr.write('\n');
+  let open = false;
+  const show = (line: string) => {
+    if (out.isTTY) {
+      out.write(`\r${line}`);
+      open = true;
+    } else out.write(`${line}\n`);
+  };
+  const done = () => {
+    if (open) out.write('\n');
+    open = false;
+  };
+  return {
+    onProgress: (p) => {
+      if (p.totalBytes && p.totalBytes > 4 << 20) {
+        const pct = Math.floor((p.bytes / p.totalBytes) * 10) * 10;
+        if (pct !== lastPct) {
+          lastPct = pct;
+          show(`importing ${pct}% of ${(p.totalBytes / 1048576).toFixed(1)} MB`);
+          if (pct >= 100) done();
+        }
+      } else if (!p.totalBytes && p.bytes - lastMb > 4 << 20) {
+        lastMb = p.bytes;
+        show(`importing ${(p.bytes / 1048576).toFixed(1)} MB`);
       }
-    } else if (!p.totalBytes && p.bytes - lastMb > 4 << 20) {
-      lastMb = p.bytes;
-      process.stderr.write(`\rimporting ${(p.bytes / 1048576).toFixed(1)} MB`);
-    }
+    },
+    done,
   };
 }
 
@@ -111,12 +131,15 @@ export function registerCrl(program: Command): void {
               throw new UsageError(
                 'no certificates to verify the CRL against: give --trust or configure trust.*Anchors',
               );
+            const progress = progressPrinter();
             try {
-              const r = await cache.importFrom(source, {
-                signers,
-                onProgress: progressPrinter(),
-                force: opts.force,
-              });
+              const r = await cache
+                .importFrom(source, {
+                  signers,
+                  onProgress: progress.onProgress,
+                  force: opts.force,
+                })
+                .finally(progress.done);
               process.stdout.write(JSON.stringify(r) + '\n');
               return ExitCode.Ok;
             } catch (err) {

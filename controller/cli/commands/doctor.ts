@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
-import { CHECKS, type Check, type CheckResult } from '../../doctor/checks.js';
+import { CHECKS, withTimeout, type Check, type CheckResult } from '../../doctor/checks.js';
 import { ExitCode } from '../../exit-codes.js';
 import { action, resolveConfig } from '../context.js';
 
 /** Checks added by other parts (CRL freshness and the like). */
 export const extraChecks: Check[] = [];
+
+/** One check may take this long; doctor as a whole ends within DOCTOR_LIMIT_MS. */
+export const CHECK_LIMIT_MS = 8_000;
+export const DOCTOR_LIMIT_MS = 30_000;
 
 function label(r: CheckResult): string {
   if (r.status === 'ok') return 'ok  ';
@@ -25,15 +29,32 @@ export function registerDoctor(program: Command): void {
       action(async (opts: { config?: string; json?: boolean }) => {
         const config = resolveConfig(opts.config);
         const now = new Date();
+        const deadline = Date.now() + DOCTOR_LIMIT_MS;
         const results: CheckResult[] = [];
         for (const check of [...CHECKS, ...extraChecks]) {
+          const left = deadline - Date.now();
+          if (left <= 0) {
+            results.push({
+              name: check.name,
+              status: 'fail',
+              detail: `not run: doctor's ${DOCTOR_LIMIT_MS / 1000} s were used up`,
+              required: false,
+            });
+            continue;
+          }
           try {
-            results.push(await check.run(config, now));
+            results.push(
+              await withTimeout(
+                Promise.resolve().then(() => check.run(config, now)),
+                Math.min(CHECK_LIMIT_MS, left),
+                check.name,
+              ),
+            );
           } catch (err) {
             results.push({
               name: check.name,
               status: 'fail',
-              detail: `check crashed: ${(err as Error).message}`,
+              detail: `check failed: ${(err as Error).message}`,
               required: false,
             });
           }
@@ -55,6 +76,9 @@ export function registerDoctor(program: Command): void {
               : '\nall needed checks passed\n',
           );
         }
+        // A check that timed out may still hold a handle (a PC/SC thread, a socket): doctor
+        // ends anyway, once its output is written.
+        setTimeout(() => process.exit(), 500).unref();
         return failed.length ? ExitCode.Failure : ExitCode.Ok;
       }),
     );

@@ -10,6 +10,7 @@ import {
   demoConfig,
   demoHardware,
   demoHolders,
+  primeDemoCrls,
   DemoSimulator,
   ensureDemoPki,
 } from '../../demo/demo.js';
@@ -91,9 +92,12 @@ export function registerStation(program: Command): void {
           throw new UsageError('--port must be a port number');
         if (!Number.isInteger(brokerPort) || brokerPort < 0 || brokerPort > 65535)
           throw new UsageError('--broker-port must be a port number');
-        const log = createLogger({ level: process.env.JPKI_LOCKER_LOG_LEVEL ?? 'info' });
+        // Warnings and errors only, unless asked: the banner below stays on the screen.
+        const log = createLogger({ level: process.env.JPKI_LOCKER_LOG_LEVEL || 'warn' });
         const dataDir = path.resolve(opts.data);
-        log.info({ dataDir }, 'preparing the demo (a test PKI is generated on the first run)');
+        process.stdout.write(
+          `preparing the demo in ${dataDir} (the first run generates a test PKI there)\n`,
+        );
         const pki = await ensureDemoPki(dataDir);
         const office = officePkiFiles(dataDir, pki);
         const config = demoConfig(dataDir, pki, {
@@ -101,6 +105,7 @@ export function registerStation(program: Command): void {
           brokerPort,
           commandAnchors: [office.caCert],
         });
+        await primeDemoCrls(config);
         const { reader, board, gpio } = demoHardware(config);
         const holders = demoHolders(dataDir, pki);
         let simulator: DemoSimulator | undefined;
@@ -138,11 +143,10 @@ export function registerStation(program: Command): void {
               },
               (err: unknown) => log.warn({ err }, 'the simulated back office cannot connect'),
             );
-            // Import the demo's CRLs now rather than at the first refresh interval.
-            void station.trust.refresh();
             const url = station.web?.url ?? '';
             process.stdout.write(
-              `\njpki-locker demo is running.\n  station screen: ${url}/\n  simulator:      ${url}/simulator\nPress Ctrl+C to stop.\n\n`,
+              `\njpki-locker demo is running.\n  station screen: ${url}/\n  simulator:      ${url}/simulator\n` +
+                `Log: warnings only (JPKI_LOCKER_LOG_LEVEL=info shows everything). Press Ctrl+C to stop.\n\n`,
             );
           },
         });
