@@ -148,8 +148,6 @@ export class CardSessionFlow {
     state: { proven: string | null },
   ): Promise<void> {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
-    const missing = outOfServiceReasons(this.ledger.alarms.alarms()).filter((r) => r !== 'crl');
-    if (missing.length) throw new FlowEnd('out_of_service', missing.join(','), null);
     this.ledger.attempts.setRevocationSource(undefined);
     if (this.outOfService()) {
       this.ledger.attempts.record({
@@ -161,6 +159,9 @@ export class CardSessionFlow {
       });
       throw new OutOfService();
     }
+    // After the outbox check above (it raises and clears outbox_full as the reserve comes and goes).
+    const missing = outOfServiceReasons(this.ledger.alarms.alarms()).filter((r) => r !== 'crl');
+    if (missing.length) throw new FlowEnd('out_of_service', missing.join(','), null);
     const card = await guard(open());
     const reader = card.reader;
     let staff: StaffGrant | undefined;
