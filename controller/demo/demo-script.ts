@@ -470,11 +470,20 @@ async function doorStory(c: StoryContext): Promise<boolean> {
     await idle;
   }
   if (door.fireInput) {
+    // Every door on this fire panel raises (and clears) its own fire_alarm: the story waits for
+    // each, so none arrives after it has ended.
+    const onPanel = c.config.doors
+      .filter((d) => d.fireInput === door.fireInput)
+      .map((d) => `door:${d.id}`);
     const alarm = (kind: 'alarm.raised' | 'alarm.cleared') =>
-      c.office.events.next(
-        (e) => e.kind === kind && e.data.alarm === 'fire_alarm',
-        `${kind} fire_alarm`,
-        15_000,
+      Promise.all(
+        onPanel.map((target) =>
+          c.office.events.next(
+            (e) => e.kind === kind && e.data.alarm === 'fire_alarm' && e.data.target === target,
+            `${kind} fire_alarm ${target}`,
+            15_000,
+          ),
+        ),
       );
     const cooldownMs = c.config.gpio.outputs.find((o) => o.name === door.relay)?.cooldownMs ?? 0;
     await new Promise((resolve) => setTimeout(resolve, cooldownMs + 50));
