@@ -327,11 +327,14 @@ describe.each(FLOWS)('%s', (flow) => {
     await finish(run);
   });
 
-  it
-    .runIf(KIOSK_FLOWS.has(flow))
-    .each(['removed', 'reader_gone', 'clock_ahead', 'clock_back'] as const)(
-    'card %s at each card call',
-    async (fault) => {
+  // Card faults exist only where a card is read; clock jumps before acting everywhere else.
+  // (Defined only where they apply, so CI shows no skipped test.)
+  const cardFaults = KIOSK_FLOWS.has(flow)
+    ? (['removed', 'reader_gone', 'clock_ahead', 'clock_back'] as const)
+    : [];
+  const clockFaults = KIOSK_FLOWS.has(flow) ? [] : (['clock_ahead', 'clock_back'] as const);
+  if (cardFaults.length > 0)
+    it.each(cardFaults)('card %s at each card call', async (fault) => {
       const total = clean.get(flow)!.cardCalls;
       expect(total).toBeGreaterThan(0);
       for (const k of steps('cardCalls')) {
@@ -350,17 +353,14 @@ describe.each(FLOWS)('%s', (flow) => {
           expect(outcome.screen!.screen).toBe('error');
         await finish(run);
       }
-    },
-  );
+    });
 
-  it.runIf(!KIOSK_FLOWS.has(flow)).each(['clock_ahead', 'clock_back'] as const)(
-    '%s before acting',
-    async (fault) => {
+  if (clockFaults.length > 0)
+    it.each(clockFaults)('%s before acting', async (fault) => {
       const run = await build(flow);
       run.clock.offsetMs = fault === 'clock_ahead' ? 3 * 86400_000 : -200 * 86400_000;
       const outcome = await play(run, flow);
       await check(run, flow, outcome);
       await finish(run);
-    },
-  );
+    });
 });
