@@ -499,7 +499,16 @@
     if (sig === lastFormSig) return;
     lastFormSig = sig;
     const target = $('open-target');
-    const tv = target.value;
+    // The operator's choice survives a rebuild, also one made while the station's detail
+    // reloads (no targets for a moment): it is restored once it is offered again, so a
+    // reload never turns "door front" into the first compartment.
+    // Another station's choice is never carried over.
+    if (target.dataset.station !== s.id) {
+      delete target.dataset.wanted;
+      target.dataset.station = s.id;
+      target.value = '';
+    }
+    const tv = target.value || target.dataset.wanted || '';
     target.innerHTML =
       comps
         .map(
@@ -510,7 +519,12 @@
       doors
         .map((x) => `<option value="door:${esc(x.door)}">${esc(t('door'))} ${esc(x.door)}</option>`)
         .join('');
-    if ([...target.options].some((o) => o.value === tv)) target.value = tv;
+    if ([...target.options].some((o) => o.value === tv)) {
+      target.value = tv;
+      delete target.dataset.wanted;
+    } else if (tv) {
+      target.dataset.wanted = tv;
+    }
     const del = $('extend-delivery');
     const dv = del.value;
     const deliveries = comps.filter((c) => c.deliveryId);
