@@ -8,6 +8,7 @@ import { HttpError, SESSION_COOKIE, type SessionView } from './http.js';
 import type { ConsoleServer } from './console-server.js';
 import { aggregateFleet } from './fleet-stats.js';
 import { OFFICE_VERSION } from '../version.js';
+import { EVENT_KINDS } from '../../shared/mqtt/events.js';
 
 function num(v: string | null): number | undefined {
   if (v === null || v === '') return undefined;
@@ -52,6 +53,7 @@ export function registerConsoleRoutes(c: ConsoleServer): void {
       heartbeatSec: c.fleet.options.heartbeatSec,
       broker: { url: c.options.brokerUrl, connected: c.brokerConnected },
       stats: c.fleet.stats,
+      eventKinds: EVENT_KINDS,
     };
   });
 

@@ -273,37 +273,31 @@
 
   // ---- events ------------------------------------------------------------------------------
   const eventList = $('event-list');
-  const kinds = [
-    'delivery.',
-    'delivery.assigned',
-    'delivery.loaded',
-    'delivery.collected',
-    'delivery.expired',
-    'delivery.cancelled',
-    'delivery.extended',
-    'delivery.retrieved',
-    'compartment.state',
-    'door.state',
-    'door.decision',
-    'pickup.attempt',
-    'actuation',
-    'alarm.',
-    'alarm.raised',
-    'alarm.cleared',
-    'crl.updated',
-    'command.handled',
-    'station.started',
-    'station.mode',
-    'roster.applied',
-    'door-rules.applied',
-    'config.applied',
-  ];
+  /**
+   * The event kinds of the filter: the station contract's own list (EVENT_KINDS, served by
+   * /api/console), each family with more than one kind also offered as a prefix (`alarm.`).
+   */
+  function eventKinds() {
+    const all = (state.info && state.info.eventKinds) || [];
+    const families = {};
+    for (const k of all) {
+      const f = k.slice(0, k.indexOf('.') + 1);
+      if (f) families[f] = (families[f] || 0) + 1;
+    }
+    const out = [];
+    for (const k of all) {
+      const f = k.slice(0, k.indexOf('.') + 1);
+      if (f && families[f] > 1 && !out.includes(f)) out.push(f);
+      out.push(k);
+    }
+    return out;
+  }
   function fillKinds() {
     const sel = $('ev-kind');
     const v = sel.value;
     sel.innerHTML =
       `<option value="">${esc(t('allKinds'))}</option>` +
-      kinds
+      eventKinds()
         .map(
           (k) =>
             `<option value="${k}">${esc(k.endsWith('.') ? `${k}*` : `${t('ev.' + k)} (${k})`)}</option>`,
@@ -918,6 +912,7 @@
     const info = await get('/api/console');
     if (!info.ok) return setTimeout(boot, 2000);
     state.info = info.body;
+    fillKinds();
     $('no-login-banner').hidden = state.info.login !== 'disabled';
     state.session = state.info.session;
     if (!state.session) {
