@@ -129,7 +129,9 @@ export class DoorController {
     )
       decision = { ...decision, granted: false, reason: 'anti_passback' };
     if (decision.granted) {
-      const opened = await this.#pulse(door, 'door_access', Actors.holder(spki));
+      // A door its fire input holds released is open already: nothing to drive.
+      const opened =
+        this.fireReleased(door) || (await this.#pulse(door, 'door_access', Actors.holder(spki)));
       if (!opened) decision = { ...decision, granted: false, reason: 'lock_failed' };
       else if (passback > 0) this.#lastGrant.set(key, now);
     }
