@@ -103,9 +103,13 @@ export class DoorController {
     return this.ownDoor(reader) ?? this.defaultDoor;
   }
 
-  /** True when some door rule names this holder (directly or by group) for any door here. */
-  hasRuleFor(spki: string): boolean {
-    return this.doors.some((d) => this.ledger.roster.decideDoor(d.id, spki).reason !== 'no_rule');
+  /** True when some door rule names this holder (directly or by group) for `door` (default: any door here). */
+  hasRuleFor(spki: string, door?: string): boolean {
+    return this.doors.some(
+      (d) =>
+        (door === undefined || d.id === door) &&
+        this.ledger.roster.decideDoor(d.id, spki).reason !== 'no_rule',
+    );
   }
 
   /**
