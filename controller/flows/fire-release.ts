@@ -92,7 +92,7 @@ export class FireRelease {
       this.ledger.roster.setDoor(d.id, 'unlocked');
     // Renewed halfway through the pulse, well before it ends. A refusal (only the first pulse
     // can meet the relay's cooldown, after a card's pulse just ended) is retried soon.
-    const next = ok ? Math.max(50, Math.floor(d.releaseMs / 2)) : RETRY_MS;
+    const next = ok ? Math.max(10, Math.floor(d.releaseMs / 2)) : RETRY_MS;
     this.#active.set(
       d.id,
       this.timers.setTimeout(() => void this.#hold(d), next),
