@@ -27,11 +27,6 @@ export interface PrivatePcscd {
   /** vpcd TCP port of the first reader (`readerNames[0]`); the second uses port + 1. */
   vpcdPort: number;
   readerNames: [string, string];
-  /**
-   * Every reader with its vpcd port: with `pairs: n`, n vpcd entries of two readers each
-   * (`Virtual PCD 00 00`, `Virtual PCD 00 01`, then `Virtual PCD B 00 00`, ...).
-   */
-  readers: { name: string; port: number }[];
   /** pid of the running pcscd (inside the namespace helper), or undefined when stopped. */
   readonly pid: number | undefined;
   /** Kills pcscd with the signal (default SIGKILL) and waits for it to exit. Stale files stay. */
@@ -65,7 +60,7 @@ function canBind(port: number): Promise<boolean> {
  * first PC/SC call of this process) unless `setEnv` is false.
  */
 export async function startPcscd(
-  options: { setEnv?: boolean; debug?: boolean; pairs?: number } = {},
+  options: { setEnv?: boolean; debug?: boolean } = {},
 ): Promise<PrivatePcscd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jpki-pcscd-'));
   const runDir = path.join(dir, 'run');
@@ -73,31 +68,16 @@ export async function startPcscd(
   mkdirSync(runDir);
   mkdirSync(confDir);
   const vpcdPort = await freePortPair();
-  // More readers (option `pairs`): one more vpcd entry, on its own free port pair, per pair.
-  const ports = [vpcdPort];
-  while (ports.length < (options.pairs ?? 1)) {
-    const p = await freePortPair();
-    if (!ports.some((q) => Math.abs(q - p) < 2)) ports.push(p);
-  }
-  // Each entry needs its own FRIENDLYNAME: pcscd names readers "<name> <index> <slot>", and two
-  // entries called alike would both make "Virtual PCD 00 00".
-  const friendly = (i: number) => (i === 0 ? 'Virtual PCD' : `Virtual PCD ${'BCDEFGH'[i - 1]}`);
-  ports.forEach((port, i) =>
-    writeFileSync(
-      path.join(confDir, i === 0 ? 'vpcd' : `vpcd-${i}`),
-      [
-        `FRIENDLYNAME "${friendly(i)}"`,
-        `DEVICENAME   /dev/null:${port}`,
-        'LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so',
-        `CHANNELID    ${port}`,
-        '',
-      ].join('\n'),
-    ),
+  writeFileSync(
+    path.join(confDir, 'vpcd'),
+    [
+      'FRIENDLYNAME "Virtual PCD"',
+      `DEVICENAME   /dev/null:${vpcdPort}`,
+      'LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so',
+      `CHANNELID    ${vpcdPort}`,
+      '',
+    ].join('\n'),
   );
-  const readers = ports.flatMap((port, i) => [
-    { name: `${friendly(i)} 00 00`, port },
-    { name: `${friendly(i)} 00 01`, port: port + 1 },
-  ]);
   const socketPath = path.join(runDir, 'pcscd.comm');
   if (options.setEnv !== false) process.env.PCSCLITE_CSOCK_NAME = socketPath;
 
@@ -165,7 +145,6 @@ export async function startPcscd(
     socketPath,
     vpcdPort,
     readerNames: ['Virtual PCD 00 00', 'Virtual PCD 00 01'],
-    readers,
     get pid() {
       return child?.pid;
     },

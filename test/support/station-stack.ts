@@ -1,6 +1,6 @@
 /**
  * One station over the real stack, for the end-to-end suites (test/flows/e2e-*.test.ts):
- * - a private pcscd + vpcd (`readerPairs` × two readers) where the virtual JPKI cards go in;
+ * - a private pcscd + vpcd (its two readers) where the virtual JPKI cards go in;
  * - the Kerong board emulator on the far end of a socat pty pair (`board.driver: kerong`);
  * - a private mosquitto with TLS and ACLs: the station logs in with its client certificate
  *   (`mqtt.ca/cert/key` on the TLS listener, CN = station id), the back office with an office
@@ -43,8 +43,6 @@ export interface StationStackOptions {
   mode?: 'locker' | 'door' | 'both';
   /** Compartments A01..A0n on board 0 (default 4). */
   locks?: number;
-  /** vpcd reader pairs (default 1: two readers). */
-  readerPairs?: number;
   /** Connect a back office (signed commands; default true). */
   office?: boolean;
   /** Sections merged over the base configuration (one level deep). */
@@ -105,7 +103,7 @@ export class StationStack {
     const o = this.options;
     const [pki, pcscd, broker, pty, officeCa] = await Promise.all([
       getTestPki(),
-      startPcscd({ setEnv: false, pairs: o.readerPairs ?? 1 }),
+      startPcscd({ setEnv: false }),
       Mosquitto.start({ stations: [o.station] }),
       createPtyPair(),
       createDevCa(`${o.station} office command CA`),
@@ -157,7 +155,7 @@ export class StationStack {
         key: this.#file('station-key.pem', user.key),
         heartbeatSec: 30,
       },
-      card: { driver: 'pcsc', reader: this.pcscd.readers[0]!.name },
+      card: { driver: 'pcsc', reader: this.readerName(0) },
       trust: {
         authAnchors: [path.join(this.pki.dir, m.roots.auth)],
         signAnchors: [path.join(this.pki.dir, m.roots.sign)],
@@ -238,9 +236,9 @@ export class StationStack {
     return this.pki.profile(label).authPin;
   }
 
-  /** The name of vpcd reader `i` (0: the kiosk's by default). */
-  readerName(i: number): string {
-    return this.pcscd.readers[i]!.name;
+  /** The name of vpcd reader `i` (0 or 1; 0: the kiosk's by default). */
+  readerName(i: 0 | 1): string {
+    return this.pcscd.readerNames[i];
   }
 
   /** A door reader's own PIN surface (opened; closed with the stack). */
@@ -255,9 +253,9 @@ export class StationStack {
   async insert(
     label: string,
     card = new VirtualJpkiCard(this.pki.profile(label)),
-    reader = 0,
+    reader: 0 | 1 = 0,
   ): Promise<InsertedStackCard> {
-    const connector = new VpcdConnector(card, { port: this.pcscd.readers[reader]!.port });
+    const connector = new VpcdConnector(card, { port: this.pcscd.vpcdPort + reader });
     await connector.insert();
     return {
       card,
