@@ -45,6 +45,8 @@ export interface StationStackOptions {
   locks?: number;
   /** Connect a back office (signed commands; default true). */
   office?: boolean;
+  /** Runs once the PKI, pcscd, broker and pty are up, before the configuration is written. */
+  prepare?: (stack: StationStack) => Promise<void> | void;
   /** Sections merged over the base configuration (one level deep). */
   config?: (stack: StationStack) => Record<string, unknown>;
   /** CRL files imported before the start (default: the test PKI's authentication + signing CRLs). */
@@ -116,6 +118,7 @@ export class StationStack {
     this.emulator = new BoardEmulator({ addresses: [0] });
     await this.emulator.attach(pty.b);
     this.webPort = await freePort();
+    await o.prepare?.(this);
     writeFileSync(this.configFile, stringify(this.#config()));
     for (const file of (await o.crls?.(this)) ?? this.#currentCrls()) {
       const crl = await runCli(['crl', 'import', file, '-c', this.configFile]);
