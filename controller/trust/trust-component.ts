@@ -60,6 +60,7 @@ export function crlCacheOptions(config: Readonly<TrustConfig>): CrlCacheOptions 
         : {}),
     },
     ...(config.crlMaxEntries !== undefined ? { maxEntries: config.crlMaxEntries } : {}),
+    ...(config.crlMemoryMb !== undefined ? { memoryMb: config.crlMemoryMb } : {}),
   };
 }
 
@@ -157,11 +158,15 @@ export class TrustComponent implements Component {
     this.#anchors = loadAnchors(config);
     throwIfAborted(signal);
     const started = performance.now();
-    this.#crl = new CrlCache(new SqliteCrlStore(this.options.db()), {
+    const store = new SqliteCrlStore(this.options.db());
+    this.#crl = new CrlCache(store, {
       ...crlCacheOptions(config),
       now: this.#now,
     });
     const loaded = this.#crl.load();
+    // A cached CRL whose index file is missing or damaged is left out: its certificates answer
+    // crl_missing (fail closed) until the next import.
+    for (const problem of store.problems) log.warn({ problem }, 'cached CRL left out');
     log.info(
       {
         anchors: {
@@ -172,6 +177,7 @@ export class TrustComponent implements Component {
         crls: loaded,
         entries: this.#crl.list().reduce((n, c) => n + c.index.count, 0),
         loadMs: Math.round(performance.now() - started),
+        lookupMemoryMb: Math.round((this.#crl.memoryBytes / 1048576) * 10) / 10,
       },
       'trust anchors and CRL cache loaded',
     );
