@@ -35,6 +35,7 @@ export interface TrustTimers {
 type IntakeKeys =
   | 'crlMaxBytes'
   | 'crlMaxEntries'
+  | 'crlMemoryMb'
   | 'crlDownloadTimeoutSec'
   | 'crlMinRateBytes'
   | 'crlMinRateWindowSec';
