@@ -39,10 +39,17 @@ async function main(): Promise<unknown> {
     const db = openDatabase(a!);
     const cache = new CrlCache(new SqliteCrlStore(db), { toleranceHours: 24 });
     const crls = cache.load();
+    cache.warm();
     const ms = performance.now() - t0;
     const entries = cache.list().reduce((n, x) => n + x.index.count, 0);
     db.close();
-    return { ms, crls, entries, peakRssMb: rssMb() };
+    return {
+      ms,
+      crls,
+      entries,
+      lookupMemoryMb: Math.round((cache.memoryBytes / 1048576) * 10) / 10,
+      peakRssMb: rssMb(),
+    };
   }
   if (mode === 'lookup') {
     const count = Number(b);

@@ -103,15 +103,15 @@ export class CrlCache implements RevocationSource {
   }
 
   /**
-   * Loads every cached CRL from the store (no CRL parsing) and builds the lookup structures
-   * within the memory budget (one read per index file). Returns how many.
+   * Loads every cached CRL from the store (no CRL parsing; index files: their headers). The
+   * lookup structures are built by `warm()` or on the first lookup. Returns how many.
    */
   load(): number {
     for (const c of this.list()) c.index.close();
     this.#byIssuer.clear();
     const all = this.store.loadAll();
     for (const c of all) this.#remember(c);
-    this.#shareMemory();
+    this.#shareMemory(false);
     return all.length;
   }
 
@@ -122,10 +122,21 @@ export class CrlCache implements RevocationSource {
     this.#byIssuer.set(c.issuerKey, [...old.filter((x) => !same(x)), c]);
   }
 
-  /** Splits trust.crlMemoryMb between the index files (by entries). */
-  #shareMemory(): void {
+  /**
+   * Splits trust.crlMemoryMb between the index files (by entries); `eager` builds the lookup
+   * structures now, else each on its first lookup (a one-shot `crl import` never needs them).
+   */
+  #shareMemory(eager: boolean): void {
     const files = this.list().flatMap((c) => (c.index instanceof FileCrlIndex ? [c.index] : []));
-    shareMemory(files, (this.#options.memoryMb ?? DEFAULT_CRL_MEMORY_MB) * 1024 * 1024);
+    shareMemory(files, (this.#options.memoryMb ?? DEFAULT_CRL_MEMORY_MB) * 1024 * 1024, eager);
+  }
+
+  /**
+   * Builds every lookup structure now within the memory budget (one read per index file): the
+   * daemon at start and after each import, so the next card is answered at once.
+   */
+  warm(): void {
+    this.#shareMemory(true);
   }
 
   /** Bytes the lookup structures of the index files hold now. */
@@ -323,7 +334,7 @@ export class CrlCache implements RevocationSource {
     );
     if (stored) {
       this.#remember(stored);
-      this.#shareMemory();
+      this.#shareMemory(false);
     }
     return result;
   }

@@ -90,6 +90,7 @@ export class FileCrlIndex implements RevokedSerials {
   #block: Uint32Array | undefined;
   #blockStart = -1;
   #memoryBytes = 0;
+  #budget = Number.POSITIVE_INFINITY;
 
   /** Opens an index file (reads its header only; `prepare` builds the lookup structure). */
   constructor(
@@ -133,10 +134,25 @@ export class FileCrlIndex implements RevokedSerials {
   }
 
   /**
+   * Sets the memory for the lookup structure, built on the next lookup (a structure built for
+   * more memory is dropped now).
+   */
+  budget(memoryBytes: number): void {
+    this.#budget = memoryBytes;
+    if (this.#memoryBytes > memoryBytes) {
+      this.#fps = undefined;
+      this.#buckets = undefined;
+      this.#block = undefined;
+      this.#memoryBytes = 0;
+    }
+  }
+
+  /**
    * Builds the lookup structure within `memoryBytes`: all fingerprints with one read when they
    * fit, else every k-th (k a power of two) read block by block.
    */
   prepare(memoryBytes: number): void {
+    this.#budget = memoryBytes;
     if (this.denseBytes <= memoryBytes) {
       if (this.#fps && this.#stride === 1) return;
       const all = new Uint8Array(BUCKET_BYTES + this.count * 8);
@@ -229,7 +245,7 @@ export class FileCrlIndex implements RevokedSerials {
 
   /** RevokedSerials: the reason byte when listed (NO_REASON without one), else -1. */
   lookup(serial: Uint8Array): number {
-    if (!this.#fps) this.prepare(this.denseBytes);
+    if (!this.#fps) this.prepare(this.#budget);
     const s0 = minimalStart(serial, 0, serial.length);
     const len = serial.length - s0;
     if (len === 0 || len > this.width || this.count === 0) return -1;
@@ -280,9 +296,16 @@ export class FileCrlIndex implements RevokedSerials {
  * Splits a memory budget between index files: each dense when all fit, else each a share in
  * proportion to its entries (sparse where its share is too small).
  */
-export function shareMemory(indexes: readonly FileCrlIndex[], totalBytes: number): void {
+export function shareMemory(
+  indexes: readonly FileCrlIndex[],
+  totalBytes: number,
+  eager = true,
+): void {
   const dense = indexes.reduce((n, x) => n + x.denseBytes, 0);
   const entries = indexes.reduce((n, x) => n + x.count, 0);
-  for (const x of indexes)
-    x.prepare(dense <= totalBytes ? x.denseBytes : Math.floor((totalBytes * x.count) / entries));
+  for (const x of indexes) {
+    const share = dense <= totalBytes ? x.denseBytes : Math.floor((totalBytes * x.count) / entries);
+    if (eager) x.prepare(share);
+    else x.budget(share);
+  }
 }

@@ -39,22 +39,23 @@ const OUT_BUFFER = 1 << 20;
 
 /** Writes to `fd` at a position that advances, through a buffer of 1 MiB. */
 class BufferedWriter {
-  readonly #buf = new Uint8Array(OUT_BUFFER);
+  readonly buf = new Uint8Array(OUT_BUFFER);
   #used = 0;
   constructor(
     readonly fd: number,
     public position: number,
   ) {}
-  room(n: number): Uint8Array {
-    if (this.#used + n > this.#buf.length) this.flush();
+  /** Room for n octets: their offset in `buf` (valid until the next call). */
+  room(n: number): number {
+    if (this.#used + n > this.buf.length) this.flush();
     const at = this.#used;
     this.#used += n;
-    return this.#buf.subarray(at, at + n);
+    return at;
   }
   flush(): void {
     let done = 0;
     while (done < this.#used)
-      done += writeSync(this.fd, this.#buf, done, this.#used - done, this.position + done);
+      done += writeSync(this.fd, this.buf, done, this.#used - done, this.position + done);
     this.position += this.#used;
     this.#used = 0;
   }
@@ -237,11 +238,13 @@ export class SpillingIndexWriter implements IndexWriter {
           const reason = bytes[r + 9]!;
           if (opts.dropRemovals && reason === REMOVE_FROM_CRL) continue;
           const f = fps.room(8);
-          f.set(bytes.subarray(r, r + 8));
-          const row = rows.room(w + 1);
-          row.fill(bytes[r + RECORD_HEAD]! & 0x80 ? 0xff : 0, 0, w - len);
-          row.set(bytes.subarray(r + RECORD_HEAD, r + RECORD_HEAD + len), w - len);
-          row[w] = reason;
+          for (let k = 0; k < 8; k++) fps.buf[f + k] = bytes[r + k]!;
+          const o = rows.room(w + 1);
+          const pad = w - len;
+          const sign = bytes[r + RECORD_HEAD]! & 0x80 ? 0xff : 0;
+          for (let k = 0; k < pad; k++) rows.buf[o + k] = sign;
+          for (let k = 0; k < len; k++) rows.buf[o + pad + k] = bytes[r + RECORD_HEAD + k]!;
+          rows.buf[o + w] = reason;
           buckets[(s.hi[x]! >>> 16) + 1]!++;
           kept++;
         }

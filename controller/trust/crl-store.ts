@@ -164,7 +164,7 @@ export class SqliteCrlStore implements CrlStore {
       else if (this.db.memory || this.db.name === '')
         this.#dir = mkdtempSync(path.join(os.tmpdir(), 'jpki-crl-'));
       else this.#dir = `${path.resolve(this.db.name)}-crl`;
-      mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+      if (!this.db.readonly) mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
     }
     return this.#dir;
   }
@@ -184,6 +184,7 @@ export class SqliteCrlStore implements CrlStore {
 
   /** Removes index files no row names, and temporary files, once they are old enough. */
   #sweep(keep: Set<string>): void {
+    if (this.db.readonly) return;
     let names: string[];
     try {
       names = readdirSync(this.indexDir);

@@ -23,7 +23,13 @@ import { isJpkiRootName, loadJpkiRoot } from './jpki-roots.js';
 import { OcspClient } from './ocsp/client.js';
 import { verifyWithStatus, type OcspMode, type StatusResult } from './ocsp/policy.js';
 import { validatePath } from './path.js';
-import { crlUsable, type CrlStatus, type TrustPurpose, type TrustResult } from './types.js';
+import {
+  crlProblem,
+  crlUsable,
+  type CrlStatus,
+  type TrustPurpose,
+  type TrustResult,
+} from './types.js';
 
 /** Timer functions (injected so tests can use fake timers). */
 export interface TrustTimers {
@@ -165,6 +171,7 @@ export class TrustComponent implements Component {
       now: this.#now,
     });
     const loaded = this.#crl.load();
+    this.#crl.warm();
     // A cached CRL whose index file is missing or damaged is left out: its certificates answer
     // crl_missing (fail closed) until the next import.
     for (const problem of store.problems) log.warn({ problem }, 'cached CRL left out');
@@ -307,6 +314,7 @@ export class TrustComponent implements Component {
       { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
       'CRL import',
     );
+    this.crl.warm();
     this.#checkFreshness();
     return r;
   }
@@ -323,6 +331,7 @@ export class TrustComponent implements Component {
       { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
       'CRL import',
     );
+    this.crl.warm();
     this.#checkFreshness();
     return r;
   }
@@ -368,7 +377,7 @@ export class TrustComponent implements Component {
       .join(',');
     for (const s of bad)
       this.options.log.warn(
-        { issuer: s.issuer, verdict: s.verdict },
+        { issuer: s.issuer, verdict: s.verdict, reason: crlProblem(s.verdict) },
         'CRL not usable: certificates of this issuer are refused',
       );
     if (key !== this.#staleKeys) {
