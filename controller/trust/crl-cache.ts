@@ -5,15 +5,20 @@
  * queries for path validation in microseconds within a memory budget, and reports freshness
  * per issuer.
  */
-import path from 'node:path';
 import type { Certificate } from './certificate.js';
-import { CrlError } from './errors.js';
 import { NO_REASON, REMOVE_FROM_CRL } from './crl-index.js';
 import { FileCrlIndex, shareMemory } from './crl-index-file.js';
 import { statusRows, verdictOf, type MissingCrlStatus } from './crl-freshness.js';
 import { importCrl, type ImportOptions, type ImportResult } from './crl-import.js';
-import { isHttpSource, openCrlSource, type IntakeLimits, type IntakeTimers } from './crl-intake.js';
-import { crlCoversPoint, crlRevocationStatus } from './crl-revocation.js';
+import { isHttpSource, type IntakeLimits, type IntakeTimers } from './crl-intake.js';
+import { crlRevocationStatus } from './crl-revocation.js';
+import {
+  importFileSource,
+  importUrlSource,
+  type FileImportOptions,
+  type SourceContext,
+  type UrlImportOptions,
+} from './crl-sources.js';
 import type { CrlSourceState, CrlStore, StoredCrl } from './crl-store.js';
 import type {
   CrlStatus,
@@ -24,6 +29,8 @@ import type {
 } from './types.js';
 
 export { verdictOf, type MissingCrlStatus } from './crl-freshness.js';
+export { crlCovers } from './crl-revocation.js';
+export type { FileImportOptions, UrlImportOptions } from './crl-sources.js';
 export type { ImportOptions, ImportOutcome, ImportProgress, ImportResult } from './crl-import.js';
 
 /** Options of the cache. */
@@ -54,25 +61,6 @@ export const DEFAULT_CRL_MEMORY_MB = 128;
 
 /** trust.crlMaxEntries default. */
 export const DEFAULT_MAX_ENTRIES = 12_000_000;
-
-/** Options of importUrl. */
-export interface UrlImportOptions extends Omit<ImportOptions, 'source' | 'totalBytes'> {
-  fetch?: typeof fetch;
-  /** Ignore the stored ETag / Last-Modified. */
-  force?: boolean;
-  signal?: AbortSignal;
-}
-
-/**
- * RFC 5280 §6.3.3 (b) for a CRL of the certificate's own issuer: does its scope cover the
- * certificate through one of the certificate's distribution points (or the implied one)?
- */
-export function crlCovers(crl: StoredCrl, cert: Certificate): boolean {
-  const points = cert.distributionPoints.length
-    ? cert.distributionPoints.filter((dp) => !dp.crlIssuers)
-    : [{ names: undefined, reasons: undefined, crlIssuers: undefined }];
-  return points.some((dp) => crlCoversPoint(crl, dp, cert));
-}
 
 /** The cache. Load once with `load()`; then check() answers from memory. */
 export class CrlCache implements RevocationSource {
@@ -207,37 +195,8 @@ export class CrlCache implements RevocationSource {
   }
 
   /** Imports a CRL file (DER or PEM; regular files only), streaming it from disk. */
-  async importFile(
-    file: string,
-    options: Omit<ImportOptions, 'source'> & { source?: string; signal?: AbortSignal },
-  ): Promise<ImportResult> {
-    const source = options.source ?? (/^file:/i.test(file) ? file : path.resolve(file));
-    try {
-      const opened = await openCrlSource(file, this.#intake(options.signal));
-      if (opened.status !== 'ok') throw new CrlError('fetch_failed', `${file}: not modified`);
-      const r = await this.importStream(opened.chunks, {
-        ...options,
-        source,
-        totalBytes: opened.totalBytes,
-      });
-      this.#noteSource(source, r.outcome, undefined, undefined, undefined);
-      return r;
-    } catch (err) {
-      this.#noteSource(source, 'failed', (err as Error).message, undefined, undefined);
-      throw err;
-    }
-  }
-
-  #intake(
-    signal: AbortSignal | undefined,
-    extra: { fetch?: typeof fetch; headers?: Record<string, string> } = {},
-  ) {
-    return {
-      ...(this.#options.intake ? { limits: this.#options.intake } : {}),
-      ...(this.#options.timers ? { timers: this.#options.timers } : {}),
-      ...(signal ? { signal } : {}),
-      ...extra,
-    };
+  importFile(file: string, options: FileImportOptions): Promise<ImportResult> {
+    return importFileSource(this.#sources(), file, options);
   }
 
   /**
@@ -245,34 +204,8 @@ export class CrlCache implements RevocationSource {
    * from the last successful fetch); 304 -> `not_modified`. The body is streamed under the
    * intake limits (crl-intake.ts).
    */
-  async importUrl(url: string, options: UrlImportOptions): Promise<ImportResult> {
-    const prev = options.force ? undefined : this.store.getSource(url);
-    const headers: Record<string, string> = {};
-    if (prev?.etag) headers['if-none-match'] = prev.etag;
-    if (prev?.lastModified) headers['if-modified-since'] = prev.lastModified;
-    try {
-      const opened = await openCrlSource(
-        url,
-        this.#intake(options.signal, {
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-          headers,
-        }),
-      );
-      if (opened.status === 'not_modified') {
-        this.#noteSource(url, 'not_modified', undefined, prev?.etag, prev?.lastModified);
-        return { outcome: 'not_modified', source: url };
-      }
-      const r = await this.importStream(opened.chunks, {
-        ...options,
-        source: url,
-        totalBytes: opened.totalBytes,
-      });
-      this.#noteSource(url, r.outcome, undefined, opened.etag, opened.lastModified);
-      return r;
-    } catch (err) {
-      this.#noteSource(url, 'failed', (err as Error).message, prev?.etag, prev?.lastModified);
-      throw err;
-    }
+  importUrl(url: string, options: UrlImportOptions): Promise<ImportResult> {
+    return importUrlSource(this.#sources(), url, options);
   }
 
   /** Imports a file path or an http(s) URL. */
@@ -282,18 +215,14 @@ export class CrlCache implements RevocationSource {
       : this.importFile(source, options);
   }
 
-  #noteSource(
-    source: string,
-    outcome: string,
-    detail: string | undefined,
-    etag: string | undefined,
-    lastModified: string | undefined,
-  ): void {
-    try {
-      this.store.putSource({ source, etag, lastModified, checkedAt: this.#now(), outcome, detail });
-    } catch {
-      // Bookkeeping only; the import result stands.
-    }
+  #sources(): SourceContext {
+    return {
+      store: this.store,
+      now: this.#now,
+      ...(this.#options.intake ? { intake: this.#options.intake } : {}),
+      ...(this.#options.timers ? { timers: this.#options.timers } : {}),
+      importStream: (chunks, options) => this.importStream(chunks, options),
+    };
   }
 
   /** Imports CRL bytes held in memory. */

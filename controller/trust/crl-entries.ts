@@ -84,10 +84,11 @@ export class RevokedEntryReader {
   }
 
   /**
-   * Reads the complete entries in `buf[p..end)` (`revLimit`: where the list ends, relative to
+   * Reads the complete entries in `buf[p..)` (`revLimit`: where the list ends, relative to
    * buf; `base`: absolute offset of buf[0], for error positions). Returns where it stopped.
    */
-  read(buf: Uint8Array, p: number, end: number, revLimit: number, base: number): number {
+  read(buf: Uint8Array, p: number, revLimit: number, base: number): number {
+    const end = Math.min(buf.length, revLimit);
     const v2 = this.ctx.version === 2;
     while (p < end) {
       // Entry header: 30 LL or 30 81 LL or 30 82 LL LL.

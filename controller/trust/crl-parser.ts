@@ -1,59 +1,25 @@
 /**
  * Streaming DER CRL parser (RFC 5280 §5.1). Fed chunks of any size (file reads, HTTP body),
- * it decodes the header, hands every byte of tbsCertList to a signature verifier as it goes,
- * streams each revoked serial into a CrlIndexBuilder without building an object per entry,
- * then decodes the CRL extensions and the signature. Memory stays at one chunk plus the
- * index rows. Broken input throws DerError / CrlError.
+ * it frames the CRL, decodes the header (crl-header.ts), hands every byte of tbsCertList to a
+ * signature verifier as it goes, streams each revoked serial into an EntrySink without
+ * building an object per entry (crl-entries.ts; the SQLite store's sink spills to disk), then
+ * decodes the CRL extensions and the signature (crl-extensions.ts). Memory stays at one chunk
+ * plus what the sink keeps. Broken input throws DerError / CrlError.
  *
  *   CertificateList ::= SEQUENCE {
- *        tbsCertList          TBSCertList,
+ *        tbsCertList          TBSCertList,   -- header, revokedCertificates, crlExtensions
  *        signatureAlgorithm   AlgorithmIdentifier,
  *        signatureValue       BIT STRING }
- *   TBSCertList ::= SEQUENCE {
- *        version              Version OPTIONAL, -- if present, MUST be v2
- *        signature            AlgorithmIdentifier,
- *        issuer               Name,
- *        thisUpdate           Time,
- *        nextUpdate           Time OPTIONAL,
- *        revokedCertificates  SEQUENCE OF SEQUENCE {
- *             userCertificate      CertificateSerialNumber,
- *             revocationDate       Time,
- *             crlEntryExtensions   Extensions OPTIONAL -- if present, version MUST be v2
- *                                  } OPTIONAL,
- *        crlExtensions        [0] EXPLICIT Extensions OPTIONAL -- if present, version MUST be v2 }
  */
-import { readSignatureAlgorithm, type SignatureAlgorithm } from './algorithms.js';
 import { RevokedEntryReader } from './crl-entries.js';
-import { readCrlTrailer, type CrlTrailer } from './crl-extensions.js';
-import { DerReader, encoding, readSmallInt, readTimeMs, Tag, tryReadHeader } from './der.js';
+import { readCrlTrailer } from './crl-extensions.js';
+import { readCrlHeader, type CrlHeader, type CrlInfo } from './crl-header.js';
+import { Tag, tryReadHeader } from './der.js';
 import { CrlError, DerError } from './errors.js';
 import { CrlIndexBuilder, type CrlIndex, type EntrySink } from './crl-index.js';
-import { nameKey, nameToString } from './names.js';
 
 export { parseIdp, type IssuingDistributionPoint } from './crl-extensions.js';
-
-/** The fields before the revoked list. */
-export interface CrlHeader {
-  version: number;
-  /** undefined when the algorithm is not supported. */
-  signatureAlgorithm: SignatureAlgorithm | undefined;
-  signatureAlgorithmDer: Uint8Array;
-  issuerDer: Uint8Array;
-  issuer: string;
-  issuerKey: string;
-  thisUpdate: Date;
-  nextUpdate: Date | undefined;
-}
-
-/** Everything about a CRL except its entries. */
-export interface CrlInfo extends CrlHeader, CrlTrailer {
-  /** Entries read (before de-duplication). */
-  entriesRead: number;
-  /** Entries whose revocationDate is after thisUpdate. */
-  futureDated: number;
-  /** Total DER length. */
-  byteLength: number;
-}
+export type { CrlHeader, CrlInfo } from './crl-header.js';
 
 /** A parsed CRL: its facts and the index of its entries. */
 export interface ParsedCrl {
@@ -124,12 +90,7 @@ export class CrlStreamParser {
       this.#pending = chunk;
       this.#off = 0;
     } else {
-      // Until the header is decoded, keep tbsCertList from its start: its bytes go to the
-      // signature verifier only once the algorithm is known.
-      const keep =
-        this.#header || this.#tbsStart < 0
-          ? this.#off
-          : Math.min(this.#off, this.#tbsStart - this.#base);
+      const keep = this.#keep();
       const rest = this.#pending.subarray(keep);
       const joined = this.#join(rest, chunk);
       this.#base += keep;
@@ -141,15 +102,22 @@ export class CrlStreamParser {
     this.#run();
     // The caller may reuse its buffer for the next read: keep a copy of what is left only.
     if (this.#pending.buffer === chunk.buffer && this.#state !== 'done') {
-      const keep =
-        this.#header || this.#tbsStart < 0
-          ? this.#off
-          : Math.min(this.#off, this.#tbsStart - this.#base);
+      const keep = this.#keep();
       this.#pending = this.#pending.slice(keep);
       this.#base += keep;
       this.#off -= keep;
     }
     this.hooks.onProgress?.(this.#total);
+  }
+
+  /**
+   * Where the bytes to keep start: the parse position, but until the header is decoded the
+   * start of tbsCertList (its bytes go to the signature verifier once the algorithm is known).
+   */
+  #keep(): number {
+    return this.#header || this.#tbsStart < 0
+      ? this.#off
+      : Math.min(this.#off, this.#tbsStart - this.#base);
   }
 
   /** Two join buffers, used in turn (the rest to carry over lives in the other one). */
@@ -248,11 +216,7 @@ export class CrlStreamParser {
           const have = this.#base + this.#pending.length;
           if (have < this.#outerEnd) {
             if (this.#outerEnd - this.#pos > MAX_TRAILER)
-              throw new DerError(
-                'too_large',
-                'CRL extensions and signature are too large',
-                this.#pos,
-              );
+              throw new DerError('too_large', 'CRL extensions are too large', this.#pos);
             return;
           }
           this.#readTrailer();
@@ -271,55 +235,16 @@ export class CrlStreamParser {
   #readHeader(): boolean {
     const buf = this.#pending;
     const limit = this.#rel(this.#tbsEnd);
-    // Find where the fixed fields end without consuming: each must be complete; stop at the
-    // header of revokedCertificates (a SEQUENCE after the times) or crlExtensions [0].
-    let p = this.#off;
-    let count = 0;
-    for (;;) {
-      if (p >= limit) break;
-      const h = tryReadHeader(buf, p, limit);
-      if (!h) return false;
-      if (count >= 3 && (h.tag === Tag.Sequence || h.tag === 0xa0)) break;
-      if (h.end > buf.length) return false;
-      p = h.end;
-      if (++count > 5)
-        throw new DerError('bad_value', 'unexpected fields in tbsCertList', this.#base + h.start);
-    }
-    const r = new DerReader(buf, this.#off, p);
-    let version = 1;
-    const v = r.optional(Tag.Integer);
-    if (v) {
-      version = readSmallInt(buf, v, 'version') + 1;
-      if (version !== 2)
-        throw new DerError('bad_value', 'CRL version must be v2 when present', v.start);
-    }
-    const alg = r.next(Tag.Sequence, 'signature');
-    const signatureAlgorithm = readSignatureAlgorithm(buf, alg);
-    const issuer = r.next(Tag.Sequence, 'issuer');
-    const thisUpdate = r.next(undefined, 'thisUpdate');
-    const thisUpdateMs = readTimeMs(buf, thisUpdate, true);
-    let nextUpdate: Date | undefined;
-    const nt = r.peekTag();
-    if (nt === Tag.UtcTime || nt === Tag.GeneralizedTime)
-      nextUpdate = new Date(readTimeMs(buf, r.next(), true));
-    r.finish('tbsCertList header');
-    const issuerDer = encoding(buf, issuer).slice();
-    this.#header = {
-      version,
-      signatureAlgorithm,
-      signatureAlgorithmDer: encoding(buf, alg).slice(),
-      issuerDer,
-      issuer: nameToString(issuerDer),
-      issuerKey: nameKey(issuerDer),
-      thisUpdate: new Date(thisUpdateMs),
-      nextUpdate,
-    };
+    const read = readCrlHeader(buf, this.#off, limit, this.#base);
+    if (!read) return false;
+    this.#header = read.header;
     this.#entries = new RevokedEntryReader(this.#own, {
-      version,
-      issuerKey: this.#header.issuerKey,
-      thisUpdateMs,
+      version: read.header.version,
+      issuerKey: read.header.issuerKey,
+      thisUpdateMs: read.header.thisUpdate.getTime(),
       maxEntries: this.#maxEntries,
     });
+    const p = read.end;
     this.#off = p;
     // revokedCertificates, if present: only its header is needed now.
     if (this.#pos < this.#tbsEnd && buf[p] === Tag.Sequence) {
@@ -336,14 +261,7 @@ export class CrlStreamParser {
 
   /** Complete entries of the revoked list, as far as they have arrived. */
   #readEntries(): void {
-    const end = Math.min(this.#pending.length, this.#rel(this.#revEnd));
-    this.#off = this.#entries!.read(
-      this.#pending,
-      this.#off,
-      end,
-      this.#rel(this.#revEnd),
-      this.#base,
-    );
+    this.#off = this.#entries!.read(this.#pending, this.#off, this.#rel(this.#revEnd), this.#base);
   }
 
   /** crlExtensions, then signatureAlgorithm and signatureValue. */

@@ -42,27 +42,31 @@ async function* pemToDer(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
 /** Chooses DER or PEM by the first bytes. */
 export async function* derChunks(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const it = chunks[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const rest: AsyncIterable<Uint8Array> = {
-    [Symbol.asyncIterator]: () => ({
-      next: () => it.next(),
-    }),
-  };
-  const head = first.value;
-  const isPem =
-    head.length > 0 &&
-    head[0] !== 0x30 &&
-    Buffer.from(head.subarray(0, 1024)).toString('latin1').includes('-----BEGIN');
-  if (isPem) {
-    yield* pemToDer(
-      (async function* () {
-        yield head;
-        yield* rest;
-      })(),
-    );
-  } else {
-    yield head;
-    yield* rest;
+  // However the consumer stops (a parse error, an abort), the source is closed: its finally
+  // runs (a file handle is released at once, not left to the garbage collector).
+  try {
+    const first = await it.next();
+    if (first.done) return;
+    const rest: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({ next: () => it.next() }),
+    };
+    const head = first.value;
+    const isPem =
+      head.length > 0 &&
+      head[0] !== 0x30 &&
+      Buffer.from(head.subarray(0, 1024)).toString('latin1').includes('-----BEGIN');
+    if (isPem) {
+      yield* pemToDer(
+        (async function* () {
+          yield head;
+          yield* rest;
+        })(),
+      );
+    } else {
+      yield head;
+      yield* rest;
+    }
+  } finally {
+    await it.return?.();
   }
 }

@@ -63,6 +63,17 @@ export interface CrlSource {
   verdict(crl: StoredCrl, at: Date): CrlVerdict;
 }
 
+/**
+ * RFC 5280 §6.3.3 (b) for a CRL of the certificate's own issuer: does its scope cover the
+ * certificate through one of the certificate's distribution points (or the implied one)?
+ */
+export function crlCovers(crl: StoredCrl, cert: Certificate): boolean {
+  const points = cert.distributionPoints.length
+    ? cert.distributionPoints.filter((dp) => !dp.crlIssuers)
+    : [IMPLIED_DP];
+  return points.some((dp) => crlCoversPoint(crl, dp, cert));
+}
+
 /** §6.3.3 over the CRLs of `source`. */
 export function crlRevocationStatus(source: CrlSource, q: RevocationQuery): RevocationStatus {
   const { cert, issuer } = q;
