@@ -64,6 +64,7 @@ export type CertRefusal =
   | 'revoked'
   | 'unknown_issuer'
   | 'crl_stale'
+  | 'crl_not_yet_valid'
   | 'no_crl'
   | 'bad_signature'
   | 'wrong_purpose'

@@ -49,7 +49,7 @@ const CERT_SCREEN: Record<string, [KioskErrorCode, AttemptReason]> = {
   expired: ['cert_expired', 'cert_expired'],
   not_yet_valid: ['cert_expired', 'cert_expired'],
   crl_stale: ['crl_stale', 'crl_stale'],
-  crl_not_yet_valid: ['crl_stale', 'crl_stale'],
+  crl_not_yet_valid: ['crl_not_yet_valid', 'crl_not_yet_valid'],
   no_crl: ['crl_stale', 'crl_stale'],
   // trust.ocsp.mode require and no believable answer: the status could not be confirmed.
   ocsp_unavailable: ['crl_stale', 'crl_stale'],
