@@ -255,9 +255,10 @@ export class StationStack {
   /** Puts `card` (default: a fresh one of `label`'s profile) into vpcd reader `reader`. */
   async insert(
     label: string,
-    card = new VirtualJpkiCard(this.pki.profile(label)),
+    card?: VirtualJpkiCard,
     reader: 0 | 1 = 0,
   ): Promise<InsertedStackCard> {
+    card ??= new VirtualJpkiCard(this.pki.profile(label));
     const connector = new VpcdConnector(card, { port: this.pcscd.vpcdPort + reader });
     await connector.insert();
     return {
