@@ -339,6 +339,8 @@ export class DemoSimulator {
         id: d.id,
         open: d.contact ? this.gpio.inputActive(d.contact) : false,
         relayActive: this.gpio.outputState(d.relay) === 'unlocked',
+        // A door with its own reader has its own PIN pad page.
+        pad: d.reader ? `/door?door=${encodeURIComponent(d.id)}` : '',
       })),
     };
   }
