@@ -13,6 +13,7 @@ import { fleetTopics, isStationId, StationTopics } from '../../shared/mqtt/topic
 import { validateCommandClaims } from '../../shared/mqtt/validate.js';
 import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
 import { JpkiLockerError } from '../../shared/errors.js';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { commandCrlMessage, commandCrlTopic } from '../../shared/mqtt/command-crl.js';
 import { CommandCaFolder, DEFAULT_CRL_VALID_DAYS } from '../pki/command-ca.js';
