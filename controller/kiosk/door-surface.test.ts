@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { Secret } from '../../shared/secret.js';
-import { CoreHarness } from '../app/testing/harness.js';
+import { CoreHarness, FRONT_DOOR_READER } from '../app/testing/harness.js';
 import { FakeJpkiCard, ManualTimers, testRoot } from '../app/testing/fakes.js';
 import { silentLogger } from '../log.js';
 import { registerDoorRoutes, registerKioskRoutes } from '../web/kiosk-routes.js';
@@ -29,10 +29,7 @@ beforeEach(async () => {
   }
   h = new CoreHarness({
     timers: new ManualTimers(),
-    mode: 'both',
-    door: true,
-    doors: [{ id: 'front', unlockMs: 2000, heldOpenSec: 30, reader: 'Front' }],
-    doorReaders: true,
+    ...FRONT_DOOR_READER,
   });
   await h.start();
   h.allowAtDoors(bob, ['front']);

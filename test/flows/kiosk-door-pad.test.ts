@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { silentLogger } from '../../controller/log.js';
-import { CoreHarness } from '../../controller/app/testing/harness.js';
+import { CoreHarness, FRONT_DOOR_READER } from '../../controller/app/testing/harness.js';
 import { FakeJpkiCard, ManualTimers, testRoot } from '../../controller/app/testing/fakes.js';
 import { WebServer } from '../../controller/web/server.js';
 import {
@@ -53,10 +53,7 @@ beforeEach(async () => {
   const toDoor = doorPublisher(web);
   h = new CoreHarness({
     timers: new ManualTimers(),
-    mode: 'both',
-    door: true,
-    doors: [{ id: 'front', unlockMs: 2000, heldOpenSec: 30, reader: 'Front' }],
-    doorReaders: true,
+    ...FRONT_DOOR_READER,
     publish: toKiosk,
     publishDoor: toDoor,
   });

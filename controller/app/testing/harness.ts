@@ -55,6 +55,17 @@ export interface HarnessOptions {
   doorReaders?: boolean;
 }
 
+/**
+ * A lockers-and-doors station whose door `front` (simulated GPIO) has its own reader `Front`,
+ * with its own hand-driven card source and PIN surface beside the kiosk's.
+ */
+export const FRONT_DOOR_READER: HarnessOptions = {
+  mode: 'both',
+  door: true,
+  doors: [{ id: 'front', unlockMs: 2000, heldOpenSec: 30, reader: 'Front' }],
+  doorReaders: true,
+};
+
 /** Core + sim board + manual card, wired by {@link composeCore}. */
 export class CoreHarness {
   readonly db: Db;
