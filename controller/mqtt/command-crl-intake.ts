@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { MAX_COMMAND_CRL_BYTES } from '../../shared/mqtt/command-crl.js';
 import { validateCommandCrlMessage } from '../../shared/mqtt/validate.js';
 import type { Logger } from '../log.js';
+import { CrlError } from '../trust/index.js';
 import type { CommandCrl } from './command-crl.js';
 import { COMMAND_CRL_FIX } from './command-verifier.js';
 import type { LinkAlarms } from './link-alarms.js';
@@ -66,7 +67,8 @@ export class CommandCrlIntake {
       );
     } catch (err) {
       // Forged, signed by another CA, older than the installed one, or broken.
-      this.log.warn(
+      const older = err instanceof CrlError && err.kind === 'not_newer';
+      this.log[older ? 'info' : 'warn'](
         { source, code: (err as { code?: string }).code, err: (err as Error).message },
         'command CRL ignored; the installed one stays',
       );

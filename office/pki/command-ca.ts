@@ -11,6 +11,7 @@
  * Revoking a leaked office certificate = adding it here and publishing the new CRL: every
  * station refuses its commands (`signer_revoked`) as soon as the CRL reaches it.
  */
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

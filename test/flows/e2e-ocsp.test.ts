@@ -23,7 +23,7 @@ import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
 import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
 import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
-import { createDevCa, issueDevCert } from '../support/dev-pki.js';
+import { createDevCa, issueDevCert, issueDevCrl } from '../support/dev-pki.js';
 import { loadCertificates } from '../../controller/trust/certificate.js';
 import type { TestCert, TestKey } from '../../controller/trust/testing/pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
@@ -196,6 +196,10 @@ beforeAll(async () => {
   });
   const signer = await issueDevCert(officeCa, { commonName: 'e2e-ocsp office', usage: 'command' });
   writeFileSync(path.join(dir, 'office-ca.pem'), officeCa.certPem);
+  // The office CA's CRL, installed at start (trust.commandCrlFiles): command signers are
+  // checked against it by default.
+  const officeCrl = await issueDevCrl(officeCa, { revoked: [], crlNumber: 1n, validDays: 30 });
+  writeFileSync(path.join(dir, 'office-crl.pem'), officeCrl.pem);
   emulator = new BoardEmulator({ addresses: [0] });
   await emulator.attach(pty.b);
   const webPort = await freePort();
@@ -218,6 +222,7 @@ beforeAll(async () => {
         authAnchors: [path.join(pki.dir, m.roots.auth)],
         signAnchors: [path.join(pki.dir, m.roots.sign)],
         commandAnchors: [path.join(dir, 'office-ca.pem')],
+        commandCrlFiles: [path.join(dir, 'office-crl.pem')],
         crlRefreshMinutes: 0,
         ocsp: { mode: 'prefer', url: responder.url, timeoutMs: 2000 },
       },

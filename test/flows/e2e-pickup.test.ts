@@ -37,7 +37,7 @@ import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { readStoredOverrides } from '../../controller/config/overrides.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
 import type { KioskState } from '../../controller/flows/screens.js';
-import { createDevCa, issueDevCert } from '../support/dev-pki.js';
+import { createDevCa, issueDevCert, issueDevCrl } from '../support/dev-pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { CliProcess, runCli } from '../support/cli.js';
 import { Mosquitto, freePort } from '../support/mosquitto.js';
@@ -87,6 +87,10 @@ beforeAll(async () => {
   pty = ptyPair;
   const signer = await issueDevCert(officeCa, { commonName: 'e2e office', usage: 'command' });
   writeFileSync(path.join(dir, 'office-ca.pem'), officeCa.certPem);
+  // The office CA's CRL, installed at start (trust.commandCrlFiles): command signers are
+  // checked against it by default.
+  const officeCrl = await issueDevCrl(officeCa, { revoked: [], crlNumber: 1n, validDays: 30 });
+  writeFileSync(path.join(dir, 'office-crl.pem'), officeCrl.pem);
   emulator = new BoardEmulator({ addresses: [0] });
   await emulator.attach(pty.b);
 
@@ -111,6 +115,7 @@ beforeAll(async () => {
         authAnchors: [path.join(pki.dir, m.roots.auth)],
         signAnchors: [path.join(pki.dir, m.roots.sign)],
         commandAnchors: [path.join(dir, 'office-ca.pem')],
+        commandCrlFiles: [path.join(dir, 'office-crl.pem')],
         crlRefreshMinutes: 0,
       },
       board: {
