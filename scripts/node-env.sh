@@ -180,9 +180,11 @@ jpki_node_export() {
   export PATH
   real=$(readlink -f "$jpki_runtime/bin/node")
   # The brought runtime carries its headers beside bin/ (include/node); a machine node uses its own.
+  # node-gyp reads its options from npm_package_config_node_gyp_* as well as npm_config_*; the
+  # former keeps npm 11 from warning "Unknown user config nodedir" at every call.
   if [ -f "$(dirname "$real")/../include/node/node.h" ]; then
-    npm_config_nodedir=$(cd "$(dirname "$real")/.." && pwd)
-    export npm_config_nodedir
+    npm_package_config_node_gyp_nodedir=$(cd "$(dirname "$real")/.." && pwd)
+    export npm_package_config_node_gyp_nodedir
   fi
 }
 

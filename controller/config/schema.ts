@@ -453,6 +453,13 @@ export const configSchema = {
           default: 12000000,
           description: 'Most revoked entries accepted in one CRL (counted while it streams in).',
         },
+        crlMemoryMb: {
+          type: 'integer',
+          minimum: 1,
+          default: 128,
+          description:
+            'Memory for looking up revoked serials, all cached CRLs together (MB; 128 suits a 1 GB Pi): 8 bytes per entry while they fit (16,000,000 entries in 128 MB), beyond it a sparse index that reads a small block of the CRL index file per lookup.',
+        },
         crlDownloadTimeoutSec: {
           type: 'integer',
           minimum: 1,

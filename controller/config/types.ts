@@ -68,6 +68,8 @@ export interface Config {
     crlRefreshMinutes: number;
     crlMaxBytes: number;
     crlMaxEntries: number;
+    /** Memory budget (MB) of the CRL lookup structures, all cached CRLs together. */
+    crlMemoryMb: number;
     crlDownloadTimeoutSec: number;
     crlMinRateBytes: number;
     crlMinRateWindowSec: number;

@@ -283,6 +283,7 @@ describe('outOfServiceReasons', () => {
     ['no alarm: in service', [], []],
     ['alarms that do not stop pickups', ['disk_low', 'card_left', 'door_held_open'], []],
     ['the reader gone', ['reader_gone'], ['reader']],
+    ['a CRL dated in the future: its own reason', ['crl_not_yet_valid'], ['crl_not_yet_valid']],
     ['a board per alarm, named once', ['board_unreachable', 'board_unreachable'], ['boards']],
     [
       'every part, in the fixed order whatever the alarms order',

@@ -50,7 +50,10 @@ export {
 } from './trust-component.js';
 export {
   CrlReason,
+  crlAlarm,
+  crlProblem,
   crlReasonName,
+  crlUsable,
   TRUST_PURPOSES,
   type CrlStatus,
   type CrlVerdict,

@@ -47,6 +47,8 @@ export const ALARM_CODES = [
   'board_unreachable',
   'reader_gone',
   'crl_stale',
+  /** A CRL's thisUpdate is in the future (the station's clock or the CA's is wrong): not used yet. */
+  'crl_not_yet_valid',
   'disk_low',
   'clock_wrong',
   'clock_jump',
