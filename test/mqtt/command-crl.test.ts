@@ -21,6 +21,9 @@ import {
   type CommandSigner,
 } from '../../shared/mqtt/command-envelope.js';
 import type { ActiveAlarm } from '../../shared/mqtt/state.js';
+import { CommandCrl } from '../../controller/mqtt/command-crl.js';
+import { MetaRepository } from '../../controller/storage/meta-repository.js';
+import { parseCertificate } from '../../controller/trust/index.js';
 import { runCli } from '../support/cli.js';
 import {
   createDevCa,
@@ -159,6 +162,14 @@ describe('revoking a command signer', () => {
           .map((e) => (JSON.parse(e.data) as { reason?: string }).reason);
         expect(refusals).toContain('signer_revoked');
       }
+      // Kept across a restart: what the station stored installs again from its database.
+      const reloaded = new CommandCrl(
+        () => [parseCertificate(ca.certDer)],
+        new MetaRepository(a.db),
+        { toleranceHours: 24, now: () => new Date() },
+      );
+      expect(await reloaded.load()).toEqual([]);
+      expect(reloaded.state(new Date())).toMatchObject({ crlNumber: '2', entries: 1 });
     },
   );
 
