@@ -25,6 +25,8 @@ export class CommandCrlIntake {
     private readonly alarms: LinkAlarms,
     private readonly log: Logger,
     private readonly now: () => Date,
+    /** Told each installed CRL's thisUpdate: a time the office signed (ClockGuard.witness). */
+    private readonly signedTime: (ms: number, source: string) => void = () => {},
   ) {}
 
   /** Takes one message of the command-CRL topic (installs in arrival order). */
@@ -61,6 +63,7 @@ export class CommandCrlIntake {
   async install(der: Uint8Array, source: string): Promise<void> {
     try {
       const r = await this.crl.install(der, source);
+      if (r.thisUpdate) this.signedTime(Date.parse(r.thisUpdate), 'command CRL thisUpdate');
       this.log.info(
         { source, outcome: r.outcome, crlNumber: r.crlNumber, entries: r.entries },
         'command CRL',

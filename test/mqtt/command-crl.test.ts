@@ -49,7 +49,7 @@ const stations: TestStation[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'command-crl-'));
-  broker = await Mosquitto.start({ stations: ['st-a', 'st-b', 'st-c', 'st-d'] });
+  broker = await Mosquitto.start({ stations: ['st-a', 'st-b', 'st-c', 'st-d', 'st-e'] });
   const made = await runCli(['office', 'make-signer', '--out', dir]);
   expect(made.code, made.stderr).toBe(0);
   const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
@@ -264,6 +264,31 @@ describe('revoking a command signer', () => {
       expect(await office.send('st-d', assign('st-d', kept))).toMatchObject({
         status: 'rejected',
         reason: 'command_crl_stale',
+      });
+    },
+  );
+
+  it(
+    "a station whose clock was set back three days sees it against the office's signed time (the CRL's thisUpdate): clock_jump, commands refused",
+    { timeout: 90_000 },
+    async () => {
+      await publishCrl();
+      const setBack = () => new Date(Date.now() - 3 * 86_400_000);
+      const s = await startStation(broker, pki, 'st-e', { crlFiles: [], now: setBack });
+      stations.push(s);
+      await s.connected();
+      await office.until(
+        () => alarmsOf('st-e').includes('clock_jump'),
+        20_000,
+        'clock_jump from the signed time',
+      );
+      const alarm = retained<{ alarms: ActiveAlarm[] }>('st-e', 'state/alarms')!.alarms.find(
+        (a) => a.alarm === 'clock_jump',
+      );
+      expect(alarm?.detail).toMatch(/behind the office's signed time \(command CRL thisUpdate\)/);
+      expect(await office.send('st-e', assign('st-e', kept))).toMatchObject({
+        status: 'rejected',
+        reason: 'clock_jump',
       });
     },
   );
