@@ -465,6 +465,8 @@ export const crlFreshness: Check = {
         toleranceHoursByIssuer: config.trust.crlToleranceHoursByAnchor,
         now,
         anchors,
+        // readStationDb may hand an in-memory image: the index files stay beside the file.
+        indexDir: `${path.resolve(config.storage.path)}-crl`,
       });
       // The one usability rule (trust/types.ts), with its reason for each unusable CRL.
       const bad = statuses.filter((s) => crlProblem(s.verdict) !== undefined);
