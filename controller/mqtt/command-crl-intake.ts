@@ -27,7 +27,11 @@ export class CommandCrlIntake {
     private readonly now: () => Date,
     /** Told each installed CRL's thisUpdate: a time the office signed (ClockGuard.witness). */
     private readonly signedTime: (ms: number, source: string) => void = () => {},
+    /** Told when the freshness changed with time alone (to republish `state/crl`). */
+    private readonly verdictChanged: () => void = () => {},
   ) {}
+
+  #verdict: string | undefined;
 
   /** Takes one message of the command-CRL topic (installs in arrival order). */
   accept(payload: Buffer, source: string): void {
@@ -94,6 +98,8 @@ export class CommandCrlIntake {
   /** Raises or clears the command-CRL alarms for the installed CRL's freshness now. */
   evaluate(): void {
     const s = this.crl.state(this.now());
+    if (this.#verdict !== undefined && this.#verdict !== s.verdict) this.verdictChanged();
+    this.#verdict = s.verdict;
     if (s.verdict === 'missing') {
       this.alarms.clear('command_crl_stale');
       this.alarms.raise(

@@ -181,7 +181,14 @@ export function buildGatewayParts(
   });
   const crl =
     commandCrl &&
-    new CommandCrlIntake(commandCrl, alarms, log, now, (ms, source) => clock.witness(ms, source));
+    new CommandCrlIntake(
+      commandCrl,
+      alarms,
+      log,
+      now,
+      (ms, source) => clock.witness(ms, source),
+      () => state.publish(current(), 'crl'),
+    );
   const intake = new CommandIntake({
     stationId: o.stationId,
     clockSkewSec: o.clockSkewSec,
