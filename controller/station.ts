@@ -243,7 +243,8 @@ export class Station {
       m.ca || m.cert ? { ca: read(m.ca), cert: read(m.cert), key: read(m.key) } : undefined;
     const t = config.trust;
     const commandCrl =
-      t.commandRevocation !== 'off'
+      // Without command anchors no command is trusted anyway: no CRL to ask for.
+      t.commandRevocation !== 'off' && t.commandAnchors.length > 0
         ? new CommandCrl(() => this.trust.anchors.command, new MetaRepository(this.storage.db), {
             toleranceHours: t.crlToleranceHours,
             toleranceHoursByIssuer: t.crlToleranceHoursByAnchor,
