@@ -51,6 +51,8 @@ const CRL_REFUSALS: Readonly<Record<string, CommandRejectReason>> = {
   crl_missing: 'command_crl_missing',
   bad_crl: 'command_crl_missing',
   crl_stale: 'command_crl_stale',
+  // thisUpdate ahead of the station's clock: the station's time is suspect, the CRL unusable.
+  crl_not_yet_valid: 'command_crl_stale',
 };
 
 /** What an operator does about a missing or stale command CRL. */
