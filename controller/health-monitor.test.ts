@@ -109,6 +109,19 @@ describe('HealthMonitor', () => {
     await h.monitor.stop();
   });
 
+  it('raises crl_not_yet_valid (not crl_stale) for a CRL dated in the future, cleared when usable', async () => {
+    const h = setup();
+    await h.board.open();
+    await h.card.start();
+    await h.gpio.start();
+    await h.monitor.start();
+    h.trust.set('future');
+    expect(h.sink.codes()).toEqual([`crl_not_yet_valid|crl:${'ab'.repeat(8)}`]);
+    h.trust.set('fresh');
+    expect(h.sink.codes()).toEqual([]);
+    await h.monitor.stop();
+  });
+
   it('raises board_unreachable for a silent board and clears it when it answers again', async () => {
     const h = setup();
     await h.board.open();

@@ -7,7 +7,7 @@ import type { AlarmCode, AlarmSeverity } from '../shared/mqtt/state.js';
 import { CLOCK_FLOOR } from './doctor/checks.js';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
-import { crlUsable, type CrlStatus } from './trust/types.js';
+import { crlAlarm, type CrlStatus } from './trust/types.js';
 import type { MissingCrlStatus } from './trust/crl-cache.js';
 
 /** What the monitor raises and clears alarms through (the domain, which records each with its event). */
@@ -48,6 +48,7 @@ export interface HealthMonitorOptions {
 /** The alarm codes this monitor owns: it raises them and clears them when the cause is gone. */
 const OWNED: readonly AlarmCode[] = [
   'crl_stale',
+  'crl_not_yet_valid',
   'board_unreachable',
   'reader_gone',
   'disk_low',
@@ -144,9 +145,10 @@ export class HealthMonitor implements Component {
       this.#wanted.set(`${code}|${target}`, [severity, detail]);
 
     for (const s of o.trust.freshness(now)) {
-      if (!crlUsable(s.verdict)) {
+      const alarm = crlAlarm(s.verdict);
+      if (alarm) {
         want(
-          'crl_stale',
+          alarm,
           `crl:${s.issuerKeySha256.slice(0, 16)}`,
           'critical',
           `${s.verdict}: ${s.issuer}`,

@@ -2,7 +2,7 @@
  * Child process of bench/crl/run.ts, so peak RSS and start-up are measured per task:
  *   import <db> <crl> <ca.pem>   streaming import into a fresh database
  *   load <db>                    open the database and load the CRL indexes (start to ready)
- *   lookup <db> <count>          lookups over the loaded index, hits and misses
+ *   lookup <db> <count> [mb]     lookups over the loaded index, hits and misses (mb: crlMemoryMb)
  *   naive <crl>                  @peculiar/x509 parse with its limits lifted
  * Prints one JSON line.
  */
@@ -39,16 +39,27 @@ async function main(): Promise<unknown> {
     const db = openDatabase(a!);
     const cache = new CrlCache(new SqliteCrlStore(db), { toleranceHours: 24 });
     const crls = cache.load();
+    cache.warm();
     const ms = performance.now() - t0;
     const entries = cache.list().reduce((n, x) => n + x.index.count, 0);
     db.close();
-    return { ms, crls, entries, peakRssMb: rssMb() };
+    return {
+      ms,
+      crls,
+      entries,
+      lookupMemoryMb: Math.round((cache.memoryBytes / 1048576) * 10) / 10,
+      peakRssMb: rssMb(),
+    };
   }
   if (mode === 'lookup') {
     const count = Number(b);
     const db = openDatabase(a!);
-    const cache = new CrlCache(new SqliteCrlStore(db), { toleranceHours: 24 });
+    const cache = new CrlCache(new SqliteCrlStore(db), {
+      toleranceHours: 24,
+      ...(c ? { memoryMb: Number(c) } : {}),
+    });
     cache.load();
+    cache.warm();
     const index = cache.list()[0]!.index;
     const entries = index.count;
     // Half hits (serials in the CRL), half misses (serials never issued), interleaved.
@@ -67,6 +78,7 @@ async function main(): Promise<unknown> {
     perLookupNs.sort((x, y) => x - y);
     db.close();
     return {
+      lookupMemoryMb: Math.round((cache.memoryBytes / 1048576) * 10) / 10,
       lookups: count,
       hits,
       misses: count - hits,

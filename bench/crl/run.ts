@@ -4,16 +4,21 @@
  * entry, unsorted 8-byte serials with a reason code):
  * - `openssl crl -inform DER -in FILE -CAfile CA -noout`: wall time and peak RSS of the
  *   process (/usr/bin/time), median of 3;
- * - `jpki-locker crl import FILE --trust CA --db DB` (signature check, index, persisted in
- *   SQLite): wall time and peak RSS of the whole process, median of 3;
- * - lookups (1M, hits and misses): median per lookup;
+ * - `jpki-locker crl import FILE --trust CA --db DB` (signature check while the entries spill
+ *   to disk, then the index file written and its row committed in SQLite): wall time and peak
+ *   RSS of the whole process, median of 3;
+ * - lookups (1M, hits and misses): median per lookup, with the default trust.crlMemoryMb
+ *   (every fingerprint in memory) and with about a sixth of that (sparse: a block of the index
+ *   file read per lookup);
  * - ready after start with the CRL cached: `jpki-locker start` until "station ready" (whole
  *   process), and open the database + load the index alone in a fresh process;
  * - the naive @peculiar/x509 parse at 100k.
- * Prints JSON. Run: npx tsx bench/crl/run.ts [--sizes 1000000,10000000]
+ * The program is compiled to dist/ first (what bin/jpki-locker.js and systemd run; --no-build
+ * keeps the current dist/). Prints JSON, with the load average before and after.
+ * Run: npx tsx bench/crl/run.ts [--sizes 1000000,10000000] [--no-build]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +32,12 @@ const argSizes = process.argv.indexOf('--sizes');
 const sizes =
   argSizes > 0 ? process.argv[argSizes + 1]!.split(',').map(Number) : [1_000_000, 10_000_000];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-crl-'));
+if (!process.argv.includes('--no-build')) {
+  const b = spawnSync(process.execPath, [path.join(repo, 'scripts/build.mjs')], {
+    encoding: 'utf8',
+  });
+  if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -220,12 +231,24 @@ try {
     };
     if (n === 100_000) entry.naivePeculiarX509 = child('naive', file);
     entry.lookup = child('lookup', db, String(1_000_000));
+    // A budget of about a sixth of the fingerprints: the sparse index, a block read per lookup.
+    const sparseMb = Math.max(1, Math.round((n * 8) / 1048576 / 6));
+    entry.lookupSparse = {
+      memoryMbGiven: sparseMb,
+      ...child('lookup', db, String(1_000_000), String(sparseMb)),
+    };
+    const indexDir = `${db}-crl`;
+    entry.indexFileMb = round(
+      readdirSync(indexDir).reduce((s, f) => s + statSync(path.join(indexDir, f)).size, 0) /
+        1048576,
+    );
     // The daemon from its sources (bin/jpki-locker.js), as a user starts it.
     entry.daemonStart = await daemonStart(db, ca, path.join(repo, 'bin/jpki-locker.js'));
     (report.sizes as Record<string, unknown>)[String(n)] = entry;
     process.stderr.write(`done ${n}\n`);
   }
   const big = (report.sizes as Record<string, any>)[String(Math.max(...sizes))];
+  (report.machine as Record<string, unknown>).loadavgAfter = os.loadavg().map((x) => round(x, 2));
   report.targets = {
     size: big.entries,
     importAtMost0_3xOpenssl: big.ratioToOpenssl <= 0.3,

@@ -391,6 +391,19 @@ export const configSchema = {
           default: [],
           description: 'Roots that may sign back-office commands.',
         },
+        commandRevocation: {
+          enum: ['crl', 'off'],
+          default: 'crl',
+          description:
+            'crl: every command signer is checked against the CRL of its command anchor (retained on <prefix>/fleet/command-crl, or commandCrlFiles); without a current one every command is refused (command_crl_missing / command_crl_stale). off: revoking an office certificate has no effect on this station.',
+        },
+        commandCrlFiles: {
+          type: 'array',
+          items: { type: 'string', 'x-path': true },
+          default: [],
+          description:
+            'CRL files of the command anchors (DER or PEM) installed at start; a newer one from the broker replaces them.',
+        },
         crlToleranceHours: {
           type: 'number',
           minimum: 0,
@@ -439,6 +452,13 @@ export const configSchema = {
           minimum: 1,
           default: 12000000,
           description: 'Most revoked entries accepted in one CRL (counted while it streams in).',
+        },
+        crlMemoryMb: {
+          type: 'integer',
+          minimum: 1,
+          default: 128,
+          description:
+            'Memory for looking up revoked serials, all cached CRLs together (MB; 128 suits a 1 GB Pi): 8 bytes per entry while they fit (16,000,000 entries in 128 MB), beyond it a sparse index that reads a small block of the CRL index file per lookup.',
         },
         crlDownloadTimeoutSec: {
           type: 'integer',

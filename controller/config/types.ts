@@ -53,6 +53,13 @@ export interface Config {
     authAnchors: string[];
     signAnchors: string[];
     commandAnchors: string[];
+    /**
+     * `crl` (the schema's default; absent counts as `crl`): every command signer is checked
+     * against the command CA's CRL. Optional only for hand-made trust settings (tests).
+     */
+    commandRevocation?: 'crl' | 'off';
+    /** Command-CRL files installed at start (besides the retained `<prefix>/fleet/command-crl`). */
+    commandCrlFiles?: string[];
     crlToleranceHours: number;
     /** SHA-256 (hex) of an anchor's SubjectPublicKeyInfo -> hours (overrides crlToleranceHours). */
     crlToleranceHoursByAnchor: Record<string, number>;
@@ -61,6 +68,8 @@ export interface Config {
     crlRefreshMinutes: number;
     crlMaxBytes: number;
     crlMaxEntries: number;
+    /** Memory budget (MB) of the CRL lookup structures, all cached CRLs together. */
+    crlMemoryMb: number;
     crlDownloadTimeoutSec: number;
     crlMinRateBytes: number;
     crlMinRateWindowSec: number;

@@ -15,6 +15,7 @@
  *   cycles it once more. Exit 0 once the door is locked again and the audit chain verifies.
  */
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
@@ -22,6 +23,7 @@ import { loadCardProfile } from '../../firmware-host/jpki-card/profile.js';
 import type { CommandBodies, CommandKind, CommandResponse } from '../../shared/mqtt/commands.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
+import { commandCrlMessage, commandCrlTopic } from '../../shared/mqtt/command-crl.js';
 import { verifyAuditDb } from '../audit/audit-log.js';
 import type { Config } from '../config/types.js';
 import type { TestPkiManifest } from '../pki/test-pki.js';
@@ -52,6 +54,8 @@ export interface OfficePkiFiles {
   caCert: string;
   signerCert: string;
   signerKey: string;
+  /** The office CA's CRL: the back office publishes it retained for the station. */
+  crl: string | undefined;
 }
 
 /**
@@ -65,6 +69,7 @@ export function officePkiFiles(dataDir: string, pki: TestPkiManifest): OfficePki
     caCert: path.join(dir, pki.command.anchor),
     signerCert: path.join(dir, pki.command.signerCert),
     signerKey: path.join(dir, pki.command.signerKey),
+    crl: pki.command.crl ? path.join(dir, pki.command.crl) : undefined,
   };
 }
 
@@ -176,6 +181,19 @@ export class BackOffice {
     return office;
   }
 
+  /**
+   * Publishes the command CA's CRL retained on `<prefix>/fleet/command-crl`, as a
+   * municipality's office does: the station checks every command signer against it.
+   */
+  async publishCommandCrl(file: string): Promise<void> {
+    const bytes = await readFile(file);
+    await this.client.publishAsync(
+      commandCrlTopic(this.#topics.prefix),
+      JSON.stringify(commandCrlMessage(bytes, new Date())),
+      { qos: 1, retain: true },
+    );
+  }
+
   /** Signs and sends a command; resolves with the station's answer. */
   async send<K extends CommandKind>(kind: K, body: CommandBodies[K]): Promise<CommandResponse> {
     const claims = buildCommand(kind, body, { station: this.station });
@@ -201,10 +219,26 @@ export class BackOffice {
 export class KioskClient {
   readonly screens = new Waiters<KioskState>();
   readonly #abort = new AbortController();
-  constructor(private readonly url: string) {}
+  /** Where this surface's API lives: `/api/kiosk`, or a door reader's `/api/door/<id>`. */
+  readonly api: string;
+  readonly #events: string;
+
+  /** The kiosk's screen, or (with `door`) that door reader's own PIN surface. */
+  constructor(
+    private readonly url: string,
+    door?: string,
+  ) {
+    this.api = door === undefined ? '/api/kiosk' : `/api/door/${encodeURIComponent(door)}`;
+    this.#events = door === undefined ? '/events/kiosk' : `/events/door-${door}`;
+  }
+
+  /** The same station's PIN surface of door `door` (its own reader). */
+  forDoor(door: string): KioskClient {
+    return new KioskClient(this.url, door);
+  }
 
   async open(): Promise<void> {
-    const res = await fetch(`${this.url}/events/kiosk`, { signal: this.#abort.signal });
+    const res = await fetch(`${this.url}${this.#events}`, { signal: this.#abort.signal });
     if (!res.body) throw new DemoScriptError('no kiosk event stream');
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
@@ -232,7 +266,7 @@ export class KioskClient {
 
   /** Types the PIN on the pad. */
   async pin(pin: string): Promise<void> {
-    const status = await this.post('/api/kiosk/pin', { pin });
+    const status = await this.post(`${this.api}/pin`, { pin });
     if (status !== 200) throw new DemoScriptError(`the kiosk refused the PIN: HTTP ${status}`);
   }
 
@@ -444,8 +478,10 @@ async function doorStory(c: StoryContext): Promise<boolean> {
   }
   const staffDoor = c.config.doors.find((d) => d.reader);
   if (staffDoor) {
-    c.step(`a card in the ${staffDoor.id} door's own reader opens that door`);
-    screen = c.kiosk.next('pin');
+    c.step(`a card in the ${staffDoor.id} door's own reader opens that door (on its own PIN pad)`);
+    const pad = c.kiosk.forDoor(staffDoor.id);
+    await pad.open();
+    screen = pad.next('pin');
     const reader = c.hw.reader
       .readers()
       .map((r) => r.name)
@@ -457,17 +493,20 @@ async function doorStory(c: StoryContext): Promise<boolean> {
       'the staff door decision',
       15_000,
     );
-    screen = c.kiosk.next('door_open');
-    await c.kiosk.pin(member.pinHint);
+    screen = pad.next('door_open');
+    await pad.pin(member.pinHint);
     const opened = await screen;
     if (
       opened.door !== staffDoor.id ||
       ((await decided).data as { door?: string }).door !== staffDoor.id
     )
       throw new DemoScriptError(`the ${staffDoor.id} reader opened another door`);
-    idle = c.kiosk.next('idle');
+    if (c.kiosk.screens.seen.at(-1)?.screen !== 'idle')
+      throw new DemoScriptError(`the ${staffDoor.id} reader's card took the kiosk's screen`);
+    idle = pad.next('idle');
     c.simulator.remove();
     await idle;
+    pad.close();
   }
   if (door.fireInput) {
     // Every door on this fire panel raises (and clears) its own fire_alarm: the story waits for
@@ -576,6 +615,7 @@ export async function runDemoStory(
     );
     const online = office.status.next((s) => s.state === 'online', 'the station online', 15_000);
     await online;
+    if (officeFiles.crl) await office.publishCommandCrl(officeFiles.crl);
     kiosk = new KioskClient(station.web!.url);
     await kiosk.open();
     const context: StoryContext = {

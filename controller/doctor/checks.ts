@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/types.js';
 import { isWritable, loadMigrations } from '../storage/db.js';
+import { commandCrlCheck } from './command-crl.js';
 import { kioskSpeech } from './speech.js';
 import { lookAtStationDb, readStationDb } from './station-db.js';
 import { PCSC_ACCESS_DENIED, pcscAccessRemedy } from './pcsc-access.js';
@@ -429,7 +430,7 @@ export const crlFreshness: Check = {
         required: false,
       };
     }
-    const { crlFreshnessSummary } = await import('../trust/index.js');
+    const { crlFreshnessSummary, crlProblem } = await import('../trust/index.js');
     const { loadAnchors } = await import('../trust/trust-component.js');
     let anchors;
     try {
@@ -464,23 +465,29 @@ export const crlFreshness: Check = {
         toleranceHoursByIssuer: config.trust.crlToleranceHoursByAnchor,
         now,
         anchors,
+        // readStationDb may hand an in-memory image: the index files stay beside the file.
+        indexDir: `${path.resolve(config.storage.path)}-crl`,
       });
-      const bad = statuses.filter((s) => s.verdict !== 'fresh' && s.verdict !== 'grace');
+      // The one usability rule (trust/types.ts), with its reason for each unusable CRL.
+      const bad = statuses.filter((s) => crlProblem(s.verdict) !== undefined);
       const detail = statuses.length
         ? statuses
             .map((s) =>
               'ageHours' in s
-                ? `${s.issuer.replace(/.*OU=JPKI for /, '').split(',')[0]}: ${s.verdict}, ${s.entries} entries, ${s.ageHours.toFixed(1)} h old`
+                ? `${s.issuer.replace(/.*OU=JPKI for /, '').split(',')[0]}: ${s.verdict}${crlProblem(s.verdict) ? ` (${crlProblem(s.verdict)})` : ''}, ${s.entries} entries, ${s.ageHours.toFixed(1)} h old`
                 : `${s.issuer}: missing`,
             )
             .join('; ')
         : 'no CRL cached';
+      const future = bad.some((s) => crlProblem(s.verdict) === 'crl_not_yet_valid');
       return result(
         'crl',
         required,
         bad.length === 0 && statuses.length > 0,
         detail,
-        'import a current CRL: jpki-locker crl import FILE|URL (the back office also sends one with the crl command)',
+        future
+          ? "a CRL dated in the future is not used: check the station's clock (timedatectl), or import a current CRL"
+          : 'import a current CRL: jpki-locker crl import FILE|URL (the back office also sends one with the crl command)',
       );
     } finally {
       db.close();
@@ -488,7 +495,7 @@ export const crlFreshness: Check = {
   },
 };
 
-CHECKS.push(crlFreshness);
+CHECKS.push(crlFreshness, { name: 'command crl', run: commandCrlCheck });
 
 /**
  * The user-authentication anchors: which JPKI root generation is configured (by name or by a

@@ -194,6 +194,7 @@ const OUT_OF_SERVICE: Partial<Record<AlarmCode, OutOfServiceReason>> = {
   board_unreachable: 'boards',
   outbox_full: 'outbox',
   crl_stale: 'crl',
+  crl_not_yet_valid: 'crl_not_yet_valid',
 };
 
 /**

@@ -120,6 +120,20 @@ describe('pickup', () => {
     await resumed;
   });
 
+  it('names a CRL dated in the future on the idle screen as its own reason (alarm crl_not_yet_valid)', async () => {
+    const named = h.next(
+      (s) => s.screen === 'idle' && (s.station.outOfService ?? []).includes('crl_not_yet_valid'),
+    );
+    h.ledger.alarms.raiseAlarm('crl_not_yet_valid', 'critical', 'crl:abcd', 'future');
+    expect((await named).station).toMatchObject({
+      crlStale: false,
+      outOfService: ['crl_not_yet_valid'],
+    });
+    const back = h.next((s) => s.screen === 'idle' && s.station.outOfService === undefined);
+    h.ledger.alarms.clearAlarm('crl_not_yet_valid', 'crl:abcd');
+    await back;
+  });
+
   it('checks the certificate before asking the PIN: a revoked card never reaches the PIN', async () => {
     h.assign('d1', 'A01', alice);
     h.loadDirect('A01');
@@ -214,6 +228,7 @@ describe('pickup', () => {
     ['expired', 'cert_expired'],
     ['unknown_issuer', 'cert_untrusted'],
     ['crl_stale', 'crl_stale'],
+    ['crl_not_yet_valid', 'crl_not_yet_valid'],
   ])('shows %s as %s', async (reason, screen) => {
     h.checker.answer = { valid: false, reason };
     const err = h.next('error');

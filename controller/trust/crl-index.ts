@@ -9,6 +9,46 @@
  * no parsing, only the bucket table (one pass).
  */
 
+import { isRedundantSign } from './crl-fingerprint.js';
+
+/** The revoked serials of one cached CRL, however they are held (memory, or an index file). */
+export interface RevokedSerials {
+  readonly count: number;
+  /**
+   * Looks a serial up (INTEGER contents in two's complement; redundant sign octets ignored).
+   * Returns the reason byte when listed (NO_REASON when the entry had none), else -1.
+   */
+  lookup(serial: Uint8Array): number;
+  /** Every entry: its minimal serial octets `row[start..end)` and its reason byte. */
+  forEachEntry(fn: (row: Uint8Array, start: number, end: number, reason: number) => void): void;
+  /** Releases what it holds (an index file); lookups end. */
+  close(): void;
+}
+
+/** Where a CRL's entries go while it streams in (crl-parser.ts). */
+export interface EntrySink {
+  /** One serial (minimal two's complement `serial[start..end)`) with its reason byte. */
+  add(serial: Uint8Array, start: number, end: number, reason: number): void;
+  readonly count: number;
+}
+
+/**
+ * An EntrySink that becomes a RevokedSerials once the CRL's signature verified (`finish`), or
+ * leaves nothing behind (`discard`).
+ */
+export interface IndexWriter extends EntrySink {
+  /**
+   * The sorted index; repeated serials are counted (the first entry's reason is kept). With
+   * `dropRemovals`, removeFromCRL entries are left out (a complete CRL). `name` identifies the
+   * result (the file name of an on-disk index).
+   */
+  finish(opts: { name: string; dropRemovals: boolean }): {
+    index: RevokedSerials;
+    duplicates: number;
+  };
+  discard(): void;
+}
+
 /** Reason byte for entries without a reasonCode extension. */
 export const NO_REASON = 0xff;
 /** CRLReason removeFromCRL (RFC 5280 §5.3.1): only meaningful in delta CRLs. */
@@ -24,8 +64,8 @@ function compareRows(a: Uint8Array, ai: number, b: Uint8Array, bi: number, n: nu
   return 0;
 }
 
-/** A sorted, de-duplicated set of revoked serials with their reasons. Immutable. */
-export class CrlIndex {
+/** A sorted, de-duplicated set of revoked serials with their reasons, in memory. Immutable. */
+export class CrlIndex implements RevokedSerials {
   /** Octets per row (width + 1). */
   readonly rowSize: number;
   readonly count: number;
@@ -116,6 +156,17 @@ export class CrlIndex {
     return -1;
   }
 
+  forEachEntry(fn: (row: Uint8Array, start: number, end: number, reason: number) => void): void {
+    const w = this.width;
+    for (let i = 0, at = 0; i < this.count; i++, at += this.rowSize) {
+      let k = at;
+      while (k < at + w - 1 && isRedundantSign(this.rows[k]!, this.rows[k + 1]!)) k++;
+      fn(this.rows, k, at + w, this.rows[at + w]!);
+    }
+  }
+
+  close(): void {}
+
   /** Serial (canonical bytes) and reason of row i, for listings and tests. */
   entry(i: number): { serial: Uint8Array; reason: number } {
     const at = i * this.rowSize;
@@ -167,11 +218,6 @@ function reserve(bytes: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** True when `first` only repeats the sign of `next` (X.690 §8.3.2: not minimal). */
-function isRedundantSign(first: number, next: number): boolean {
-  return (first === 0 && (next & 0x80) === 0) || (first === 0xff && (next & 0x80) !== 0);
-}
-
 /** The octet that sign-extends a two's-complement value whose first octet is `first`. */
 function signFill(first: number): number {
   return first & 0x80 ? 0xff : 0;
@@ -212,7 +258,7 @@ export function fromUnsignedRows(width: number, rows: Uint8Array): CrlIndex {
  * then sorts (LSD radix sort on a permutation, skipping byte positions that never vary) and
  * removes duplicates. Already-sorted input (OpenSSL sorts its CRLs) skips the sort.
  */
-export class CrlIndexBuilder {
+export class CrlIndexBuilder implements IndexWriter {
   #width: number;
   #rows: Uint8Array;
   #count = 0;
@@ -273,8 +319,21 @@ export class CrlIndexBuilder {
     this.#width = w;
   }
 
-  /** Sorts, removes duplicate serials (the first entry's reason is kept), returns the index. */
-  finish(): { index: CrlIndex; duplicates: number } {
+  /**
+   * Sorts, removes duplicate serials (the first entry's reason is kept), returns the index;
+   * with `dropRemovals`, without removeFromCRL entries.
+   */
+  finish(opts?: { dropRemovals?: boolean }): { index: CrlIndex; duplicates: number } {
+    const r = this.#finish();
+    return opts?.dropRemovals ? { ...r, index: withoutRemovals(r.index) } : r;
+  }
+
+  discard(): void {
+    this.#rows = new Uint8Array(0);
+    this.#count = 0;
+  }
+
+  #finish(): { index: CrlIndex; duplicates: number } {
     const w = this.#width;
     const R = w + 1;
     const n = this.#count;
@@ -293,6 +352,31 @@ export class CrlIndexBuilder {
     }
     return { index: new CrlIndex(w, rows.subarray(0, out * R)), duplicates: n - out };
   }
+}
+
+function hasRemovals(index: CrlIndex): boolean {
+  for (let i = 0; i < index.count; i++)
+    if (index.rows[i * index.rowSize + index.width] === REMOVE_FROM_CRL) return true;
+  return false;
+}
+
+/** removeFromCRL belongs in delta CRLs only; in a complete CRL it means "not revoked". */
+function withoutRemovals(index: CrlIndex): CrlIndex {
+  return hasRemovals(index) ? CrlIndex.empty().merge(index) : index;
+}
+
+/**
+ * Applies a delta CRL's entries to a base (RFC 5280 §5.2.4) into `out`: base entries the delta
+ * does not list, then the delta's entries except those with reason removeFromCRL. Works on any
+ * RevokedSerials, so a 10,000,000-entry base streams from its file.
+ */
+export function mergeDelta(base: RevokedSerials, delta: RevokedSerials, out: EntrySink): void {
+  base.forEachEntry((row, start, end, reason) => {
+    if (delta.lookup(row.subarray(start, end)) < 0) out.add(row, start, end, reason);
+  });
+  delta.forEachEntry((row, start, end, reason) => {
+    if (reason !== REMOVE_FROM_CRL) out.add(row, start, end, reason);
+  });
 }
 
 /**

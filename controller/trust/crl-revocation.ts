@@ -15,7 +15,8 @@
  *         a listed serial is revoked, whatever the CRL's freshness;
  *  (j)    adds its reasons once it is fresh (or within the tolerance).
  * When the reasons do not add up to all reasons the status is undetermined: `stale` when a
- * covering CRL was too old, otherwise `missing`. Both fail closed in path validation.
+ * covering CRL was too old, `not_yet_valid` when one is dated in the future (§6.3.3 (a)),
+ * otherwise `missing`. All fail closed in path validation.
  */
 import type { Certificate } from './certificate.js';
 import { NO_REASON, REMOVE_FROM_CRL } from './crl-index.js';
@@ -23,7 +24,7 @@ import type { StoredCrl } from './crl-store.js';
 import { ALL_REASONS, type DistributionPoint } from './distribution-points.js';
 import { directoryNameKey } from './general-names.js';
 import {
-  crlUsable,
+  crlProblem,
   type CrlVerdict,
   type RevocationQuery,
   type RevocationStatus,
@@ -62,6 +63,17 @@ export interface CrlSource {
   verdict(crl: StoredCrl, at: Date): CrlVerdict;
 }
 
+/**
+ * RFC 5280 §6.3.3 (b) for a CRL of the certificate's own issuer: does its scope cover the
+ * certificate through one of the certificate's distribution points (or the implied one)?
+ */
+export function crlCovers(crl: StoredCrl, cert: Certificate): boolean {
+  const points = cert.distributionPoints.length
+    ? cert.distributionPoints.filter((dp) => !dp.crlIssuers)
+    : [IMPLIED_DP];
+  return points.some((dp) => crlCoversPoint(crl, dp, cert));
+}
+
 /** §6.3.3 over the CRLs of `source`. */
 export function crlRevocationStatus(source: CrlSource, q: RevocationQuery): RevocationStatus {
   const { cert, issuer } = q;
@@ -71,6 +83,7 @@ export function crlRevocationStatus(source: CrlSource, q: RevocationQuery): Revo
   const points = cert.distributionPoints.length ? cert.distributionPoints : [IMPLIED_DP];
   let mask = 0;
   let stale: StoredCrl | undefined;
+  let future: StoredCrl | undefined;
   for (const dp of points) {
     const issuers = dp.crlIssuers
       ? dp.crlIssuers.filter((k) => k.startsWith('dn:')).map((k) => k.slice(3))
@@ -90,12 +103,15 @@ export function crlRevocationStatus(source: CrlSource, q: RevocationQuery): Revo
         if (r >= 0 && r !== REMOVE_FROM_CRL)
           return { state: 'revoked', reasonCode: r === NO_REASON ? 0 : r };
         const v = source.verdict(crl, q.at);
-        if (crlUsable(v)) mask |= interim;
-        else if (v === 'stale') stale = crl;
+        const problem = crlProblem(v);
+        if (!problem) mask |= interim;
+        else if (problem === 'crl_stale') stale = crl;
+        else if (problem === 'crl_not_yet_valid') future = crl;
       }
     }
   }
   if (mask === ALL_REASONS) return { state: 'good' };
   if (stale) return { state: 'stale', nextUpdate: stale.nextUpdate };
+  if (future) return { state: 'not_yet_valid', thisUpdate: future.thisUpdate };
   return { state: 'missing' };
 }

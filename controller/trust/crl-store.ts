@@ -1,9 +1,21 @@
 /**
  * Where the CRL cache keeps the last good CRL per issuer key and scope: SQLite for the
- * daemon and the CLI, memory for one-shot checks (`cert verify --crl`) and tests.
+ * daemon and the CLI (the facts in SQLite, the entries in one index file per CRL beside the
+ * database, crl-index-file.ts), memory for one-shot checks (`cert verify --crl`) and tests.
  */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Db } from '../storage/db.js';
-import { CrlIndex, fromUnsignedRows } from './crl-index.js';
+import {
+  CrlIndex,
+  CrlIndexBuilder,
+  fromUnsignedRows,
+  type IndexWriter,
+  type RevokedSerials,
+} from './crl-index.js';
+import { FileCrlIndex } from './crl-index-file.js';
+import { SpillingIndexWriter } from './crl-index-spill.js';
 import { parseIdp, type IssuingDistributionPoint } from './crl-parser.js';
 
 /** One cached CRL (after any delta CRLs were merged into it). */
@@ -24,7 +36,7 @@ export interface StoredCrl {
   source: string;
   importedAt: Date;
   /** Entries of the CRL issuer's own certificates. */
-  index: CrlIndex;
+  index: RevokedSerials;
   /** Indirect CRLs: entries of other certificate issuers, by GeneralName key (general-names.ts). */
   others: ReadonlyMap<string, CrlIndex>;
 }
@@ -43,6 +55,10 @@ export interface CrlSourceState {
 export interface CrlStore {
   loadAll(): StoredCrl[];
   put(crl: StoredCrl): void;
+  /** Where a CRL's entries go while it streams in (`expectedBytes`: its size when known). */
+  newIndex(expectedBytes?: number): IndexWriter;
+  /** Drops an index that was finished but is not going to be stored (or was replaced). */
+  discardIndex(index: RevokedSerials): void;
   getSource(source: string): CrlSourceState | undefined;
   putSource(state: CrlSourceState): void;
   listSources(): CrlSourceState[];
@@ -57,6 +73,12 @@ export class MemoryCrlStore implements CrlStore {
   }
   put(crl: StoredCrl): void {
     this.#crls.set(`${crl.issuerKey}|${crl.issuerSpkiSha256}|${crl.scope}`, crl);
+  }
+  newIndex(expectedBytes?: number): IndexWriter {
+    return new CrlIndexBuilder(expectedBytes ? Math.ceil(expectedBytes / 41) : 1024);
+  }
+  discardIndex(index: RevokedSerials): void {
+    index.close();
   }
   getSource(source: string): CrlSourceState | undefined {
     return this.#sources.get(source);
@@ -113,10 +135,73 @@ interface SourceRow {
 
 /** Rows per stored part of an index (at most about 4 MiB per part). */
 const PART_ROWS = 1 << 18;
+/** serial_format of a CRL whose entries are in its index file `<der_sha256>.idx`. */
+const FORMAT_FILE = 2;
+/** Leftovers of an interrupted import (temporary files) older than this are removed. */
+const LEFTOVER_MS = 3600_000;
+
+/** Options of the SQLite store. */
+export interface SqliteCrlStoreOptions {
+  /** Folder of the index files (default: `<database>-crl` beside the database file). */
+  indexDir?: string;
+}
 
 /** SQLite store over migrations 010 and 015 (trust_crl, trust_crl_index_part, trust_crl_source). */
 export class SqliteCrlStore implements CrlStore {
-  constructor(private readonly db: Db) {}
+  #dir: string | undefined;
+  /** Cached CRLs that could not be loaded (missing or damaged index file): left out, fail closed. */
+  readonly problems: string[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: SqliteCrlStoreOptions = {},
+  ) {}
+
+  /** The index folder (created on first use; a private temporary one for an in-memory database). */
+  get indexDir(): string {
+    if (this.#dir === undefined) {
+      if (this.options.indexDir) this.#dir = this.options.indexDir;
+      else if (this.db.memory || this.db.name === '')
+        this.#dir = mkdtempSync(path.join(os.tmpdir(), 'jpki-crl-'));
+      else this.#dir = `${path.resolve(this.db.name)}-crl`;
+      if (!this.db.readonly) mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    }
+    return this.#dir;
+  }
+
+  newIndex(): IndexWriter {
+    return new SpillingIndexWriter(this.indexDir);
+  }
+
+  discardIndex(index: RevokedSerials): void {
+    index.close();
+    if (index instanceof FileCrlIndex) rmSync(index.file, { force: true });
+  }
+
+  #indexFile(derSha256: string): string {
+    return path.join(this.indexDir, `${derSha256}.idx`);
+  }
+
+  /** Removes index files no row names, and temporary files, once they are old enough. */
+  #sweep(keep: Set<string>): void {
+    if (this.db.readonly) return;
+    let names: string[];
+    try {
+      names = readdirSync(this.indexDir);
+    } catch {
+      return;
+    }
+    const now = Date.now();
+    for (const n of names) {
+      if (keep.has(n)) continue;
+      const file = path.join(this.indexDir, n);
+      try {
+        if (now - statSync(file).mtimeMs > LEFTOVER_MS) rmSync(file, { force: true });
+      } catch {
+        // gone already
+      }
+    }
+  }
 
   /** The parts of one index, copied one at a time into a buffer of the known size. */
   #readParts(crlId: number, bytes: number): Buffer {
@@ -143,7 +228,10 @@ export class SqliteCrlStore implements CrlStore {
         .all() as (Omit<CrlRow, 'rows'> & { id: number; rows: Buffer | null })[]
     ).map((r) => ({
       ...r,
-      rows: r.rows ?? this.#readParts(r.id, r.entries * (r.serial_width + 1)),
+      rows:
+        r.serial_format === FORMAT_FILE
+          ? null
+          : (r.rows ?? this.#readParts(r.id, r.entries * (r.serial_width + 1))),
     }));
     const others = new Map<number, Map<string, CrlIndex>>();
     for (const o of this.db
@@ -153,9 +241,22 @@ export class SqliteCrlStore implements CrlStore {
       m.set(o.cert_issuer, indexFrom(o.serial_width, o.rows, 1));
       others.set(o.crl_id, m);
     }
-    return rows.map((r) => {
+    this.problems.length = 0;
+    const keep = new Set<string>();
+    const out: StoredCrl[] = [];
+    for (const r of rows) {
+      let index: RevokedSerials;
+      if (r.serial_format === FORMAT_FILE) {
+        keep.add(`${r.der_sha256}.idx`);
+        try {
+          index = new FileCrlIndex(this.#indexFile(r.der_sha256), r.der_sha256);
+        } catch (err) {
+          this.problems.push(`CRL of ${r.issuer}: ${(err as Error).message}`);
+          continue;
+        }
+      } else index = indexFrom(r.serial_width, r.rows!, r.serial_format);
       const idpDer = r.idp ? new Uint8Array(r.idp) : undefined;
-      return {
+      out.push({
         issuerKey: r.issuer_key,
         issuer: r.issuer,
         issuerSpkiSha256: r.issuer_spki_sha256,
@@ -170,14 +271,28 @@ export class SqliteCrlStore implements CrlStore {
         derSha256: r.der_sha256,
         source: r.source,
         importedAt: new Date(r.imported_at),
-        index: indexFrom(r.serial_width, r.rows, r.serial_format),
+        index,
         others: others.get(r.id) ?? new Map(),
-      };
-    });
+      });
+    }
+    this.#sweep(keep);
+    return out;
   }
 
-  /** Replaces the CRL for the same issuer key and scope in one transaction. */
+  /**
+   * Replaces the CRL for the same issuer key and scope in one transaction. An index file
+   * (already complete and synced) becomes current with the commit; the replaced one is removed
+   * after it.
+   */
   put(crl: StoredCrl): void {
+    const inFile = crl.index instanceof FileCrlIndex;
+    const previous = this.db
+      .prepare(
+        `SELECT der_sha256, serial_format FROM trust_crl
+         WHERE issuer_key = ? AND issuer_spki_sha256 = ? AND scope = ?`,
+      )
+      .get(crl.issuerKey, crl.issuerSpkiSha256, crl.scope) as
+      { der_sha256: string; serial_format: number } | undefined;
     const tx = this.db.transaction(() => {
       const { id } = this.db
         .prepare(
@@ -185,14 +300,15 @@ export class SqliteCrlStore implements CrlStore {
              next_update, crl_number, full_crl_number, deltas_applied, entries, serial_width,
              der_sha256, source, imported_at, serial_format)
            VALUES (@issuerKey, @issuer, @spki, @scope, @idp, @thisUpdate, @nextUpdate, @crlNumber,
-             @fullCrlNumber, @deltasApplied, @entries, @width, @derSha256, @source, @importedAt, 1)
+             @fullCrlNumber, @deltasApplied, @entries, @width, @derSha256, @source, @importedAt,
+             @format)
            ON CONFLICT (issuer_key, issuer_spki_sha256, scope) DO UPDATE SET
              issuer = excluded.issuer, idp = excluded.idp, this_update = excluded.this_update,
              next_update = excluded.next_update, crl_number = excluded.crl_number,
              full_crl_number = excluded.full_crl_number, deltas_applied = excluded.deltas_applied,
              entries = excluded.entries, serial_width = excluded.serial_width,
              der_sha256 = excluded.der_sha256, source = excluded.source,
-             imported_at = excluded.imported_at, serial_format = 1
+             imported_at = excluded.imported_at, serial_format = excluded.serial_format
            RETURNING id`,
         )
         .get({
@@ -207,24 +323,15 @@ export class SqliteCrlStore implements CrlStore {
           fullCrlNumber: crl.fullCrlNumber?.toString() ?? null,
           deltasApplied: crl.deltasApplied,
           entries: crl.index.count,
-          width: crl.index.width,
+          width: (crl.index as CrlIndex | FileCrlIndex).width,
+          format: inFile ? FORMAT_FILE : 1,
           derSha256: crl.derSha256,
           source: crl.source,
           importedAt: crl.importedAt.toISOString(),
         }) as { id: number };
-      const rows = crl.index.rows;
       this.db.prepare(`DELETE FROM trust_crl_index WHERE crl_id = ?`).run(id);
       this.db.prepare(`DELETE FROM trust_crl_index_part WHERE crl_id = ?`).run(id);
-      const part = this.db.prepare(
-        `INSERT INTO trust_crl_index_part (crl_id, part, rows) VALUES (?, ?, ?)`,
-      );
-      const size = PART_ROWS * crl.index.rowSize;
-      for (let at = 0, n = 0; at < rows.length || n === 0; at += size, n++)
-        part.run(
-          id,
-          n,
-          Buffer.from(rows.buffer, rows.byteOffset + at, Math.min(size, rows.length - at)),
-        );
+      if (!inFile) this.#putParts(id, crl.index as CrlIndex);
       this.db.prepare(`DELETE FROM trust_crl_entry_issuer_index WHERE crl_id = ?`).run(id);
       const insert = this.db.prepare(
         `INSERT INTO trust_crl_entry_issuer_index (crl_id, cert_issuer, serial_width, rows)
@@ -239,6 +346,23 @@ export class SqliteCrlStore implements CrlStore {
         );
     });
     tx.immediate();
+    if (previous?.serial_format === FORMAT_FILE && previous.der_sha256 !== crl.derSha256)
+      rmSync(this.#indexFile(previous.der_sha256), { force: true });
+  }
+
+  /** An in-memory index (MemoryCrlStore's, or one loaded from an older station) as parts. */
+  #putParts(id: number, index: CrlIndex): void {
+    const rows = index.rows;
+    const part = this.db.prepare(
+      `INSERT INTO trust_crl_index_part (crl_id, part, rows) VALUES (?, ?, ?)`,
+    );
+    const size = PART_ROWS * index.rowSize;
+    for (let at = 0, n = 0; at < rows.length || n === 0; at += size, n++)
+      part.run(
+        id,
+        n,
+        Buffer.from(rows.buffer, rows.byteOffset + at, Math.min(size, rows.length - at)),
+      );
   }
 
   getSource(source: string): CrlSourceState | undefined {

@@ -50,7 +50,10 @@ export {
 } from './trust-component.js';
 export {
   CrlReason,
+  crlAlarm,
+  crlProblem,
   crlReasonName,
+  crlUsable,
   TRUST_PURPOSES,
   type CrlStatus,
   type CrlVerdict,
@@ -75,9 +78,12 @@ export function crlFreshnessSummary(
     toleranceHoursByIssuer?: Readonly<Record<string, number>>;
     now?: Date;
     anchors?: readonly Certificate[];
+    /** The index folder, when `db` is a copy of the station's database (doctor reads one). */
+    indexDir?: string;
   },
 ): (CrlStatus | MissingCrlStatus)[] {
-  const cache = new CrlCache(new SqliteCrlStore(db), {
+  const store = new SqliteCrlStore(db, options.indexDir ? { indexDir: options.indexDir } : {});
+  const cache = new CrlCache(store, {
     toleranceHours: options.toleranceHours,
     ...(options.toleranceHoursByIssuer
       ? { toleranceHoursByIssuer: options.toleranceHoursByIssuer }

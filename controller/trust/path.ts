@@ -119,6 +119,7 @@ function revocationReason(ctx: PathContext, cert: Certificate, issuer: Certifica
   if (s.state === 'revoked') return 'revoked';
   if (s.state === 'missing') return 'crl_missing';
   if (s.state === 'stale') return 'crl_stale';
+  if (s.state === 'not_yet_valid') return 'crl_not_yet_valid';
   if (s.state === 'bad') return 'bad_crl';
   return 'ok';
 }

@@ -173,7 +173,8 @@ describe('RFC 5280 §5 CRL profile', () => {
         nextUpdate: new Date(now + 48 * HOUR),
       }),
     );
-    expect(verify(makeCert(leafSpec()), { revocation: c })).toBe('crl_missing');
+    // Its own reason (issue 12: one crlUsable rule), not crl_missing or crl_stale.
+    expect(verify(makeCert(leafSpec()), { revocation: c })).toBe('crl_not_yet_valid');
     expect(verdictOf(c.list()[0]!, new Date(now), 0)).toBe('future');
   });
 

@@ -23,7 +23,13 @@ import { isJpkiRootName, loadJpkiRoot } from './jpki-roots.js';
 import { OcspClient } from './ocsp/client.js';
 import { verifyWithStatus, type OcspMode, type StatusResult } from './ocsp/policy.js';
 import { validatePath } from './path.js';
-import { crlUsable, type CrlStatus, type TrustPurpose, type TrustResult } from './types.js';
+import {
+  crlProblem,
+  crlUsable,
+  type CrlStatus,
+  type TrustPurpose,
+  type TrustResult,
+} from './types.js';
 
 /** Timer functions (injected so tests can use fake timers). */
 export interface TrustTimers {
@@ -35,6 +41,7 @@ export interface TrustTimers {
 type IntakeKeys =
   | 'crlMaxBytes'
   | 'crlMaxEntries'
+  | 'crlMemoryMb'
   | 'crlDownloadTimeoutSec'
   | 'crlMinRateBytes'
   | 'crlMinRateWindowSec';
@@ -60,6 +67,7 @@ export function crlCacheOptions(config: Readonly<TrustConfig>): CrlCacheOptions 
         : {}),
     },
     ...(config.crlMaxEntries !== undefined ? { maxEntries: config.crlMaxEntries } : {}),
+    ...(config.crlMemoryMb !== undefined ? { memoryMb: config.crlMemoryMb } : {}),
   };
 }
 
@@ -157,11 +165,16 @@ export class TrustComponent implements Component {
     this.#anchors = loadAnchors(config);
     throwIfAborted(signal);
     const started = performance.now();
-    this.#crl = new CrlCache(new SqliteCrlStore(this.options.db()), {
+    const store = new SqliteCrlStore(this.options.db());
+    this.#crl = new CrlCache(store, {
       ...crlCacheOptions(config),
       now: this.#now,
     });
     const loaded = this.#crl.load();
+    this.#crl.warm();
+    // A cached CRL whose index file is missing or damaged is left out: its certificates answer
+    // crl_missing (fail closed) until the next import.
+    for (const problem of store.problems) log.warn({ problem }, 'cached CRL left out');
     log.info(
       {
         anchors: {
@@ -172,6 +185,7 @@ export class TrustComponent implements Component {
         crls: loaded,
         entries: this.#crl.list().reduce((n, c) => n + c.index.count, 0),
         loadMs: Math.round(performance.now() - started),
+        lookupMemoryMb: Math.round((this.#crl.memoryBytes / 1048576) * 10) / 10,
       },
       'trust anchors and CRL cache loaded',
     );
@@ -300,6 +314,7 @@ export class TrustComponent implements Component {
       { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
       'CRL import',
     );
+    this.crl.warm();
     this.#checkFreshness();
     return r;
   }
@@ -316,6 +331,7 @@ export class TrustComponent implements Component {
       { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
       'CRL import',
     );
+    this.crl.warm();
     this.#checkFreshness();
     return r;
   }
@@ -361,7 +377,7 @@ export class TrustComponent implements Component {
       .join(',');
     for (const s of bad)
       this.options.log.warn(
-        { issuer: s.issuer, verdict: s.verdict },
+        { issuer: s.issuer, verdict: s.verdict, reason: crlProblem(s.verdict) },
         'CRL not usable: certificates of this issuer are refused',
       );
     if (key !== this.#staleKeys) {

@@ -27,6 +27,8 @@ export type TrustReason =
   | 'crl_missing'
   /** The issuer's CRL is past nextUpdate plus the configured tolerance. */
   | 'crl_stale'
+  /** The issuer's CRL has its thisUpdate in the future (the station's clock, or the CA's, is wrong). */
+  | 'crl_not_yet_valid'
   /** The CRL for an issuer cannot be used (broken, bad signature, signer not allowed, ...). */
   | 'bad_crl'
   /** keyUsage / extendedKeyUsage do not allow the purpose (or an issuer may not sign certs). */
@@ -88,6 +90,8 @@ export type RevocationStatus =
   | { state: 'missing' }
   /** The covering CRL is beyond nextUpdate + tolerance. */
   | { state: 'stale'; nextUpdate: Date | undefined }
+  /** The covering CRL's thisUpdate is in the future (RFC 5280 §6.3.3 (a): not usable yet). */
+  | { state: 'not_yet_valid'; thisUpdate: Date }
   /** The covering CRL is unusable (signature, signer, format). */
   | { state: 'bad'; detail: string };
 
@@ -118,7 +122,7 @@ export type CrlVerdict =
   | 'grace'
   /** beyond the tolerance: validation answers crl_stale. */
   | 'stale'
-  /** thisUpdate is in the future (clock wrong?): the CRL is not used yet. */
+  /** thisUpdate is in the future (clock wrong?): not used yet; validation answers crl_not_yet_valid. */
   | 'future';
 
 /**
@@ -128,7 +132,37 @@ export type CrlVerdict =
  * any cached CRL is revoked whatever its freshness: fail closed).
  */
 export function crlUsable(verdict: CrlVerdict | 'missing'): boolean {
-  return verdict === 'fresh' || verdict === 'grace';
+  return crlProblem(verdict) === undefined;
+}
+
+/** Why a CRL is not usable: the reason (and alarm) each unusable verdict gives. */
+export type CrlProblem = 'crl_stale' | 'crl_not_yet_valid' | 'crl_missing';
+
+/**
+ * The same rule with its answer spelled out: undefined for a usable CRL, else the reason its
+ * certificates are refused with, which is also the alarm raised (`crl_missing` raises
+ * `crl_stale`, see crlAlarm). A future-dated CRL has its own reason, `crl_not_yet_valid`.
+ */
+export function crlProblem(verdict: CrlVerdict | 'missing'): CrlProblem | undefined {
+  switch (verdict) {
+    case 'fresh':
+    case 'grace':
+      return undefined;
+    case 'future':
+      return 'crl_not_yet_valid';
+    case 'stale':
+      return 'crl_stale';
+    case 'missing':
+      return 'crl_missing';
+  }
+}
+
+/** The alarm an unusable CRL raises (shared/mqtt ALARM_CODES): no CRL at all counts as stale. */
+export function crlAlarm(
+  verdict: CrlVerdict | 'missing',
+): 'crl_stale' | 'crl_not_yet_valid' | undefined {
+  const p = crlProblem(verdict);
+  return p === 'crl_missing' ? 'crl_stale' : p;
 }
 
 /** Per-issuer CRL status (doctor, `crl status`, the kiosk's alarm). */

@@ -30,6 +30,8 @@ export const KIOSK_ERROR_CODES = [
   'cert_expired',
   'cert_untrusted',
   'crl_stale',
+  /** The revocation data is dated in the future (clock wrong?): cards cannot be checked. */
+  'crl_not_yet_valid',
   'nothing_to_collect',
   'card_removed',
   'card_error',
@@ -53,7 +55,13 @@ export const KIOSK_ERROR_CODES = [
 export type KioskErrorCode = (typeof KIOSK_ERROR_CODES)[number];
 
 /** Why pickups are impossible right now: the idle screen says which, in plain words. */
-export const OUT_OF_SERVICE_REASONS = ['reader', 'boards', 'outbox', 'crl'] as const;
+export const OUT_OF_SERVICE_REASONS = [
+  'reader',
+  'boards',
+  'outbox',
+  'crl',
+  'crl_not_yet_valid',
+] as const;
 export type OutOfServiceReason = (typeof OUT_OF_SERVICE_REASONS)[number];
 
 export const COMPARTMENT_VIEW_STATES = [

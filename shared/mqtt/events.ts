@@ -26,6 +26,8 @@ export const ATTEMPT_REASONS = [
   'cert_expired',
   'cert_untrusted',
   'crl_stale',
+  /** The CRL that would decide is dated in the future (clock wrong?): not used yet. */
+  'crl_not_yet_valid',
   'wrong_pin',
   'pin_locked',
   'card_error',

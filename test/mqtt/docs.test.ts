@@ -14,6 +14,7 @@ import { ATTEMPT_REASONS, EVENT_KINDS } from '../../shared/mqtt/events.js';
 import {
   commandBodySchemas,
   commandClaimsSchema,
+  commandCrlSchema,
   payloadSchemas,
 } from '../../shared/mqtt/schemas.js';
 import { ALARM_CODES, COMPARTMENT_STATUSES, DOOR_STATUSES } from '../../shared/mqtt/state.js';
@@ -58,6 +59,7 @@ const schemas: [string, ReturnType<typeof ajv.compile>][] = [
     ([k, s]) => [`payload ${k}`, ajv.compile(s)] as [string, ReturnType<typeof ajv.compile>],
   ),
   ['command claims', ajv.compile(commandClaimsSchema)],
+  ['command CRL', ajv.compile(commandCrlSchema)],
   ...Object.entries(commandBodySchemas).map(
     ([k, s]) => [`body ${k}`, ajv.compile(s)] as [string, ReturnType<typeof ajv.compile>],
   ),

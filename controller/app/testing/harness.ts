@@ -35,6 +35,8 @@ export interface HarnessOptions {
   hours?: { open: string; close: string };
   /** Also send every screen here (e.g. a WebServer's kiosk channel). */
   publish?: (s: KioskState) => void;
+  /** Also send every door reader's screen here (e.g. a WebServer's door channels). */
+  publishDoor?: (door: string, s: KioskState) => void;
   /** A real checker instead of the fixed one (benchmark). */
   checker?: CertificateChecker;
   /** Outbox bound (default 10,000,000). */
@@ -49,7 +51,20 @@ export interface HarnessOptions {
   door?: boolean;
   /** Doors (default: door `front` with `door: true`, else none). */
   doors?: DoorSettings[];
+  /** Each door with a `reader` gets its own hand-driven card source and PIN surface. */
+  doorReaders?: boolean;
 }
+
+/**
+ * A lockers-and-doors station whose door `front` (simulated GPIO) has its own reader `Front`,
+ * with its own hand-driven card source and PIN surface beside the kiosk's.
+ */
+export const FRONT_DOOR_READER: HarnessOptions = {
+  mode: 'both',
+  door: true,
+  doors: [{ id: 'front', unlockMs: 2000, heldOpenSec: 30, reader: 'Front' }],
+  doorReaders: true,
+};
 
 /** Core + sim board + manual card, wired by {@link composeCore}. */
 export class CoreHarness {
@@ -62,12 +77,18 @@ export class CoreHarness {
   /** The simulated GPIO of door `front` (with `door: true`). */
   readonly gpio: SimGpio | undefined;
   readonly cards = new ManualCardSource();
+  /** The doors' own readers (with `doorReaders`), by door id. */
+  readonly doorCards = new Map<string, ManualCardSource>();
+  /** Screens published on each door reader's own surface, by door id. */
+  readonly doorScreens = new Map<string, KioskState[]>();
   readonly checker = new FixedCertificateChecker();
   readonly timers: Timers;
   readonly screens: KioskState[] = [];
   readonly #screenWaiters: {
     pred: (s: KioskState) => boolean;
     resolve: (s: KioskState) => void;
+    /** The door reader's surface it waits on (undefined: the kiosk's). */
+    door: string | undefined;
   }[] = [];
   readonly #screenListeners = new Set<(s: KioskState) => void>();
   now: () => Date;
@@ -107,6 +128,13 @@ export class CoreHarness {
     this.gpio = options.door
       ? new SimGpio(FRONT_DOOR_GPIO, manual ? { timers: manual } : {})
       : undefined;
+    const doors =
+      options.doors ?? (this.gpio ? [{ id: 'front', unlockMs: 2000, heldOpenSec: 30 }] : []);
+    if (options.doorReaders)
+      for (const d of doors.filter((x) => x.reader)) {
+        this.doorCards.set(d.id, new ManualCardSource());
+        this.doorScreens.set(d.id, []);
+      }
     this.core = composeCore({
       db: this.db,
       outbox: options.wrapOutbox?.(this.outbox) ?? this.outbox,
@@ -119,7 +147,13 @@ export class CoreHarness {
         mode: options.mode ?? 'locker',
       },
       compartments: wiring.map((w) => ({ id: w.id, size: 'M' })),
-      doors: options.doors ?? (this.gpio ? [{ id: 'front', unlockMs: 2000, heldOpenSec: 30 }] : []),
+      doors,
+      doorCards: this.doorCards,
+      publishDoor: (door, s) => {
+        options.publishDoor?.(door, s);
+        this.doorScreens.get(door)?.push(s);
+        this.#publish(s, door);
+      },
       doorHardware: this.gpio
         ? new GpioDoorHardware(this.gpio, [
             { id: 'front', relay: 'front-relay', contact: 'front-contact', rex: 'front-exit' },
@@ -138,12 +172,7 @@ export class CoreHarness {
         options.publish?.(s);
         this.screens.push(s);
         for (const l of [...this.#screenListeners]) l(s);
-        for (const w of [...this.#screenWaiters]) {
-          if (w.pred(s)) {
-            this.#screenWaiters.splice(this.#screenWaiters.indexOf(w), 1);
-            w.resolve(s);
-          }
-        }
+        this.#publish(s, undefined);
       },
       now,
       timers: this.timers,
@@ -168,11 +197,12 @@ export class CoreHarness {
     this.core.doors.start();
     this.core.watch.start();
     this.session.start();
+    for (const s of this.core.doorSessions.values()) s.start();
   }
 
   async stop(): Promise<void> {
-    this.session.stop();
-    await this.session.settled;
+    for (const s of [this.session, ...this.core.doorSessions.values()]) s.stop();
+    await Promise.all([this.session, ...this.core.doorSessions.values()].map((s) => s.settled));
     this.core.watch.stop();
     this.core.doors.stop();
     await this.gpio?.stop();
@@ -181,11 +211,23 @@ export class CoreHarness {
     this.db.close();
   }
 
-  /** Resolves with the next published screen matching `pred` (or `screen` name / error code). */
-  next(pred: string | ((s: KioskState) => boolean)): Promise<KioskState> {
+  /**
+   * Resolves with the next screen matching `pred` (or `screen` name / error code) on the
+   * kiosk, or on door `door`'s own surface.
+   */
+  next(pred: string | ((s: KioskState) => boolean), door?: string): Promise<KioskState> {
     const p =
       typeof pred === 'string' ? (s: KioskState) => s.screen === pred || s.error === pred : pred;
-    return new Promise((resolve) => this.#screenWaiters.push({ pred: p, resolve }));
+    return new Promise((resolve) => this.#screenWaiters.push({ pred: p, resolve, door }));
+  }
+
+  #publish(s: KioskState, door: string | undefined): void {
+    for (const w of [...this.#screenWaiters]) {
+      if (w.door === door && w.pred(s)) {
+        this.#screenWaiters.splice(this.#screenWaiters.indexOf(w), 1);
+        w.resolve(s);
+      }
+    }
   }
 
   /** Board address and lock of a compartment. */
@@ -203,6 +245,34 @@ export class CoreHarness {
       pickupDeadline: (deadline ?? new Date(this.now().getTime() + 48 * 3600_000)).toISOString(),
     });
     if (!r.accepted) throw new Error(`assign refused: ${r.reason}`);
+  }
+
+  /** A door rule letting the holder of `card` through `doors` at any hour (valid a day). */
+  allowAtDoors(card: FakeJpkiCard, doors: string[], version = 1): void {
+    const now = this.now().getTime();
+    const r = this.ledger.roster.applyDoorRules({
+      version,
+      rules: [
+        {
+          ruleId: `always-${doors.join('-')}`,
+          who: { certSpkiSha256: [spkiSha256(card.cert.der)] },
+          doors,
+          schedule: {
+            timezone: 'Asia/Tokyo',
+            weekly: [
+              {
+                days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+                from: '00:00',
+                to: '24:00',
+              },
+            ],
+          },
+          validFrom: new Date(now - 3600_000).toISOString(),
+          validUntil: new Date(now + 86_400_000).toISOString(),
+        },
+      ],
+    });
+    if (!r.accepted) throw new Error(`door rules refused: ${r.reason}`);
   }
 
   /** Marks a delivery loaded directly (skipping the staff flow). */

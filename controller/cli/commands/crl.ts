@@ -6,7 +6,9 @@ import {
   CrlCache,
   crlCacheOptions,
   CrlError,
+  crlProblem,
   crlReasonName,
+  crlUsable,
   DerError,
   loadAnchors,
   loadCertificates,
@@ -211,9 +213,7 @@ export function registerCrl(program: Command): void {
                 `last import from ${s.source} failed at ${s.checkedAt}: ${s.detail ?? ''}\n`,
               );
           }
-          return status.some((s) => s.verdict === 'stale' || s.verdict === 'missing')
-            ? ExitCode.Failure
-            : ExitCode.Ok;
+          return status.some((s) => !crlUsable(s.verdict)) ? ExitCode.Failure : ExitCode.Ok;
         } finally {
           db.close();
         }
@@ -247,7 +247,8 @@ export function registerCrl(program: Command): void {
             return ExitCode.Failure;
           }
           const verdict = verdictOf(found.crl, new Date(), cache.toleranceFor(found.crl));
-          const status = found.listed ? 'revoked' : verdict === 'stale' ? 'crl_stale' : 'good';
+          // The one usability rule (trust/types.ts): stale, future-dated -> its own reason.
+          const status = found.listed ? 'revoked' : (crlProblem(verdict) ?? 'good');
           process.stdout.write(
             JSON.stringify({
               issuer: issuer.subject,

@@ -83,6 +83,9 @@ export const en: Messages = {
   'error.cert_untrusted.body': 'Its authentication certificate could not be verified.',
   'error.crl_stale.title': 'We cannot check cards right now',
   'error.crl_stale.body': 'Revocation data is out of date, so pickups are paused.',
+  'error.crl_not_yet_valid.title': 'We cannot check cards right now',
+  'error.crl_not_yet_valid.body':
+    'Revocation data is dated in the future (the clock may be wrong), so pickups are paused.',
   'error.nothing_to_collect.title': 'Nothing to collect',
   'error.nothing_to_collect.body': 'There are no documents for this card. Take your card.',
   'error.card_removed.title': 'The card was removed',
@@ -124,6 +127,8 @@ export const en: Messages = {
   'outOfService.boards': 'The locker doors cannot be opened.',
   'outOfService.outbox': 'Records cannot be sent to the office, so pickups are stopped.',
   'outOfService.crl': 'Card revocation data is out of date, so cards cannot be checked.',
+  'outOfService.crl_not_yet_valid':
+    'Card revocation data is dated in the future (is the clock right?), so cards cannot be checked.',
 
   'offline.title': 'This screen is not working',
   'offline.body': 'The station has stopped. Please ask at the counter.',

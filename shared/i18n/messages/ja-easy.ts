@@ -91,6 +91,9 @@ export const jaEasy: Messages = {
   'error.cert_untrusted.body': 'カードを {確|たし}かめる ことが できません でした。',
   'error.crl_stale.title': 'いま カードを {調|しら}べる ことが できません',
   'error.crl_stale.body': '{書類|しょるい}を {渡|わた}すのを {止|と}めて います。',
+  'error.crl_not_yet_valid.title': 'いま カードを {調|しら}べる ことが できません',
+  'error.crl_not_yet_valid.body':
+    '{情報|じょうほう}の {日付|ひづけ}が おかしいので、{書類|しょるい}を {渡|わた}すのを {止|と}めて います。',
   'error.nothing_to_collect.title': 'あなたの {書類|しょるい}は ありません',
   'error.nothing_to_collect.body': 'カードを {取|と}って ください。',
   'error.card_removed.title': 'カードが {取|と}られました',
@@ -135,6 +138,8 @@ export const jaEasy: Messages = {
   'outOfService.boards': 'ロッカーの ドアが {開|あ}きません。',
   'outOfService.outbox': '{市役所|しやくしょ}への {連絡|れんらく}が {止|と}まって います。',
   'outOfService.crl': 'カードを {調|しら}べる ための {情報|じょうほう}が {古|ふる}いです。',
+  'outOfService.crl_not_yet_valid':
+    'カードを {調|しら}べる ための {情報|じょうほう}の {日付|ひづけ}が おかしいです。',
 
   'offline.title': 'この {画面|がめん}は {使|つか}えません',
   'offline.body': '{機械|きかい}が {止|と}まって います。{窓口|まどぐち}に {聞|き}いて ください。',

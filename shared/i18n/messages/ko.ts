@@ -82,6 +82,9 @@ export const ko: Messages = {
   'error.cert_untrusted.body': '이용자 증명용 전자증명서를 확인할 수 없었습니다.',
   'error.crl_stale.title': '지금은 카드를 확인할 수 없습니다',
   'error.crl_stale.body': '실효 정보가 오래되어 수령을 중지하고 있습니다.',
+  'error.crl_not_yet_valid.title': '지금은 카드를 확인할 수 없습니다',
+  'error.crl_not_yet_valid.body':
+    '실효 정보의 날짜가 미래로 되어 있어(시계 오류일 수 있음) 수령을 중지하고 있습니다.',
   'error.nothing_to_collect.title': '받을 서류가 없습니다',
   'error.nothing_to_collect.body': '이 카드로 받을 서류가 없습니다. 카드를 가져가세요.',
   'error.card_removed.title': '카드가 제거되었습니다',
@@ -122,6 +125,8 @@ export const ko: Messages = {
   'outOfService.boards': '보관함 문을 열 수 없습니다.',
   'outOfService.outbox': '관공서로 기록을 보낼 수 없어 수령을 중지했습니다.',
   'outOfService.crl': '카드 실효 정보가 오래되어 카드를 확인할 수 없습니다.',
+  'outOfService.crl_not_yet_valid':
+    '카드 실효 정보의 날짜가 미래로 되어 있어(시계 오류일 수 있음) 카드를 확인할 수 없습니다.',
 
   'offline.title': '이 화면은 사용할 수 없습니다',
   'offline.body': '장치가 멈췄습니다. 창구에 문의하세요.',

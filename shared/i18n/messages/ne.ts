@@ -82,6 +82,9 @@ export const ne: Messages = {
   'error.cert_untrusted.body': 'यसको प्रमाणीकरण प्रमाणपत्र जाँच गर्न सकिएन।',
   'error.crl_stale.title': 'अहिले कार्ड जाँच गर्न सकिँदैन',
   'error.crl_stale.body': 'रद्द सूची पुरानो भएकाले लिने काम रोकिएको छ।',
+  'error.crl_not_yet_valid.title': 'अहिले कार्ड जाँच गर्न सकिँदैन',
+  'error.crl_not_yet_valid.body':
+    'रद्द सूचीको मिति भविष्यको छ (घडी गलत हुन सक्छ), त्यसैले लिने काम रोकिएको छ।',
   'error.nothing_to_collect.title': 'लिनुपर्ने कागजात छैन',
   'error.nothing_to_collect.body': 'यो कार्डका लागि कुनै कागजात छैन। कार्ड लिनुहोस्।',
   'error.card_removed.title': 'कार्ड हटाइयो',
@@ -121,6 +124,8 @@ export const ne: Messages = {
   'outOfService.boards': 'लकरका ढोका खोल्न सकिँदैन।',
   'outOfService.outbox': 'कार्यालयमा रेकर्ड पठाउन सकिएन, त्यसैले लिने काम रोकियो।',
   'outOfService.crl': 'कार्डको रद्द सूची पुरानो भएकाले कार्ड जाँच गर्न सकिँदैन।',
+  'outOfService.crl_not_yet_valid':
+    'कार्डको रद्द सूचीको मिति भविष्यको छ (घडी गलत हुन सक्छ), त्यसैले कार्ड जाँच गर्न सकिँदैन।',
 
   'offline.title': 'यो स्क्रिनले काम गरिरहेको छैन',
   'offline.body': 'यन्त्र बन्द भयो। काउन्टरमा सोध्नुहोस्।',

@@ -83,6 +83,9 @@ export const ptBR: Messages = {
   'error.cert_untrusted.body': 'Não foi possível verificar o certificado de autenticação.',
   'error.crl_stale.title': 'Não é possível verificar cartões agora',
   'error.crl_stale.body': 'Os dados de revogação estão desatualizados; retiradas suspensas.',
+  'error.crl_not_yet_valid.title': 'Não é possível verificar cartões agora',
+  'error.crl_not_yet_valid.body':
+    'Os dados de revogação têm data no futuro (o relógio pode estar errado); retiradas suspensas.',
   'error.nothing_to_collect.title': 'Nada para retirar',
   'error.nothing_to_collect.body': 'Não há documentos para este cartão. Pegue o seu cartão.',
   'error.card_removed.title': 'O cartão foi retirado',
@@ -123,6 +126,8 @@ export const ptBR: Messages = {
   'outOfService.boards': 'As portas dos armários não podem ser abertas.',
   'outOfService.outbox': 'Os registros não podem ser enviados à prefeitura; retiradas paradas.',
   'outOfService.crl': 'Os dados de revogação estão velhos; não é possível verificar cartões.',
+  'outOfService.crl_not_yet_valid':
+    'Os dados de revogação têm data no futuro (relógio errado?); não é possível verificar cartões.',
 
   'offline.title': 'Esta tela não está funcionando',
   'offline.body': 'O equipamento parou. Informe-se no balcão.',

@@ -83,6 +83,9 @@ export const tl: Messages = {
   'error.cert_untrusted.body': 'Hindi ma-verify ang sertipiko nito.',
   'error.crl_stale.title': 'Hindi masuri ang mga card ngayon',
   'error.crl_stale.body': 'Luma na ang datos ng pagbawi, kaya nakahinto ang pagkuha.',
+  'error.crl_not_yet_valid.title': 'Hindi masuri ang mga card ngayon',
+  'error.crl_not_yet_valid.body':
+    'Nasa hinaharap ang petsa ng datos ng pagbawi (baka mali ang orasan), kaya nakahinto ang pagkuha.',
   'error.nothing_to_collect.title': 'Walang makukuha',
   'error.nothing_to_collect.body': 'Walang dokumento para sa card na ito. Kunin ang iyong card.',
   'error.card_removed.title': 'Inalis ang card',
@@ -123,6 +126,8 @@ export const tl: Messages = {
   'outOfService.boards': 'Hindi mabuksan ang mga pinto ng locker.',
   'outOfService.outbox': 'Hindi maipadala ang mga rekord sa opisina, kaya nakahinto ang pagkuha.',
   'outOfService.crl': 'Luma na ang datos ng pagbawi ng card, kaya hindi masuri ang card.',
+  'outOfService.crl_not_yet_valid':
+    'Nasa hinaharap ang petsa ng datos ng pagbawi ng card (baka mali ang orasan), kaya hindi masuri ang card.',
 
   'offline.title': 'Hindi gumagana ang screen na ito',
   'offline.body': 'Huminto ang istasyon. Magtanong sa counter.',

@@ -83,6 +83,9 @@ export const vi: Messages = {
   'error.cert_untrusted.body': 'Không thể xác minh chứng thư xác thực của thẻ.',
   'error.crl_stale.title': 'Hiện không thể kiểm tra thẻ',
   'error.crl_stale.body': 'Dữ liệu thu hồi đã cũ nên tạm dừng nhận giấy tờ.',
+  'error.crl_not_yet_valid.title': 'Hiện không thể kiểm tra thẻ',
+  'error.crl_not_yet_valid.body':
+    'Dữ liệu thu hồi có ngày trong tương lai (đồng hồ có thể sai) nên tạm dừng nhận giấy tờ.',
   'error.nothing_to_collect.title': 'Không có giấy tờ để nhận',
   'error.nothing_to_collect.body': 'Không có giấy tờ cho thẻ này. Xin lấy lại thẻ.',
   'error.card_removed.title': 'Thẻ đã bị lấy ra',
@@ -122,6 +125,8 @@ export const vi: Messages = {
   'outOfService.boards': 'Không thể mở cửa tủ.',
   'outOfService.outbox': 'Không gửi được dữ liệu đến cơ quan, nên tạm dừng nhận.',
   'outOfService.crl': 'Dữ liệu thu hồi thẻ đã cũ, không thể kiểm tra thẻ.',
+  'outOfService.crl_not_yet_valid':
+    'Dữ liệu thu hồi thẻ có ngày trong tương lai (đồng hồ có thể sai), không thể kiểm tra thẻ.',
 
   'offline.title': 'Màn hình này không hoạt động',
   'offline.body': 'Thiết bị đã dừng. Hãy hỏi tại quầy.',

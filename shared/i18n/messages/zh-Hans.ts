@@ -82,6 +82,8 @@ export const zhHans: Messages = {
   'error.cert_untrusted.body': '无法验证其用户证明用电子证书。',
   'error.crl_stale.title': '目前无法确认卡片',
   'error.crl_stale.body': '失效信息未更新，已暂停领取。',
+  'error.crl_not_yet_valid.title': '目前无法确认卡片',
+  'error.crl_not_yet_valid.body': '失效信息的日期在未来（时钟可能有误），已暂停领取。',
   'error.nothing_to_collect.title': '没有可领取的文件',
   'error.nothing_to_collect.body': '没有这张卡的文件。请取回卡片。',
   'error.card_removed.title': '卡片已被取走',
@@ -121,6 +123,7 @@ export const zhHans: Messages = {
   'outOfService.boards': '无法打开储物柜的门。',
   'outOfService.outbox': '记录无法发送到政府机关，已停止领取。',
   'outOfService.crl': '卡片失效信息过旧，无法确认卡片。',
+  'outOfService.crl_not_yet_valid': '卡片失效信息的日期在未来（时钟可能有误），无法确认卡片。',
 
   'offline.title': '此屏幕无法使用',
   'offline.body': '设备已停止。请咨询窗口。',

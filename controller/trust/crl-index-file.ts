@@ -1,0 +1,311 @@
+/**
+ * The on-disk index of one cached CRL and its lookup structure in memory. The file is written
+ * once (crl-index-spill.ts), atomically, and never changed:
+ *
+ *   offset 0     header, 64 octets, little-endian u32 fields:
+ *                "JPKICRLX" | version 1 | width | count | capacity | seed0 | seed1 | id (16) | 0..
+ *   offset 64    bucket table: (65536 + 1) u32, start of each run of fingerprints sharing their
+ *                top 16 bits, padded to a multiple of 8 octets
+ *   fpsOffset    fingerprints (crl-fingerprint.ts), `capacity` slots of 8 octets (u32 hi, u32 lo),
+ *                the first `count` used, sorted by (hi, lo) unsigned
+ *   rowsOffset   = fpsOffset + 8 * capacity: `count` rows of width + 1 octets, row i the exact
+ *                serial of fingerprint i (two's complement, right-aligned, sign-extended) and its
+ *                CRLReason octet (0xff: none)
+ *
+ * Only the fingerprints are held in memory (8 octets per entry, read with one read), or, when
+ * they exceed the memory given to this index, every k-th of them, with the k in between read
+ * from the file per lookup. A fingerprint hit is confirmed against the exact row on disk.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fingerprint, minimalStart, type Fingerprint } from './crl-fingerprint.js';
+import type { RevokedSerials } from './crl-index.js';
+
+export const INDEX_MAGIC = 'JPKICRLX';
+export const INDEX_VERSION = 1;
+export const HEADER_BYTES = 64;
+export const BUCKETS = 65536;
+/** The bucket table padded to 8 octets. */
+export const BUCKET_BYTES = Math.ceil(((BUCKETS + 1) * 4) / 8) * 8;
+export const FPS_OFFSET = HEADER_BYTES + BUCKET_BYTES;
+
+/** The header fields. */
+export interface IndexFileHeader {
+  width: number;
+  count: number;
+  capacity: number;
+  seed0: number;
+  seed1: number;
+  /** 32 hex digits naming what the file indexes (the first half of the CRL's derSha256). */
+  id: string;
+}
+
+/** Encodes the header. */
+export function encodeHeader(h: IndexFileHeader): Buffer {
+  const b = Buffer.alloc(HEADER_BYTES);
+  b.write(INDEX_MAGIC, 0, 'latin1');
+  b.writeUInt32LE(INDEX_VERSION, 8);
+  b.writeUInt32LE(h.width, 12);
+  b.writeUInt32LE(h.count, 16);
+  b.writeUInt32LE(h.capacity, 20);
+  b.writeUInt32LE(h.seed0 >>> 0, 24);
+  b.writeUInt32LE(h.seed1 >>> 0, 28);
+  Buffer.from(h.id.padEnd(32, '0').slice(0, 32), 'hex').copy(b, 32);
+  return b;
+}
+
+/** Where the rows start, and the whole file's size. */
+export function layout(h: Pick<IndexFileHeader, 'width' | 'count' | 'capacity'>) {
+  const rowsOffset = FPS_OFFSET + h.capacity * 8;
+  return { rowsOffset, size: rowsOffset + h.count * (h.width + 1) };
+}
+
+/** A file that is not a complete index of this version. */
+export class IndexFileError extends Error {}
+
+function readExactly(fd: number, buf: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < buf.length) {
+    const n = readSync(fd, buf, done, buf.length - done, position + done);
+    if (n === 0) throw new IndexFileError('index file is shorter than its header says');
+    done += n;
+  }
+}
+
+/** A cached CRL's entries, looked up through its index file. */
+export class FileCrlIndex implements RevokedSerials {
+  readonly count: number;
+  readonly width: number;
+  readonly #fd: number;
+  readonly #seed0: number;
+  readonly #seed1: number;
+  readonly #rowsOffset: number;
+  readonly #row: Uint8Array;
+  readonly #query: Uint8Array;
+  readonly #fp: Fingerprint = { hi: 0, lo: 0 };
+  /** Dense: every fingerprint ([hi, lo] pairs) and the bucket table. */
+  #fps: Uint32Array | undefined;
+  #buckets: Uint32Array | undefined;
+  /** Sparse: every `#stride`-th fingerprint, and one block read from the file. */
+  #stride = 1;
+  #block: Uint32Array | undefined;
+  #blockStart = -1;
+  #memoryBytes = 0;
+  #budget = Number.POSITIVE_INFINITY;
+
+  /** Opens an index file (reads its header only; `prepare` builds the lookup structure). */
+  constructor(
+    readonly file: string,
+    expectedId?: string,
+  ) {
+    this.#fd = openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(HEADER_BYTES);
+      readExactly(this.#fd, head, 0);
+      if (head.toString('latin1', 0, 8) !== INDEX_MAGIC || head.readUInt32LE(8) !== INDEX_VERSION)
+        throw new IndexFileError(`${file} is not a CRL index of version ${INDEX_VERSION}`);
+      this.width = head.readUInt32LE(12);
+      this.count = head.readUInt32LE(16);
+      const capacity = head.readUInt32LE(20);
+      this.#seed0 = head.readUInt32LE(24);
+      this.#seed1 = head.readUInt32LE(28);
+      const id = head.toString('hex', 32, 48);
+      if (expectedId !== undefined && id !== expectedId.slice(0, 32))
+        throw new IndexFileError(`${file} indexes another CRL`);
+      const { rowsOffset, size } = layout({ width: this.width, count: this.count, capacity });
+      if (this.width < 1 || capacity < this.count || fstatSync(this.#fd).size !== size)
+        throw new IndexFileError(`${file} is incomplete or damaged`);
+      this.#rowsOffset = rowsOffset;
+      this.#row = new Uint8Array(this.width + 1);
+      this.#query = new Uint8Array(this.width);
+    } catch (err) {
+      closeSync(this.#fd);
+      throw err;
+    }
+  }
+
+  /** Bytes this index's lookup structure needs in memory when dense. */
+  get denseBytes(): number {
+    return this.count * 8 + BUCKET_BYTES;
+  }
+
+  /** Bytes its lookup structure holds now. */
+  get memoryBytes(): number {
+    return this.#memoryBytes;
+  }
+
+  /**
+   * Sets the memory for the lookup structure, built on the next lookup (a structure built for
+   * more memory is dropped now).
+   */
+  budget(memoryBytes: number): void {
+    this.#budget = memoryBytes;
+    if (this.#memoryBytes > memoryBytes) {
+      this.#fps = undefined;
+      this.#buckets = undefined;
+      this.#block = undefined;
+      this.#memoryBytes = 0;
+    }
+  }
+
+  /**
+   * Builds the lookup structure within `memoryBytes`: all fingerprints with one read when they
+   * fit, else every k-th (k a power of two) read block by block.
+   */
+  prepare(memoryBytes: number): void {
+    this.#budget = memoryBytes;
+    if (this.denseBytes <= memoryBytes) {
+      if (this.#fps && this.#stride === 1) return;
+      const all = new Uint8Array(BUCKET_BYTES + this.count * 8);
+      readExactly(this.#fd, all, HEADER_BYTES);
+      this.#buckets = new Uint32Array(all.buffer, 0, BUCKETS + 1);
+      this.#fps = new Uint32Array(all.buffer, BUCKET_BYTES, this.count * 2);
+      this.#stride = 1;
+      this.#block = undefined;
+      this.#memoryBytes = all.byteLength;
+      return;
+    }
+    let stride = 2;
+    while (Math.ceil(this.count / stride) * 8 + stride * 8 > memoryBytes && stride < 1 << 20)
+      stride *= 2;
+    if (this.#fps && this.#stride === stride) return;
+    const sparse = new Uint32Array(Math.ceil(this.count / stride) * 2);
+    const chunk = new Uint32Array(Math.min(this.count, stride * 64) * 2);
+    const bytes = new Uint8Array(chunk.buffer);
+    for (let i = 0; i < this.count; i += chunk.length / 2) {
+      const n = Math.min(chunk.length / 2, this.count - i);
+      readExactly(this.#fd, bytes.subarray(0, n * 8), FPS_OFFSET + i * 8);
+      for (let k = 0; k < n; k += stride) {
+        sparse[((i + k) / stride) * 2] = chunk[k * 2]!;
+        sparse[((i + k) / stride) * 2 + 1] = chunk[k * 2 + 1]!;
+      }
+    }
+    this.#fps = sparse;
+    this.#buckets = undefined;
+    this.#stride = stride;
+    this.#block = new Uint32Array(stride * 2);
+    this.#blockStart = -1;
+    this.#memoryBytes = sparse.byteLength + this.#block.byteLength;
+  }
+
+  /** Fingerprint i as a comparison with (hi, lo): negative when smaller. */
+  #compareAt(i: number, hi: number, lo: number): number {
+    let h: number;
+    let l: number;
+    if (this.#stride === 1) {
+      h = this.#fps![i * 2]!;
+      l = this.#fps![i * 2 + 1]!;
+    } else {
+      const start = i - (i % this.#stride);
+      if (start !== this.#blockStart) {
+        const n = Math.min(this.#stride, this.count - start);
+        readExactly(
+          this.#fd,
+          new Uint8Array(this.#block!.buffer, 0, n * 8),
+          FPS_OFFSET + start * 8,
+        );
+        this.#blockStart = start;
+      }
+      h = this.#block![(i - start) * 2]!;
+      l = this.#block![(i - start) * 2 + 1]!;
+    }
+    return h !== hi ? h - hi : l - lo;
+  }
+
+  /** First position whose fingerprint is >= (hi, lo). */
+  #lowerBound(hi: number, lo: number): number {
+    const s = this.#stride;
+    let a = 0;
+    let b = this.count;
+    const fps = this.#fps!;
+    if (s === 1) {
+      const k = hi >>> 16;
+      a = this.#buckets![k]!;
+      b = this.#buckets![k + 1]!;
+    } else {
+      // Sparse entries below the target narrow the search to one block.
+      let x = 0;
+      let y = fps.length / 2;
+      while (x < y) {
+        const m = (x + y) >>> 1;
+        const h = fps[m * 2]!;
+        if (h < hi || (h === hi && fps[m * 2 + 1]! < lo)) x = m + 1;
+        else y = m;
+      }
+      if (x === 0) return 0;
+      a = (x - 1) * s + 1;
+      b = Math.min(this.count, x * s);
+    }
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (this.#compareAt(m, hi, lo) < 0) a = m + 1;
+      else b = m;
+    }
+    return a;
+  }
+
+  /** RevokedSerials: the reason byte when listed (NO_REASON without one), else -1. */
+  lookup(serial: Uint8Array): number {
+    if (!this.#fps) this.prepare(this.#budget);
+    const s0 = minimalStart(serial, 0, serial.length);
+    const len = serial.length - s0;
+    if (len === 0 || len > this.width || this.count === 0) return -1;
+    const fp = fingerprint(serial, s0, serial.length, this.#seed0, this.#seed1, this.#fp);
+    const q = this.#query;
+    const w = this.width;
+    const fill = serial[s0]! & 0x80 ? 0xff : 0;
+    q.fill(fill, 0, w - len);
+    q.set(serial.subarray(s0), w - len);
+    for (let i = this.#lowerBound(fp.hi, fp.lo); i < this.count; i++) {
+      if (this.#compareAt(i, fp.hi, fp.lo) !== 0) break;
+      readExactly(this.#fd, this.#row, this.#rowsOffset + i * (w + 1));
+      let same = true;
+      for (let k = 0; k < w; k++)
+        if (this.#row[k] !== q[k]) {
+          same = false;
+          break;
+        }
+      if (same) return this.#row[w]!;
+    }
+    return -1;
+  }
+
+  /** RevokedSerials: every entry (minimal serial octets and reason), read block by block. */
+  forEachEntry(fn: (row: Uint8Array, start: number, end: number, reason: number) => void): void {
+    const R = this.width + 1;
+    const perBlock = Math.max(1, Math.floor((1 << 20) / R));
+    const buf = new Uint8Array(perBlock * R);
+    for (let i = 0; i < this.count; i += perBlock) {
+      const n = Math.min(perBlock, this.count - i);
+      readExactly(this.#fd, buf.subarray(0, n * R), this.#rowsOffset + i * R);
+      for (let k = 0, at = 0; k < n; k++, at += R)
+        fn(buf, minimalStart(buf, at, at + this.width), at + this.width, buf[at + this.width]!);
+    }
+  }
+
+  /** Releases the file and the lookup structure. */
+  close(): void {
+    this.#fps = undefined;
+    this.#buckets = undefined;
+    this.#block = undefined;
+    this.#memoryBytes = 0;
+    closeSync(this.#fd);
+  }
+}
+
+/**
+ * Splits a memory budget between index files: each dense when all fit, else each a share in
+ * proportion to its entries (sparse where its share is too small).
+ */
+export function shareMemory(
+  indexes: readonly FileCrlIndex[],
+  totalBytes: number,
+  eager = true,
+): void {
+  const dense = indexes.reduce((n, x) => n + x.denseBytes, 0);
+  const entries = indexes.reduce((n, x) => n + x.count, 0);
+  for (const x of indexes) {
+    const share = dense <= totalBytes ? x.denseBytes : Math.floor((totalBytes * x.count) / entries);
+    if (eager) x.prepare(share);
+    else x.budget(share);
+  }
+}
