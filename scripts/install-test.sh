@@ -73,10 +73,12 @@ failed=0
 started=$(date +%s)
 # What each release found, for the closing summary (a file per release: they may run at once).
 results=/dev/null
-cold=""
+# How warm the caches were at the start: a cold run downloads everything.
+cache_state=""
 for suite in "${releases[@]}"; do
-  [ -f "$cache/$suite-minbase.tar.zst" ] || cold+=" $suite"
+  cache_state+="$suite base system $([ -f "$cache/$suite-minbase.tar.zst" ] && echo cached || echo 'not cached'), $(find "$cache/apt-$suite" -name '*.deb' 2>/dev/null | wc -l) .deb files; "
 done
+cache_state+="npm cache $([ -d "$cache/npm/_cacache" ] && du -sh "$cache/npm" | cut -f1 || echo empty)"
 log() { printf '[%4ds] %s\n' "$(($(date +%s) - started))" "$*"; }
 ok() {
   passed=$((passed + 1))
@@ -410,7 +412,7 @@ fi
 total=$(($(date +%s) - started))
 summary() {
   echo "== install-test summary: commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc) cores, releases $([ $parallel -eq 1 ] && echo 'side by side' || echo 'one after the other')"
-  echo "   caches ($cache): $([ -n "$cold" ] && echo "cold (no base system for:$cold)" || echo warm)"
+  echo "   caches at the start ($cache): $cache_state"
   for suite in "${releases[@]}"; do
     echo "-- $suite"
     if [ -f "$work/$suite.count" ]; then
