@@ -247,6 +247,10 @@ describe('CRL cache over index files', () => {
     }
     utimesSync(path.join(folder, current), old, old);
     writeFileSync(path.join(folder, 'fresh.idx.tmp-4567'), 'another import running');
+    // Stamped with this process's clock, as the old ones are: the file system's own clock is not
+    // the one libfaketime moves (scripts/time-travel.sh), and the sweep compares with Date.now().
+    const now = new Date();
+    utimesSync(path.join(folder, 'fresh.idx.tmp-4567'), now, now);
     new CrlCache(new SqliteCrlStore(db), { toleranceHours: 24 }).load();
     expect(readdirSync(folder).sort()).toEqual([current, 'fresh.idx.tmp-4567'].sort());
     db.close();
