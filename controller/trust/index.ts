@@ -36,7 +36,13 @@ export {
   type UrlImportOptions,
 } from './crl-cache.js';
 export { CrlSet, type CrlProblem } from './crl-set.js';
-export { MemoryCrlStore, SqliteCrlStore, type CrlStore, type StoredCrl } from './crl-store.js';
+export {
+  crlIndexDir,
+  MemoryCrlStore,
+  SqliteCrlStore,
+  type CrlStore,
+  type StoredCrl,
+} from './crl-store.js';
 export { CrlIndex, CrlIndexBuilder } from './crl-index.js';
 export { CrlStreamParser, parseCrl, type CrlInfo, type ParsedCrl } from './crl-parser.js';
 export { CertificateError, CrlError, DerError } from './errors.js';
@@ -78,9 +84,12 @@ export function crlFreshnessSummary(
     toleranceHoursByIssuer?: Readonly<Record<string, number>>;
     now?: Date;
     anchors?: readonly Certificate[];
+    /** Folder of the index files when `db` is an in-memory image of the file (crlIndexDir). */
+    indexDir?: string;
   },
 ): (CrlStatus | MissingCrlStatus)[] {
-  const cache = new CrlCache(new SqliteCrlStore(db), {
+  const store = new SqliteCrlStore(db, options.indexDir ? { indexDir: options.indexDir } : {});
+  const cache = new CrlCache(store, {
     toleranceHours: options.toleranceHours,
     ...(options.toleranceHoursByIssuer
       ? { toleranceHoursByIssuer: options.toleranceHoursByIssuer }
