@@ -164,9 +164,16 @@ export class FileCrlIndex implements RevokedSerials {
       this.#memoryBytes = all.byteLength;
       return;
     }
+    // The smallest power-of-two stride whose sparse index and block fit; when none does, the
+    // one needing least memory (near the square root of the count).
+    const cost = (k: number) => Math.ceil(this.count / k) * 8 + k * 8;
     let stride = 2;
-    while (Math.ceil(this.count / stride) * 8 + stride * 8 > memoryBytes && stride < 1 << 20)
+    let best = 2;
+    while (cost(stride) > memoryBytes && stride < this.count) {
       stride *= 2;
+      if (cost(stride) < cost(best)) best = stride;
+    }
+    if (cost(stride) > memoryBytes) stride = best;
     if (this.#fps && this.#stride === stride) return;
     const sparse = new Uint32Array(Math.ceil(this.count / stride) * 2);
     const chunk = new Uint32Array(Math.min(this.count, stride * 64) * 2);
