@@ -5,6 +5,7 @@ import type { Logger } from './log.js';
 import { StorageComponent } from './storage/storage-component.js';
 import { createHardware, HardwareLossWatch, type HardwareSet } from './hardware.js';
 import { WebServer } from './web/server.js';
+import { doorChannel } from './web/kiosk-routes.js';
 import { CoreComponent } from './app/core-component.js';
 import { TrustCertificateChecker } from './adapters/certificate-checker.js';
 import { GpioDoorHardware } from './adapters/gpio-doors.js';
@@ -101,7 +102,8 @@ export class Station {
     let web: WebServer | undefined;
     if (config.web.enabled) {
       const sim = config.web.simulator;
-      const pages: Record<string, string> = { '/': 'kiosk.html' };
+      // `/door?door=<id>`: a door reader's own PIN surface (the same page on that door's channel).
+      const pages: Record<string, string> = { '/': 'kiosk.html', '/door': 'kiosk.html' };
       if (sim) pages['/simulator'] = 'simulator.html';
       web = new WebServer(
         {
@@ -115,7 +117,11 @@ export class Station {
             'scanner.js',
             ...(sim ? ['simulator.js', 'simulator.css'] : []),
           ],
-          channels: ['kiosk', ...(sim ? ['sim'] : [])],
+          channels: [
+            'kiosk',
+            ...config.doors.filter((d) => d.reader).map((d) => doorChannel(d.id)),
+            ...(sim ? ['sim'] : []),
+          ],
           strict: true,
         },
         log.child({ component: 'web' }),

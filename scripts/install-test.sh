@@ -7,13 +7,19 @@
 # simulated mode, and (with dbus, polkitd and pcscd running in the chroot) the service user
 # reading a virtual card through pcscd while another user is refused.
 #
-#   sudo scripts/install-test.sh                   everything
+#   sudo scripts/install-test.sh                   everything, both releases at once
 #   sudo scripts/install-test.sh --only trixie     one release (bookworm | trixie)
 #   sudo scripts/install-test.sh --skip-suite      the demo and the install, not scripts/test.sh
+#   sudo scripts/install-test.sh --serial          one release after the other
+#   sudo scripts/install-test.sh --prepare         only the base systems, into the cache (CI makes
+#                                                  them while it runs the host's suite)
 #
-# Needs root (debootstrap, chroot, mounts) and Debian's mirror. Base systems, .deb files and the
-# npm cache are kept under $JPKI_INSTALL_TEST_CACHE (default /var/cache/jpki-locker-install-test)
-# so a second run downloads almost nothing. Ends with `install-test: N passed, N failed`.
+# The two releases run side by side (their downloads, builds and suites overlap; lines are
+# prefixed with the release), each in its own root, sharing the npm cache. Needs root
+# (debootstrap, chroot, mounts) and Debian's mirror. Base systems, .deb files and the npm cache
+# are kept under $JPKI_INSTALL_TEST_CACHE (default /var/cache/jpki-locker-install-test) so a
+# second run downloads almost nothing. Ends with a summary (also in
+# test-artifacts/install-test/summary.txt) and `install-test: N passed, N failed`.
 # shellcheck disable=SC2016 # commands for the chroot are single-quoted on purpose
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,6 +27,8 @@ cache="${JPKI_INSTALL_TEST_CACHE:-/var/cache/jpki-locker-install-test}"
 mirror="${JPKI_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 releases=(bookworm trixie)
 run_suite=1
+parallel=1
+prepare=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --only)
@@ -31,8 +39,16 @@ while [ $# -gt 0 ]; do
       run_suite=0
       shift
       ;;
+    --serial)
+      parallel=0
+      shift
+      ;;
+    --prepare)
+      prepare=1
+      shift
+      ;;
     *)
-      echo "usage: scripts/install-test.sh [--only bookworm|trixie] [--skip-suite]" >&2
+      echo "usage: scripts/install-test.sh [--only bookworm|trixie] [--skip-suite] [--serial] [--prepare]" >&2
       exit 2
       ;;
   esac
@@ -50,18 +66,31 @@ done
 
 work=$(mktemp -d /var/tmp/jpki-install-test.XXXXXX)
 logs="$here/test-artifacts/install-test"
-rm -rf "$logs" && mkdir -p "$logs" "$cache"
+mkdir -p "$cache"
+[ $prepare -eq 1 ] || { rm -rf "$logs" && mkdir -p "$logs"; }
 passed=0
 failed=0
 started=$(date +%s)
+# What each release found, for the closing summary (a file per release: they may run at once).
+results=/dev/null
+cold=""
+for suite in "${releases[@]}"; do
+  [ -f "$cache/$suite-minbase.tar.zst" ] || cold+=" $suite"
+done
 log() { printf '[%4ds] %s\n' "$(($(date +%s) - started))" "$*"; }
 ok() {
   passed=$((passed + 1))
   log "PASS $*"
+  echo "PASS $*" >>"$results"
 }
 bad() {
   failed=$((failed + 1))
   log "FAIL $*"
+  echo "FAIL $*" >>"$results"
+}
+note() {
+  log "$*"
+  echo "     $*" >>"$results"
 }
 check() { # check "what" command...
   local what=$1
@@ -71,7 +100,6 @@ check() { # check "what" command...
 
 # ---- chroots -----------------------------------------------------------------------------------
 
-roots=()
 # What this machine's network needs, passed into the roots.
 passed_env=()
 for v in NODE_EXTRA_CA_CERTS npm_config_registry https_proxy HTTPS_PROXY http_proxy HTTP_PROXY no_proxy NO_PROXY; do
@@ -84,13 +112,13 @@ release_root() {
     r=$(readlink "$p/root" 2>/dev/null) || continue
     case "$r" in "$dir" | "$dir"/*) kill -9 "${p#/proc/}" 2>/dev/null || true ;; esac
   done
-  for m in $(awk -v d="$dir" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r); do
+  awk -v d="$dir" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
 }
 cleanup() {
-  local d
-  for d in "${roots[@]}"; do release_root "$d"; done
+  local s
+  for s in "${releases[@]}"; do release_root "$work/$s"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -114,6 +142,18 @@ base_tarball() {
   echo "$tarball"
 }
 
+if [ $prepare -eq 1 ]; then
+  pids=()
+  for suite in "${releases[@]}"; do
+    base_tarball "$suite" >/dev/null &
+    pids+=($!)
+  done
+  rc=0
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  log "base systems: $(du -h "$cache"/*-minbase.tar.zst | tr '\t\n' '  ')"
+  exit $rc
+fi
+
 # A fresh root of a release with /proc, /sys, /dev, a private /run and /tmp, the apt and npm
 # caches bound in, and a copy of this checkout (tracked and new files, as a clone would have).
 new_root() {
@@ -121,7 +161,6 @@ new_root() {
   tarball=$(base_tarball "$suite")
   mkdir -p "$dir" "$cache/apt-$suite" "$cache/npm"
   tar --zstd -C "$dir" -xf "$tarball"
-  roots+=("$dir")
   # The root is a mount point of its own, as / is on a machine: `unshare --mount` (the card
   # suites' private pcscd) changes the propagation of /, which fails on a plain folder.
   mount --bind "$dir" "$dir"
@@ -167,7 +206,7 @@ readme_command() {
   t0=$(date +%s)
   in_root "$dir" "$@" >"$logs/${name//[^a-z0-9.]/-}.log" 2>&1 || rc=$?
   if [ $rc -eq 0 ]; then
-    ok "$name ($(($(date +%s) - t0)) s): $(grep -E '^tests: |ends as it should|passed' "$logs/${name//[^a-z0-9.]/-}.log" | tail -1)"
+    ok "$name ($(($(date +%s) - t0)) s): $(grep -E '^tests: |^\{"step":"' "$logs/${name//[^a-z0-9.]/-}.log" | tail -1 | sed 's/^{"step":"\(.*\)"}$/demo story ended: \1/')"
   else
     bad "$name ($(($(date +%s) - t0)) s, exit $rc)"
     tail -40 "$logs/${name//[^a-z0-9.]/-}.log" | sed 's/^/    /'
@@ -281,25 +320,114 @@ polkit_checks() {
   done
 }
 
-# ---- the runs ----------------------------------------------------------------------------------
+# What the suite run in a root says about the acceptance points: the outage suite against that
+# release's mosquitto, the card suites against its pcscd (from test-artifacts/vitest.json).
+suite_facts() {
+  local dir=$1 suite=$2 facts line
+  cat >"$dir/tmp/suite-facts.cjs" <<'JS'
+const r = JSON.parse(require('fs').readFileSync('test-artifacts/vitest.json', 'utf8'));
+for (const [key, re] of [['outage', /\/test\/mqtt\/outage\.test\.ts$/], ['card', /\/test\/card\//]]) {
+  const n = { passed: 0, failed: 0, other: 0 };
+  for (const f of r.testResults.filter((t) => re.test(t.name)))
+    for (const a of f.assertionResults) n[a.status in n ? a.status : 'other']++;
+  console.log(`${key} ${n.passed} ${n.failed} ${n.other}`);
+}
+JS
+  facts=$(in_root "$dir" '$(scripts/node-env.sh) /tmp/suite-facts.cjs' 2>&1) || {
+    bad "$suite: no test-artifacts/vitest.json from scripts/test.sh ($facts)"
+    return
+  }
+  while read -r key p f o; do
+    case $key in
+      outage) line="outage suite (test/mqtt/outage.test.ts) against mosquitto $(chroot "$dir" dpkg-query -W -f='${Version}' mosquitto)" ;;
+      card) line="card suites (test/card/) against pcscd $(chroot "$dir" dpkg-query -W -f='${Version}' pcscd)" ;;
+      *) continue ;;
+    esac
+    line="$suite: $line: $p passed, $f failed$([ "$o" -eq 0 ] || echo ", $o skipped")"
+    if [ "$p" -gt 0 ] && [ "$f" -eq 0 ] && [ "$o" -eq 0 ]; then ok "$line"; else bad "$line"; fi
+  done <<<"$facts"
+}
 
-for suite in "${releases[@]}"; do
+# A port nothing listens on (loopback), in [base, base + 10000): the demo's web and broker ports,
+# so that the two releases' demos (and whatever else this machine runs) do not clash.
+free_port() {
+  local p
+  while :; do
+    p=$(($1 + RANDOM % 10000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || {
+      echo "$p"
+      return
+    }
+  done
+}
+
+# One release from the bare base system to the end; its results in $work/<release>.results and
+# its counts in $work/<release>.count.
+run_release() {
+  local suite=$1 port_base=$2 dir t0 web broker
+  t0=$(date +%s)
+  results="$work/$suite.results"
+  : >"$results"
   log "== Debian $suite: a fresh minimal root"
   new_root "$suite"
   dir=$root_dir
-  log "$(chroot "$dir" cat /etc/debian_version) ($suite), $(chroot "$dir" sh -c 'command -v node || echo no node')"
-  readme_command "$dir" "$suite: scripts/demo.sh --script pickup" scripts/demo.sh --script pickup
-  log "$suite runtime: $(in_root "$dir" 'scripts/node-env.sh && $(scripts/node-env.sh) --version')"
+  note "Debian $(chroot "$dir" cat /etc/debian_version) ($suite, $(chroot "$dir" dpkg --print-architecture)), before setup: $(chroot "$dir" sh -c 'command -v node || echo no node')"
+  web=$(free_port "$port_base")
+  broker=$(free_port $((port_base + 10000)))
+  readme_command "$dir" "$suite: scripts/demo.sh --script pickup" scripts/demo.sh --script pickup --port "$web" --broker-port "$broker"
+  note "$suite runtime: $(in_root "$dir" 'n=$(scripts/node-env.sh) && echo "$n $($n --version)"')"
   if [ $run_suite -eq 1 ]; then
     readme_command "$dir" "$suite: scripts/test.sh" scripts/test.sh
+    suite_facts "$dir" "$suite"
   fi
   if [ "$suite" = trixie ]; then
     install_checks "$dir"
   fi
   release_root "$dir"
   rm -rf "$dir"
-done
+  note "$suite took $(($(date +%s) - t0)) s"
+  echo "$passed $failed" >"$work/$suite.count"
+}
 
-log "logs: $logs; cache: $cache ($(du -sh "$cache" | cut -f1))"
-echo "install-test: $passed passed, $failed failed"
+# ---- the runs ----------------------------------------------------------------------------------
+
+if [ $parallel -eq 1 ] && [ ${#releases[@]} -gt 1 ]; then
+  n=0
+  for suite in "${releases[@]}"; do
+    # Each release's lines carry its name; the ports of the demos come from separate ranges.
+    (run_release "$suite" $((20000 + n * 20000)) 2>&1 | sed -u "s/^/$suite  /") &
+    n=$((n + 1))
+  done
+  wait
+else
+  for suite in "${releases[@]}"; do
+    # In the background so that errexit holds inside (a `||` would switch it off).
+    (run_release "$suite" 20000) &
+    wait $! || true
+  done
+fi
+
+total=$(($(date +%s) - started))
+summary() {
+  echo "== install-test summary: commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc) cores, releases $([ $parallel -eq 1 ] && echo 'side by side' || echo 'one after the other')"
+  echo "   caches ($cache): $([ -n "$cold" ] && echo "cold (no base system for:$cold)" || echo warm)"
+  for suite in "${releases[@]}"; do
+    echo "-- $suite"
+    if [ -f "$work/$suite.count" ]; then
+      read -r p f <"$work/$suite.count"
+      passed=$((passed + p))
+      failed=$((failed + f))
+      sed 's/^/   /' "$work/$suite.results"
+    else
+      failed=$((failed + 1))
+      [ -f "$work/$suite.results" ] && sed 's/^/   /' "$work/$suite.results"
+      echo "   FAIL $suite did not finish (see the lines above)"
+    fi
+  done
+  echo "   logs: $logs; cache: $(du -sh "$cache" | cut -f1)"
+  echo "   took $total s ($((total / 60)) min $((total % 60)) s)"
+  echo "install-test: $passed passed, $failed failed"
+}
+summary >"$logs/summary.txt"
+cat "$logs/summary.txt"
 [ "$failed" -eq 0 ]

@@ -15,16 +15,20 @@ export class ReaderCardSource implements CardSource {
   #current: string | undefined;
 
   /**
-   * @param readerFilter `card.reader`: only readers whose name contains this text count
-   *   (empty: any reader).
+   * @param readerFilter `card.reader` (or a door's `doors[].reader`): only readers whose name
+   *   contains this text count (empty: any reader).
+   * @param exclude readers whose name contains one of these never count (the doors' own
+   *   readers, for the kiosk: a card there is that door's, never the kiosk's).
    */
   constructor(
     private readonly reader: CardReader,
     private readonly log?: Logger,
     private readonly readerFilter = '',
+    private readonly exclude: readonly string[] = [],
   ) {}
 
   #matches(name: string): boolean {
+    if (this.exclude.some((x) => x !== '' && name.includes(x))) return false;
     return this.readerFilter === '' || name.includes(this.readerFilter);
   }
 
@@ -38,12 +42,13 @@ export class ReaderCardSource implements CardSource {
   }
 
   async open(): Promise<HolderCard> {
-    const name =
-      this.readerFilter === ''
-        ? undefined
-        : (this.#current ??
-          this.reader.readers().find((r) => r.cardPresent && this.#matches(r.name))?.name);
-    if (this.readerFilter !== '' && !name)
+    // Only a source that sees every reader may let the reader pick the card.
+    const any = this.readerFilter === '' && this.exclude.length === 0;
+    const name = any
+      ? undefined
+      : (this.#current ??
+        this.reader.readers().find((r) => r.cardPresent && this.#matches(r.name))?.name);
+    if (!any && !name)
       throw Object.assign(new Error('no card in the configured reader'), { code: 'card_removed' });
     const session = await this.reader.connect(name ? { reader: name } : {});
     const client = new JpkiClient(session.transmit, { log: this.log });

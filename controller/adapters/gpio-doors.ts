@@ -27,6 +27,8 @@ export interface DoorWiring {
  *   `maxPulseMs` and re-locks on its own timer). It resolves `true` as soon as the relay is
  *   unlocked — not when the pulse ends — and `false` when the GPIO refused (busy, cooldown,
  *   stopped) or the door has no relay.
+ * - `hold(door, ms)` renews the pulse running on a fail-safe relay (`Gpio.extend`: no relock
+ *   between), or asks for a new one when none runs.
  * - `relock(door)` ends the running pulse now.
  * - Inputs: the door contact gives `open` / `closed` on each debounced change; the exit button
  *   gives `rex` when pressed (its release is ignored); the fire-alarm input `fire` / `fire_clear`
@@ -66,6 +68,13 @@ export class GpioDoorHardware implements DoorHardware {
     }
     // Pulsed and already over (cannot happen with GpioBank; be conservative).
     return r.grantedMs > 0;
+  }
+
+  async hold(door: string, ms: number): Promise<boolean> {
+    const relay = this.#door(door)?.relay;
+    if (!relay) return false;
+    if (this.gpio.outputState(relay) === 'unlocked' && this.gpio.extend(relay, ms)) return true;
+    return this.pulse(door, ms);
   }
 
   async relock(door: string): Promise<void> {

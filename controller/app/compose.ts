@@ -69,8 +69,15 @@ export interface CoreParts {
   doorHardware?: DoorHardware | undefined;
   /** Card insertions and sessions; without it there is no kiosk session. */
   cards?: CardSource | undefined;
+  /**
+   * Each door reader's own card source (door id -> the cards in `doors[].reader`): every one
+   * gets its own session and PIN surface, next to the kiosk's.
+   */
+  doorCards?: ReadonlyMap<string, CardSource>;
   checker: CertificateChecker;
   publish: (state: KioskState) => void;
+  /** Publishes a door reader's screen (its own surface; default: nowhere). */
+  publishDoor?: (door: string, state: KioskState) => void;
   crlState?: () => CrlState;
   health?: () => Record<string, DeviceHealth>;
   /** The audit chain's head (published in the heartbeat). */
@@ -102,6 +109,8 @@ export interface Core {
   recovery: RecoveryFlow;
   cardSession: CardSessionFlow;
   session: KioskSession | undefined;
+  /** Each door reader's own session (door id -> session), beside the kiosk's. */
+  doorSessions: ReadonlyMap<string, KioskSession>;
   commandHandler: DomainCommandHandler;
   stateProvider: DomainStateProvider;
 }
@@ -145,33 +154,62 @@ export function composeCore(p: CoreParts): Core {
   const loading = new LoadingFlow(ledger, actuator, watch);
   const retrieval = new RetrievalFlow(ledger, actuator, watch);
   const remoteOpen = new RemoteOpenFlow(ledger, actuator, doors, recovery);
+  const flows = {
+    pickup,
+    loading,
+    retrieval,
+    doors,
+    maintenance: new MaintenanceFlow(ledger, recovery),
+  };
+  const sessionSettings = {
+    ...(p.station.id ? { stationId: p.station.id } : {}),
+    timezone: p.station.timezone,
+    hours: p.station.hours,
+    mode: p.station.mode,
+    refuseLastTry: p.pickup.refuseLastTry ?? true,
+    ...(p.nonce ? { nonce: p.nonce } : {}),
+  };
   const cardSession = new CardSessionFlow(
     ledger,
     p.checker,
-    { pickup, loading, retrieval, doors, maintenance: new MaintenanceFlow(ledger, recovery) },
-    {
-      ...(p.station.id ? { stationId: p.station.id } : {}),
-      timezone: p.station.timezone,
-      hours: p.station.hours,
-      mode: p.station.mode,
-      refuseLastTry: p.pickup.refuseLastTry ?? true,
-      ...(p.nonce ? { nonce: p.nonce } : {}),
-    },
+    flows,
+    sessionSettings,
     p.log.child({ component: 'kiosk' }),
   );
+  const screenOptions = {
+    stationName: p.station.name,
+    timezone: p.station.timezone,
+    hours: p.station.hours,
+    pinTimeoutSec: p.pickup.pinTimeoutSec,
+    ...(p.pickup.resultScreenSec !== undefined
+      ? { resultScreenSec: p.pickup.resultScreenSec }
+      : {}),
+    now: p.now,
+    timers: p.timers,
+  };
   const session = p.cards
-    ? new KioskSession(ledger, p.cards, cardSession, p.publish, {
-        stationName: p.station.name,
-        timezone: p.station.timezone,
-        hours: p.station.hours,
-        pinTimeoutSec: p.pickup.pinTimeoutSec,
-        ...(p.pickup.resultScreenSec !== undefined
-          ? { resultScreenSec: p.pickup.resultScreenSec }
-          : {}),
-        now: p.now,
-        timers: p.timers,
-      })
+    ? new KioskSession(ledger, p.cards, cardSession, p.publish, screenOptions)
     : undefined;
+  // A door's own reader: its own card session (that door only) on its own surface, so a card
+  // there never takes the kiosk's screen from a resident in the middle of a pickup.
+  const doorSessions = new Map<string, KioskSession>();
+  for (const [door, cards] of p.doorCards ?? []) {
+    const flow = new CardSessionFlow(
+      ledger,
+      p.checker,
+      flows,
+      { ...sessionSettings, door },
+      p.log.child({ component: 'door-reader', door }),
+    );
+    const publish = (s: KioskState) => p.publishDoor?.(door, s);
+    doorSessions.set(
+      door,
+      new KioskSession(ledger, cards, flow, publish, {
+        ...screenOptions,
+        cardLeftTarget: `door:${door}`,
+      }),
+    );
+  }
   const stateProvider = new DomainStateProvider(
     ledger,
     p.crlState ?? (() => NO_CRL),
@@ -201,6 +239,7 @@ export function composeCore(p: CoreParts): Core {
     recovery,
     cardSession,
     session,
+    doorSessions,
     commandHandler,
     stateProvider,
   };

@@ -29,7 +29,12 @@ import { realTimers } from '../domain/ports.js';
 import type { Component } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../storage/db.js';
-import { kioskPublisher, registerKioskRoutes } from '../web/kiosk-routes.js';
+import {
+  doorPublisher,
+  kioskPublisher,
+  registerDoorRoutes,
+  registerKioskRoutes,
+} from '../web/kiosk-routes.js';
 import type { WebServer } from '../web/server.js';
 import { composeCore, type Core } from './compose.js';
 
@@ -72,11 +77,13 @@ export class CoreComponent implements Component {
   ) {
     this.#timers = deps.timers ?? realTimers;
     // Routes are registered now so the web server serves them from its first request.
-    if (deps.web)
+    if (deps.web) {
       registerKioskRoutes(deps.web, () => this.#core?.session, {
         defaultLanguage: config.web.defaultLanguage,
         help: config.station.help,
       });
+      registerDoorRoutes(deps.web, (door) => this.#core?.doorSessions.get(door));
+    }
   }
 
   /** The built core. @throws before start. */
@@ -102,9 +109,24 @@ export class CoreComponent implements Component {
       );
       await this.#lockers.start();
     }
+    // The doors' own readers are theirs, never the kiosk's (each has its own PIN surface).
+    const doorReaders = config.doors.filter((d) => d.reader);
     const cards =
       deps.cards ??
-      (deps.card ? new ReaderCardSource(deps.card, deps.log, config.card.reader) : undefined);
+      (deps.card
+        ? new ReaderCardSource(
+            deps.card,
+            deps.log,
+            config.card.reader,
+            doorReaders.map((d) => d.reader),
+          )
+        : undefined);
+    const card = deps.cards ? undefined : deps.card;
+    const doorCards = new Map(
+      card
+        ? doorReaders.map((d) => [d.id, new ReaderCardSource(card, deps.log, d.reader)] as const)
+        : [],
+    );
     const core = composeCore({
       db,
       outbox: deps.outbox(),
@@ -123,8 +145,10 @@ export class CoreComponent implements Component {
       lockers: this.#lockers,
       doorHardware: deps.doors,
       cards,
+      doorCards,
       checker: deps.checker(),
       publish: deps.web ? kioskPublisher(deps.web) : () => {},
+      ...(deps.web ? { publishDoor: doorPublisher(deps.web) } : {}),
       ...(deps.crlState ? { crlState: deps.crlState } : {}),
       ...(deps.health ? { health: deps.health } : {}),
       auditHead: () => auditHead(db),
@@ -145,6 +169,7 @@ export class CoreComponent implements Component {
     if (deps.onCrlChange)
       this.#unsubscribe.push(deps.onCrlChange(() => core.stateProvider.changed('crl')));
     core.session?.start();
+    for (const s of core.doorSessions.values()) s.start();
     core.ledger.deliveries.expireDue();
     const crlKey = () => JSON.stringify({ ...core.stateProvider.crl(), ageSec: null });
     let lastCrl = crlKey();
@@ -157,6 +182,7 @@ export class CoreComponent implements Component {
           core.stateProvider.changed('crl');
         }
         core.session?.refreshIdle();
+        for (const s of core.doorSessions.values()) s.refreshIdle();
       } catch (err) {
         deps.log.error({ err }, 'deadline sweep failed');
       }
@@ -169,9 +195,10 @@ export class CoreComponent implements Component {
     if (this.#sweep) clearInterval(this.#sweep);
     this.#sweep = undefined;
     const core = this.#core;
-    core?.session?.stop();
-    // Let the flow record its last attempt before storage closes.
-    await core?.session?.settled;
+    const sessions = [core?.session, ...(core?.doorSessions.values() ?? [])];
+    for (const s of sessions) s?.stop();
+    // Let the flows record their last attempts before storage closes.
+    await Promise.all(sessions.map((s) => s?.settled));
     core?.doors.stop();
     core?.watch.stop();
     core?.fire.stop();

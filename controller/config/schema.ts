@@ -391,6 +391,19 @@ export const configSchema = {
           default: [],
           description: 'Roots that may sign back-office commands.',
         },
+        commandRevocation: {
+          enum: ['crl', 'off'],
+          default: 'crl',
+          description:
+            'crl: every command signer is checked against the CRL of its command anchor (retained on <prefix>/fleet/command-crl, or commandCrlFiles); without a current one every command is refused (command_crl_missing / command_crl_stale). off: revoking an office certificate has no effect on this station.',
+        },
+        commandCrlFiles: {
+          type: 'array',
+          items: { type: 'string', 'x-path': true },
+          default: [],
+          description:
+            'CRL files of the command anchors (DER or PEM) installed at start; a newer one from the broker replaces them.',
+        },
         crlToleranceHours: {
           type: 'number',
           minimum: 0,

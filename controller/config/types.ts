@@ -53,6 +53,13 @@ export interface Config {
     authAnchors: string[];
     signAnchors: string[];
     commandAnchors: string[];
+    /**
+     * `crl` (the schema's default; absent counts as `crl`): every command signer is checked
+     * against the command CA's CRL. Optional only for hand-made trust settings (tests).
+     */
+    commandRevocation?: 'crl' | 'off';
+    /** Command-CRL files installed at start (besides the retained `<prefix>/fleet/command-crl`). */
+    commandCrlFiles?: string[];
     crlToleranceHours: number;
     /** SHA-256 (hex) of an anchor's SubjectPublicKeyInfo -> hours (overrides crlToleranceHours). */
     crlToleranceHoursByAnchor: Record<string, number>;

@@ -201,10 +201,26 @@ export class BackOffice {
 export class KioskClient {
   readonly screens = new Waiters<KioskState>();
   readonly #abort = new AbortController();
-  constructor(private readonly url: string) {}
+  /** Where this surface's API lives: `/api/kiosk`, or a door reader's `/api/door/<id>`. */
+  readonly api: string;
+  readonly #events: string;
+
+  /** The kiosk's screen, or (with `door`) that door reader's own PIN surface. */
+  constructor(
+    private readonly url: string,
+    door?: string,
+  ) {
+    this.api = door === undefined ? '/api/kiosk' : `/api/door/${encodeURIComponent(door)}`;
+    this.#events = door === undefined ? '/events/kiosk' : `/events/door-${door}`;
+  }
+
+  /** The same station's PIN surface of door `door` (its own reader). */
+  forDoor(door: string): KioskClient {
+    return new KioskClient(this.url, door);
+  }
 
   async open(): Promise<void> {
-    const res = await fetch(`${this.url}/events/kiosk`, { signal: this.#abort.signal });
+    const res = await fetch(`${this.url}${this.#events}`, { signal: this.#abort.signal });
     if (!res.body) throw new DemoScriptError('no kiosk event stream');
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
@@ -232,7 +248,7 @@ export class KioskClient {
 
   /** Types the PIN on the pad. */
   async pin(pin: string): Promise<void> {
-    const status = await this.post('/api/kiosk/pin', { pin });
+    const status = await this.post(`${this.api}/pin`, { pin });
     if (status !== 200) throw new DemoScriptError(`the kiosk refused the PIN: HTTP ${status}`);
   }
 
@@ -444,8 +460,10 @@ async function doorStory(c: StoryContext): Promise<boolean> {
   }
   const staffDoor = c.config.doors.find((d) => d.reader);
   if (staffDoor) {
-    c.step(`a card in the ${staffDoor.id} door's own reader opens that door`);
-    screen = c.kiosk.next('pin');
+    c.step(`a card in the ${staffDoor.id} door's own reader opens that door (on its own PIN pad)`);
+    const pad = c.kiosk.forDoor(staffDoor.id);
+    await pad.open();
+    screen = pad.next('pin');
     const reader = c.hw.reader
       .readers()
       .map((r) => r.name)
@@ -457,17 +475,20 @@ async function doorStory(c: StoryContext): Promise<boolean> {
       'the staff door decision',
       15_000,
     );
-    screen = c.kiosk.next('door_open');
-    await c.kiosk.pin(member.pinHint);
+    screen = pad.next('door_open');
+    await pad.pin(member.pinHint);
     const opened = await screen;
     if (
       opened.door !== staffDoor.id ||
       ((await decided).data as { door?: string }).door !== staffDoor.id
     )
       throw new DemoScriptError(`the ${staffDoor.id} reader opened another door`);
-    idle = c.kiosk.next('idle');
+    if (c.kiosk.screens.seen.at(-1)?.screen !== 'idle')
+      throw new DemoScriptError(`the ${staffDoor.id} reader's card took the kiosk's screen`);
+    idle = pad.next('idle');
     c.simulator.remove();
     await idle;
+    pad.close();
   }
   if (door.fireInput) {
     // Every door on this fire panel raises (and clears) its own fire_alarm: the story waits for

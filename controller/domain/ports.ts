@@ -107,6 +107,11 @@ export interface CompartmentHardware {
 export interface DoorHardware {
   /** Releases the strike for at most `ms`; resolves false when the relay refused (cooldown). */
   pulse(door: string, ms: number): Promise<boolean>;
+  /**
+   * Keeps a fail-safe strike released (fire release): renews the pulse running on it so it
+   * ends `ms` from now with no relock in between, or starts one. False when refused.
+   */
+  hold(door: string, ms: number): Promise<boolean>;
   /** Ends a pulse early (door closed again). */
   relock(door: string): Promise<void>;
   /**

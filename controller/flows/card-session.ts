@@ -35,6 +35,12 @@ export interface CardSessionSettings {
   /** Never ask for the PIN when only one try is left (the resident goes to the counter). */
   refuseLastTry: boolean;
   nonce?: () => Uint8Array;
+  /**
+   * The session runs on this door's own reader (`doors[].reader`), with its own PIN surface:
+   * the card asks for this door only (no lockers, no staff tasks, no opening hours), and the
+   * locker kiosk's screen is never touched.
+   */
+  door?: string;
 }
 
 /** The trust engine's refusal -> screen code and recorded reason. */
@@ -252,7 +258,7 @@ export class CardSessionFlow {
 
   /** A resident about to collect signs a receipt's challenge as the proof (staff: a nonce). */
   #receiptDraft(spki: string, staff: StaffGrant | undefined): ReceiptDraft | undefined {
-    if (staff || !this.settings.stationId || this.settings.mode === 'door') return undefined;
+    if (staff || !this.settings.stationId || this.#doorsOnly) return undefined;
     const ids = this.flows.pickup.readyDeliveryIds(spki);
     if (ids.length === 0) return undefined;
     const nonce = this.settings.nonce?.();
@@ -287,13 +293,13 @@ export class CardSessionFlow {
    */
   #nothingHere(): never {
     const doors = this.flows.doors;
-    if (this.settings.mode !== 'locker' && doors)
-      this.ledger.roster.recordDoorDecision(doors.defaultDoor, null, {
+    if ((this.settings.mode !== 'locker' || this.settings.door) && doors)
+      this.ledger.roster.recordDoorDecision(this.settings.door ?? doors.defaultDoor, null, {
         granted: false,
         reason: 'no_rule',
       });
-    // A door-only station says "not allowed"; with lockers, "nothing to collect".
-    if (this.settings.mode === 'door') throw new FlowEnd('door_denied', 'no_rule', null);
+    // A door-only station (or a door's reader) says "not allowed"; with lockers, "nothing to collect".
+    if (this.#doorsOnly) throw new FlowEnd('door_denied', 'no_rule', null);
     throw new FlowEnd('nothing_to_collect');
   }
 
@@ -303,6 +309,9 @@ export class CardSessionFlow {
    */
   #hasBusiness(spki: string, staff: StaffGrant | undefined): boolean {
     const { pickup, loading, retrieval, maintenance, doors } = this.flows;
+    const door = this.settings.door;
+    if (door !== undefined)
+      return !!doors && (!!staff?.roles.includes('door') || doors.hasRuleFor(spki, door));
     const mode = this.settings.mode;
     if (loading.applies(staff) || retrieval.applies(staff)) return true;
     if (maintenance?.applies(staff)) return true;
@@ -311,9 +320,14 @@ export class CardSessionFlow {
     return !!staff?.roles.includes('door') || doors.hasRuleFor(spki);
   }
 
+  /** A door station, or a door's own reader: door access only. */
+  get #doorsOnly(): boolean {
+    return this.settings.mode === 'door' || this.settings.door !== undefined;
+  }
+
   /** Outside hours or in maintenance, only staff (and door stations) go on. */
   #checkOpen(staff: StaffGrant | undefined, now: Date): void {
-    if (staff || this.settings.mode === 'door') return;
+    if (staff || this.#doorsOnly) return;
     if (this.ledger.alarms.mode() === 'maintenance') throw new FlowEnd('maintenance_mode');
     if (!withinHours(this.settings.hours, this.settings.timezone, now))
       throw new FlowEnd('outside_hours');
@@ -328,15 +342,17 @@ export class CardSessionFlow {
     reader?: string,
   ): Promise<void> {
     const { pickup, loading, retrieval, doors } = this.flows;
-    if (loading.applies(staff)) return loading.run(spki, ui);
-    if (retrieval.applies(staff)) return retrieval.run(spki, ui);
-    if (this.flows.maintenance?.applies(staff)) return this.flows.maintenance.run(spki, ui);
-    const mode = this.settings.mode;
     // A card in a door's own reader asks for that door, whatever else the holder has here.
-    const atDoorReader = doors?.ownDoor(reader) !== undefined;
+    const atDoorReader = this.settings.door !== undefined;
+    if (!atDoorReader) {
+      if (loading.applies(staff)) return loading.run(spki, ui);
+      if (retrieval.applies(staff)) return retrieval.run(spki, ui);
+      if (this.flows.maintenance?.applies(staff)) return this.flows.maintenance.run(spki, ui);
+    }
+    const mode = this.settings.mode;
     if (atDoorReader || mode === 'door' || (mode === 'both' && !pickup.hasBusiness(spki))) {
       if (!doors) throw new FlowEnd('door_denied', 'no_door');
-      const result = await doors.requestAccess(spki, doors.doorFor(reader));
+      const result = await doors.requestAccess(spki, this.settings.door ?? doors.doorFor(reader));
       // A lockers-and-door station: a resident with no rule for the doors came for a
       // document, and has none. Say that, not "the building is closed".
       if (!result.granted && mode === 'both' && result.reason === 'no_rule' && !atDoorReader)

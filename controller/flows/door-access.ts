@@ -103,9 +103,13 @@ export class DoorController {
     return this.ownDoor(reader) ?? this.defaultDoor;
   }
 
-  /** True when some door rule names this holder (directly or by group) for any door here. */
-  hasRuleFor(spki: string): boolean {
-    return this.doors.some((d) => this.ledger.roster.decideDoor(d.id, spki).reason !== 'no_rule');
+  /** True when some door rule names this holder (directly or by group) for `door` (default: any door here). */
+  hasRuleFor(spki: string, door?: string): boolean {
+    return this.doors.some(
+      (d) =>
+        (door === undefined || d.id === door) &&
+        this.ledger.roster.decideDoor(d.id, spki).reason !== 'no_rule',
+    );
   }
 
   /**
@@ -129,7 +133,9 @@ export class DoorController {
     )
       decision = { ...decision, granted: false, reason: 'anti_passback' };
     if (decision.granted) {
-      const opened = await this.#pulse(door, 'door_access', Actors.holder(spki));
+      // A door its fire input holds released is open already: nothing to drive.
+      const opened =
+        this.fireReleased(door) || (await this.#pulse(door, 'door_access', Actors.holder(spki)));
       if (!opened) decision = { ...decision, granted: false, reason: 'lock_failed' };
       else if (passback > 0) this.#lastGrant.set(key, now);
     }

@@ -1,8 +1,9 @@
 /**
  * Fire-alarm release (issue 17): each door may name a fire-alarm input (`doors[].fireInput`).
  * While it is active a fail-safe door (its relay's `failMode: safe`) is released — pulsed
- * open and pulsed again before each pulse ends, since the GPIO only ever unlocks for a
- * bounded time — and the `fire_alarm` alarm is raised for every door on that input. A
+ * open, and that pulse renewed halfway through each time (the GPIO only ever unlocks for a
+ * bounded time; a renewal leaves no relock gap, where a new pulse would wait out the relay's
+ * cooldown) — and the `fire_alarm` alarm is raised for every door on that input. A
  * fail-secure door is not released (it stays locked; the alarm still shows). When the input
  * clears the door is locked at once and the alarm cleared: nothing stays open afterwards
  * without a new decision. Every step is in the audit log and the event stream.
@@ -10,6 +11,9 @@
 import type { Logger } from '../log.js';
 import type { DoorHardware, Timers } from '../domain/ports.js';
 import type { Ledger } from './ledger/ledger.js';
+
+/** How soon a refused release is asked again (the relay's cooldown is about 500 ms). */
+const RETRY_MS = 100;
 
 /** What FireRelease needs to know of a door. */
 export interface FireDoorSettings {
@@ -78,7 +82,7 @@ export class FireRelease {
 
   async #hold(d: FireDoorSettings): Promise<void> {
     if (!this.#active.has(d.id) || !this.hardware) return;
-    const ok = await this.hardware.pulse(d.id, d.releaseMs).catch(() => false);
+    const ok = await this.hardware.hold(d.id, d.releaseMs).catch(() => false);
     if (!this.#active.has(d.id)) {
       // Cleared while the pulse was being granted: lock again at once.
       await this.hardware.relock(d.id).catch(() => {});
@@ -86,9 +90,9 @@ export class FireRelease {
     }
     if (ok && this.ledger.roster.doorState(d.id) === 'locked')
       this.ledger.roster.setDoor(d.id, 'unlocked');
-    // Pulse again as this one ends; a refusal (the relay's cooldown) is retried soon, so the
-    // locked gap between two pulses stays about one cooldown long.
-    const next = ok ? d.releaseMs : 100;
+    // Renewed halfway through the pulse, well before it ends. A refusal (only the first pulse
+    // can meet the relay's cooldown, after a card's pulse just ended) is retried soon.
+    const next = ok ? Math.max(10, Math.floor(d.releaseMs / 2)) : RETRY_MS;
     this.#active.set(
       d.id,
       this.timers.setTimeout(() => void this.#hold(d), next),

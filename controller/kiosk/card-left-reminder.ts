@@ -21,6 +21,8 @@ export class CardLeftReminder {
     private readonly timers: Timers,
     private readonly alarms: () => CardLeftAlarms,
     private readonly afterSec: number,
+    /** The alarm's target: which reader the card was left on. */
+    private readonly target: string,
     /** Shows the reminder; returns false when it no longer applies (card gone, busy). */
     private readonly remind: () => boolean,
   ) {}
@@ -39,7 +41,7 @@ export class CardLeftReminder {
         this.#active = false;
         return;
       }
-      this.alarms().raiseAlarm('card_left', 'info', 'reader', 'card left on the reader');
+      this.alarms().raiseAlarm('card_left', 'info', this.target, 'card left on the reader');
     }, this.afterSec * 1000);
   }
 
@@ -48,6 +50,6 @@ export class CardLeftReminder {
     this.timers.clearTimeout(this.#timer);
     if (!this.#active) return;
     this.#active = false;
-    this.alarms().clearAlarm('card_left', 'reader');
+    this.alarms().clearAlarm('card_left', this.target);
   }
 }

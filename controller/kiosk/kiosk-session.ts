@@ -42,6 +42,8 @@ export interface KioskSessionOptions extends StationViewOptions {
   moreTimeSec?: number;
   /** A card still on the reader this long after its session: the reminder (default 30 s). */
   cardLeftSec?: number;
+  /** The `card_left` alarm's target (default `reader`; a door reader's: `door:<id>`). */
+  cardLeftTarget?: string;
 }
 
 /** See the module comment. */
@@ -84,6 +86,7 @@ export class KioskSession implements FlowUi {
       this.#timers,
       () => this.ledger.alarms,
       options.cardLeftSec ?? 30,
+      options.cardLeftTarget ?? 'reader',
       () => {
         if (!this.#cardPresent || this.#busy) return false;
         this.#timers.clearTimeout(this.#idleTimer);

@@ -38,7 +38,24 @@ export interface RefusedCommand {
   authenticated: boolean;
   /** Extra facts for the log, e.g. the trust reason. No personal data. */
   detail?: string;
+  /** Facts the answer carries (what the operator can do about it). */
+  answerDetail?: Record<string, string>;
 }
+
+/**
+ * Trust reasons about the command CA's CRL, as refusal reasons: a signer on the CRL, or no
+ * CRL to check it with (every command is refused until a current one is installed).
+ */
+const CRL_REFUSALS: Readonly<Record<string, CommandRejectReason>> = {
+  revoked: 'signer_revoked',
+  crl_missing: 'command_crl_missing',
+  bad_crl: 'command_crl_missing',
+  crl_stale: 'command_crl_stale',
+};
+
+/** What an operator does about a missing or stale command CRL. */
+export const COMMAND_CRL_FIX =
+  'publish a current CRL of the command CA (jpki-locker office command-crl --ca-dir DIR --publish); the station installs it on arrival, no command needed';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -116,6 +133,15 @@ export class CommandVerifier {
     if (!key) return refuse('unsupported_algorithm', label);
     if (!verifyJwsSignature(jws, key)) return refuse('bad_signature', label);
     const verdict = this.trust.check(jws.chain, now);
+    const crlRefusal = CRL_REFUSALS[verdict.reason];
+    if (!verdict.valid && crlRefusal === 'signer_revoked')
+      // A revoked office key in use is worth an audit row (one per content: refusal-filter).
+      return refuse(crlRefusal, label, true, verdict.reason);
+    if (!verdict.valid && crlRefusal)
+      return {
+        ...refuse(crlRefusal, label, false, verdict.reason),
+        answerDetail: { fix: COMMAND_CRL_FIX },
+      };
     if (!verdict.valid) return refuse('untrusted_signer', label, false, verdict.reason);
 
     const claims = validateCommandClaims(unverified);

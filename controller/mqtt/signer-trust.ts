@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../shared/errors.js';
-import { decodeCertificates, validatePath } from '../trust/index.js';
+import {
+  decodeCertificates,
+  validatePath,
+  type Certificate,
+  type RevocationSource,
+} from '../trust/index.js';
 
 /** The trust engine's verdict on a command signer's chain. */
 export interface SignerVerdict {
@@ -17,13 +22,21 @@ export interface CommandSignerTrust {
 
 /**
  * Command-signer trust through the trust engine (controller/trust, RFC 5280 path
- * validation) against the configured command-signing anchors (`trust.commandAnchors`).
+ * validation) against the configured command-signing anchors (`trust.commandAnchors`), with
+ * the command CA's CRL when given (command-crl.ts: no usable CRL answers `crl_missing` or
+ * `crl_stale`, a listed signer `revoked`).
  */
 export class AnchorCommandSignerTrust implements CommandSignerTrust {
-  constructor(private readonly anchors: readonly Uint8Array[]) {}
+  constructor(
+    private readonly anchors: readonly (Uint8Array | Certificate)[],
+    private readonly revocation?: RevocationSource,
+  ) {}
 
   /** Loads the anchors from PEM or DER files. @throws ConfigError listing unreadable files. */
-  static fromFiles(files: readonly string[]): AnchorCommandSignerTrust {
+  static fromFiles(
+    files: readonly string[],
+    revocation?: RevocationSource,
+  ): AnchorCommandSignerTrust {
     const problems: { path: string; message: string }[] = [];
     const anchors: Uint8Array[] = [];
     files.forEach((f, i) => {
@@ -34,7 +47,7 @@ export class AnchorCommandSignerTrust implements CommandSignerTrust {
       }
     });
     if (problems.length > 0) throw new ConfigError(problems);
-    return new AnchorCommandSignerTrust(anchors);
+    return new AnchorCommandSignerTrust(anchors, revocation);
   }
 
   check(chain: readonly Uint8Array[], at: Date): SignerVerdict {
@@ -46,6 +59,7 @@ export class AnchorCommandSignerTrust implements CommandSignerTrust {
       anchors: this.anchors,
       at,
       purpose: 'command',
+      ...(this.revocation ? { revocation: this.revocation } : {}),
     });
     return { valid: r.valid, reason: r.reason };
   }

@@ -7,7 +7,7 @@ import { Secret } from '../../shared/secret.js';
 import { CATALOGUE, KIOSK_LANGUAGES, LANGUAGE_INFO } from '../../shared/i18n/catalogue.js';
 import type { KioskPageConfig } from '../../shared/kiosk/state.js';
 import type { KioskSession, KioskState } from '../kiosk/kiosk-session.js';
-import { HttpError, type WebServer } from './server.js';
+import { HttpError, type RouteRequest, type WebServer } from './server.js';
 import type { ScanInput } from '../flows/screens.js';
 import { ENVELOPE_CODE_PATTERN } from '../../shared/mqtt/commands.js';
 
@@ -71,13 +71,7 @@ export function registerKioskRoutes(
   session: () => KioskSession | undefined,
   page: KioskPageOptions = { defaultLanguage: 'ja' },
 ): void {
-  const need = (): KioskSession => {
-    const s = session();
-    if (!s) throw new HttpError(503, 'kiosk not running');
-    return s;
-  };
   let pageConfig: Promise<KioskPageConfig> | undefined;
-  web.route('GET', '/api/kiosk/state', () => need().state);
   const speechDir = page.speechDir ?? SPEECH_DIR;
   web.route('GET', '/speech/manifest.json', (_r, res) => sendFile(res, speechDir, 'manifest.json'));
   web.route('GET', '/speech/:lang/:file', ({ params }, res) =>
@@ -85,26 +79,14 @@ export function registerKioskRoutes(
   );
   web.route('GET', '/api/kiosk/catalogue', () => kioskCatalogueJson());
   web.route('GET', '/api/kiosk/config', () => (pageConfig ??= kioskPageConfig(page)));
-  /** The session, when `body.token` is the current card session's token. @throws 403 */
-  const mine = (body: unknown): KioskSession => {
-    const s = need();
-    const token = (body as { token?: unknown }).token;
-    if (typeof token !== 'string' || !s.token || token !== s.token)
-      throw new HttpError(403, 'not the card session on screen');
+  const mine = surfaceRoutes(web, '/api/kiosk', () => {
+    const s = session();
+    if (!s) throw new HttpError(503, 'kiosk not running');
     return s;
-  };
-  web.route('POST', '/api/kiosk/pin', ({ body }) => {
-    const pin = (body as { pin?: unknown }).pin;
-    if (typeof pin !== 'string' || !AUTH_PIN_PATTERN.test(pin))
-      throw new HttpError(400, 'pin must be exactly 4 digits');
-    const s = mine(body);
-    if (!s.submitPin(new Secret(pin), s.token)) throw new HttpError(409, 'no PIN is being asked');
-    return { ok: true };
   });
-  web.route('POST', '/api/kiosk/cancel', ({ body }) => ({ ok: mine(body).cancel() }));
   // Loading: an envelope scanned ({code}), a delivery picked on screen ({deliveryId}), or done.
-  web.route('POST', '/api/kiosk/scan', ({ body }) => {
-    const b = body as { code?: unknown; deliveryId?: unknown; done?: unknown };
+  web.route('POST', '/api/kiosk/scan', (r) => {
+    const b = r.body as { code?: unknown; deliveryId?: unknown; done?: unknown };
     let input: ScanInput;
     if (typeof b.code === 'string' && ENVELOPE.test(b.code)) input = { kind: 'code', code: b.code };
     else if (typeof b.deliveryId === 'string' && IDENT.test(b.deliveryId))
@@ -115,19 +97,68 @@ export function registerKioskRoutes(
         400,
         'give code (4-128 printable ASCII characters), deliveryId, or done: true',
       );
-    if (!mine(body).submitScan(input)) throw new HttpError(409, 'not loading');
+    if (!mine(r).submitScan(input)) throw new HttpError(409, 'not loading');
     return { ok: true };
   });
-  web.route('POST', '/api/kiosk/retry', ({ body }) => {
-    const again = (body as { again?: unknown }).again;
+  web.route('POST', '/api/kiosk/retry', (r) => {
+    const again = (r.body as { again?: unknown }).again;
     if (typeof again !== 'boolean') throw new HttpError(400, 'again must be true or false');
-    if (!mine(body).retry(again)) throw new HttpError(409, 'nothing to retry');
+    if (!mine(r).retry(again)) throw new HttpError(409, 'nothing to retry');
     return { ok: true };
   });
-  web.route('POST', '/api/kiosk/more-time', ({ body }) => {
-    if (!mine(body).moreTime()) throw new HttpError(409, 'nothing is timing out');
+}
+
+/**
+ * A door reader's own PIN surface (the door's keypad screen shows `/door?door=<id>`), so a
+ * card at a door never takes the kiosk's screen: `GET /api/door/<id>/state`,
+ * `POST /api/door/<id>/pin` `{pin, token}`, `/cancel` `{token}`, `/more-time` `{token}`, with the
+ * kiosk's hardening (strict JSON, own Host/Origin, the token of THIS door's card session: a
+ * kiosk token, or another door's, is refused 403). Screens go out on `GET /events/door-<id>`.
+ * A door without a reader of its own has no surface: 404.
+ */
+export function registerDoorRoutes(
+  web: WebServer,
+  session: (door: string) => KioskSession | undefined,
+): void {
+  surfaceRoutes(web, '/api/door/:door', ({ params }) => {
+    const s = session(params.door ?? '');
+    if (!s) throw new HttpError(404, 'no door reader with this id');
+    return s;
+  });
+}
+
+/**
+ * The routes every PIN surface has under `base`: state, pin, cancel, more-time. Returns the
+ * check that a POST belongs to the card session on screen (its `token`), for further routes.
+ */
+function surfaceRoutes(
+  web: WebServer,
+  base: string,
+  need: (r: RouteRequest) => KioskSession,
+): (r: RouteRequest) => KioskSession {
+  /** The session, when `body.token` is the current card session's token. @throws 403 */
+  const mine = (r: RouteRequest): KioskSession => {
+    const s = need(r);
+    const token = (r.body as { token?: unknown }).token;
+    if (typeof token !== 'string' || !s.token || token !== s.token)
+      throw new HttpError(403, 'not the card session on screen');
+    return s;
+  };
+  web.route('GET', `${base}/state`, (r) => need(r).state);
+  web.route('POST', `${base}/pin`, (r) => {
+    const pin = (r.body as { pin?: unknown }).pin;
+    if (typeof pin !== 'string' || !AUTH_PIN_PATTERN.test(pin))
+      throw new HttpError(400, 'pin must be exactly 4 digits');
+    const s = mine(r);
+    if (!s.submitPin(new Secret(pin), s.token)) throw new HttpError(409, 'no PIN is being asked');
     return { ok: true };
   });
+  web.route('POST', `${base}/cancel`, (r) => ({ ok: mine(r).cancel() }));
+  web.route('POST', `${base}/more-time`, (r) => {
+    if (!mine(r).moreTime()) throw new HttpError(409, 'nothing is timing out');
+    return { ok: true };
+  });
+  return mine;
 }
 
 const SPEECH_FILE = /^(manifest\.json|[A-Za-z-]+\/[A-Za-z0-9_.-]+\.wav)$/;
@@ -150,4 +181,14 @@ async function sendFile(res: ServerResponse, dir: string, rel: string): Promise<
 /** Publishes kiosk states on the SSE channel. */
 export function kioskPublisher(web: WebServer): (s: KioskState) => void {
   return (s) => web.publish(KIOSK_CHANNEL, s);
+}
+
+/** The SSE channel of a door reader's own surface. */
+export function doorChannel(door: string): string {
+  return `door-${door}`;
+}
+
+/** Publishes a door reader's screens on its own channel. */
+export function doorPublisher(web: WebServer): (door: string, s: KioskState) => void {
+  return (door, s) => web.publish(doorChannel(door), s);
 }

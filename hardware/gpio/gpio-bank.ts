@@ -45,7 +45,7 @@ export function isActive(spec: GpioInputSpec, level: Level): boolean {
 interface OutputRuntime {
   spec: GpioOutputSpec;
   state: OutputState;
-  pulse?: { timer: unknown; end: (by: PulseEnd) => void };
+  pulse?: { timer: unknown; end: (by: PulseEnd) => void; grantedMs: number; startedMs: number };
   lastEndMs?: number;
 }
 
@@ -177,7 +177,6 @@ export class GpioBank implements Gpio {
       });
     if (options.signal?.aborted)
       return Promise.resolve({ outcome: 'refused', output, reason: 'stopped' });
-    const grantedMs = Math.min(ms, o.spec.maxPulseMs);
     return new Promise<PulseResult>((resolve) => {
       const onAbort = () => end('abort');
       const end = (by: PulseEnd) => {
@@ -187,10 +186,17 @@ export class GpioBank implements Gpio {
         o.pulse = undefined;
         this.#drive(o, 'locked', true);
         o.lastEndMs = this.#timers.now();
+        const grantedMs = pulse.grantedMs;
         resolve({ outcome: 'pulsed', output, requestedMs: ms, grantedMs, endedBy: by });
       };
       // The timer that ends the pulse exists before the output is unlocked.
-      const pulse = { timer: this.#timers.setTimeout(() => end('timer'), grantedMs), end };
+      const grantedMs = Math.min(ms, o.spec.maxPulseMs);
+      const pulse = {
+        timer: this.#timers.setTimeout(() => end('timer'), grantedMs),
+        end,
+        grantedMs,
+        startedMs: now,
+      };
       o.pulse = pulse;
       options.signal?.addEventListener('abort', onAbort, { once: true });
       try {
@@ -206,6 +212,20 @@ export class GpioBank implements Gpio {
         resolve({ outcome: 'refused', output, reason: 'fault' });
       }
     });
+  }
+
+  extend(output: string, ms: number): boolean {
+    const o = this.#output(output);
+    const pulse = o.pulse;
+    if (!pulse || o.spec.failMode !== 'safe' || !Number.isFinite(ms) || ms <= 0) return false;
+    const more = Math.min(ms, o.spec.maxPulseMs);
+    // The new end timer exists before the old one goes: the output is never without one.
+    const timer = this.#timers.setTimeout(() => pulse.end('timer'), more);
+    this.#timers.clearTimeout(pulse.timer);
+    pulse.timer = timer;
+    // Granted in all: what has run so far plus the renewal.
+    pulse.grantedMs = this.#timers.now() - pulse.startedMs + more;
+    return true;
   }
 
   /** The raw lines (for subclasses' test controls). */

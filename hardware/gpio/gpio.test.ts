@@ -145,6 +145,30 @@ describe('SimGpio', () => {
     expect(await again).toMatchObject({ outcome: 'pulsed', endedBy: 'lock' });
   });
 
+  it('extend renews a fail-safe pulse with no relock between; still bounded; never a fail-secure one', async () => {
+    await gpio.start();
+    const edges: string[] = [];
+    gpio.on('output', (e) => edges.push(`${e.name} ${e.state}`));
+    const p = gpio.pulse('fire', 4000);
+    for (let i = 0; i < 5; i++) {
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(gpio.extend('fire', 60_000)).toBe(true); // cut to maxPulseMs (5 s) from now
+      expect(gpio.outputState('fire')).toBe('unlocked');
+    }
+    expect(edges).toEqual(['fire unlocked']);
+    // Without another renewal it locks on its own timer, maxPulseMs after the last one.
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(gpio.outputState('fire')).toBe('unlocked');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(gpio.outputState('fire')).toBe('locked');
+    expect(await p).toMatchObject({ outcome: 'pulsed', grantedMs: 20_000, endedBy: 'timer' });
+    expect(gpio.extend('fire', 1000)).toBe(false); // no pulse running
+    void gpio.pulse('front', 1000);
+    expect(gpio.extend('front', 1000)).toBe(false); // fail-secure: never held
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(gpio.outputState('front')).toBe('locked');
+  });
+
   it('lockAll() and stop() end every pulse and lock every output', async () => {
     await gpio.start();
     const a = gpio.pulse('front', 900);

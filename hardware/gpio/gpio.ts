@@ -121,6 +121,10 @@ export class GpioUnavailableError extends HardwareLostError {
  *   refused (`busy`), never extended; one within `cooldownMs` of the last is refused
  *   (`cooldown`). The only way to unlock is a bounded pulse. When the output cannot be
  *   driven, the pulse is `refused` with `fault`: never reported as pulsed.
+ * - `extend(name, ms)` renews the pulse running on a FAIL-SAFE output so that it ends
+ *   min(ms, maxPulseMs) from now, with no relock in between (a fire release held for as long
+ *   as the panel says so). Still bounded: without a further `extend` the output locks on its
+ *   own timer. A fail-secure output is never held (false), nor an output with no pulse.
  * - `lockAll()` is synchronous so it can run in a process 'exit' hook.
  * - `stop()` drives every output locked, cancels timers, releases inputs; outputs stay driven
  *   at the locked level (a released line would float); idempotent.
@@ -135,6 +139,8 @@ export interface Gpio {
   stop(): Promise<void>;
   /** Unlocks `output` for at most its maxPulseMs. */
   pulse(output: string, ms: number, options?: { signal?: AbortSignal }): Promise<PulseResult>;
+  /** Renews the running pulse of a fail-safe output to end min(ms, maxPulseMs) from now. */
+  extend(output: string, ms: number): boolean;
   /** Ends a running pulse on `output` now (no-op when locked). */
   lock(output: string): void;
   /** Drives every output to locked now, ending every pulse. Synchronous. */

@@ -13,6 +13,10 @@ import { fleetTopics, isStationId, StationTopics } from '../../shared/mqtt/topic
 import { validateCommandClaims } from '../../shared/mqtt/validate.js';
 import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
 import { JpkiLockerError } from '../../shared/errors.js';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { commandCrlMessage, commandCrlTopic } from '../../shared/mqtt/command-crl.js';
+import { CommandCaFolder, DEFAULT_CRL_VALID_DAYS } from '../pki/command-ca.js';
 import { createDevCa, issueDevCert } from '../pki/dev-pki.js';
 import { loadCommandSignerFiles } from '../signer/load.js';
 import { brokerUrlFromStationConfig } from './station-config.js';
@@ -400,7 +404,7 @@ export function registerOffice(program: Command): void {
   office
     .command('make-signer')
     .description(
-      'development only: a command-signing CA and signer (trust the CA in trust.commandAnchors)',
+      "development only: a command-signing CA, a signer and the CA's first CRL (trust the CA in trust.commandAnchors)",
     )
     .requiredOption('--out <dir>', 'output folder')
     .action(
@@ -411,13 +415,78 @@ export function registerOffice(program: Command): void {
           commonName: 'jpki-locker development back office',
           usage: 'command',
         });
-        writeFileSync(path.join(o.out, 'command-ca.pem'), ca.certPem);
+        const folder = new CommandCaFolder(o.out);
+        folder.create(ca);
+        const crl = await folder.issueCrl();
         writeFileSync(path.join(o.out, 'signer.pem'), signer.certPem);
         writeFileSync(path.join(o.out, 'signer-key.pem'), signer.keyPem, { mode: 0o600 });
         process.stdout.write(
-          `${JSON.stringify({ anchor: path.join(o.out, 'command-ca.pem'), signCert: path.join(o.out, 'signer.pem'), signKey: path.join(o.out, 'signer-key.pem') })}\n`,
+          `${JSON.stringify({ anchor: folder.file('cert'), caKey: folder.file('key'), crl: crl.file, crlNextUpdate: crl.nextUpdate, signCert: path.join(o.out, 'signer.pem'), signKey: path.join(o.out, 'signer-key.pem') })}\n`,
         );
         return ExitCode.Ok;
       }),
+    );
+
+  brokerOptions(office.command('command-crl'))
+    .description(
+      "issue the command CA's CRL (after --revoke: with those office certificates on it) and with --publish send it, retained, to every station",
+    )
+    .requiredOption('--ca-dir <dir>', 'the command-CA folder (made by make-signer)')
+    .option('--revoke <cert.pem...>', 'office certificates to revoke first')
+    .option('--reason <name>', 'CRLReason of --revoke (RFC 5280 name)', 'keyCompromise')
+    .option('--valid-days <n>', 'days until nextUpdate', String(DEFAULT_CRL_VALID_DAYS))
+    .option('--publish', 'publish the CRL retained on <prefix>/fleet/command-crl')
+    .action(
+      action(
+        async (
+          o: BrokerOptions & {
+            caDir: string;
+            revoke?: string[];
+            reason: string;
+            validDays: string;
+            publish?: boolean;
+          },
+        ) => {
+          if (!(o.reason in x509.X509CrlReason) || !Number.isNaN(Number(o.reason)))
+            throw new UsageError(`--reason: unknown CRLReason ${o.reason}`);
+          const days = positiveInt(o.validDays, '--valid-days');
+          const folder = new CommandCaFolder(o.caDir);
+          const revoked: string[] = [];
+          try {
+            for (const f of o.revoke ?? [])
+              revoked.push(
+                await folder.revoke(
+                  readFile(f, 'certificate').toString('utf8'),
+                  o.reason as keyof typeof x509.X509CrlReason,
+                ),
+              );
+          } catch (err) {
+            throw new UsageError((err as Error).message);
+          }
+          let crl;
+          try {
+            crl = await folder.issueCrl(days);
+          } catch (err) {
+            throw new UsageError((err as Error).message);
+          }
+          if (o.publish) {
+            const client = await connect(o);
+            try {
+              await client.publishAsync(
+                commandCrlTopic(o.prefix),
+                JSON.stringify(commandCrlMessage(crl.der, new Date())),
+                { qos: 1, retain: true },
+              );
+            } finally {
+              await client.endAsync(true).catch(() => undefined);
+            }
+          }
+          const { der: _der, ...facts } = crl;
+          process.stdout.write(
+            `${JSON.stringify({ ...facts, revokedNow: revoked, published: !!o.publish })}\n`,
+          );
+          return ExitCode.Ok;
+        },
+      ),
     );
 }

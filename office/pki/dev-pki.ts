@@ -123,3 +123,66 @@ export async function issueDevCert(
   });
   return finish(cert, keys);
 }
+
+/** Reads a CA (or any) credential back from its PEM certificate and PKCS #8 PEM key. */
+export async function loadDevCredential(certPem: string, keyPem: string): Promise<DevCredential> {
+  const cert = new x509.X509Certificate(certPem);
+  const body = keyPem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+  const privateKey = await crypto.subtle.importKey('pkcs8', Buffer.from(body, 'base64'), EC, true, [
+    'sign',
+  ]);
+  const publicKey = await cert.publicKey.export(EC, ['verify']);
+  return finish(cert, { privateKey, publicKey });
+}
+
+/** One revoked certificate on a CRL. */
+export interface DevRevocation {
+  /** Serial number, hex. */
+  serial: string;
+  /** ISO 8601. */
+  revokedAt: string;
+  /** RFC 5280 CRLReason name (default keyCompromise). */
+  reason?: keyof typeof x509.X509CrlReason;
+}
+
+/** RFC 5280 §5.2.3 cRLNumber (non-critical INTEGER), which every CRL carries. */
+function crlNumber(n: bigint): x509.Extension {
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  if (parseInt(hex[0]!, 16) >= 8) hex = `00${hex}`;
+  const der = Buffer.concat([Buffer.from([0x02, hex.length / 2]), Buffer.from(hex, 'hex')]);
+  return new x509.Extension('2.5.29.20', false, der);
+}
+
+/**
+ * A CRL signed by `ca`: thisUpdate `now`, nextUpdate `now + validDays`, the given revocations
+ * (RFC 5280 §5: authorityKeyIdentifier, cRLNumber). Returns DER and PEM.
+ */
+export async function issueDevCrl(
+  ca: DevCredential,
+  options: {
+    revoked: readonly DevRevocation[];
+    crlNumber: bigint;
+    validDays: number;
+    now?: () => Date;
+  },
+): Promise<{ der: Uint8Array; pem: string }> {
+  const now = (options.now ?? (() => new Date()))();
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: ca.cert.subjectName,
+    thisUpdate: now,
+    nextUpdate: new Date(now.getTime() + options.validDays * DAY_MS),
+    signingAlgorithm: SIGNING,
+    signingKey: ca.keys.privateKey,
+    extensions: [
+      await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
+      crlNumber(options.crlNumber),
+    ],
+    entries: options.revoked.map((r) => ({
+      serialNumber: r.serial,
+      revocationDate: new Date(r.revokedAt),
+      reason: x509.X509CrlReason[r.reason ?? 'keyCompromise'],
+    })),
+  });
+  return { der: new Uint8Array(crl.rawData), pem: crl.toString('pem') + '\n' };
+}

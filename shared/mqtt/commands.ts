@@ -297,7 +297,10 @@ export const COMMAND_REJECT_REASONS = [
   'unsigned', // no signature, alg "none", or no x5c chain
   'unsupported_algorithm',
   'bad_signature', // signature does not verify over the x5c leaf key
-  'untrusted_signer', // chain does not lead to a command-signing anchor (or revoked/expired)
+  'untrusted_signer', // chain does not lead to a command-signing anchor (or expired, wrong usage)
+  'signer_revoked', // the signer's certificate is on the command CA's CRL
+  'command_crl_missing', // no valid CRL of the command CA is installed: no signer can be checked
+  'command_crl_stale', // the command CA's CRL is past nextUpdate + trust.crlToleranceHours
   'wrong_station', // claims.station is not this station
   'not_yet_valid', // now < notBefore (minus clock skew)
   'expired', // now > expiresAt (plus clock skew)

@@ -7,3 +7,4 @@ export * from './api.js';
 export * from './schemas.js';
 export * from './validate.js';
 export * from './receipt.js';
+export * from './command-crl.js';

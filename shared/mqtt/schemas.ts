@@ -22,6 +22,7 @@ import {
   DOOR_STATUSES,
 } from './state.js';
 import { INSTANT_MAX_LENGTH } from './instant.js';
+import { MAX_COMMAND_CRL_BYTES } from './command-crl.js';
 import { STATION_ID_PATTERN } from './topics.js';
 import { RECEIPT_CHALLENGE_TYPE, RECEIPT_NONCE_PATTERN } from './receipt.js';
 
@@ -491,14 +492,27 @@ export const payloadSchemas = {
       ]),
     },
   }),
-  'state/crl': obj({
-    v: v1,
-    at: instant,
-    ageSec: { type: ['number', 'null'], minimum: 0 },
-    thisUpdate: { anyOf: [instant, { type: 'null' }] },
-    nextUpdate: { anyOf: [instant, { type: 'null' }] },
-    stale: { type: 'boolean' },
-  }),
+  'state/crl': obj(
+    {
+      v: v1,
+      at: instant,
+      ageSec: { type: ['number', 'null'], minimum: 0 },
+      thisUpdate: { anyOf: [instant, { type: 'null' }] },
+      nextUpdate: { anyOf: [instant, { type: 'null' }] },
+      stale: { type: 'boolean' },
+      command: obj(
+        {
+          verdict: { enum: ['fresh', 'grace', 'stale', 'future', 'missing'] },
+          thisUpdate: { anyOf: [instant, { type: 'null' }] },
+          nextUpdate: { anyOf: [instant, { type: 'null' }] },
+          crlNumber: { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'null' }] },
+          entries: count,
+        },
+        ['verdict', 'thisUpdate', 'nextUpdate', 'crlNumber', 'entries'],
+      ),
+    },
+    ['v', 'at', 'ageSec', 'thisUpdate', 'nextUpdate', 'stale'],
+  ),
   heartbeat: obj(
     {
       v: v1,
@@ -538,3 +552,18 @@ export const payloadSchemas = {
     ['v', 'commandId', 'kind', 'station', 'status', 'duplicate', 'at'],
   ),
 } as const;
+
+/** The command CA's CRL on `<prefix>/fleet/command-crl` (shared/mqtt/command-crl.ts). */
+export const commandCrlSchema = obj(
+  {
+    v: v1,
+    at: instant,
+    crl: {
+      type: 'string',
+      minLength: 4,
+      maxLength: Math.ceil(MAX_COMMAND_CRL_BYTES / 3) * 4,
+      pattern: '^[A-Za-z0-9+/]+={0,2}$',
+    },
+  },
+  ['v', 'crl'],
+);

@@ -7,6 +7,7 @@
  * offline itself. `session` counts connections (like Sparkplug's bdSeq): an `offline` with
  * session N ends the `online` with session N, so a late will cannot hide a newer birth.
  */
+import type { CommandCrlState } from './command-crl.js';
 
 /** Compartment states (the schemas use this list: one source for both). */
 export const COMPARTMENT_STATUSES = [
@@ -52,6 +53,10 @@ export const ALARM_CODES = [
   'clock_wrong',
   'clock_jump',
   'session_takeover',
+  /** No valid CRL of the command-signing CA: every command is refused until one is published. */
+  'command_crl_missing',
+  /** The command CA's CRL is past nextUpdate + tolerance: every command is refused. */
+  'command_crl_stale',
   'outbox_filling',
   'outbox_full',
   'card_left',
@@ -123,6 +128,8 @@ export interface CrlState {
   nextUpdate: string | null;
   /** True when past nextUpdate + tolerance: pickups are refused with crl_stale. */
   stale: boolean;
+  /** The command-signing CA's CRL (commands are refused without a usable one). */
+  command?: CommandCrlState;
 }
 /** `state/crl` (retained). */
 export interface CrlMessage extends CrlState {

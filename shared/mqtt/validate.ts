@@ -7,8 +7,10 @@ import type { JpkiLockerMqttApi } from './api.js';
 import type { CommandClaims } from './commands.js';
 import { isCalendarDate, isCalendarInstant } from './instant.js';
 import type { Receipt } from './receipt.js';
+import type { CommandCrlMessage } from './command-crl.js';
 import {
   commandClaimsSchema,
+  commandCrlSchema,
   commandJwsHeaderSchema,
   payloadSchemas,
   receiptSchema,
@@ -25,6 +27,7 @@ for (const [suffix, schema] of Object.entries(payloadSchemas))
 const claimsValidator = ajv.compile(commandClaimsSchema);
 const headerValidator = ajv.compile(commandJwsHeaderSchema);
 const receiptValidator = ajv.compile(receiptSchema);
+const commandCrlValidator = ajv.compile(commandCrlSchema);
 
 /** A validation outcome. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -62,4 +65,9 @@ export function validateCommandJwsHeader(
 /** Checks a decoded collection receipt (`data.receipt` of `delivery.collected`). */
 export function validateReceipt(value: unknown): Validated<Receipt> {
   return run(receiptValidator, value);
+}
+
+/** Checks a message of the command-CRL topic (its CRL is verified by the station). */
+export function validateCommandCrlMessage(value: unknown): Validated<CommandCrlMessage> {
+  return run(commandCrlValidator, value);
 }

@@ -8,16 +8,12 @@
  * The outage's backlog is written before the daemon starts, through the station's own
  * outbox on its database file (as the daemon would have during the outage).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
+import type { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
 import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
 import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
-import { KioskClient } from '../../controller/demo/demo-script.js';
+import type { KioskClient } from '../../controller/demo/demo-script.js';
 import type { KioskState } from '../../controller/flows/screens.js';
 import { SqliteUnitOfWork } from '../../controller/adapters/sqlite/unit-of-work.js';
 import { AuditLog } from '../../controller/audit/audit-log.js';
@@ -25,119 +21,68 @@ import { spkiSha256 } from '../../controller/domain/identity.js';
 import { Ledger } from '../../controller/flows/ledger/ledger.js';
 import { Outbox } from '../../controller/outbox/outbox.js';
 import { openDatabase } from '../../controller/storage/db.js';
-import { CliProcess, runCli } from '../support/cli.js';
-import { Mosquitto, freePort } from '../support/mosquitto.js';
-import { startPcscd, type PrivatePcscd } from '../support/pcscd.js';
-import { createPtyPair, type PtyPair } from '../support/socat.js';
-import { getTestPki, type TestPki } from '../support/test-pki.js';
+import type { CliProcess } from '../support/cli.js';
+import type { Mosquitto } from '../support/mosquitto.js';
+import type { PrivatePcscd } from '../support/pcscd.js';
+import { StationStack } from '../support/station-stack.js';
+import type { TestPki } from '../support/test-pki.js';
 import { waitFor } from '../support/wait.js';
 
 const STATION = 'e2e-full';
 const WAIT_MS = 20_000;
 const MAX_EVENTS = 100; // the schema's minimum; the reserve is 10 of them
 
-let dir: string;
+let stack: StationStack;
 let dbFile: string;
 let pki: TestPki;
 let pcscd: PrivatePcscd;
 let broker: Mosquitto;
-let pty: PtyPair;
 let emulator: BoardEmulator;
 let daemon: CliProcess | undefined;
 let kiosk: KioskClient;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'jpki-e2e-full-'));
-  dbFile = path.join(dir, 'station.db');
-  const [testPki, privatePcscd, mosquitto, ptyPair] = await Promise.all([
-    getTestPki(),
-    startPcscd({ setEnv: false }),
-    Mosquitto.start({ stations: [STATION] }),
-    createPtyPair(),
-  ]);
-  pki = testPki;
-  pcscd = privatePcscd;
-  broker = mosquitto;
-  pty = ptyPair;
-  emulator = new BoardEmulator({ addresses: [0] });
-  await emulator.attach(pty.b);
-  const webPort = await freePort();
-  const m = pki.manifest;
-  const configFile = path.join(dir, 'station.yaml');
-  writeFileSync(
-    configFile,
-    stringify({
-      station: { id: STATION, name: 'Full outbox station', mode: 'locker', timezone: 'Asia/Tokyo' },
-      log: { level: 'info', format: 'json' },
-      storage: { path: dbFile },
-      web: { host: '127.0.0.1', port: webPort },
-      mqtt: {
-        url: `mqtt://127.0.0.1:${broker.port}`,
-        username: STATION,
-        password: broker.users.get(STATION)!.password,
-        heartbeatSec: 30,
-        outboxMaxEvents: MAX_EVENTS,
-      },
-      card: { driver: 'pcsc', reader: pcscd.readerNames[0] },
-      trust: {
-        authAnchors: [path.join(pki.dir, m.roots.auth)],
-        signAnchors: [path.join(pki.dir, m.roots.sign)],
-        crlRefreshMinutes: 0,
-      },
-      board: { driver: 'kerong', port: pty.a, boards: [{ address: 0, locks: 2 }] },
-      compartments: [1, 2].map((lock) => ({ id: `A0${lock}`, board: 0, lock, size: 'M' })),
-      pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 5, doorLeftOpenSec: 30 },
-    }),
-  );
-  for (const file of [m.crls.auth, m.crls.sign]) {
-    const crl = await runCli(['crl', 'import', path.join(pki.dir, file), '-c', configFile]);
-    expect(crl.code, crl.stdout + crl.stderr).toBe(0);
-  }
-  // The outage: a delivery loaded for holder-01, then events piled up until only the safety
-  // reserve is left; the broker is gone.
-  await broker.stop();
-  const db = openDatabase(dbFile);
-  const outbox = new Outbox(db, { stationId: STATION, maxEvents: MAX_EVENTS });
-  const ledger = new Ledger(new SqliteUnitOfWork(db, outbox, new AuditLog(db), () => new Date()), {
-    compartments: [
-      { id: 'A01', size: 'M' },
-      { id: 'A02', size: 'M' },
-    ],
-    doors: [],
+  stack = await StationStack.start({
+    station: STATION,
+    name: 'Full outbox station',
+    locks: 2,
+    office: false,
+    config: () => ({ mqtt: { outboxMaxEvents: MAX_EVENTS } }),
+    // The outage: a delivery loaded for holder-01, then events piled up until only the safety
+    // reserve is left; the broker is gone.
+    beforeDaemon: async (st) => {
+      await st.broker.stop();
+      const db = openDatabase(st.dbFile);
+      const outbox = new Outbox(db, { stationId: STATION, maxEvents: MAX_EVENTS });
+      const ledger = new Ledger(
+        new SqliteUnitOfWork(db, outbox, new AuditLog(db), () => new Date()),
+        {
+          compartments: [
+            { id: 'A01', size: 'M' },
+            { id: 'A02', size: 'M' },
+          ],
+          doors: [],
+        },
+      );
+      const assigned = ledger.deliveries.assign({
+        deliveryId: 'FULL-1',
+        compartment: 'A01',
+        holderSpkiSha256: spkiSha256(st.pki.profile('holder-01').authCertificate),
+        pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
+      });
+      expect(assigned.accepted).toBe(true);
+      ledger.compartments.markLoaded('A01', 'f'.repeat(64));
+      st.emulator.putItem(0, 1);
+      for (let n = 0; !outbox.reserveOnly; n++)
+        outbox.append({ kind: 'door.state', data: { door: `outage-${n}`, status: 'locked' } });
+      db.close();
+    },
   });
-  const assigned = ledger.deliveries.assign({
-    deliveryId: 'FULL-1',
-    compartment: 'A01',
-    holderSpkiSha256: spkiSha256(pki.profile('holder-01').authCertificate),
-    pickupDeadline: new Date(Date.now() + 48 * 3600_000).toISOString(),
-  });
-  expect(assigned.accepted).toBe(true);
-  ledger.compartments.markLoaded('A01', 'f'.repeat(64));
-  emulator.putItem(0, 1);
-  for (let n = 0; !outbox.reserveOnly; n++)
-    outbox.append({ kind: 'door.state', data: { door: `outage-${n}`, status: 'locked' } });
-  db.close();
-
-  daemon = new CliProcess(['start', '--config', configFile], {
-    env: { PCSCLITE_CSOCK_NAME: pcscd.socketPath },
-  });
-  await daemon.waitFor('station ready');
-  webUrl = `http://127.0.0.1:${webPort}`;
-  kiosk = new KioskClient(webUrl);
-  await kiosk.open();
+  ({ dbFile, pki, pcscd, broker, emulator, daemon, kiosk, webUrl } = stack);
 }, 180_000);
 
 afterAll(async () => {
-  kiosk?.close();
-  if (daemon && daemon.child.exitCode === null) {
-    daemon.kill('SIGTERM');
-    await daemon.exited;
-  }
-  await emulator?.close();
-  await pty?.close();
-  await pcscd?.stop();
-  await broker?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
 }, 60_000);
 
 /** Puts holder-01's card into the vpcd reader; `remove` pulls it and waits for idle. */

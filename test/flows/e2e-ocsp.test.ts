@@ -13,27 +13,22 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
+import type { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
 import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
 import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
-import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
+import type { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
-import { createDevCa, issueDevCert } from '../support/dev-pki.js';
 import { loadCertificates } from '../../controller/trust/certificate.js';
 import type { TestCert, TestKey } from '../../controller/trust/testing/pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { JpkiToken } from '../../shared/apdu/jpki.js';
-import { CliProcess, runCli } from '../support/cli.js';
-import { Mosquitto, freePort } from '../support/mosquitto.js';
 import { OpensslOcspResponder } from '../support/openssl-ocsp.js';
-import { startPcscd, type PrivatePcscd } from '../support/pcscd.js';
-import { createPtyPair, type PtyPair } from '../support/socat.js';
-import { getTestPki, type TestPki } from '../support/test-pki.js';
+import type { PrivatePcscd } from '../support/pcscd.js';
+import { StationStack } from '../support/station-stack.js';
+import type { TestPki } from '../support/test-pki.js';
 
 x509.cryptoProvider.set(globalThis.crypto);
 
@@ -43,14 +38,11 @@ const WAIT_MS = 20_000;
 /** Serial of holder-01's second certificate, revoked at the responder (not on the CRL). */
 const REVOKED_AT_RESPONDER = 0x0cafe001;
 
-let dir: string;
+let stack: StationStack;
 let pki: TestPki;
 let pcscd: PrivatePcscd;
-let broker: Mosquitto;
-let pty: PtyPair;
 let emulator: BoardEmulator;
 let responder: OpensslOcspResponder;
-let daemon: CliProcess | undefined;
 let office: BackOffice;
 let kiosk: KioskClient;
 let revokedLeaf: Uint8Array;
@@ -162,90 +154,39 @@ async function assignAndLoad(
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'jpki-e2e-ocsp-'));
-  const [testPki, privatePcscd, mosquitto, ptyPair, officeCa] = await Promise.all([
-    getTestPki(),
-    startPcscd({ setEnv: false }),
-    Mosquitto.start({ stations: [STATION] }),
-    createPtyPair(),
-    createDevCa('e2e-ocsp office command CA'),
-  ]);
-  pki = testPki;
-  pcscd = privatePcscd;
-  broker = mosquitto;
-  pty = ptyPair;
-  const root = authRoot();
-  const holder1 = pki.profile('holder-01');
-  // holder-01's second certificate over the same key (same person, same SPKI hash).
-  revokedLeaf = await secondCertificate(holder1.authCertificate);
-  const serialOf = (label: string) =>
-    pki.manifest.profiles.find((p) => p.label === label)!.authSerial;
-  responder = await OpensslOcspResponder.start({
-    caDer: root.der,
-    signer: { certDer: root.der, key: root.key.privateKey },
-    entries: [
-      { serialHex: serialOf('holder-01'), status: 'valid' },
-      { serialHex: serialOf('holder-02'), status: 'valid' },
-      {
-        serialHex: REVOKED_AT_RESPONDER.toString(16),
-        status: 'revoked',
-        revokedAt: new Date(Date.now() - 60_000),
-        reason: 'keyCompromise',
-      },
-    ],
-  });
-  const signer = await issueDevCert(officeCa, { commonName: 'e2e-ocsp office', usage: 'command' });
-  writeFileSync(path.join(dir, 'office-ca.pem'), officeCa.certPem);
-  emulator = new BoardEmulator({ addresses: [0] });
-  await emulator.attach(pty.b);
-  const webPort = await freePort();
-  const m = pki.manifest;
-  const configFile = path.join(dir, 'station.yaml');
-  writeFileSync(
-    configFile,
-    stringify({
-      station: { id: STATION, name: 'E2E OCSP station', mode: 'locker', timezone: 'Asia/Tokyo' },
-      log: { level: 'info', format: 'json' },
-      storage: { path: path.join(dir, 'station.db') },
-      web: { host: '127.0.0.1', port: webPort },
-      mqtt: {
-        url: `mqtt://127.0.0.1:${broker.port}`,
-        username: STATION,
-        password: broker.users.get(STATION)!.password,
-      },
-      card: { driver: 'pcsc', reader: pcscd.readerNames[0] },
-      trust: {
-        authAnchors: [path.join(pki.dir, m.roots.auth)],
-        signAnchors: [path.join(pki.dir, m.roots.sign)],
-        commandAnchors: [path.join(dir, 'office-ca.pem')],
-        crlRefreshMinutes: 0,
-        ocsp: { mode: 'prefer', url: responder.url, timeoutMs: 2000 },
-      },
-      board: { driver: 'kerong', port: pty.a, boards: [{ address: 0, locks: 4 }] },
-      compartments: [1, 2, 3, 4].map((lock) => ({ id: `A0${lock}`, board: 0, lock, size: 'M' })),
-      pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 5, doorLeftOpenSec: 30 },
+  stack = await StationStack.start({
+    station: STATION,
+    name: 'E2E OCSP station',
+    // The responder (signed by the test PKI's authentication root) starts before the daemon:
+    // the configuration names its URL.
+    prepare: async (st) => {
+      pki = st.pki;
+      const root = authRoot();
+      const holder1 = pki.profile('holder-01');
+      // holder-01's second certificate over the same key (same person, same SPKI hash).
+      revokedLeaf = await secondCertificate(holder1.authCertificate);
+      const serialOf = (label: string) =>
+        pki.manifest.profiles.find((p) => p.label === label)!.authSerial;
+      responder = await OpensslOcspResponder.start({
+        caDer: root.der,
+        signer: { certDer: root.der, key: root.key.privateKey },
+        entries: [
+          { serialHex: serialOf('holder-01'), status: 'valid' },
+          { serialHex: serialOf('holder-02'), status: 'valid' },
+          {
+            serialHex: REVOKED_AT_RESPONDER.toString(16),
+            status: 'revoked',
+            revokedAt: new Date(Date.now() - 60_000),
+            reason: 'keyCompromise',
+          },
+        ],
+      });
+    },
+    config: () => ({
+      trust: { ocsp: { mode: 'prefer', url: responder.url, timeoutMs: 2000 } },
     }),
-  );
-  for (const file of [m.crls.auth, m.crls.sign]) {
-    const crl = await runCli(['crl', 'import', path.join(pki.dir, file), '-c', configFile]);
-    expect(crl.code, crl.stdout + crl.stderr).toBe(0);
-  }
-  daemon = new CliProcess(['start', '--config', configFile], {
-    env: { PCSCLITE_CSOCK_NAME: pcscd.socketPath, JPKI_LOCKER_LOG_LEVEL: 'info' },
   });
-  await daemon.waitFor('station ready');
-  office = await BackOffice.connect(
-    `mqtt://127.0.0.1:${broker.port}`,
-    { privateKey: signer.privateKey, chain: [signer.certDer] },
-    STATION,
-    'jpki-locker/v1',
-    () => {},
-    { username: 'office', password: broker.users.get('office')!.password },
-  );
-  if (!office.status.seen.some((s) => s.state === 'online'))
-    await office.status.next((s) => s.state === 'online', 'the station online', WAIT_MS);
-  kiosk = new KioskClient(`http://127.0.0.1:${webPort}`);
-  await kiosk.open();
+  ({ pcscd, emulator, office, kiosk } = stack);
   const roster = await office.send('staff.roster', {
     version: 1,
     staff: [{ staffId: 'staff-1', certSpkiSha256: spki('holder-02'), roles: ['loader'] }],
@@ -254,18 +195,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  kiosk?.close();
-  await office?.close().catch(() => {});
-  if (daemon && daemon.child.exitCode === null) {
-    daemon.kill('SIGTERM');
-    await daemon.exited;
-  }
+  await stack?.stop();
   await responder?.stop();
-  await emulator?.close();
-  await pty?.close();
-  await pcscd?.stop();
-  await broker?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
 describe('e2e: OCSP prefer, smartphone certificates, a card that is not a My Number card', () => {

@@ -24,28 +24,24 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
+import type { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
 import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
 import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
-import { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
+import type { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { readStoredOverrides } from '../../controller/config/overrides.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
 import type { KioskState } from '../../controller/flows/screens.js';
-import { createDevCa, issueDevCert } from '../support/dev-pki.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { CliProcess, runCli } from '../support/cli.js';
-import { Mosquitto, freePort } from '../support/mosquitto.js';
-import { startPcscd, type PrivatePcscd } from '../support/pcscd.js';
-import { createPtyPair, type PtyPair } from '../support/socat.js';
-import { getTestPki, type TestPki } from '../support/test-pki.js';
+import type { PrivatePcscd } from '../support/pcscd.js';
+import type { TestPki } from '../support/test-pki.js';
 import { crlNumberExtension } from '../../controller/pki/test-pki.js';
 import { waitFor } from '../support/wait.js';
+import { StationStack } from '../support/station-stack.js';
 import { JpkiOid } from '../../shared/apdu/jpki.js';
 
 x509.cryptoProvider.set(globalThis.crypto);
@@ -55,100 +51,38 @@ const WAIT_MS = 20_000;
 const DAY_MS = 86_400_000;
 const RSA_SIGN = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
 
+let stack: StationStack;
 let dir: string;
 let configFile: string;
 let pki: TestPki;
 let pcscd: PrivatePcscd;
-let broker: Mosquitto;
-let pty: PtyPair;
 let emulator: BoardEmulator;
 let daemon: CliProcess | undefined;
 let office: BackOffice;
 let kiosk: KioskClient;
 let rosterVersion = 1;
-let daemonEnv: NodeJS.ProcessEnv;
 let webPort: number;
 
 const spki = (label: string) => spkiSha256(pki.profile(label).authCertificate);
 const pinOf = (label: string) => pki.profile(label).authPin;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'jpki-e2e-'));
-  const [testPki, privatePcscd, mosquitto, ptyPair, officeCa] = await Promise.all([
-    getTestPki(),
-    startPcscd({ setEnv: false }),
-    Mosquitto.start({ stations: [STATION] }),
-    createPtyPair(),
-    createDevCa('e2e office command CA'),
-  ]);
-  pki = testPki;
-  pcscd = privatePcscd;
-  broker = mosquitto;
-  pty = ptyPair;
-  const signer = await issueDevCert(officeCa, { commonName: 'e2e office', usage: 'command' });
-  writeFileSync(path.join(dir, 'office-ca.pem'), officeCa.certPem);
-  emulator = new BoardEmulator({ addresses: [0] });
-  await emulator.attach(pty.b);
-
-  webPort = await freePort();
-  const m = pki.manifest;
-  configFile = path.join(dir, 'station.yaml');
-  writeFileSync(
-    configFile,
-    stringify({
-      station: { id: STATION, name: 'E2E station', mode: 'locker', timezone: 'Asia/Tokyo' },
-      log: { level: 'info', format: 'json' },
-      storage: { path: path.join(dir, 'station.db') },
-      web: { host: '127.0.0.1', port: webPort },
-      mqtt: {
-        url: `mqtt://127.0.0.1:${broker.port}`,
-        username: STATION,
-        password: broker.users.get(STATION)!.password,
-        heartbeatSec: 30,
-      },
-      card: { driver: 'pcsc', reader: pcscd.readerNames[0] },
-      trust: {
-        authAnchors: [path.join(pki.dir, m.roots.auth)],
-        signAnchors: [path.join(pki.dir, m.roots.sign)],
-        commandAnchors: [path.join(dir, 'office-ca.pem')],
-        crlRefreshMinutes: 0,
-      },
-      board: {
-        driver: 'kerong',
-        port: pty.a,
-        boards: [{ address: 0, locks: 4 }],
-      },
-      compartments: [1, 2, 3, 4].map((lock) => ({ id: `A0${lock}`, board: 0, lock, size: 'M' })),
-      // Short door timers so "door left open" happens within the suite (schema minimum: 5 s).
-      pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 5, doorLeftOpenSec: 5 },
-    }),
-  );
-  // The operator's step before the first start: import the CRLs into the offline cache. The
-  // authentication CRL imported first is two days past its nextUpdate (the stale-CRL case);
-  // the first test restarts the station with the current one.
-  const stale = path.join(dir, 'auth-stale.crl');
-  writeFileSync(stale, await staleAuthCrl());
-  for (const file of [stale, path.join(pki.dir, m.crls.sign)]) {
-    const crl = await runCli(['crl', 'import', file, '-c', configFile]);
-    expect(crl.code, crl.stdout + crl.stderr).toBe(0);
-  }
-
-  daemonEnv = { PCSCLITE_CSOCK_NAME: pcscd.socketPath, JPKI_LOCKER_LOG_LEVEL: 'info' };
-  daemon = new CliProcess(['start', '--config', configFile], { env: daemonEnv });
-  await daemon.waitFor('station ready');
-
-  office = await BackOffice.connect(
-    `mqtt://127.0.0.1:${broker.port}`,
-    { privateKey: signer.privateKey, chain: [signer.certDer] },
-    STATION,
-    'jpki-locker/v1',
-    () => {},
-    { username: 'office', password: broker.users.get('office')!.password },
-  );
-  if (!office.status.seen.some((s) => s.state === 'online'))
-    await office.status.next((s) => s.state === 'online', 'the station online', WAIT_MS);
-  kiosk = new KioskClient(`http://127.0.0.1:${webPort}`);
-  await kiosk.open();
+  stack = await StationStack.start({
+    station: STATION,
+    name: 'E2E station',
+    // Short door timers so "door left open" happens within the suite (schema minimum: 5 s).
+    config: () => ({ pickup: { pinTimeoutSec: 60, doorOpenTimeoutSec: 5, doorLeftOpenSec: 5 } }),
+    // The operator's step before the first start: import the CRLs into the offline cache. The
+    // authentication CRL imported first is two days past its nextUpdate (the stale-CRL case);
+    // the first test installs the current one.
+    crls: async (st) => {
+      pki = st.pki;
+      const stale = path.join(st.dir, 'auth-stale.crl');
+      writeFileSync(stale, await staleAuthCrl());
+      return [stale, path.join(pki.dir, pki.manifest.crls.sign)];
+    },
+  });
+  ({ dir, configFile, pki, pcscd, emulator, daemon, office, kiosk, webPort } = stack);
   const roster = await office.send('staff.roster', {
     version: rosterVersion++,
     staff: [{ staffId: 'staff-1', certSpkiSha256: spki('holder-02'), roles: ['loader'] }],
@@ -157,19 +91,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (process.env.E2E_DUMP && daemon)
-    writeFileSync(process.env.E2E_DUMP, daemon.stdout + daemon.stderr);
-  kiosk?.close();
-  await office?.close().catch(() => {});
-  if (daemon && daemon.child.exitCode === null) {
-    daemon.kill('SIGTERM');
-    await daemon.exited;
-  }
-  await emulator?.close();
-  await pty?.close();
-  await pcscd?.stop();
-  await broker?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
 }, 60_000);
 
 /** The test PKI's authentication root: certificate and signing key. */

@@ -43,11 +43,19 @@ export class CliProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #waiters: { test: (s: string) => boolean; resolve: () => void }[] = [];
 
-  constructor(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], {
+  /**
+   * @param options.entry node arguments run instead of the `jpki-locker` bin (a test launcher
+   *   such as `['--import', 'tsx', 'test/support/gpio-station.ts']`), `args` after them.
+   * @param options.ipc open a Node IPC channel to the child (`child.send`, `child.on('message')`).
+   */
+  constructor(
+    args: string[],
+    options: { env?: NodeJS.ProcessEnv; cwd?: string; entry?: string[]; ipc?: boolean } = {},
+  ) {
+    this.child = spawn(process.execPath, [...(options.entry ?? [BIN]), ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
     });
     const check = () => {
       this.#waiters = this.#waiters.filter((w) => {

@@ -11,11 +11,16 @@
  *   libpcsclite at it with PCSCLITE_CSOCK_NAME. Needs root (CAP_SYS_ADMIN), as on CI here.
  * - libpcsclite reads PCSCLITE_CSOCK_NAME once per process: one private pcscd per test
  *   process (vitest runs each file in its own fork), restartable on the same socket path.
+ * - pcscd 2.x (Debian 13) asks polkit about every client over the system bus and refuses all of
+ *   them, root included, when there is no bus (`Access denied`). This private pcscd is reachable
+ *   only through its own 0700 folder, so it runs with `--disable-polkit` where pcscd has that
+ *   option (2.x; 1.9.9 has no polkit at all): the card suites see the same stack on both.
+ *   pcscd 2 under polkit proper is checked by scripts/install-test.sh with dbus and polkitd.
  * - Ready = the "daemon ready" line on pcscd's stdout (`--info`), no sleeps.
  * - stop() sends SIGTERM (SIGKILL after a deadline), waits for exit, removes stale socket and
  *   pid files, and the folder.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -53,6 +58,18 @@ function canBind(port: number): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen({ port, host: '0.0.0.0', exclusive: true }, () => srv.close(() => resolve(true)));
   });
+}
+
+let polkitFlag: string[] | undefined;
+/** `--disable-polkit` when this pcscd knows it (pcsc-lite 2.x), asked once per process. */
+function polkitOptions(): string[] {
+  if (!polkitFlag) {
+    const help = spawnSync('pcscd', ['--help'], { encoding: 'utf8' });
+    polkitFlag = `${help.stdout}${help.stderr}`.includes('--disable-polkit')
+      ? ['--disable-polkit']
+      : [];
+  }
+  return polkitFlag;
 }
 
 /**
@@ -93,7 +110,8 @@ export async function startPcscd(
   const launch = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       cleanStale();
-      const script = `mount --bind "$1" /run/pcscd && exec pcscd --foreground ${options.debug ? '--debug --apdu' : '--info'} -c "$2"`;
+      const flags = [options.debug ? '--debug --apdu' : '--info', ...polkitOptions()].join(' ');
+      const script = `mount --bind "$1" /run/pcscd && exec pcscd --foreground ${flags} -c "$2"`;
       // /run/pcscd must exist as a mount point in the namespace.
       mkdirSync('/run/pcscd', { recursive: true });
       const c = spawn(

@@ -49,6 +49,8 @@ export interface HarnessOptions {
   door?: boolean;
   /** Doors (default: door `front` with `door: true`, else none). */
   doors?: DoorSettings[];
+  /** Each door with a `reader` gets its own hand-driven card source and PIN surface. */
+  doorReaders?: boolean;
 }
 
 /** Core + sim board + manual card, wired by {@link composeCore}. */
@@ -62,12 +64,18 @@ export class CoreHarness {
   /** The simulated GPIO of door `front` (with `door: true`). */
   readonly gpio: SimGpio | undefined;
   readonly cards = new ManualCardSource();
+  /** The doors' own readers (with `doorReaders`), by door id. */
+  readonly doorCards = new Map<string, ManualCardSource>();
+  /** Screens published on each door reader's own surface, by door id. */
+  readonly doorScreens = new Map<string, KioskState[]>();
   readonly checker = new FixedCertificateChecker();
   readonly timers: Timers;
   readonly screens: KioskState[] = [];
   readonly #screenWaiters: {
     pred: (s: KioskState) => boolean;
     resolve: (s: KioskState) => void;
+    /** The door reader's surface it waits on (undefined: the kiosk's). */
+    door: string | undefined;
   }[] = [];
   readonly #screenListeners = new Set<(s: KioskState) => void>();
   now: () => Date;
@@ -107,6 +115,13 @@ export class CoreHarness {
     this.gpio = options.door
       ? new SimGpio(FRONT_DOOR_GPIO, manual ? { timers: manual } : {})
       : undefined;
+    const doors =
+      options.doors ?? (this.gpio ? [{ id: 'front', unlockMs: 2000, heldOpenSec: 30 }] : []);
+    if (options.doorReaders)
+      for (const d of doors.filter((x) => x.reader)) {
+        this.doorCards.set(d.id, new ManualCardSource());
+        this.doorScreens.set(d.id, []);
+      }
     this.core = composeCore({
       db: this.db,
       outbox: options.wrapOutbox?.(this.outbox) ?? this.outbox,
@@ -119,7 +134,12 @@ export class CoreHarness {
         mode: options.mode ?? 'locker',
       },
       compartments: wiring.map((w) => ({ id: w.id, size: 'M' })),
-      doors: options.doors ?? (this.gpio ? [{ id: 'front', unlockMs: 2000, heldOpenSec: 30 }] : []),
+      doors,
+      doorCards: this.doorCards,
+      publishDoor: (door, s) => {
+        this.doorScreens.get(door)?.push(s);
+        this.#publish(s, door);
+      },
       doorHardware: this.gpio
         ? new GpioDoorHardware(this.gpio, [
             { id: 'front', relay: 'front-relay', contact: 'front-contact', rex: 'front-exit' },
@@ -138,12 +158,7 @@ export class CoreHarness {
         options.publish?.(s);
         this.screens.push(s);
         for (const l of [...this.#screenListeners]) l(s);
-        for (const w of [...this.#screenWaiters]) {
-          if (w.pred(s)) {
-            this.#screenWaiters.splice(this.#screenWaiters.indexOf(w), 1);
-            w.resolve(s);
-          }
-        }
+        this.#publish(s, undefined);
       },
       now,
       timers: this.timers,
@@ -168,11 +183,12 @@ export class CoreHarness {
     this.core.doors.start();
     this.core.watch.start();
     this.session.start();
+    for (const s of this.core.doorSessions.values()) s.start();
   }
 
   async stop(): Promise<void> {
-    this.session.stop();
-    await this.session.settled;
+    for (const s of [this.session, ...this.core.doorSessions.values()]) s.stop();
+    await Promise.all([this.session, ...this.core.doorSessions.values()].map((s) => s.settled));
     this.core.watch.stop();
     this.core.doors.stop();
     await this.gpio?.stop();
@@ -181,11 +197,23 @@ export class CoreHarness {
     this.db.close();
   }
 
-  /** Resolves with the next published screen matching `pred` (or `screen` name / error code). */
-  next(pred: string | ((s: KioskState) => boolean)): Promise<KioskState> {
+  /**
+   * Resolves with the next screen matching `pred` (or `screen` name / error code) on the
+   * kiosk, or on door `door`'s own surface.
+   */
+  next(pred: string | ((s: KioskState) => boolean), door?: string): Promise<KioskState> {
     const p =
       typeof pred === 'string' ? (s: KioskState) => s.screen === pred || s.error === pred : pred;
-    return new Promise((resolve) => this.#screenWaiters.push({ pred: p, resolve }));
+    return new Promise((resolve) => this.#screenWaiters.push({ pred: p, resolve, door }));
+  }
+
+  #publish(s: KioskState, door: string | undefined): void {
+    for (const w of [...this.#screenWaiters]) {
+      if (w.door === door && w.pred(s)) {
+        this.#screenWaiters.splice(this.#screenWaiters.indexOf(w), 1);
+        w.resolve(s);
+      }
+    }
   }
 
   /** Board address and lock of a compartment. */

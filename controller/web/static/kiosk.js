@@ -4,9 +4,17 @@
 // filled element carries data-msg="<key>" so the browser tests can check it. Spoken guidance
 // is pre-rendered audio listed in /speech/manifest.json (none: the page stays silent).
 // The PIN lives only in this page's memory until it is posted, and is cleared right after.
+// Opened as /door?door=<id> it is that door reader's own PIN surface: its screens come from
+// /events/door-<id> and its PIN goes to /api/door/<id>/pin (never the kiosk's session).
 'use strict';
 
 (function () {
+  var DOOR = null;
+  try {
+    DOOR = new URLSearchParams(location.search).get('door');
+  } catch (e) {}
+  var API = DOOR ? '/api/door/' + encodeURIComponent(DOOR) : '/api/kiosk';
+  var EVENTS = DOOR ? '/events/door-' + encodeURIComponent(DOOR) : '/events/kiosk';
   var $ = function (id) {
     return document.getElementById(id);
   };
@@ -524,7 +532,7 @@
       var p = pin;
       pin = '';
       renderDots();
-      post('/api/kiosk/pin', state.token ? { pin: p, token: state.token } : { pin: p });
+      post(API + '/pin', state.token ? { pin: p, token: state.token } : { pin: p });
       return;
     } else if (pin.length < 4) pin += key;
     renderDots();
@@ -564,10 +572,10 @@
     post('/api/kiosk/retry', { again: false });
   });
   $('cancel').addEventListener('click', function () {
-    post('/api/kiosk/cancel');
+    post(API + '/cancel');
   });
   $('more-time-yes').addEventListener('click', function () {
-    post('/api/kiosk/more-time');
+    post(API + '/more-time');
   });
   // Envelope codes from a keyboard-wedge barcode scanner (scanner.js), while loading.
   var scanner =
@@ -603,7 +611,7 @@
   // ---- connection ----
 
   function connect() {
-    var es = new EventSource('/events/kiosk');
+    var es = new EventSource(EVENTS);
     es.onmessage = function (e) {
       try {
         var s = JSON.parse(e.data);
