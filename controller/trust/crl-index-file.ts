@@ -166,15 +166,14 @@ export class FileCrlIndex implements RevokedSerials {
     this.#memoryBytes = all.byteLength;
   }
 
-  /** The fingerprints of positions a..b-1: in memory, or read from the file (bucket mode). */
-  #range(a: number, b: number): { fps: Uint32Array; base: number } {
-    if (this.#fps) return { fps: this.#fps, base: 0 };
+  /** Bucket mode: reads the fingerprints of positions a..b-1 into the block. */
+  #readBlock(a: number, b: number): Uint32Array {
     if (this.#block.length < (b - a) * 2) {
       this.#memoryBytes += (b - a) * 8 - this.#block.byteLength;
       this.#block = new Uint32Array((b - a) * 2);
     }
     readExactly(this.#fd, new Uint8Array(this.#block.buffer, 0, (b - a) * 8), FPS_OFFSET + a * 8);
-    return { fps: this.#block, base: a };
+    return this.#block;
   }
 
   /** RevokedSerials: the reason byte when listed (NO_REASON without one), else -1. */
@@ -189,7 +188,9 @@ export class FileCrlIndex implements RevokedSerials {
     const a = this.#buckets![k]!;
     const b = this.#buckets![k + 1]!;
     if (a === b) return -1;
-    const { fps, base } = this.#range(a, b);
+    // Dense: positions index the fingerprints in memory; bucket mode: the block read now.
+    const fps = this.#fps ?? this.#readBlock(a, b);
+    const base = this.#fps ? 0 : a;
     let x = a;
     let y = b;
     while (x < y) {
