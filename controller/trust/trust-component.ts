@@ -4,6 +4,7 @@
  * (`sign`) and back-office commands (`command`), re-fetches CRLs and watches their freshness.
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { ConfigError, type ConfigProblem } from '../../shared/errors.js';
 import type { Config } from '../config/types.js';
 import { throwIfAborted, type Component } from '../lifecycle.js';
@@ -319,14 +320,23 @@ export class TrustComponent implements Component {
     return r;
   }
 
+  /** Where crl.available spools a download: beside the CRL cache, on the station's disk. */
+  spoolDir(): string {
+    const store = this.crl.store;
+    return store instanceof SqliteCrlStore ? store.indexDir : os.tmpdir();
+  }
+
   /** The CRL intake limits trust.* configures (crl.available downloads use them too). */
   intakeLimits(): Partial<IntakeLimits> {
     return crlCacheOptions(this.options.config).intake ?? {};
   }
 
-  /** Imports CRL bytes (already hash-checked by the caller), then re-checks freshness. */
-  async importCrlBytes(der: Uint8Array, source: string): Promise<ImportResult> {
-    const r = await this.crl.importBytes(der, { signers: this.allAnchors(), source });
+  /**
+   * Imports a downloaded CRL file (crl.available: already hash-checked by the caller), labelled
+   * with the URL it came from, then re-checks freshness.
+   */
+  async importCrlFile(file: string, source: string): Promise<ImportResult> {
+    const r = await this.crl.importFile(file, { signers: this.allAnchors(), source });
     this.options.log.info(
       { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
       'CRL import',
