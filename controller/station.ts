@@ -16,6 +16,8 @@ import { acceptRelayedOcsp } from './trust/ocsp/relay-command.js';
 import { MetaRepository } from './storage/meta-repository.js';
 import { checkConfigChange, OVERRIDES_META_KEY, type StoredOverrides } from './config/overrides.js';
 import { MqttGateway } from './mqtt/gateway.js';
+import { CommandCrl } from './mqtt/command-crl.js';
+import { AnchorCommandSignerTrust } from './mqtt/signer-trust.js';
 import { Outbox } from './outbox/outbox.js';
 import { LazyComponent } from './lifecycle.js';
 import { HealthMonitor } from './health-monitor.js';
@@ -239,6 +241,16 @@ export class Station {
     const read = (file: string) => (file ? readFileSync(file) : undefined);
     const tls =
       m.ca || m.cert ? { ca: read(m.ca), cert: read(m.cert), key: read(m.key) } : undefined;
+    const t = config.trust;
+    const commandCrl =
+      // Without command anchors no command is trusted anyway: no CRL to ask for.
+      t.commandRevocation !== 'off' && t.commandAnchors.length > 0
+        ? new CommandCrl(() => this.trust.anchors.command, new MetaRepository(this.storage.db), {
+            toleranceHours: t.crlToleranceHours,
+            toleranceHoursByIssuer: t.crlToleranceHoursByAnchor,
+            now: this.now,
+          })
+        : undefined;
     return new MqttGateway(
       {
         stationId: config.station.id,
@@ -254,6 +266,7 @@ export class Station {
         clockSkewSec: m.clockSkewSec,
         maxCommandLifetimeSec: m.maxCommandLifetimeSec,
         maxInflight: m.maxInflight,
+        commandCrlFiles: t.commandCrlFiles ?? [],
         version: VERSION,
       },
       {
@@ -261,20 +274,24 @@ export class Station {
         outbox: this.outbox,
         handler: this.core.core.commandHandler,
         state: this.core.core.stateProvider,
-        // Command signers are checked by the trust engine against trust.commandAnchors, with
-        // the CRL cache when trust.revocationFor lists `command`.
-        signerTrust: {
-          check: (chain, at) => {
-            if (chain.length === 0) return { valid: false, reason: 'unknown_issuer' };
-            const r = this.trust.verify({
-              leaf: chain[0]!,
-              intermediates: chain.slice(1),
-              purpose: 'command',
-              at,
-            });
-            return { valid: r.valid, reason: r.reason };
-          },
-        },
+        // Command signers are checked by the trust engine against trust.commandAnchors: with
+        // the command CA's CRL by default (trust.commandRevocation), else with the CRL cache
+        // when trust.revocationFor lists `command`.
+        signerTrust: commandCrl
+          ? new AnchorCommandSignerTrust(this.trust.anchors.command, commandCrl)
+          : {
+              check: (chain, at) => {
+                if (chain.length === 0) return { valid: false, reason: 'unknown_issuer' };
+                const r = this.trust.verify({
+                  leaf: chain[0]!,
+                  intermediates: chain.slice(1),
+                  purpose: 'command',
+                  at,
+                });
+                return { valid: r.valid, reason: r.reason };
+              },
+            },
+        ...(commandCrl ? { commandCrl } : {}),
         log: this.log.child({ component: 'mqtt' }),
         now: this.now,
         // Everything the station publishes is signed with its key (docs/mqtt.md).

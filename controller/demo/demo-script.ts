@@ -15,6 +15,7 @@
  *   cycles it once more. Exit 0 once the door is locked again and the audit chain verifies.
  */
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
@@ -22,6 +23,7 @@ import { loadCardProfile } from '../../firmware-host/jpki-card/profile.js';
 import type { CommandBodies, CommandKind, CommandResponse } from '../../shared/mqtt/commands.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { StationTopics } from '../../shared/mqtt/topics.js';
+import { commandCrlMessage, commandCrlTopic } from '../../shared/mqtt/command-crl.js';
 import { verifyAuditDb } from '../audit/audit-log.js';
 import type { Config } from '../config/types.js';
 import type { TestPkiManifest } from '../pki/test-pki.js';
@@ -52,6 +54,8 @@ export interface OfficePkiFiles {
   caCert: string;
   signerCert: string;
   signerKey: string;
+  /** The office CA's CRL: the back office publishes it retained for the station. */
+  crl: string | undefined;
 }
 
 /**
@@ -65,6 +69,7 @@ export function officePkiFiles(dataDir: string, pki: TestPkiManifest): OfficePki
     caCert: path.join(dir, pki.command.anchor),
     signerCert: path.join(dir, pki.command.signerCert),
     signerKey: path.join(dir, pki.command.signerKey),
+    crl: pki.command.crl ? path.join(dir, pki.command.crl) : undefined,
   };
 }
 
@@ -174,6 +179,19 @@ export class BackOffice {
     const office = new BackOffice(client, signer, station, prefix, print);
     await client.subscribeAsync(`${office.#topics.base}/#`, { qos: 1 });
     return office;
+  }
+
+  /**
+   * Publishes the command CA's CRL retained on `<prefix>/fleet/command-crl`, as a
+   * municipality's office does: the station checks every command signer against it.
+   */
+  async publishCommandCrl(file: string): Promise<void> {
+    const bytes = await readFile(file);
+    await this.client.publishAsync(
+      commandCrlTopic(this.#topics.prefix),
+      JSON.stringify(commandCrlMessage(bytes, new Date())),
+      { qos: 1, retain: true },
+    );
   }
 
   /** Signs and sends a command; resolves with the station's answer. */
@@ -597,6 +615,7 @@ export async function runDemoStory(
     );
     const online = office.status.next((s) => s.state === 'online', 'the station online', 15_000);
     await online;
+    if (officeFiles.crl) await office.publishCommandCrl(officeFiles.crl);
     kiosk = new KioskClient(station.web!.url);
     await kiosk.open();
     const context: StoryContext = {

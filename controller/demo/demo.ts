@@ -53,8 +53,9 @@ export async function ensureDemoPki(dataDir: string): Promise<TestPkiManifest> {
   const manifestFile = path.join(dir, 'manifest.json');
   if (existsSync(manifestFile)) {
     const cached = JSON.parse(readFileSync(manifestFile, 'utf8')) as TestPkiManifest;
-    // Manifests from before the command signer was part of the test PKI are made again.
-    if (cached.command) return cached;
+    // Manifests from before the command signer (and its CRL) was part of the test PKI are
+    // made again.
+    if (cached.command?.crl) return cached;
   }
   mkdirSync(dir, { recursive: true });
   return makeTestPki({ outDir: dir, holders: 2 });
@@ -92,6 +93,8 @@ export function demoConfig(
         signAnchors: [path.join(pkiDir, pki.roots.sign)],
         crlUrls: [path.join(pkiDir, pki.crls.auth), path.join(pkiDir, pki.crls.sign)],
         commandAnchors: options.commandAnchors ?? [],
+        // Command signers are checked against the command root's CRL (on by default).
+        commandCrlFiles: pki.command?.crl ? [path.join(pkiDir, pki.command.crl)] : [],
       },
       board: { driver: 'sim', boards: [{ address: 0, locks: 8 }] },
       gpio: {
@@ -339,6 +342,8 @@ export class DemoSimulator {
         id: d.id,
         open: d.contact ? this.gpio.inputActive(d.contact) : false,
         relayActive: this.gpio.outputState(d.relay) === 'unlocked',
+        // A door with its own reader has its own PIN pad page.
+        pad: d.reader ? `/door?door=${encodeURIComponent(d.id)}` : '',
       })),
     };
   }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/types.js';
 import { isWritable, loadMigrations } from '../storage/db.js';
+import { commandCrlCheck } from './command-crl.js';
 import { kioskSpeech } from './speech.js';
 import { lookAtStationDb, readStationDb } from './station-db.js';
 import { PCSC_ACCESS_DENIED, pcscAccessRemedy } from './pcsc-access.js';
@@ -493,7 +494,7 @@ export const crlFreshness: Check = {
   },
 };
 
-CHECKS.push(crlFreshness);
+CHECKS.push(crlFreshness, { name: 'command crl', run: commandCrlCheck });
 
 /**
  * The user-authentication anchors: which JPKI root generation is configured (by name or by a

@@ -1,6 +1,5 @@
 /** Table tests of the pure decisions and transitions. */
 import { describe, expect, it } from 'vitest';
-import type { DoorRulesBody } from '../../shared/mqtt/commands.js';
 import type { AlarmCode } from '../../shared/mqtt/state.js';
 import {
   checkDeliveryMove,
@@ -20,116 +19,25 @@ import {
   type DeliveryRow,
   type DoorState,
 } from './model.js';
-
-const ALICE = 'a'.repeat(64);
-const BOB = 'b'.repeat(64);
-const CAROL = 'c'.repeat(64);
-// Monday 2025-06-02 10:00 in Tokyo.
-const MONDAY_10_JST = new Date('2025-06-02T01:00:00Z');
-
-const RULES: DoorRulesBody = {
-  version: 1,
-  groups: { night: [BOB] },
-  rules: [
-    {
-      ruleId: 'weekday',
-      who: { certSpkiSha256: [ALICE] },
-      doors: ['front'],
-      schedule: {
-        timezone: 'Asia/Tokyo',
-        weekly: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00' }],
-      },
-      validFrom: '2025-01-01T00:00:00Z',
-      validUntil: '2026-01-01T00:00:00Z',
-    },
-    {
-      ruleId: 'night',
-      who: { groups: ['night'] },
-      doors: ['front'],
-      schedule: { timezone: 'Asia/Tokyo', weekly: [{ days: ['mon'], from: '22:00', to: '06:00' }] },
-      validFrom: '2025-01-01T00:00:00Z',
-      validUntil: '2026-01-01T00:00:00Z',
-    },
-    {
-      ruleId: 'future',
-      who: { certSpkiSha256: [CAROL] },
-      doors: ['front'],
-      schedule: { timezone: 'Asia/Tokyo', weekly: [{ days: ['mon'], from: '00:00', to: '24:00' }] },
-      validFrom: '2030-01-01T00:00:00Z',
-      validUntil: '2031-01-01T00:00:00Z',
-    },
-  ],
-};
+import { ALICE, DOOR_CASES, MONDAY_10_JST, doorRules } from './testing/door-rule-table.js';
 
 describe('decideDoor(rules, door, holder, at)', () => {
+  const rules = doorRules();
+  it.each(DOOR_CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const d = decideDoor(rules, c.door, c.holder, c.at);
+    expect(d.granted).toBe(c.granted);
+    expect(d.reason).toBe(c.reason);
+    expect(d.ruleId).toBe(c.ruleId);
+  });
   it.each([
-    [
-      'a rule by key, inside the schedule',
-      RULES,
-      'front',
-      ALICE,
-      MONDAY_10_JST,
-      true,
-      'ok',
-      'weekday',
-    ],
-    [
-      'a rule by group, outside its window',
-      RULES,
-      'front',
-      BOB,
-      MONDAY_10_JST,
-      false,
-      'outside_schedule',
-      'night',
-    ],
-    [
-      'a rule by group, inside its window',
-      RULES,
-      'front',
-      BOB,
-      new Date('2025-06-02T14:00:00Z'),
-      true,
-      'ok',
-      'night',
-    ],
-    [
-      'a rule not valid yet',
-      RULES,
-      'front',
-      CAROL,
-      MONDAY_10_JST,
-      false,
-      'rule_not_yet_valid',
-      'future',
-    ],
-    [
-      'a rule past its validity',
-      RULES,
-      'front',
-      ALICE,
-      new Date('2026-06-01T01:00:00Z'),
-      false,
-      'rule_expired',
-      'weekday',
-    ],
-    [
-      'nobody naming the holder',
-      RULES,
-      'front',
-      'd'.repeat(64),
-      MONDAY_10_JST,
-      false,
-      'no_rule',
-      undefined,
-    ],
-    ['another door', RULES, 'back', ALICE, MONDAY_10_JST, false, 'no_rule', undefined],
-    ['no rules at all', undefined, 'front', ALICE, MONDAY_10_JST, false, 'no_rule', undefined],
-  ] as const)('%s', (_name, rules, door, holder, at, granted, reason, ruleId) => {
-    const d = decideDoor(rules, door, holder, at);
-    expect(d.granted).toBe(granted);
-    expect(d.reason).toBe(reason);
-    expect(d.ruleId).toBe(ruleId);
+    ['another door', rules, 'back'],
+    ['no rules at all', undefined, 'front'],
+  ] as const)('%s: no rule', (_name, r, door) => {
+    expect(decideDoor(r, door, ALICE, MONDAY_10_JST)).toMatchObject({
+      granted: false,
+      reason: 'no_rule',
+    });
+    expect(decideDoor(r, door, ALICE, MONDAY_10_JST).ruleId).toBeUndefined();
   });
 });
 

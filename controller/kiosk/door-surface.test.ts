@@ -6,10 +6,8 @@
  */
 import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { Secret } from '../../shared/secret.js';
-import type { DoorRulesBody } from '../../shared/mqtt/commands.js';
-import { CoreHarness } from '../app/testing/harness.js';
+import { CoreHarness, FRONT_DOOR_READER } from '../app/testing/harness.js';
 import { FakeJpkiCard, ManualTimers, testRoot } from '../app/testing/fakes.js';
-import { spkiSha256 } from '../domain/identity.js';
 import { silentLogger } from '../log.js';
 import { registerDoorRoutes, registerKioskRoutes } from '../web/kiosk-routes.js';
 import { WebServer } from '../web/server.js';
@@ -31,36 +29,10 @@ beforeEach(async () => {
   }
   h = new CoreHarness({
     timers: new ManualTimers(),
-    mode: 'both',
-    door: true,
-    doors: [{ id: 'front', unlockMs: 2000, heldOpenSec: 30, reader: 'Front' }],
-    doorReaders: true,
+    ...FRONT_DOOR_READER,
   });
   await h.start();
-  const now = h.now().getTime();
-  const rules: DoorRulesBody = {
-    version: 1,
-    rules: [
-      {
-        ruleId: 'bob-front',
-        who: { certSpkiSha256: [spkiSha256(bob.cert.der)] },
-        doors: ['front'],
-        schedule: {
-          timezone: 'Asia/Tokyo',
-          weekly: [
-            {
-              days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
-              from: '00:00',
-              to: '24:00',
-            },
-          ],
-        },
-        validFrom: new Date(now - 3600_000).toISOString(),
-        validUntil: new Date(now + 86_400_000).toISOString(),
-      },
-    ],
-  };
-  expect(h.ledger.roster.applyDoorRules(rules).accepted).toBe(true);
+  h.allowAtDoors(bob, ['front']);
 });
 afterEach(async () => {
   await h.stop();

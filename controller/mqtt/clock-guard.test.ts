@@ -91,4 +91,32 @@ describe('ClockGuard', () => {
     wall += 5_000;
     expect(g.observe().ok).toBe(true);
   });
+
+  it("a clock behind the office's signed time (a fresh station set back) is a jump until it catches up", () => {
+    const g = guard();
+    expect(g.observe().ok).toBe(true);
+    const seen: boolean[] = [];
+    g.onChange((v) => seen.push(v.ok));
+    // The retained command CRL says the office signed at wall + 2 days: this clock is behind.
+    const signedAt = wall + 2 * DAY;
+    expect(g.witness(signedAt, 'command CRL thisUpdate')).toMatchObject({
+      ok: false,
+      kind: 'backwards',
+      detail: expect.stringContaining("behind the office's signed time (command CRL thisUpdate)"),
+    });
+    // NTP puts it right: still unsettled until it ran in step for settleSec.
+    wall = signedAt + 60_000;
+    mono += 60_000;
+    expect(g.observe().ok).toBe(false);
+    tick(600_000);
+    expect(g.observe().ok).toBe(true);
+    expect(seen).toEqual([false, true]);
+  });
+
+  it('a signed time in the past or within maxJumpSec ahead is no jump', () => {
+    const g = guard();
+    g.observe();
+    expect(g.witness(wall - 5 * DAY, 'old CRL').ok).toBe(true);
+    expect(g.witness(wall + 200_000, 'office clock a little ahead').ok).toBe(true);
+  });
 });

@@ -47,6 +47,8 @@ export class ClockGuard {
   #jump: { kind: 'backwards' | 'forward'; detail: string; sinceMs: number } | undefined;
   /** Monotonic time since which the wall clock ran in step (while a jump is unsettled). */
   #steadySinceMono = 0;
+  /** The latest time the office signed (real time is at least this), and where it came from. */
+  #signed: { ms: number; source: string } | undefined;
   readonly #listeners = new Set<(verdict: ClockVerdict) => void>();
 
   constructor(
@@ -79,6 +81,19 @@ export class ClockGuard {
     return this.#jump ? { ok: false, ...this.#jump } : { ok: true };
   }
 
+  /**
+   * Takes a time the office signed (the command CRL's thisUpdate, retained and so delivered at
+   * every connect): the real time is at least that. A wall clock behind it by more than
+   * `maxJumpSec` was set back, or never saw the right time (a fresh database has no mark): a
+   * backwards jump until the clock has caught up. Kept in memory only and replaced by the next
+   * signed time, so an office whose own clock was wrong holds the station back only until it
+   * signs again with the right time (or the station restarts).
+   */
+  witness(signedMs: number, source: string): ClockVerdict {
+    if (Number.isFinite(signedMs)) this.#signed = { ms: signedMs, source };
+    return this.observe();
+  }
+
   /** Looks at both clocks now; returns (and on a change announces) the verdict. */
   observe(): ClockVerdict {
     const wall = this.#now().getTime();
@@ -96,12 +111,17 @@ export class ClockGuard {
           detail: `wall clock moved ${Math.round(drift / 1000)} s against the monotonic clock`,
         };
     }
-    const behind = this.#mark > 0 && wall < this.#mark - skewMs;
+    const behindMark = this.#mark > 0 && wall < this.#mark - skewMs;
+    const signed = this.#signed;
+    const behindOffice = !!signed && wall < signed.ms - this.#o.maxJumpSec * 1000;
+    const behind = behindMark || behindOffice;
     if (step || (behind && !this.#jump)) {
       const kind = step?.kind ?? 'backwards';
       const detail =
         step?.detail ??
-        `wall clock ${Math.round((this.#mark - wall) / 1000)} s behind the high-water mark`;
+        (behindMark
+          ? `wall clock ${Math.round((this.#mark - wall) / 1000)} s behind the high-water mark`
+          : `wall clock ${Math.round((signed!.ms - wall) / 1000)} s behind the office's signed time (${signed!.source})`);
       this.#jump = { kind, detail, sinceMs: wall };
       this.#steadySinceMono = mono;
     } else if (this.#jump && !behind && mono - this.#steadySinceMono >= this.#o.settleSec * 1000) {

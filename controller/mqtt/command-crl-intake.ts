@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { MAX_COMMAND_CRL_BYTES } from '../../shared/mqtt/command-crl.js';
 import { validateCommandCrlMessage } from '../../shared/mqtt/validate.js';
 import type { Logger } from '../log.js';
+import { CrlError } from '../trust/index.js';
 import type { CommandCrl } from './command-crl.js';
 import { COMMAND_CRL_FIX } from './command-verifier.js';
 import type { LinkAlarms } from './link-alarms.js';
@@ -24,7 +25,13 @@ export class CommandCrlIntake {
     private readonly alarms: LinkAlarms,
     private readonly log: Logger,
     private readonly now: () => Date,
+    /** Told each installed CRL's thisUpdate: a time the office signed (ClockGuard.witness). */
+    private readonly signedTime: (ms: number, source: string) => void = () => {},
+    /** Told when the freshness changed with time alone (to republish `state/crl`). */
+    private readonly verdictChanged: () => void = () => {},
   ) {}
+
+  #verdict: string | undefined;
 
   /** Takes one message of the command-CRL topic (installs in arrival order). */
   accept(payload: Buffer, source: string): void {
@@ -60,13 +67,15 @@ export class CommandCrlIntake {
   async install(der: Uint8Array, source: string): Promise<void> {
     try {
       const r = await this.crl.install(der, source);
+      if (r.thisUpdate) this.signedTime(Date.parse(r.thisUpdate), 'command CRL thisUpdate');
       this.log.info(
         { source, outcome: r.outcome, crlNumber: r.crlNumber, entries: r.entries },
         'command CRL',
       );
     } catch (err) {
       // Forged, signed by another CA, older than the installed one, or broken.
-      this.log.warn(
+      const older = err instanceof CrlError && err.kind === 'not_newer';
+      this.log[older ? 'info' : 'warn'](
         { source, code: (err as { code?: string }).code, err: (err as Error).message },
         'command CRL ignored; the installed one stays',
       );
@@ -89,6 +98,8 @@ export class CommandCrlIntake {
   /** Raises or clears the command-CRL alarms for the installed CRL's freshness now. */
   evaluate(): void {
     const s = this.crl.state(this.now());
+    if (this.#verdict !== undefined && this.#verdict !== s.verdict) this.verdictChanged();
+    this.#verdict = s.verdict;
     if (s.verdict === 'missing') {
       this.alarms.clear('command_crl_stale');
       this.alarms.raise(

@@ -72,9 +72,17 @@ export class CommandCrl implements RevocationSource {
   async install(der: Uint8Array, source: string): Promise<ImportResult> {
     const r = await this.#import(der, source);
     if (r.outcome === 'imported' || r.outcome === 'delta_applied') {
-      const sha = createHash('sha256').update(der).digest('hex');
-      const stored = this.#cache.list().find((c) => c.derSha256 === sha);
-      const slot = stored ? `${stored.issuerSpkiSha256}|${stored.scope}` : sha;
+      const stored = this.#cache
+        .list()
+        .find(
+          (c) =>
+            c.issuer === r.issuer &&
+            c.crlNumber?.toString() === r.crlNumber &&
+            c.thisUpdate.toISOString() === r.thisUpdate,
+        );
+      const slot = stored
+        ? `${stored.issuerSpkiSha256}|${stored.scope}`
+        : createHash('sha256').update(der).digest('hex');
       this.persisted.set(
         META_KEY,
         JSON.stringify({ ...this.#stored(), [slot]: Buffer.from(der).toString('base64') }),

@@ -179,7 +179,16 @@ export function buildGatewayParts(
     now,
     current,
   });
-  const crl = commandCrl && new CommandCrlIntake(commandCrl, alarms, log, now);
+  const crl =
+    commandCrl &&
+    new CommandCrlIntake(
+      commandCrl,
+      alarms,
+      log,
+      now,
+      (ms, source) => clock.witness(ms, source),
+      () => state.publish(current(), 'crl'),
+    );
   const intake = new CommandIntake({
     stationId: o.stationId,
     clockSkewSec: o.clockSkewSec,

@@ -90,7 +90,13 @@ export interface TestPkiManifest {
    * issued by it (keyUsage digitalSignature, extendedKeyUsage codeSigning), for the demo's
    * simulated back office. Absent in manifests written before it existed.
    */
-  command?: { anchor: string; signerCert: string; signerKey: string };
+  command?: {
+    anchor: string;
+    signerCert: string;
+    signerKey: string;
+    /** The command root's CRL (nothing revoked; valid ten years: a development PKI). */
+    crl?: string;
+  };
 }
 
 interface Pair {
@@ -276,13 +282,14 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
   const crl = async (
     ca: { cert: x509.X509Certificate; pair: Pair },
     entries: x509.X509CrlEntryParams[],
+    validDays = 1,
   ): Promise<Uint8Array> =>
     new Uint8Array(
       (
         await x509.X509CrlGenerator.create({
           issuer: ca.cert.subjectName,
           thisUpdate: now,
-          nextUpdate: new Date(now.getTime() + DAY_MS),
+          nextUpdate: new Date(now.getTime() + validDays * DAY_MS),
           signingAlgorithm: SIGNING,
           signingKey: ca.pair.keys.privateKey,
           extensions: [
@@ -340,6 +347,7 @@ export async function makeTestPki(options: MakeTestPkiOptions): Promise<TestPkiM
       anchor: write('roots/command-root.pem', commandRoot.cert.toString('pem') + '\n'),
       signerCert: write('roots/command-signer.pem', commandSigner.toString('pem') + '\n'),
       signerKey: write('roots/command-signer-key.pem', pemKey(commandSignerPair), 0o600),
+      crl: write('crl/command-root.crl', await crl(commandRoot, [], 3650)),
     },
   };
   write('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);

@@ -19,6 +19,7 @@ interface ConsoleCliOptions {
   data: string;
   login: boolean;
   stationCa?: string;
+  commandCrl?: string;
   allowedHost?: string[];
   tlsCert?: string;
   tlsKey?: string;
@@ -134,6 +135,10 @@ export function registerConsole(program: Command): void {
       "CA (PEM) that issues station certificates: check each station message's signature and mark events unsigned, forged or untrusted",
     )
     .option('--topic-prefix <prefix>', 'topic prefix', 'jpki-locker/v1')
+    .option(
+      '--command-crl <file>',
+      "the command CA's CRL (office command-crl writes it): published retained to every station, again when it changes",
+    )
     .option('--crl-warn-hours <n>', 'alarm when a CRL is this close to its nextUpdate', '6')
     .option('--outbox-warn <n>', 'alarm at this outbox depth', '1000')
     .option('--log-level <level>', 'log level', 'info')
@@ -201,6 +206,7 @@ async function serve(opts: ConsoleCliOptions): Promise<ExitCode> {
     {
       brokerUrl: opts.broker,
       ...(stationAnchors ? { stationAnchors } : {}),
+      ...(opts.commandCrl ? { commandCrlFile: opts.commandCrl } : {}),
       protocolVersion: Number(opts.protocol) as 4 | 5,
       ...(opts.username ? { username: opts.username } : {}),
       ...(password ? { password: new Secret(password) } : {}),

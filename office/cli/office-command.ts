@@ -13,11 +13,9 @@ import { fleetTopics, isStationId, StationTopics } from '../../shared/mqtt/topic
 import { validateCommandClaims } from '../../shared/mqtt/validate.js';
 import { buildCommand, signCommand } from '../../shared/mqtt/command-envelope.js';
 import { JpkiLockerError } from '../../shared/errors.js';
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { commandCrlMessage, commandCrlTopic } from '../../shared/mqtt/command-crl.js';
 import { CommandCaFolder, DEFAULT_CRL_VALID_DAYS } from '../pki/command-ca.js';
-import { createDevCa, issueDevCert } from '../pki/dev-pki.js';
+import { createDevCa, CRL_REASON_NAMES, issueDevCert } from '../pki/dev-pki.js';
 import { loadCommandSignerFiles } from '../signer/load.js';
 import { brokerUrlFromStationConfig } from './station-config.js';
 import { officeAction as action, OfficeExit as ExitCode, UsageError } from './usage.js';
@@ -447,18 +445,15 @@ export function registerOffice(program: Command): void {
             publish?: boolean;
           },
         ) => {
-          if (!(o.reason in x509.X509CrlReason) || !Number.isNaN(Number(o.reason)))
-            throw new UsageError(`--reason: unknown CRLReason ${o.reason}`);
+          const reason = CRL_REASON_NAMES.find((n) => n === o.reason);
+          if (!reason) throw new UsageError(`--reason: one of ${CRL_REASON_NAMES.join(', ')}`);
           const days = positiveInt(o.validDays, '--valid-days');
           const folder = new CommandCaFolder(o.caDir);
           const revoked: string[] = [];
           try {
             for (const f of o.revoke ?? [])
               revoked.push(
-                await folder.revoke(
-                  readFile(f, 'certificate').toString('utf8'),
-                  o.reason as keyof typeof x509.X509CrlReason,
-                ),
+                await folder.revoke(readFile(f, 'certificate').toString('utf8'), reason),
               );
           } catch (err) {
             throw new UsageError((err as Error).message);

@@ -47,6 +47,7 @@ import { SqliteHistory } from './history-sqlite.js';
 import { ConsoleHttp, isLoopback } from './http.js';
 import { registerConsoleRoutes } from './routes.js';
 import type { ConsoleSigner } from './signer.js';
+import { CommandCrlPublisher } from './command-crl-publisher.js';
 
 /** The dashboard's files. */
 export const CONSOLE_STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
@@ -110,6 +111,11 @@ export interface ConsoleServerOptions {
    * show `signed`, `unsigned`, `forged` or `untrusted`.
    */
   stationAnchors?: Uint8Array[];
+  /**
+   * The command CA's CRL file (PEM or DER, as `office command-crl` writes it): published
+   * retained to every station on connect and whenever the file changes (checked each minute).
+   */
+  commandCrlFile?: string;
 }
 
 /** What the console takes from outside. */
@@ -164,12 +170,17 @@ export class ConsoleServer {
   #cursor = 0;
   #pulling = false;
   readonly #ownIds = new Set<string>();
+  readonly #crl: CommandCrlPublisher | undefined;
 
   constructor(options: ConsoleServerOptions, deps: ConsoleServerDeps) {
     this.options = options;
     this.#log = deps.log;
     this.now = deps.now ?? (() => new Date());
     this.#prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
+    this.#crl =
+      options.commandCrlFile !== undefined
+        ? new CommandCrlPublisher(options.commandCrlFile, this.#prefix, deps.log, this.now)
+        : undefined;
     const host = options.listenHost ?? '127.0.0.1';
     if (options.noLoginOperator !== undefined && !isLoopback(host))
       throw new RangeError('--no-login needs a loopback --listen');
@@ -280,6 +291,12 @@ export class ConsoleServer {
         .catch((err: unknown) => this.#log.warn({ err }, 'history purge failed'));
     purge();
     this.#timers.push(setInterval(purge, 3600_000));
+    if (this.#crl)
+      this.#timers.push(
+        setInterval(() => {
+          if (this.#client && this.#connected) this.#crl?.publish(this.#client);
+        }, 60_000),
+      );
   }
 
   async stop(): Promise<void> {
@@ -368,6 +385,7 @@ export class ConsoleServer {
       : fleetTopics.events(p);
     client.on('connect', () => {
       this.#setConnected(true);
+      this.#crl?.publish(client, true);
       // Retained presence and state arrive again on every subscribe: the fleet rebuilds.
       client
         .subscribeAsync({

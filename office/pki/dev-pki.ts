@@ -135,6 +135,11 @@ export async function loadDevCredential(certPem: string, keyPem: string): Promis
   return finish(cert, { privateKey, publicKey });
 }
 
+/** RFC 5280 CRLReason names (`office command-crl --reason`). */
+export const CRL_REASON_NAMES = Object.keys(x509.X509CrlReason).filter((k) =>
+  Number.isNaN(Number(k)),
+) as (keyof typeof x509.X509CrlReason)[];
+
 /** One revoked certificate on a CRL. */
 export interface DevRevocation {
   /** Serial number, hex. */

@@ -34,7 +34,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import mqtt from 'mqtt';
 import { ActionLog } from '../../office/console/action-log.js';
-import { createDevCa, issueDevCert } from '../support/dev-pki.js';
+import { createDevCa, issueDevCert, issueDevCrl } from '../support/dev-pki.js';
 import { makeTestPki } from '../../controller/pki/test-pki.js';
 import { CliProcess, ROOT, runCli } from '../support/cli.js';
 import { freePort, Mosquitto } from '../support/mosquitto.js';
@@ -86,6 +86,11 @@ describe('operator console (browser, mosquitto, running stations)', () => {
     const cmdCa = await createDevCa('Test municipality command CA');
     const signer = await issueDevCert(cmdCa, { commonName: 'operator console', usage: 'command' });
     const anchor = file('cmd-ca.pem', cmdCa.certPem);
+    // The command CA's CRL: the console delivers it to every station (--command-crl).
+    const cmdCrl = file(
+      'cmd-crl.pem',
+      (await issueDevCrl(cmdCa, { revoked: [], crlNumber: 1n, validDays: 30 })).pem,
+    );
     const signKey = file('signer-key.pem', signer.keyPem);
     const signCert = file('signer.pem', signer.certPem);
     // JPKI-like roots and a fresh CRL for the stations' trust engines.
@@ -202,6 +207,8 @@ describe('operator console (browser, mosquitto, running stations)', () => {
       signKey,
       '--sign-cert',
       signCert,
+      '--command-crl',
+      cmdCrl,
       '--data',
       dataDir,
       '--action-log',

@@ -11,10 +11,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
-import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
-import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
 import type { KioskClient } from '../../controller/demo/demo-script.js';
-import type { KioskState } from '../../controller/flows/screens.js';
 import { SqliteUnitOfWork } from '../../controller/adapters/sqlite/unit-of-work.js';
 import { AuditLog } from '../../controller/audit/audit-log.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
@@ -23,7 +20,6 @@ import { Outbox } from '../../controller/outbox/outbox.js';
 import { openDatabase } from '../../controller/storage/db.js';
 import type { CliProcess } from '../support/cli.js';
 import type { Mosquitto } from '../support/mosquitto.js';
-import type { PrivatePcscd } from '../support/pcscd.js';
 import { StationStack } from '../support/station-stack.js';
 import type { TestPki } from '../support/test-pki.js';
 import { waitFor } from '../support/wait.js';
@@ -35,7 +31,6 @@ const MAX_EVENTS = 100; // the schema's minimum; the reserve is 10 of them
 let stack: StationStack;
 let dbFile: string;
 let pki: TestPki;
-let pcscd: PrivatePcscd;
 let broker: Mosquitto;
 let emulator: BoardEmulator;
 let daemon: CliProcess | undefined;
@@ -78,7 +73,7 @@ beforeAll(async () => {
       db.close();
     },
   });
-  ({ dbFile, pki, pcscd, broker, emulator, daemon, kiosk, webUrl } = stack);
+  ({ dbFile, pki, broker, emulator, daemon, kiosk } = stack);
 }, 180_000);
 
 afterAll(async () => {
@@ -86,28 +81,10 @@ afterAll(async () => {
 }, 60_000);
 
 /** Puts holder-01's card into the vpcd reader; `remove` pulls it and waits for idle. */
-async function insert() {
-  const card = new VirtualJpkiCard(pki.profile('holder-01'));
-  const connector = new VpcdConnector(card, { port: pcscd.vpcdPort });
-  await connector.insert();
-  return {
-    card,
-    async remove() {
-      const idle = kiosk.next('idle', WAIT_MS);
-      await connector.remove();
-      await idle;
-    },
-  };
-}
-
-let webUrl: string;
+const insert = () => stack.insert('holder-01');
 
 /** The current kiosk screen, as the page reads it on load. */
-async function currentScreen(): Promise<KioskState> {
-  const res = await fetch(`${webUrl}/api/kiosk/state`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as KioskState;
-}
+const currentScreen = () => stack.currentScreen();
 
 /** Unsent events in the station's outbox, read from its file (a read-only connection). */
 function depth(): number {

@@ -18,15 +18,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
 import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
-import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
 import type { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
 import { loadCertificates } from '../../controller/trust/certificate.js';
 import type { TestCert, TestKey } from '../../controller/trust/testing/pki.js';
-import type { EventMessage } from '../../shared/mqtt/events.js';
 import { JpkiToken } from '../../shared/apdu/jpki.js';
 import { OpensslOcspResponder } from '../support/openssl-ocsp.js';
-import type { PrivatePcscd } from '../support/pcscd.js';
 import { StationStack } from '../support/station-stack.js';
 import type { TestPki } from '../support/test-pki.js';
 
@@ -40,7 +37,6 @@ const REVOKED_AT_RESPONDER = 0x0cafe001;
 
 let stack: StationStack;
 let pki: TestPki;
-let pcscd: PrivatePcscd;
 let emulator: BoardEmulator;
 let responder: OpensslOcspResponder;
 let office: BackOffice;
@@ -92,29 +88,10 @@ function authRoot(): TestCert {
   return { der: root!.der, key, subject: root!.subject, spec: { subject: root!.subject, key } };
 }
 
-function event<K extends EventMessage['kind']>(
-  kind: K,
-  pred: (data: Extract<EventMessage, { kind: K }>['data']) => boolean = () => true,
-): Promise<Extract<EventMessage, { kind: K }>> {
-  return office.events.next(
-    (e) => e.kind === kind && pred(e.data as never),
-    kind,
-    WAIT_MS,
-  ) as Promise<Extract<EventMessage, { kind: K }>>;
-}
+const event: StationStack['event'] = (kind, pred) => stack.event(kind, pred);
 
-async function insert(card: VirtualJpkiCard) {
-  const connector = new VpcdConnector(card, { port: pcscd.vpcdPort });
-  await connector.insert();
-  return {
-    card,
-    async remove(screen = 'idle') {
-      const next = kiosk.next(screen, WAIT_MS);
-      await connector.remove();
-      await next;
-    },
-  };
-}
+/** Puts `card` into the kiosk's vpcd reader. */
+const insert = (card: VirtualJpkiCard) => stack.insert('', card);
 
 async function assignAndLoad(
   deliveryId: string,
@@ -186,7 +163,7 @@ beforeAll(async () => {
       trust: { ocsp: { mode: 'prefer', url: responder.url, timeoutMs: 2000 } },
     }),
   });
-  ({ pcscd, emulator, office, kiosk } = stack);
+  ({ emulator, office, kiosk } = stack);
   const roster = await office.send('staff.roster', {
     version: 1,
     staff: [{ staffId: 'staff-1', certSpkiSha256: spki('holder-02'), roles: ['loader'] }],

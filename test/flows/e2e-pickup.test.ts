@@ -30,14 +30,11 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardEmulator } from '../../firmware-host/board-emulator/index.js';
 import { VirtualJpkiCard } from '../../firmware-host/jpki-card/jpki-card.js';
-import { VpcdConnector } from '../../firmware-host/jpki-card/vpcd.js';
 import type { BackOffice, KioskClient } from '../../controller/demo/demo-script.js';
 import { readStoredOverrides } from '../../controller/config/overrides.js';
 import { spkiSha256 } from '../../controller/domain/identity.js';
-import type { KioskState } from '../../controller/flows/screens.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { CliProcess, runCli } from '../support/cli.js';
-import type { PrivatePcscd } from '../support/pcscd.js';
 import type { TestPki } from '../support/test-pki.js';
 import { crlNumberExtension } from '../../controller/pki/test-pki.js';
 import { waitFor } from '../support/wait.js';
@@ -55,13 +52,11 @@ let stack: StationStack;
 let dir: string;
 let configFile: string;
 let pki: TestPki;
-let pcscd: PrivatePcscd;
 let emulator: BoardEmulator;
 let daemon: CliProcess | undefined;
 let office: BackOffice;
 let kiosk: KioskClient;
 let rosterVersion = 1;
-let webPort: number;
 
 const spki = (label: string) => spkiSha256(pki.profile(label).authCertificate);
 const pinOf = (label: string) => pki.profile(label).authPin;
@@ -82,7 +77,7 @@ beforeAll(async () => {
       return [stale, path.join(pki.dir, pki.manifest.crls.sign)];
     },
   });
-  ({ dir, configFile, pki, pcscd, emulator, daemon, office, kiosk, webPort } = stack);
+  ({ dir, configFile, pki, emulator, daemon, office, kiosk } = stack);
   const roster = await office.send('staff.roster', {
     version: rosterVersion++,
     staff: [{ staffId: 'staff-1', certSpkiSha256: spki('holder-02'), roles: ['loader'] }],
@@ -175,23 +170,10 @@ const until = (cond: () => boolean, what: string, timeoutMs = WAIT_MS) =>
   waitFor(cond, what, { timeoutMs, pollMs: 50 });
 
 /** The current kiosk screen, as the page reads it on load. */
-async function currentScreen(): Promise<KioskState> {
-  const res = await fetch(`http://127.0.0.1:${webPort}/api/kiosk/state`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as KioskState;
-}
+const currentScreen = () => stack.currentScreen();
 
 /** The next event matching `pred` at the broker (register before acting). */
-function event<K extends EventMessage['kind']>(
-  kind: K,
-  pred: (data: Extract<EventMessage, { kind: K }>['data']) => boolean = () => true,
-): Promise<Extract<EventMessage, { kind: K }>> {
-  return office.events.next(
-    (e) => e.kind === kind && pred(e.data as never),
-    kind,
-    WAIT_MS,
-  ) as Promise<Extract<EventMessage, { kind: K }>>;
-}
+const event: StationStack['event'] = (kind, pred) => stack.event(kind, pred);
 
 /** The next retained `state/compartments` showing compartment `id` with its door `door`. */
 function compartmentDoor(id: string, door: 'open' | 'closed') {
@@ -206,20 +188,8 @@ function compartmentDoor(id: string, door: 'open' | 'closed') {
   );
 }
 
-/** Puts a card made from `label`'s profile into the vpcd reader. */
-async function insert(label: string, card = new VirtualJpkiCard(pki.profile(label))) {
-  const connector = new VpcdConnector(card, { port: pcscd.vpcdPort });
-  await connector.insert();
-  return {
-    card,
-    /** Pulls the card out and waits for the idle screen (or the screen named). */
-    async remove(screen = 'idle') {
-      const next = kiosk.next(screen, WAIT_MS);
-      await connector.remove();
-      await next;
-    },
-  };
-}
+/** Puts a card made from `label`'s profile into the kiosk's vpcd reader. */
+const insert = (label: string, card?: VirtualJpkiCard) => stack.insert(label, card);
 
 /** Assigns a delivery to `holder` and returns the compartment and its lock number. */
 async function assign(deliveryId: string, holder: string): Promise<{ id: string; lock: number }> {
@@ -657,7 +627,10 @@ describe('e2e over pcscd + vpcd, the board emulator on a pty, and mosquitto', ()
     await done;
     await resident.remove();
     const receipt = events[0]!.data.receipt!;
-    expect(receipt.challenge).toMatchObject({ station: STATION, deliveryIds: ids });
+    // The station lists the deliveries in the order it opens them: by compartment (which
+    // compartment each got depends on what the earlier tests left free).
+    const byCompartment = [...ids].sort((a, b) => where.get(a)!.id.localeCompare(where.get(b)!.id));
+    expect(receipt.challenge).toMatchObject({ station: STATION, deliveryIds: byCompartment });
     const file = path.join(dir, 'receipt.json');
     writeFileSync(file, JSON.stringify(receipt));
     const ok = await runCli(['receipt', 'verify', file]);

@@ -80,6 +80,25 @@ describe('jpki-locker doctor', () => {
     expect(after.code).toBe(0);
   });
 
+  it("checks the command CA's CRL: none fails with how to publish one; a current one passes", async () => {
+    const pki = await getTestPki();
+    const cmd = pki.manifest.command!;
+    const anchor = path.join(pki.dir, cmd.anchor);
+    const body = (files: string[]) =>
+      `card:\n  driver: sim\nmqtt:\n  url: mqtt://127.0.0.1:1\ntrust:\n  commandAnchors: [${anchor}]\n  commandCrlFiles: [${files.join(', ')}]\n`;
+    const line = async (file: string) => {
+      const r = await runCli(['doctor', '--config', file, '--json'], { env });
+      return (JSON.parse(r.stdout) as DoctorJson).checks.find((c) => c.name === 'command crl');
+    };
+    const none = await line(config(body([])));
+    expect(none).toMatchObject({ status: 'fail', required: true });
+    expect(none?.detail).toMatch(/every command is refused \(command_crl_missing\)/);
+    expect(none?.remedy).toMatch(/office command-crl .*--publish/);
+    const current = await line(config(body([path.join(pki.dir, cmd.crl!)])));
+    expect(current).toMatchObject({ status: 'ok' });
+    expect(current?.detail).toMatch(/^fresh, cRLNumber \d+, 0 revoked/);
+  });
+
   it('exits 2 on a bad configuration', async () => {
     const file = config('card:\n  driver: magnetic\n');
     const r = await runCli(['doctor', '--config', file]);

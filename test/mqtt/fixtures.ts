@@ -4,7 +4,7 @@
  * client.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -15,9 +15,12 @@ import { StationTopics } from '../../shared/mqtt/topics.js';
 import { Secret } from '../../shared/secret.js';
 import { silentLogger, type Logger } from '../../controller/log.js';
 import type { CommandSigner } from '../../shared/mqtt/command-envelope.js';
-import { createDevCa, issueDevCert, type DevCredential } from '../support/dev-pki.js';
+import { createDevCa, issueDevCert, issueDevCrl, type DevCredential } from '../support/dev-pki.js';
 import { MqttGateway, type MqttGatewayOptions } from '../../controller/mqtt/gateway.js';
 import { AnchorCommandSignerTrust } from '../../controller/mqtt/signer-trust.js';
+import { CommandCrl } from '../../controller/mqtt/command-crl.js';
+import { MetaRepository } from '../../controller/storage/meta-repository.js';
+import { parseCertificate } from '../../controller/trust/index.js';
 import {
   EmptyStateProvider,
   type CommandHandler,
@@ -35,6 +38,8 @@ export interface CommandPki {
   rogue: CommandSigner;
   /** A certificate from the trusted CA but for TLS clients (wrong usage for commands). */
   wrongUsage: CommandSigner;
+  /** The CA's CRL (DER, nothing revoked, valid 30 days): what every station installs. */
+  crl: Uint8Array;
 }
 
 export async function makeCommandPki(): Promise<CommandPki> {
@@ -48,6 +53,7 @@ export async function makeCommandPki(): Promise<CommandPki> {
     signer: { privateKey: s.privateKey, chain: [s.certDer] },
     rogue: { privateKey: r.privateKey, chain: [r.certDer] },
     wrongUsage: { privateKey: w.privateKey, chain: [w.certDer] },
+    crl: (await issueDevCrl(ca, { revoked: [], crlNumber: 1n, validDays: 30 })).der,
   };
 }
 
@@ -195,6 +201,11 @@ export async function startStation(
     monotonicMs?: () => number;
     /** Sign everything published with this station's broker TLS key and certificate. */
     sign?: boolean;
+    /**
+     * Command-CRL files installed at start (default: one with `pki.crl`, as a station set up
+     * with trust.commandCrlFiles); `[]` for a station that gets its CRL only from the broker.
+     */
+    crlFiles?: string[];
   } = {},
 ): Promise<TestStation> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `station-${id}-`));
@@ -202,6 +213,16 @@ export async function startStation(
   const outbox = new Outbox(db, { stationId: id, maxEvents: 1_000_000 });
   const domain = new TestDomain(db, outbox);
   const user = broker.user(id);
+  const crlFile = path.join(dir, 'command-crl.der');
+  writeFileSync(crlFile, pki.crl);
+  const commandCrl = new CommandCrl(
+    () => [parseCertificate(pki.ca.certDer)],
+    new MetaRepository(db),
+    {
+      toleranceHours: 24,
+      ...(o.now ? { now: o.now } : { now: () => new Date() }),
+    },
+  );
   const gateway = new MqttGateway(
     {
       stationId: id,
@@ -220,6 +241,7 @@ export async function startStation(
       reconnectMinMs: 100,
       reconnectMaxMs: 500,
       version: '0.0.0-test',
+      commandCrlFiles: o.crlFiles ?? [crlFile],
       ...o.gateway,
     },
     {
@@ -227,7 +249,8 @@ export async function startStation(
       outbox,
       handler: domain,
       state: domain,
-      signerTrust: new AnchorCommandSignerTrust([pki.ca.certDer]),
+      signerTrust: new AnchorCommandSignerTrust([pki.ca.certDer], commandCrl),
+      commandCrl,
       log: o.log ?? silentLogger(),
       ...(o.now ? { now: o.now } : {}),
       ...(o.monotonicMs ? { monotonicMs: o.monotonicMs } : {}),

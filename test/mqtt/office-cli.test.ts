@@ -23,7 +23,13 @@ beforeAll(async () => {
   const made = await runCli(['office', 'make-signer', '--out', dir]);
   expect(made.code, made.stderr).toBe(0);
   const ca = decodeCertificates(new Uint8Array(readFileSync(path.join(dir, 'command-ca.pem'))))[0]!;
-  station = await startStation(broker, { ca: { certDer: ca } } as unknown as CommandPki, 'st-a');
+  // The station installs the CA's first CRL that make-signer wrote (trust.commandCrlFiles).
+  const crl = new Uint8Array(readFileSync(path.join(dir, 'command-crl.pem')));
+  station = await startStation(
+    broker,
+    { ca: { certDer: ca }, crl } as unknown as CommandPki,
+    'st-a',
+  );
   await station.connected();
   const office = broker.user('office');
   writeFileSync(path.join(dir, 'ca.pem'), broker.ca.certPem);

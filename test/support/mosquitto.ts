@@ -81,6 +81,8 @@ export function stationAcl(prefix = 'jpki-locker/v1'): string[] {
     `pattern write ${prefix}/%u/events`,
     `pattern write ${prefix}/%u/cmd/response`,
     `pattern read ${prefix}/%u/cmd`,
+    // Every station reads the command CA's CRL (the office publishes it, retained).
+    `pattern read ${prefix}/fleet/command-crl`,
   ];
 }
 

@@ -27,7 +27,7 @@ import { spkiSha256 } from '../../controller/domain/identity.js';
 import type { KioskState } from '../../controller/flows/screens.js';
 import type { EventMessage } from '../../shared/mqtt/events.js';
 import { CliProcess, runCli } from './cli.js';
-import { createDevCa, issueDevCert, type DevCredential } from './dev-pki.js';
+import { createDevCa, issueDevCert, issueDevCrl, type DevCredential } from './dev-pki.js';
 import { Mosquitto, freePort } from './mosquitto.js';
 import { startPcscd, type PrivatePcscd } from './pcscd.js';
 import { createPtyPair, type PtyPair } from './socat.js';
@@ -79,6 +79,7 @@ export class StationStack {
   /** The office command CA (trusted by the station) and its signer. */
   officeCa!: DevCredential;
   signer!: DevCredential;
+  #officeCrl = '';
   daemon: CliProcess | undefined;
   office!: BackOffice;
   kiosk!: KioskClient;
@@ -115,6 +116,11 @@ export class StationStack {
       commonName: `${o.station} office`,
       usage: 'command',
     });
+    // The office CA's CRL, installed at start (trust.commandCrlFiles): the station checks
+    // every command signer against it by default.
+    this.#officeCrl = (
+      await issueDevCrl(officeCa, { revoked: [], crlNumber: 1n, validDays: 30 })
+    ).pem;
     this.emulator = new BoardEmulator({ addresses: [0] });
     await this.emulator.attach(pty.b);
     this.webPort = await freePort();
@@ -163,6 +169,7 @@ export class StationStack {
         authAnchors: [path.join(this.pki.dir, m.roots.auth)],
         signAnchors: [path.join(this.pki.dir, m.roots.sign)],
         commandAnchors: [this.#file('office-ca.pem', this.officeCa.certPem)],
+        commandCrlFiles: [this.#file('office-crl.pem', this.#officeCrl)],
         crlRefreshMinutes: 0,
       },
       board: { driver: 'kerong', port: this.pty.a, boards: [{ address: 0, locks }] },
@@ -255,9 +262,10 @@ export class StationStack {
   /** Puts `card` (default: a fresh one of `label`'s profile) into vpcd reader `reader`. */
   async insert(
     label: string,
-    card = new VirtualJpkiCard(this.pki.profile(label)),
+    card?: VirtualJpkiCard,
     reader: 0 | 1 = 0,
   ): Promise<InsertedStackCard> {
+    card ??= new VirtualJpkiCard(this.pki.profile(label));
     const connector = new VpcdConnector(card, { port: this.pcscd.vpcdPort + reader });
     await connector.insert();
     return {

@@ -35,6 +35,8 @@ export interface HarnessOptions {
   hours?: { open: string; close: string };
   /** Also send every screen here (e.g. a WebServer's kiosk channel). */
   publish?: (s: KioskState) => void;
+  /** Also send every door reader's screen here (e.g. a WebServer's door channels). */
+  publishDoor?: (door: string, s: KioskState) => void;
   /** A real checker instead of the fixed one (benchmark). */
   checker?: CertificateChecker;
   /** Outbox bound (default 10,000,000). */
@@ -52,6 +54,17 @@ export interface HarnessOptions {
   /** Each door with a `reader` gets its own hand-driven card source and PIN surface. */
   doorReaders?: boolean;
 }
+
+/**
+ * A lockers-and-doors station whose door `front` (simulated GPIO) has its own reader `Front`,
+ * with its own hand-driven card source and PIN surface beside the kiosk's.
+ */
+export const FRONT_DOOR_READER: HarnessOptions = {
+  mode: 'both',
+  door: true,
+  doors: [{ id: 'front', unlockMs: 2000, heldOpenSec: 30, reader: 'Front' }],
+  doorReaders: true,
+};
 
 /** Core + sim board + manual card, wired by {@link composeCore}. */
 export class CoreHarness {
@@ -137,6 +150,7 @@ export class CoreHarness {
       doors,
       doorCards: this.doorCards,
       publishDoor: (door, s) => {
+        options.publishDoor?.(door, s);
         this.doorScreens.get(door)?.push(s);
         this.#publish(s, door);
       },
@@ -231,6 +245,34 @@ export class CoreHarness {
       pickupDeadline: (deadline ?? new Date(this.now().getTime() + 48 * 3600_000)).toISOString(),
     });
     if (!r.accepted) throw new Error(`assign refused: ${r.reason}`);
+  }
+
+  /** A door rule letting the holder of `card` through `doors` at any hour (valid a day). */
+  allowAtDoors(card: FakeJpkiCard, doors: string[], version = 1): void {
+    const now = this.now().getTime();
+    const r = this.ledger.roster.applyDoorRules({
+      version,
+      rules: [
+        {
+          ruleId: `always-${doors.join('-')}`,
+          who: { certSpkiSha256: [spkiSha256(card.cert.der)] },
+          doors,
+          schedule: {
+            timezone: 'Asia/Tokyo',
+            weekly: [
+              {
+                days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+                from: '00:00',
+                to: '24:00',
+              },
+            ],
+          },
+          validFrom: new Date(now - 3600_000).toISOString(),
+          validUntil: new Date(now + 86_400_000).toISOString(),
+        },
+      ],
+    });
+    if (!r.accepted) throw new Error(`door rules refused: ${r.reason}`);
   }
 
   /** Marks a delivery loaded directly (skipping the staff flow). */

@@ -136,6 +136,10 @@ export function registerStation(program: Command): void {
             ).then(
               (backOffice) => {
                 officeLink = backOffice;
+                if (office.crl)
+                  backOffice
+                    .publishCommandCrl(office.crl)
+                    .catch((err: unknown) => log.warn({ err }, 'command CRL not published'));
                 sim.attachOffice({
                   send: (kind, body) => backOffice.send(kind, body),
                   spki: (h) => h.spki,

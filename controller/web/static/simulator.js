@@ -80,6 +80,14 @@ function renderDoors(list) {
         ),
         button('Press exit button', () => post(`/api/sim/door/${encodeURIComponent(d.id)}/rex`)),
       );
+      if (d.pad) {
+        // The door's own reader takes the PIN on its own pad, never on the kiosk screen.
+        const a = document.createElement('a');
+        a.href = d.pad;
+        a.target = `pad-${d.id}`;
+        a.textContent = ' its PIN pad';
+        div.append(a);
+      }
       return div;
     }),
   );
