@@ -311,13 +311,7 @@ export class TrustComponent implements Component {
       onProgress,
       ...(signal ? { signal } : {}),
     });
-    this.options.log.info(
-      { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
-      'CRL import',
-    );
-    this.crl.warm();
-    this.#checkFreshness();
-    return r;
+    return this.#imported(r, source);
   }
 
   /** Where crl.available spools a download: beside the CRL cache, on the station's disk. */
@@ -331,12 +325,8 @@ export class TrustComponent implements Component {
     return crlCacheOptions(this.options.config).intake ?? {};
   }
 
-  /**
-   * Imports a downloaded CRL file (crl.available: already hash-checked by the caller), labelled
-   * with the URL it came from, then re-checks freshness.
-   */
-  async importCrlFile(file: string, source: string): Promise<ImportResult> {
-    const r = await this.crl.importFile(file, { signers: this.allAnchors(), source });
+  /** After an import: logged, the lookup structures warmed, freshness re-checked. */
+  #imported(r: ImportResult, source: string): ImportResult {
     this.options.log.info(
       { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
       'CRL import',
@@ -344,6 +334,15 @@ export class TrustComponent implements Component {
     this.crl.warm();
     this.#checkFreshness();
     return r;
+  }
+
+  /**
+   * Imports a downloaded CRL file (crl.available: already hash-checked by the caller), labelled
+   * with the URL it came from, then re-checks freshness.
+   */
+  async importCrlFile(file: string, source: string): Promise<ImportResult> {
+    const r = await this.crl.importFile(file, { signers: this.allAnchors(), source });
+    return this.#imported(r, source);
   }
 
   /**
