@@ -458,7 +458,7 @@ export const configSchema = {
           minimum: 1,
           default: 128,
           description:
-            'Memory for looking up revoked serials, all cached CRLs together (MB; 128 suits a 1 GB Pi): 8 bytes per entry while they fit (16,000,000 entries in 128 MB), beyond it a sparse index that reads a small block of the CRL index file per lookup.',
+            'Memory for looking up revoked serials, all cached CRLs together (MB; 128 suits a 1 GB Pi): 8 bytes per entry while they fit (16,000,000 entries in 128 MB); beyond it a 256 KB table per CRL, and each lookup reads a few hundred fingerprints from the CRL index file.',
         },
         crlDownloadTimeoutSec: {
           type: 'integer',

@@ -430,7 +430,7 @@ export const crlFreshness: Check = {
         required: false,
       };
     }
-    const { crlFreshnessSummary, crlProblem } = await import('../trust/index.js');
+    const { crlFreshnessSummary, crlIndexDir, crlProblem } = await import('../trust/index.js');
     const { loadAnchors } = await import('../trust/trust-component.js');
     let anchors;
     try {
@@ -465,8 +465,7 @@ export const crlFreshness: Check = {
         toleranceHoursByIssuer: config.trust.crlToleranceHoursByAnchor,
         now,
         anchors,
-        // readStationDb may hand an in-memory image: the index files stay beside the file.
-        indexDir: `${path.resolve(config.storage.path)}-crl`,
+        indexDir: crlIndexDir(config.storage.path),
       });
       // The one usability rule (trust/types.ts), with its reason for each unusable CRL.
       const bad = statuses.filter((s) => crlProblem(s.verdict) !== undefined);

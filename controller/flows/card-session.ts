@@ -127,16 +127,7 @@ export class CardSessionFlow {
     const outOfService = end.code === 'out_of_service';
     try {
       if (reason) this.ledger.attempts.recordPickupAttempt('denied', reason, proven);
-      // Audit only: the outbox may be what is missing.
-      if (outOfService)
-        this.ledger.attempts.record({
-          kind: 'denial',
-          action: 'pickup',
-          actor: 'unproven',
-          outcome: 'denied',
-          reason: 'out_of_service',
-          details: { missing: end.reason ?? '' },
-        });
+      if (outOfService) this.#recordOutOfService({ missing: end.reason ?? '' });
     } catch (recordErr) {
       this.log.error({ err: recordErr }, 'session end could not be recorded');
     }
@@ -145,6 +136,18 @@ export class CardSessionFlow {
     else if (outOfService) ui.show({ screen: 'out_of_service', reason: end.reason ?? '' });
     else
       ui.show({ screen: 'error', error: end.code, ...(end.reason ? { reason: end.reason } : {}) });
+  }
+
+  /** A session refused because the station is out of service: audit only (the outbox may be what is missing). */
+  #recordOutOfService(details?: Record<string, string>): void {
+    this.ledger.attempts.record({
+      kind: 'denial',
+      action: 'pickup',
+      actor: 'unproven',
+      outcome: 'denied',
+      reason: 'out_of_service',
+      ...(details ? { details } : {}),
+    });
   }
 
   async #run(
@@ -156,13 +159,7 @@ export class CardSessionFlow {
     const guard = <T>(p: Promise<T>) => guarded(signal, p);
     this.ledger.attempts.setRevocationSource(undefined);
     if (this.outOfService()) {
-      this.ledger.attempts.record({
-        kind: 'denial',
-        action: 'pickup',
-        actor: 'unproven',
-        outcome: 'denied',
-        reason: 'out_of_service',
-      });
+      this.#recordOutOfService();
       throw new OutOfService();
     }
     // After the outbox check above (it raises and clears outbox_full as the reserve comes and goes).

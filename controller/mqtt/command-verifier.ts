@@ -51,7 +51,8 @@ const CRL_REFUSALS: Readonly<Record<string, CommandRejectReason>> = {
   crl_missing: 'command_crl_missing',
   bad_crl: 'command_crl_missing',
   crl_stale: 'command_crl_stale',
-  // thisUpdate ahead of the station's clock: the station's time is suspect, the CRL unusable.
+  // A command CRL dated in the future is not used (trust/types.ts crlProblem); the command
+  // side counts it as stale, as its alarm does (command-crl-intake.ts).
   crl_not_yet_valid: 'command_crl_stale',
 };
 

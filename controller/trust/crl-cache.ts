@@ -51,7 +51,8 @@ export interface CrlCacheOptions {
   timers?: IntakeTimers;
   /**
    * Memory for the lookup structures of all cached CRLs together (trust.crlMemoryMb): 8 bytes
-   * per entry while they fit, else a sparse index with blocks read from the index files.
+   * per entry while they fit, else the bucket tables alone, the fingerprints of one bucket read
+   * from the index file per lookup (crl-index-file.ts). 0: bucket tables only.
    */
   memoryMb?: number;
 }

@@ -12,9 +12,11 @@
  *                serial of fingerprint i (two's complement, right-aligned, sign-extended) and its
  *                CRLReason octet (0xff: none)
  *
- * Only the fingerprints are held in memory (8 octets per entry, read with one read), or, when
- * they exceed the memory given to this index, every k-th of them, with the k in between read
- * from the file per lookup. A fingerprint hit is confirmed against the exact row on disk.
+ * Only the fingerprints are held in memory (8 octets per entry, read with one read) with the
+ * bucket table; when they exceed the memory given to this index, only the bucket table (256 KiB)
+ * stays, and a lookup reads its bucket's fingerprints (about count / 65536 of them: a few
+ * hundred at 10,000,000 entries, one read) from the file. A fingerprint hit is confirmed
+ * against the exact row on disk.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { fingerprint, minimalStart, type Fingerprint } from './crl-fingerprint.js';
@@ -82,13 +84,11 @@ export class FileCrlIndex implements RevokedSerials {
   readonly #row: Uint8Array;
   readonly #query: Uint8Array;
   readonly #fp: Fingerprint = { hi: 0, lo: 0 };
-  /** Dense: every fingerprint ([hi, lo] pairs) and the bucket table. */
-  #fps: Uint32Array | undefined;
+  /** The bucket table (both modes) and, dense, every fingerprint as [hi, lo] pairs. */
   #buckets: Uint32Array | undefined;
-  /** Sparse: every `#stride`-th fingerprint, and one block read from the file. */
-  #stride = 1;
-  #block: Uint32Array | undefined;
-  #blockStart = -1;
+  #fps: Uint32Array | undefined;
+  /** Bucket mode: the fingerprints of one bucket read from the file. */
+  #block = new Uint32Array(0);
   #memoryBytes = 0;
   #budget = Number.POSITIVE_INFINITY;
 
@@ -139,128 +139,75 @@ export class FileCrlIndex implements RevokedSerials {
    */
   budget(memoryBytes: number): void {
     this.#budget = memoryBytes;
-    if (this.#memoryBytes > memoryBytes) {
-      this.#fps = undefined;
-      this.#buckets = undefined;
-      this.#block = undefined;
-      this.#memoryBytes = 0;
-    }
+    if (this.#memoryBytes > memoryBytes) this.#drop();
+  }
+
+  #drop(): void {
+    this.#fps = undefined;
+    this.#buckets = undefined;
+    this.#block = new Uint32Array(0);
+    this.#memoryBytes = 0;
   }
 
   /**
-   * Builds the lookup structure within `memoryBytes`: all fingerprints with one read when they
-   * fit, else every k-th (k a power of two) read block by block.
+   * Builds the lookup structure within `memoryBytes`: the bucket table and all fingerprints
+   * with one read when they fit, else the bucket table alone (its 256 KiB are the least any
+   * budget gets).
    */
   prepare(memoryBytes: number): void {
     this.#budget = memoryBytes;
-    if (this.denseBytes <= memoryBytes) {
-      if (this.#fps && this.#stride === 1) return;
-      const all = new Uint8Array(BUCKET_BYTES + this.count * 8);
-      readExactly(this.#fd, all, HEADER_BYTES);
-      this.#buckets = new Uint32Array(all.buffer, 0, BUCKETS + 1);
-      this.#fps = new Uint32Array(all.buffer, BUCKET_BYTES, this.count * 2);
-      this.#stride = 1;
-      this.#block = undefined;
-      this.#memoryBytes = all.byteLength;
-      return;
-    }
-    let stride = 2;
-    while (Math.ceil(this.count / stride) * 8 + stride * 8 > memoryBytes && stride < 1 << 20)
-      stride *= 2;
-    if (this.#fps && this.#stride === stride) return;
-    const sparse = new Uint32Array(Math.ceil(this.count / stride) * 2);
-    const chunk = new Uint32Array(Math.min(this.count, stride * 64) * 2);
-    const bytes = new Uint8Array(chunk.buffer);
-    for (let i = 0; i < this.count; i += chunk.length / 2) {
-      const n = Math.min(chunk.length / 2, this.count - i);
-      readExactly(this.#fd, bytes.subarray(0, n * 8), FPS_OFFSET + i * 8);
-      for (let k = 0; k < n; k += stride) {
-        sparse[((i + k) / stride) * 2] = chunk[k * 2]!;
-        sparse[((i + k) / stride) * 2 + 1] = chunk[k * 2 + 1]!;
-      }
-    }
-    this.#fps = sparse;
-    this.#buckets = undefined;
-    this.#stride = stride;
-    this.#block = new Uint32Array(stride * 2);
-    this.#blockStart = -1;
-    this.#memoryBytes = sparse.byteLength + this.#block.byteLength;
+    const dense = this.denseBytes <= memoryBytes;
+    if (this.#buckets && dense === (this.#fps !== undefined)) return;
+    this.#drop();
+    const all = new Uint8Array(dense ? this.denseBytes : BUCKET_BYTES);
+    readExactly(this.#fd, all, HEADER_BYTES);
+    this.#buckets = new Uint32Array(all.buffer, 0, BUCKETS + 1);
+    if (dense) this.#fps = new Uint32Array(all.buffer, BUCKET_BYTES, this.count * 2);
+    this.#memoryBytes = all.byteLength;
   }
 
-  /** Fingerprint i as a comparison with (hi, lo): negative when smaller. */
-  #compareAt(i: number, hi: number, lo: number): number {
-    let h: number;
-    let l: number;
-    if (this.#stride === 1) {
-      h = this.#fps![i * 2]!;
-      l = this.#fps![i * 2 + 1]!;
-    } else {
-      const start = i - (i % this.#stride);
-      if (start !== this.#blockStart) {
-        const n = Math.min(this.#stride, this.count - start);
-        readExactly(
-          this.#fd,
-          new Uint8Array(this.#block!.buffer, 0, n * 8),
-          FPS_OFFSET + start * 8,
-        );
-        this.#blockStart = start;
-      }
-      h = this.#block![(i - start) * 2]!;
-      l = this.#block![(i - start) * 2 + 1]!;
+  /** Bucket mode: reads the fingerprints of positions a..b-1 into the block. */
+  #readBlock(a: number, b: number): Uint32Array {
+    if (this.#block.length < (b - a) * 2) {
+      this.#memoryBytes += (b - a) * 8 - this.#block.byteLength;
+      this.#block = new Uint32Array((b - a) * 2);
     }
-    return h !== hi ? h - hi : l - lo;
-  }
-
-  /** First position whose fingerprint is >= (hi, lo). */
-  #lowerBound(hi: number, lo: number): number {
-    const s = this.#stride;
-    let a = 0;
-    let b = this.count;
-    const fps = this.#fps!;
-    if (s === 1) {
-      const k = hi >>> 16;
-      a = this.#buckets![k]!;
-      b = this.#buckets![k + 1]!;
-    } else {
-      // Sparse entries below the target narrow the search to one block.
-      let x = 0;
-      let y = fps.length / 2;
-      while (x < y) {
-        const m = (x + y) >>> 1;
-        const h = fps[m * 2]!;
-        if (h < hi || (h === hi && fps[m * 2 + 1]! < lo)) x = m + 1;
-        else y = m;
-      }
-      if (x === 0) return 0;
-      a = (x - 1) * s + 1;
-      b = Math.min(this.count, x * s);
-    }
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (this.#compareAt(m, hi, lo) < 0) a = m + 1;
-      else b = m;
-    }
-    return a;
+    readExactly(this.#fd, new Uint8Array(this.#block.buffer, 0, (b - a) * 8), FPS_OFFSET + a * 8);
+    return this.#block;
   }
 
   /** RevokedSerials: the reason byte when listed (NO_REASON without one), else -1. */
   lookup(serial: Uint8Array): number {
-    if (!this.#fps) this.prepare(this.#budget);
+    if (!this.#buckets) this.prepare(this.#budget);
     const s0 = minimalStart(serial, 0, serial.length);
     const len = serial.length - s0;
     if (len === 0 || len > this.width || this.count === 0) return -1;
-    const fp = fingerprint(serial, s0, serial.length, this.#seed0, this.#seed1, this.#fp);
+    const { hi, lo } = fingerprint(serial, s0, serial.length, this.#seed0, this.#seed1, this.#fp);
+    // Every fingerprint sharing the top 16 bits lies in one bucket, equal ones side by side.
+    const k = hi >>> 16;
+    const a = this.#buckets![k]!;
+    const b = this.#buckets![k + 1]!;
+    if (a === b) return -1;
+    // Dense: positions index the fingerprints in memory; bucket mode: the block read now.
+    const fps = this.#fps ?? this.#readBlock(a, b);
+    const base = this.#fps ? 0 : a;
+    let x = a;
+    let y = b;
+    while (x < y) {
+      const m = (x + y) >>> 1;
+      const h = fps[(m - base) * 2]!;
+      if (h < hi || (h === hi && fps[(m - base) * 2 + 1]! < lo)) x = m + 1;
+      else y = m;
+    }
     const q = this.#query;
     const w = this.width;
-    const fill = serial[s0]! & 0x80 ? 0xff : 0;
-    q.fill(fill, 0, w - len);
+    q.fill(serial[s0]! & 0x80 ? 0xff : 0, 0, w - len);
     q.set(serial.subarray(s0), w - len);
-    for (let i = this.#lowerBound(fp.hi, fp.lo); i < this.count; i++) {
-      if (this.#compareAt(i, fp.hi, fp.lo) !== 0) break;
+    for (let i = x; i < b && fps[(i - base) * 2] === hi && fps[(i - base) * 2 + 1] === lo; i++) {
       readExactly(this.#fd, this.#row, this.#rowsOffset + i * (w + 1));
       let same = true;
-      for (let k = 0; k < w; k++)
-        if (this.#row[k] !== q[k]) {
+      for (let j = 0; j < w; j++)
+        if (this.#row[j] !== q[j]) {
           same = false;
           break;
         }
@@ -284,17 +231,14 @@ export class FileCrlIndex implements RevokedSerials {
 
   /** Releases the file and the lookup structure. */
   close(): void {
-    this.#fps = undefined;
-    this.#buckets = undefined;
-    this.#block = undefined;
-    this.#memoryBytes = 0;
+    this.#drop();
     closeSync(this.#fd);
   }
 }
 
 /**
  * Splits a memory budget between index files: each dense when all fit, else each a share in
- * proportion to its entries (sparse where its share is too small).
+ * proportion to its entries (bucket mode where its share is too small).
  */
 export function shareMemory(
   indexes: readonly FileCrlIndex[],
@@ -304,7 +248,10 @@ export function shareMemory(
   const dense = indexes.reduce((n, x) => n + x.denseBytes, 0);
   const entries = indexes.reduce((n, x) => n + x.count, 0);
   for (const x of indexes) {
-    const share = dense <= totalBytes ? x.denseBytes : Math.floor((totalBytes * x.count) / entries);
+    const share =
+      dense <= totalBytes
+        ? x.denseBytes
+        : Math.floor((totalBytes * x.count) / Math.max(1, entries));
     if (eager) x.prepare(share);
     else x.budget(share);
   }

@@ -205,7 +205,7 @@ describe('CRL intake limits', () => {
   it('crl.available goes through the same limits: a device or a trickle is crl_unavailable', async () => {
     const installer = {
       calls: 0,
-      importCrlBytes: () => {
+      importCrlFile: () => {
         installer.calls++;
         return Promise.reject(new Error('not reached'));
       },

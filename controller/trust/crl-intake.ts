@@ -296,15 +296,3 @@ export async function openCrlSource(
   }
   return { status: 'ok', ...(await openFile(source, source, options)) };
 }
-
-/** Reads a whole source into memory under the limits (crl.available: hashed before import). */
-export async function readCrlSource(
-  source: string,
-  options: IntakeOptions = {},
-): Promise<Uint8Array> {
-  const opened = await openCrlSource(source, options);
-  if (opened.status !== 'ok') throw new CrlError('fetch_failed', `${source}: not modified`);
-  const parts: Uint8Array[] = [];
-  for await (const chunk of opened.chunks) parts.push(chunk.slice());
-  return new Uint8Array(Buffer.concat(parts));
-}

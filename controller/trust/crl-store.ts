@@ -140,9 +140,17 @@ const FORMAT_FILE = 2;
 /** Leftovers of an interrupted import (temporary files) older than this are removed. */
 const LEFTOVER_MS = 3600_000;
 
+/** The folder of the CRL index files of the database `file`: beside it. */
+export function crlIndexDir(file: string): string {
+  return `${path.resolve(file)}-crl`;
+}
+
 /** Options of the SQLite store. */
 export interface SqliteCrlStoreOptions {
-  /** Folder of the index files (default: `<database>-crl` beside the database file). */
+  /**
+   * Folder of the index files (default: crlIndexDir of the database file; needed for a
+   * database opened from an in-memory image, as doctor does).
+   */
   indexDir?: string;
 }
 
@@ -163,7 +171,7 @@ export class SqliteCrlStore implements CrlStore {
       if (this.options.indexDir) this.#dir = this.options.indexDir;
       else if (this.db.memory || this.db.name === '')
         this.#dir = mkdtempSync(path.join(os.tmpdir(), 'jpki-crl-'));
-      else this.#dir = `${path.resolve(this.db.name)}-crl`;
+      else this.#dir = crlIndexDir(this.db.name);
       if (!this.db.readonly) mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
     }
     return this.#dir;

@@ -36,7 +36,13 @@ export {
   type UrlImportOptions,
 } from './crl-cache.js';
 export { CrlSet, type CrlProblem } from './crl-set.js';
-export { MemoryCrlStore, SqliteCrlStore, type CrlStore, type StoredCrl } from './crl-store.js';
+export {
+  crlIndexDir,
+  MemoryCrlStore,
+  SqliteCrlStore,
+  type CrlStore,
+  type StoredCrl,
+} from './crl-store.js';
 export { CrlIndex, CrlIndexBuilder } from './crl-index.js';
 export { CrlStreamParser, parseCrl, type CrlInfo, type ParsedCrl } from './crl-parser.js';
 export { CertificateError, CrlError, DerError } from './errors.js';
@@ -78,7 +84,7 @@ export function crlFreshnessSummary(
     toleranceHoursByIssuer?: Readonly<Record<string, number>>;
     now?: Date;
     anchors?: readonly Certificate[];
-    /** The index folder, when `db` is a copy of the station's database (doctor reads one). */
+    /** Folder of the index files when `db` is an in-memory image of the file (crlIndexDir). */
     indexDir?: string;
   },
 ): (CrlStatus | MissingCrlStatus)[] {

@@ -4,6 +4,7 @@
  * (`sign`) and back-office commands (`command`), re-fetches CRLs and watches their freshness.
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { ConfigError, type ConfigProblem } from '../../shared/errors.js';
 import type { Config } from '../config/types.js';
 import { throwIfAborted, type Component } from '../lifecycle.js';
@@ -310,13 +311,13 @@ export class TrustComponent implements Component {
       onProgress,
       ...(signal ? { signal } : {}),
     });
-    this.options.log.info(
-      { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
-      'CRL import',
-    );
-    this.crl.warm();
-    this.#checkFreshness();
-    return r;
+    return this.#imported(r, source);
+  }
+
+  /** Where crl.available spools a download: beside the CRL cache, on the station's disk. */
+  spoolDir(): string {
+    const store = this.crl.store;
+    return store instanceof SqliteCrlStore ? store.indexDir : os.tmpdir();
   }
 
   /** The CRL intake limits trust.* configures (crl.available downloads use them too). */
@@ -324,9 +325,8 @@ export class TrustComponent implements Component {
     return crlCacheOptions(this.options.config).intake ?? {};
   }
 
-  /** Imports CRL bytes (already hash-checked by the caller), then re-checks freshness. */
-  async importCrlBytes(der: Uint8Array, source: string): Promise<ImportResult> {
-    const r = await this.crl.importBytes(der, { signers: this.allAnchors(), source });
+  /** After an import: logged, the lookup structures warmed, freshness re-checked. */
+  #imported(r: ImportResult, source: string): ImportResult {
     this.options.log.info(
       { source, outcome: r.outcome, entries: r.entries, crlNumber: r.crlNumber },
       'CRL import',
@@ -334,6 +334,15 @@ export class TrustComponent implements Component {
     this.crl.warm();
     this.#checkFreshness();
     return r;
+  }
+
+  /**
+   * Imports a downloaded CRL file (crl.available: already hash-checked by the caller), labelled
+   * with the URL it came from, then re-checks freshness.
+   */
+  async importCrlFile(file: string, source: string): Promise<ImportResult> {
+    const r = await this.crl.importFile(file, { signers: this.allAnchors(), source });
+    return this.#imported(r, source);
   }
 
   /**

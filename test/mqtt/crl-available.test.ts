@@ -44,7 +44,7 @@ beforeAll(async () => {
     if (command.claims.kind !== 'crl.available') return handle(command);
     return installAvailableCrl(
       {
-        importCrlBytes: () => Promise.reject(new Error('not reached')),
+        importCrlFile: () => Promise.reject(new Error('not reached')),
         intakeLimits: () => ({ minRateBytes: 1024, minRateWindowMs: 1500, deadlineMs: 20_000 }),
       },
       command.claims.body as { url: string; sha256: string },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -38,7 +38,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 function fakeInstaller(): CrlInstaller & { calls: number } {
   return {
     calls: 0,
-    async importCrlBytes() {
+    async importCrlFile() {
       this.calls++;
       return { outcome: 'imported', source: 'x', entries: 1, crlNumber: '1' };
     },
@@ -103,6 +103,10 @@ describe('crl.available: fetch, check the signed hash, then import', () => {
       );
       expect(parsed).toMatchObject({ accepted: false, reason: 'bad_crl' });
       expect(trust.freshness()[0]?.verdict).toBe('fresh'); // the last good CRL stays
+      // Downloads are spooled to the station's disk beside the cache (flat memory whatever the
+      // CRL's size) and removed afterwards: only the installed CRL's index file is left.
+      expect(trust.spoolDir()).toBe(`${path.join(dir, 'station.db')}-crl`);
+      expect(readdirSync(trust.spoolDir()).filter((f) => !f.endsWith('.idx'))).toEqual([]);
     } finally {
       await trust.stop();
       db.close();

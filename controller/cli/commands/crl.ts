@@ -41,12 +41,16 @@ function certsFromFiles(files: string[]): Certificate[] {
   });
 }
 
-function openCache(opts: DbOptions) {
+/** `lookupMemoryMb` 0: one-off lookups read the index files instead of loading them. */
+function openCache(opts: DbOptions, lookupMemoryMb?: number) {
   const config = resolveConfig(opts.config);
   const file = opts.db ?? config.storage.path;
   const db = openDatabase(file, { busyTimeoutMs: config.storage.busyTimeoutMs });
   // Tolerances and the intake limits (trust.crlMaxBytes, crlMaxEntries, deadline, rate).
-  const cache = new CrlCache(new SqliteCrlStore(db), crlCacheOptions(config.trust));
+  const cache = new CrlCache(new SqliteCrlStore(db), {
+    ...crlCacheOptions(config.trust),
+    ...(lookupMemoryMb !== undefined ? { memoryMb: lookupMemoryMb } : {}),
+  });
   cache.load();
   return { config, db, cache };
 }
@@ -233,7 +237,7 @@ export function registerCrl(program: Command): void {
       action((serialText: string, opts: DbOptions & { issuer: string }) => {
         const issuer = certsFromFiles([opts.issuer])[0]!;
         const serial = parseSerial(serialText);
-        const { cache, db } = openCache(opts);
+        const { cache, db } = openCache(opts, 0);
         try {
           const found = cache.lookup(issuer, serial);
           const serialHex = Buffer.from(serial)
