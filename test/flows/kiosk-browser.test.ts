@@ -47,8 +47,9 @@ afterEach(async () => {
   await web.stop();
 });
 
+// data-rev is set by the first render: kiosk.html itself already says data-screen="idle".
 async function screen(name: string): Promise<void> {
-  await page.waitForSelector(`body[data-screen="${name}"]`, { timeout: 10_000 });
+  await page.waitForSelector(`body[data-rev][data-screen="${name}"]`, { timeout: 10_000 });
 }
 async function typePin(pin: string): Promise<void> {
   for (const d of pin) await page.click(`.key[data-key="${d}"]`);

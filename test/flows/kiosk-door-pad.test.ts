@@ -72,8 +72,9 @@ afterEach(async () => {
   await web.stop();
 });
 
+// data-rev is set by the first render: kiosk.html itself already says data-screen="idle".
 const screen = (page: Page, name: string) =>
-  page.waitForSelector(`body[data-screen="${name}"]`, { timeout: 10_000 });
+  page.waitForSelector(`body[data-rev][data-screen="${name}"]`, { timeout: 10_000 });
 
 it("the door pad takes the door card's PIN while the kiosk keeps the resident's PIN screen", async () => {
   h.assign('d1', 'A01', alice);

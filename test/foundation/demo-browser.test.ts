@@ -46,7 +46,8 @@ describe('demo station in Chromium', () => {
     const sim = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await kiosk.goto(`${base}/`);
     await sim.goto(`${base}/simulator`);
-    await kiosk.waitForSelector('body[data-screen="idle"]');
+    // data-rev: rendered (kiosk.html itself already says data-screen="idle").
+    await kiosk.waitForSelector('body[data-rev][data-screen="idle"]');
     await sim.waitForSelector('body[data-ready="true"]');
     expect(await sim.locator('#compartments .cell').count()).toBe(8);
     await expect.poll(() => sim.locator('#card-status').getAttribute('data-present')).toBe('false');
